@@ -1,0 +1,58 @@
+"""TVSum's per-annotator frame scores (ydata-anno.tsv), as the correlation protocol uses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dataset.errors import DataError
+
+
+def read_tvsum_annotations(path: str | Path) -> list[tuple[str, np.ndarray]]:
+    """Each video's raw scores, in file order.
+
+    Returns:
+        A list of (youtube id, scores Sized [n_annotators, n_frames]) in the order the videos first
+        appear, which is the order video_1 ... video_50 of the eccv16 file.
+    """
+    path = Path(path)
+    videos: dict[str, list[np.ndarray]] = {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error})") from error
+    for line_number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise DataError(f"{path}:{line_number}: expected 3 tab-separated fields (id, category, scores), got {len(fields)}")
+        try:
+            scores = np.asarray(fields[2].split(","), dtype=np.float64)
+        except ValueError as error:
+            raise DataError(f"{path}:{line_number}: scores are not comma-separated numbers ({error})") from error
+        rows = videos.setdefault(fields[0], [])
+        if rows and len(scores) != len(rows[0]):
+            raise DataError(f"{path}:{line_number}: {len(scores)} scores where earlier rows of {fields[0]} have {len(rows[0])}")
+        if scores.max(initial=0) <= 0:
+            raise DataError(f"{path}:{line_number}: every score is <= 0; cannot normalise by the annotator's maximum")
+        rows.append(scores)
+    if not videos:
+        raise DataError(f"{path}: no annotations found")
+    annotator_counts = {len(rows) for rows in videos.values()}
+    if len(annotator_counts) != 1:
+        raise DataError(f"{path}: videos have different numbers of annotators: {sorted(annotator_counts)}")
+    return [(video_id, np.stack(rows)) for video_id, rows in videos.items()]
+
+
+def annotator_step_scores(raw: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Each annotator's scores divided by that annotator's maximum, at every ``sample_rate``-th frame.
+
+    Args:
+        raw: Sized [n_annotators, n_frames].
+
+    Returns:
+        Sized [n_annotators, ceil(n_frames / sample_rate)].
+    """
+    return (raw / raw.max(axis=1, keepdims=True))[:, ::sample_rate]

@@ -1,0 +1,112 @@
+"""Reading the eccv16 h5 feature files (reference section 1), checked before anything trains."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from dataset.errors import DataError
+
+REQUIRED_KEYS = ("features", "gtscore", "user_summary", "change_points", "n_frames", "picks")
+FEATURE_DIM = 1024
+# Root attribute that dataset/synthetic.py sets, so synthetic numbers are never mistaken for real ones.
+SYNTHETIC_ATTR = "synthetic"
+
+
+@dataclass
+class VideoRecord:
+    """Everything the training and the evaluation protocol need about one video, held in memory."""
+
+    key: str  # the h5 group name, e.g. "video_7"
+    features: np.ndarray  # Sized [T, 1024], float32
+    gtscore: np.ndarray  # Sized [T], float32; the training target
+    picks: np.ndarray  # Sized [T], int64; frame index of each step
+    n_frames: int
+    change_points: np.ndarray  # Sized [S, 2], int64; shots [first, last], inclusive
+    user_summary: np.ndarray  # Sized [U, n_frames], uint8
+    annotator_scores: np.ndarray | None = None  # TVSum: Sized [20, T], each annotator's scores / max
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.features.shape[0])
+
+
+def video_sort_key(key: str) -> tuple[str, int]:
+    """'video_10' after 'video_9'."""
+    match = re.fullmatch(r"(.*?)(\d+)", key)
+    return (match.group(1), int(match.group(2))) if match else (key, -1)
+
+
+def _read_video(group: h5py.Group, where: str) -> VideoRecord:
+    missing = [key for key in REQUIRED_KEYS if key not in group]
+    if missing:
+        raise DataError(f"{where}: missing key(s) {', '.join(missing)} (an eccv16 video group needs {', '.join(REQUIRED_KEYS)})")
+
+    features = np.asarray(group["features"][()], dtype=np.float32)
+    if features.ndim != 2 or features.shape[1] != FEATURE_DIM or features.shape[0] == 0:
+        raise DataError(f"{where}: features have shape {features.shape}; expected (n_steps, {FEATURE_DIM}) with n_steps >= 1")
+    if not np.isfinite(features).all():
+        raise DataError(f"{where}: features contain NaN or infinite values")
+    n_steps = features.shape[0]
+
+    gtscore = np.asarray(group["gtscore"][()], dtype=np.float32).reshape(-1)
+    picks = np.asarray(group["picks"][()]).reshape(-1).astype(np.int64)
+    lengths = {"features": n_steps, "gtscore": len(gtscore), "picks": len(picks)}
+    if "n_steps" in group:
+        lengths["n_steps"] = int(np.asarray(group["n_steps"][()]))
+    if len(set(lengths.values())) != 1:
+        raise DataError(f"{where}: step counts disagree: " + ", ".join(f"{k}={v}" for k, v in lengths.items()))
+    if not np.isfinite(gtscore).all():
+        raise DataError(f"{where}: gtscore contains NaN or infinite values")
+
+    n_frames = int(np.asarray(group["n_frames"][()]))
+    if n_frames < 1:
+        raise DataError(f"{where}: n_frames is {n_frames}")
+    if picks[0] < 0 or picks[-1] >= n_frames or np.any(np.diff(picks) <= 0):
+        raise DataError(f"{where}: picks must increase strictly and lie in [0, n_frames={n_frames})")
+
+    change_points = np.asarray(group["change_points"][()]).astype(np.int64)
+    if change_points.ndim != 2 or change_points.shape[1] != 2 or len(change_points) == 0:
+        raise DataError(f"{where}: change_points have shape {change_points.shape}; expected (n_segments, 2)")
+    starts, ends = change_points[:, 0], change_points[:, 1]
+    if starts[0] != 0 or ends[-1] != n_frames - 1 or np.any(ends < starts) or np.any(starts[1:] != ends[:-1] + 1):
+        raise DataError(
+            f"{where}: change_points do not cover the video: shots must run [first, last] inclusive from frame 0 "
+            f"to n_frames - 1 = {n_frames - 1} without gaps or overlaps (got first {starts[0]}, last {ends[-1]})"
+        )
+    if "n_frame_per_seg" in group:
+        per_seg = np.asarray(group["n_frame_per_seg"][()]).reshape(-1)
+        if len(per_seg) != len(change_points):
+            raise DataError(f"{where}: n_frame_per_seg has {len(per_seg)} entries for {len(change_points)} shots")
+
+    user_summary = np.asarray(group["user_summary"][()])
+    if user_summary.ndim != 2 or user_summary.shape[1] != n_frames or user_summary.shape[0] == 0:
+        raise DataError(f"{where}: user_summary has shape {user_summary.shape}; expected (n_users, n_frames={n_frames})")
+    return VideoRecord(
+        key=group.name.strip("/"),
+        features=features,
+        gtscore=gtscore,
+        picks=picks,
+        n_frames=n_frames,
+        change_points=change_points,
+        user_summary=(user_summary > 0).astype(np.uint8),
+    )
+
+
+def read_eccv16(path: str | Path) -> tuple[dict[str, VideoRecord], bool]:
+    """All videos of an eccv16 h5 file, in video_1..video_N order, and whether the file is synthetic."""
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as h5:
+            synthetic = bool(h5.attrs.get(SYNTHETIC_ATTR, False))
+            keys = sorted((key for key in h5 if isinstance(h5[key], h5py.Group)), key=video_sort_key)
+            if not keys:
+                raise DataError(f"{path}: no video groups found")
+            videos = {key: _read_video(h5[key], f"{path} [{key}]") for key in keys}
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read as an HDF5 file ({error})") from error
+    return videos, synthetic

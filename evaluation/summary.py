@@ -1,0 +1,69 @@
+"""From step scores to a 0/1 frame-level summary (reference section 5, steps 1-5).
+
+Pure numpy on one video. The float32 frame scores and per-shot means are kept on purpose: the
+knapsack compares sums of these values, and equal rounding is what makes ties fall the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from config import SUMMARY_RATIO
+from evaluation.knapsack import knapsack
+
+
+def frame_scores(step_scores: np.ndarray, picks: np.ndarray, n_frames: int) -> np.ndarray:
+    """Every frame from picks[i] up to picks[i+1] (the last step: up to n_frames) gets score i.
+
+    Args:
+        step_scores: Sized [T].
+        picks: Sized [T], increasing frame indices.
+
+    Returns:
+        Sized [n_frames], float32; frames before picks[0] score 0.
+    """
+    bounds = np.asarray(picks, dtype=np.int64)
+    if bounds[-1] != n_frames:
+        bounds = np.append(bounds, n_frames)
+    counts = np.diff(bounds)
+    step_values = np.zeros(len(counts), dtype=np.float32)
+    used = min(len(counts), len(step_scores))
+    step_values[:used] = np.asarray(step_scores, dtype=np.float32)[:used]
+    scores = np.zeros(n_frames, dtype=np.float32)
+    scores[bounds[0]:bounds[-1]] = np.repeat(step_values, counts)
+    return scores
+
+
+def shot_scores(scores: np.ndarray, change_points: np.ndarray) -> list[float]:
+    """Mean frame score of each shot [first, last] (inclusive), in float32 as the reference."""
+    return [scores[first:last + 1].mean().item() for first, last in change_points]
+
+
+def summary_budget(change_points: np.ndarray) -> int:
+    """Frames a summary may hold: 15% of the video, rounded down (the reference's float product)."""
+    return int((int(change_points[-1][1]) + 1) * SUMMARY_RATIO)
+
+
+def select_shots(step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray) -> list[int]:
+    """Indices of the shots the knapsack keeps."""
+    step_scores = np.asarray(step_scores)
+    if not np.isfinite(step_scores).all():
+        raise ValueError("scores contain NaN or infinite values; cannot build a summary")
+    change_points = np.asarray(change_points, dtype=np.int64)
+    values = shot_scores(frame_scores(step_scores, picks, n_frames), change_points)
+    lengths = change_points[:, 1] - change_points[:, 0] + 1
+    return knapsack(summary_budget(change_points), lengths, values)
+
+
+def shots_to_summary(change_points: np.ndarray, chosen: list[int]) -> np.ndarray:
+    """0/1 per frame: 1 on the chosen shots. Sized [last frame of the last shot + 1], int8."""
+    change_points = np.asarray(change_points, dtype=np.int64)
+    summary = np.zeros(int(change_points[-1][1]) + 1, dtype=np.int8)
+    for first, last in change_points[chosen]:
+        summary[first:last + 1] = 1
+    return summary
+
+
+def generate_summary(step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray) -> np.ndarray:
+    """The machine summary of one video: frame scores, shot scores, knapsack at 15%, 0/1 frames."""
+    return shots_to_summary(change_points, select_shots(step_scores, change_points, n_frames, picks))
