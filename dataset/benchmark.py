@@ -37,7 +37,7 @@ def _attach_annotations(videos: dict[str, VideoRecord], annotation_path: Path, h
     annotations = read_tvsum_annotations(annotation_path)
     if len(annotations) != len(videos):
         raise DataError(f"{annotation_path} annotates {len(annotations)} videos but {h5_path} has {len(videos)}")
-    for (video_id, raw), video in zip(annotations, videos.values()):
+    for (video_id, raw), video in zip(annotations, videos.values(), strict=True):
         scores = annotator_step_scores(raw, FRAME_SAMPLE_RATE)
         if scores.shape[1] != video.n_steps:
             raise DataError(

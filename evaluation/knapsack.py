@@ -27,7 +27,7 @@ def knapsack(capacity: int, weights: Sequence[int], values: Sequence[float]) -> 
         raise ValueError("every weight must be >= 1")
     best = np.zeros(capacity + 1)
     changed = np.zeros((len(weights), capacity + 1), dtype=bool)
-    for i, (weight, value) in enumerate(zip(weights, values)):
+    for i, (weight, value) in enumerate(zip(weights, values, strict=True)):
         if weight > capacity:
             continue
         updated = best.copy()

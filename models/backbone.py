@@ -93,24 +93,3 @@ def run_trunk(net: GoogLeNet, image: torch.Tensor) -> torch.Tensor:
     x = F.adaptive_avg_pool2d(x, (rows, 1))  # [1, 1024, R, 1]
     return x[0, :, :, 0].transpose(0, 1)
 
-
-def write_stand_in_imagenet_weights(seed: int = 0) -> Path:
-    """Write a randomly initialised GoogLeNet under torchvision's ImageNet file name, and mark it.
-
-    For tests and the offline demo only: it lets the real ImageNet-loading path run without the
-    real file. Anything computed with it must say the backbone is a stand-in
-    (see imagenet_weights_are_stand_in). Uses the current TORCH_HOME.
-    """
-    path = imagenet_weights_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    net = googlenet(weights=None, aux_logits=True, init_weights=True)
-    torch.random.set_rng_state(generator_state)
-    torch.save(net.state_dict(), path)
-    path.with_name(path.name + STAND_IN_MARKER_SUFFIX).write_text(
-        "This GoogLeNet file is a random stand-in for torchvision's ImageNet weights, "
-        "written for offline tests and demos. Results made with it are not meaningful.\n"
-    )
-    return path
-

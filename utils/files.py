@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import Any
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the same folder; rename it to ``path`` only if the block succeeds."""
@@ -22,6 +28,8 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.exists():
+            tmp.chmod(0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual mode
         os.replace(tmp, final)
     finally:
         if tmp.exists():

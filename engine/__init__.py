@@ -1,0 +1,1 @@
+"""Training and evaluation loops that tie the model, the data and the protocol together."""

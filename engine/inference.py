@@ -1,0 +1,80 @@
+"""Evaluating trained or released weights on every split that has a weights file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from dataset.benchmark import Benchmark
+from dataset.errors import DataError
+from dataset.splits import Split
+from engine.scoring import evaluate_model, to_device
+from engine.training import read_training_record, weights_path_for
+from evaluation.protocol import MeanMetrics, VideoMetrics, mean_metrics
+from models.backbone import BackboneInit
+from models.checkpoint import load_checkpoint
+from models.csta import build_csta
+
+
+@dataclass
+class SplitEvaluation:
+    split: int
+    weights_path: Path
+    metrics: MeanMetrics
+    videos: list[VideoMetrics]
+    backbone: str | None  # from the training record, when the weights have one
+
+
+@dataclass
+class DatasetEvaluation:
+    dataset: str
+    data_file: Path
+    synthetic: bool
+    splits: list[SplitEvaluation]
+
+    @property
+    def mean(self) -> MeanMetrics:
+        """Mean over splits of the per-split means (the paper's final number)."""
+        return mean_metrics([split.metrics for split in self.splits])
+
+    @property
+    def stand_in_backbone(self) -> bool:
+        return any(split.backbone and "STAND-IN" in split.backbone for split in self.splits)
+
+
+def evaluate_weights(
+    benchmark: Benchmark,
+    splits: list[Split],
+    weights_dir: Path,
+    device: torch.device,
+    require_all: bool,
+) -> DatasetEvaluation:
+    """Score each split's test videos with weights/<dataset>/split<k>.pt.
+
+    Args:
+        require_all: every split in ``splits`` must have its weights file (the user named them);
+            otherwise splits without one are skipped, and at least one must exist.
+    """
+    name = benchmark.spec.name
+    present = [(split, weights_path_for(weights_dir, name, split.number)) for split in splits]
+    missing = [str(path) for _, path in present if not path.is_file()]
+    if missing and (require_all or len(missing) == len(present)):
+        raise FileNotFoundError(
+            f"{name}: weights file(s) not found: {', '.join(missing)}\n"
+            f"Train them with train.py, or put the released CSTA weights in {Path(weights_dir) / name}/."
+        )
+    model = build_csta(BackboneInit.RANDOM).to(device)  # every trunk tensor comes from the file
+    results = []
+    for split, path in present:
+        if not path.is_file():
+            continue
+        load_checkpoint(model, path)
+        model.eval()
+        videos = evaluate_model(model, to_device(benchmark.subset(split.test_keys), device), benchmark.spec)
+        record = read_training_record(path)
+        results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone")))
+    if not results:
+        raise DataError(f"{name}: no split to evaluate")
+    return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results)

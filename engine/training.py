@@ -1,0 +1,153 @@
+"""Training CSTA on one split with the paper's protocol (reference section 4)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from config import ModelConfig, TrainConfig, seed_everything
+from dataset.benchmark import Benchmark
+from dataset.splits import Split
+from engine.scoring import evaluate_model, to_device
+from engine.selection import BestEpochKeeper
+from evaluation.protocol import MeanMetrics, mean_metrics
+from models.backbone import BackboneInit, imagenet_weights_are_stand_in
+from models.checkpoint import save_checkpoint
+from models.csta import build_csta
+from utils import write_json_atomic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EpochRecord:
+    epoch: int  # counts from 1
+    loss: float  # mean training MSE over the epoch's videos
+    f1: float
+    kendall: float
+    spearman: float
+    kept: bool  # this epoch's weights became the split's weights
+
+
+@dataclass
+class SplitTraining:
+    dataset: str
+    split: int
+    weights_path: Path
+    best_epoch: int
+    metrics: MeanMetrics  # of the kept epoch, on the split's test videos
+    history: list[EpochRecord] = field(default_factory=list)
+
+
+def backbone_description(train_cfg: TrainConfig) -> str:
+    """How the trunk started, in words that travel with the weights and into every report."""
+    if not train_cfg.imagenet_init:
+        return "random init (--random-init)"
+    if imagenet_weights_are_stand_in():
+        return "STAND-IN ImageNet file (random weights written for offline tests/demo; not real ImageNet)"
+    return "torchvision ImageNet GoogLeNet (IMAGENET1K_V1)"
+
+
+def weights_path_for(weights_dir: Path, dataset: str, split: int) -> Path:
+    return Path(weights_dir) / dataset / f"split{split}.pt"
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: list) -> float:
+    """One pass over the training videos in a random order, one video per step; mean loss."""
+    model.train()
+    criterion = nn.MSELoss()
+    total = 0.0
+    for index in torch.randperm(len(videos)).tolist():
+        video = videos[index]
+        optimizer.zero_grad()
+        loss = criterion(model(video.features), video.gtscore)
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+    return total / len(videos)
+
+
+def train_split(
+    benchmark: Benchmark,
+    split: Split,
+    train_cfg: TrainConfig,
+    device: torch.device,
+    weights_dir: Path,
+    model_cfg: ModelConfig | None = None,
+) -> SplitTraining:
+    """Train a fresh model on ``split`` and write the kept epoch's weights (and a JSON record beside them).
+
+    The weights file is written once, at the end, through a temporary name: an interrupted run
+    leaves the previous file as it was.
+    """
+    name = benchmark.spec.name
+    seed_everything(train_cfg.seed)  # per split, so one split trains the same alone or in a batch
+    init = BackboneInit.IMAGENET if train_cfg.imagenet_init else BackboneInit.RANDOM
+    model = build_csta(init, model_cfg).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.learning_rate, weight_decay=train_cfg.weight_decay)
+    train_videos = to_device(benchmark.subset(split.train_keys), device)
+    test_videos = to_device(benchmark.subset(split.test_keys), device)
+
+    keeper = BestEpochKeeper()
+    history: list[EpochRecord] = []
+    bar = tqdm(range(1, train_cfg.epochs + 1), desc=f"{name} split {split.number}", unit="epoch", dynamic_ncols=True)
+    for epoch in bar:
+        loss = train_epoch(model, optimizer, train_videos)
+        metrics = mean_metrics(evaluate_model(model, test_videos, benchmark.spec))
+        kept = keeper.offer(epoch, metrics, model)
+        history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
+        bar.set_postfix(loss=f"{loss:.4f}", tau=f"{metrics.kendall:.3f}", rho=f"{metrics.spearman:.3f}", best=keeper.epoch)
+    bar.close()
+
+    if keeper.state is None:
+        log.warning(
+            "%s split %d: no epoch gave a finite test tau and rho, so no epoch was selected; "
+            "keeping the last epoch's weights (see the history in the JSON record).",
+            name, split.number,
+        )
+        keeper.epoch, keeper.metrics = train_cfg.epochs, metrics
+        keeper.state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
+
+    weights_path = weights_path_for(weights_dir, name, split.number)
+    result = SplitTraining(name, split.number, weights_path, keeper.epoch, keeper.metrics, history)
+    save_checkpoint(keeper.state, weights_path)
+    write_json_atomic(weights_path.with_suffix(".json"), training_record(result, benchmark, train_cfg, device))
+    return result
+
+
+def training_record(result: SplitTraining, benchmark: Benchmark, train_cfg: TrainConfig, device: torch.device) -> dict:
+    """What a weights file was trained on and how, for reports and for anyone who finds it later."""
+    return {
+        "dataset": result.dataset,
+        "split": result.split,
+        "synthetic_data": benchmark.synthetic,
+        "data_file": str(benchmark.h5_path),
+        "backbone": backbone_description(train_cfg),
+        "device": str(device),
+        "train_config": asdict(train_cfg),
+        "selection": "epoch where both mean test Kendall tau and Spearman rho improved (paper protocol)",
+        "best_epoch": result.best_epoch,
+        "metrics": result.metrics.as_dict(),
+        "history": [asdict(record) for record in result.history],
+        "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "torch": torch.__version__,
+    }
+
+
+def read_training_record(weights_path: Path) -> dict | None:
+    """The JSON record train.py writes beside a weights file, if any (released weights have none)."""
+    record_path = Path(weights_path).with_suffix(".json")
+    if not record_path.is_file():
+        return None
+    try:
+        return json.loads(record_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        log.warning("ignoring unreadable training record %s", record_path)
+        return None
