@@ -1,0 +1,72 @@
+"""Shared fixtures: tiny synthetic benchmarks in the eccv16 layout, and an offline torch hub."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from config import DATASETS  # noqa: E402
+from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, write_synthetic_benchmark  # noqa: E402
+
+SHARED_ANNOTATIONS = ROOT.parent / "shared" / "data" / "ydata-anno.tsv"
+
+# Long enough that training is not dominated by the trunk seeing only one or two rows.
+TINY = {"min_steps": 60, "max_steps": 100, "min_shot_frames": 20, "max_shot_frames": 90}
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory) -> Path:
+    """A folder with a SumMe-like file (8 videos) and a TVSum-like file with annotations (6 videos)."""
+    folder = tmp_path_factory.mktemp("tiny_data")
+    write_synthetic_benchmark(DATASETS["SumMe"], folder, replace(SUMME_LIKE, n_videos=8, n_users=5, **TINY))
+    write_synthetic_benchmark(DATASETS["TVSum"], folder, replace(TVSUM_LIKE, n_videos=6, n_users=4, **TINY))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_splits(tmp_path_factory) -> dict[str, Path]:
+    """Two-fold splits for the tiny files, in the project's own format."""
+    folder = tmp_path_factory.mktemp("tiny_splits")
+    paths = {}
+    for name, n in (("SumMe", 8), ("TVSum", 6)):
+        keys = [f"video_{i}" for i in range(1, n + 1)]
+        half = n // 2
+        splits = [{"train": keys[half:], "test": keys[:half]}, {"train": keys[:half], "test": keys[half:]}]
+        paths[name] = folder / f"{name}.json"
+        paths[name].write_text(json.dumps({"format": "csta-splits/1", "dataset": name, "splits": splits}))
+    return paths
+
+
+@pytest.fixture
+def stand_in_torch_home(tmp_path, monkeypatch) -> Path:
+    """TORCH_HOME pointing at a fresh folder holding a stand-in ImageNet GoogLeNet file."""
+    from models.stand_in import write_stand_in_imagenet_weights
+
+    home = tmp_path / "torch_home"
+    monkeypatch.setenv("TORCH_HOME", str(home))
+    write_stand_in_imagenet_weights()
+    return home
+
+
+@pytest.fixture
+def offline_empty_torch_home(tmp_path, monkeypatch) -> Path:
+    """TORCH_HOME with no cached weights, and downloads failing as they do without a network."""
+    import urllib.error
+
+    import torch.hub
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("no network (test)")
+
+    home = tmp_path / "empty_torch_home"
+    monkeypatch.setenv("TORCH_HOME", str(home))
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
+    return home

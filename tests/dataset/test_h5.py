@@ -1,0 +1,115 @@
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+from config import DATASETS, TVSUM_ANNOTATION_FILE
+from dataset import DataError, check_splits, load_benchmark, read_eccv16, read_splits
+from dataset.synthetic import SUMME_LIKE, write_synthetic_benchmark
+from dataset.h5 import REQUIRED_KEYS
+
+SUMME = DATASETS["SumMe"]
+TVSUM = DATASETS["TVSum"]
+
+
+def test_synthetic_file_has_the_eccv16_layout(tiny_data_dir):
+    with h5py.File(SUMME.h5_path(tiny_data_dir), "r") as h5:
+        assert h5.attrs["synthetic"]
+        assert sorted(h5) == sorted(f"video_{i}" for i in range(1, 9))
+        group = h5["video_1"]
+        for key in (*REQUIRED_KEYS, "n_frame_per_seg", "n_steps", "gtsummary", "video_name"):
+            assert key in group, key
+        n_steps = int(group["n_steps"][()])
+        assert group["features"].shape == (n_steps, 1024) and group["features"].dtype == np.float32
+        assert group["user_summary"].shape == (5, int(group["n_frames"][()]))
+        np.testing.assert_array_equal(group["picks"][()], np.arange(0, int(group["n_frames"][()]), 15))
+
+
+def test_default_synthetic_dataset_is_summe_like(tmp_path):
+    path = write_synthetic_benchmark(SUMME, tmp_path)
+    videos, synthetic = read_eccv16(path)
+    assert synthetic and len(videos) == SUMME_LIKE.n_videos == 25
+    steps = [v.n_steps for v in videos.values()]
+    assert min(steps) >= 100 and max(steps) <= 700
+    assert all(v.user_summary.shape[0] == 15 for v in videos.values())
+
+
+def test_load_benchmark_attaches_tvsum_annotations(tiny_data_dir):
+    benchmark = load_benchmark(TVSUM, tiny_data_dir)
+    assert benchmark.synthetic
+    for video in benchmark.videos.values():
+        assert video.annotator_scores.shape == (4, video.n_steps)
+        np.testing.assert_allclose(video.annotator_scores.max(axis=1), 1.0)
+
+
+def test_missing_files_say_what_and_where(tmp_path, tiny_data_dir):
+    with pytest.raises(DataError) as error:
+        load_benchmark(SUMME, tmp_path)
+    assert str(tmp_path / SUMME.h5_name) in str(error.value) and "--data-dir" in str(error.value)
+    shutil.copy(TVSUM.h5_path(tiny_data_dir), tmp_path)
+    with pytest.raises(DataError) as error:
+        load_benchmark(TVSUM, tmp_path)
+    assert str(tmp_path / TVSUM_ANNOTATION_FILE) in str(error.value) and "ydata-tvsum50-anno.tsv" in str(error.value)
+
+
+@pytest.fixture
+def editable_copy(tmp_path, tiny_data_dir):
+    path = tmp_path / SUMME.h5_name
+    shutil.copy(SUMME.h5_path(tiny_data_dir), path)
+    return path
+
+
+def _replace(path, video, key, value):
+    with h5py.File(path, "a") as h5:
+        if key in h5[video]:
+            del h5[video][key]
+        if value is not None:
+            h5[video][key] = value
+
+
+def _n_frames(path, video="video_2"):
+    with h5py.File(path, "r") as h5:
+        return int(h5[video]["n_frames"][()]), int(h5[video]["n_steps"][()])
+
+
+@pytest.mark.parametrize(
+    "key, make_value, message",
+    [
+        ("gtscore", lambda n_frames, n_steps: None, "missing key"),
+        ("features", lambda n_frames, n_steps: np.zeros((n_steps, 512), np.float32), r"expected \(n_steps, 1024\)"),
+        ("features", lambda n_frames, n_steps: np.full((n_steps, 1024), np.nan, np.float32), "NaN or infinite"),
+        ("gtscore", lambda n_frames, n_steps: np.zeros(n_steps + 1, np.float32), "step counts disagree"),
+        ("picks", lambda n_frames, n_steps: np.arange(n_steps - 1) * 15, "step counts disagree"),
+        ("change_points", lambda n_frames, n_steps: np.array([[0, n_frames - 10]]), "do not cover the video"),
+        ("change_points", lambda n_frames, n_steps: np.array([[0, 9], [12, n_frames - 1]]), "do not cover the video"),
+        ("user_summary", lambda n_frames, n_steps: np.zeros((3, n_frames - 1)), "user_summary has shape"),
+    ],
+)
+def test_malformed_video_groups_are_rejected_with_file_and_video(editable_copy, key, make_value, message):
+    _replace(editable_copy, "video_2", key, make_value(*_n_frames(editable_copy)))
+    with pytest.raises(DataError, match=message) as error:
+        read_eccv16(editable_copy)
+    assert str(editable_copy) in str(error.value) and "video_2" in str(error.value)
+
+
+def test_not_an_h5_file(tmp_path):
+    path = tmp_path / SUMME.h5_name
+    path.write_text("hello")
+    with pytest.raises(DataError, match="cannot be read as an HDF5 file"):
+        read_eccv16(path)
+
+
+def test_splits_must_name_existing_videos_and_not_be_empty(tmp_path, tiny_data_dir):
+    benchmark = load_benchmark(SUMME, tiny_data_dir)
+    splits_file = tmp_path / "splits.json"
+    splits_file.write_text('[{"train_keys": ["video_1"], "test_keys": ["video_2", "video_99"]}]')
+    with pytest.raises(DataError, match="video_99"):
+        check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=True)
+    splits_file.write_text('[{"train_keys": ["video_1"], "test_keys": []}]')
+    with pytest.raises(DataError, match="no test videos"):
+        check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=True)
+    splits_file.write_text('[{"train_keys": [], "test_keys": ["video_1"]}]')
+    with pytest.raises(DataError, match="no training videos"):
+        check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=True)
+    check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=False)

@@ -1,0 +1,46 @@
+import numpy as np
+
+from evaluation.summary import frame_scores, generate_summary, select_shots, shot_scores, summary_budget
+
+
+def test_frame_scores_fill_until_next_pick_and_last_step_to_the_end():
+    scores = frame_scores(np.array([0.1, 0.5, 0.9]), np.array([0, 3, 6]), n_frames=8)
+    np.testing.assert_array_equal(scores, np.float32([0.1, 0.1, 0.1, 0.5, 0.5, 0.5, 0.9, 0.9]))
+    assert scores.dtype == np.float32
+
+
+def test_frames_before_the_first_pick_score_zero():
+    scores = frame_scores(np.array([0.4, 0.8]), np.array([2, 4]), n_frames=6)
+    np.testing.assert_array_equal(scores, np.float32([0, 0, 0.4, 0.4, 0.8, 0.8]))
+
+
+def test_shot_boundaries_are_inclusive():
+    scores = np.float32([1, 1, 0, 0, 0, 4])
+    assert shot_scores(scores, np.array([[0, 1], [2, 4], [5, 5]])) == [1.0, 0.0, 4.0]
+
+
+def test_budget_is_fifteen_percent_rounded_down_of_the_covered_frames():
+    assert summary_budget(np.array([[0, 99]])) == 15
+    assert summary_budget(np.array([[0, 9], [10, 59]])) == 9  # 60 * 0.15 = 9.0
+    assert summary_budget(np.array([[0, 5]])) == 0
+
+
+def test_summary_of_a_hand_made_video():
+    # 40 frames, picks every 5 frames (8 steps), four shots of 10 frames; budget int(40 * .15) = 6.
+    picks = np.arange(0, 40, 5)
+    change_points = np.array([[0, 9], [10, 14], [15, 19], [20, 39]])
+    steps = np.array([0.1, 0.1, 0.9, 0.2, 0.3, 0.3, 0.3, 0.3])
+    # shot scores: 0.1, 0.9 (frames 10-14), 0.2, 0.3; lengths 10, 5, 5, 20 -> only shot 1 fits with the best value
+    assert select_shots(steps, change_points, 40, picks) == [1]
+    summary = generate_summary(steps, change_points, 40, picks)
+    expected = np.zeros(40, dtype=np.int8)
+    expected[10:15] = 1
+    np.testing.assert_array_equal(summary, expected)
+
+
+def test_summary_length_follows_the_last_shot_and_every_shot_too_long_gives_empty_summary():
+    picks = np.array([0, 15, 30])
+    change_points = np.array([[0, 19], [20, 44]])
+    summary = generate_summary(np.array([0.9, 0.5, 0.1]), change_points, 45, picks)
+    assert summary.shape == (45,)
+    assert summary.sum() == 0  # both shots are longer than int(45 * .15) = 6 frames
