@@ -6,8 +6,8 @@ import pytest
 
 from config import DATASETS, TVSUM_ANNOTATION_FILE
 from dataset import DataError, check_splits, load_benchmark, read_eccv16, read_splits
-from dataset.synthetic import SUMME_LIKE, write_synthetic_benchmark
 from dataset.h5 import REQUIRED_KEYS
+from dataset.synthetic import SUMME_LIKE, write_synthetic_benchmark
 
 SUMME = DATASETS["SumMe"]
 TVSUM = DATASETS["TVSum"]
