@@ -23,6 +23,9 @@ def test_train_then_inference_with_json(trained_weights, tiny_data_dir, tiny_spl
     assert sorted(p.name for p in (trained_weights / "TVSum").iterdir()) == ["split1.json", "split1.pt", "split2.json", "split2.pt"]
     out = tmp_path / "report.json"
     caplog.set_level("INFO")
+    # inference needs no ImageNet file: every tensor comes from the checkpoint
+    for cached in (tmp_path / "torch_home").rglob("googlenet-*"):
+        cached.unlink()
     code = inference.main(inference.parse_args([
         "--dataset", "TVSum", "--device", "cpu", "--data-dir", str(tiny_data_dir), "--weights-dir", str(trained_weights),
         "--splits-file", str(tiny_splits["TVSum"]), "--json", str(out),
