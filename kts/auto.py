@@ -15,6 +15,7 @@ them can be the first minimum.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 
@@ -66,15 +67,7 @@ def choose_change_points(
     return table.change_points(chosen), costs[:chosen + 1]
 
 
-def cpd_auto(
-    K: np.ndarray,  # noqa: N803 - the field's name for the kernel
-    ncp: int,
-    vmax: float,
-    desc_rate: float = 1,
-    lmin: int = 1,
-    lmax: int = 100000,
-    verbose: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
+def cpd_auto(K: np.ndarray, ncp: int, vmax: float, desc_rate: float = 1, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
     """Change points, their number chosen automatically up to ``ncp``.
 
     Args:
@@ -82,16 +75,22 @@ def cpd_auto(
         ncp: the largest number of change points to consider (at most n - 1 with lmin = 1).
         vmax: weight of the penalty (1 in the reference's video pipeline).
         desc_rate: frames of the original video per row of K.
-        lmin, lmax: shortest and longest segment, in rows of K.
-        verbose: log progress.
+        **kwargs: as cpd_nonlin: lmin, lmax (segment lengths in rows of K), verbose, out_scatters.
 
     Returns:
         (change points of the chosen count Sized [m]: first frame of every segment after the
         first; best costs for 0..m change points Sized [m + 1]) as the reference returns them.
     """
+    unknown = set(kwargs) - {"lmin", "lmax", "verbose", "out_scatters"}
+    if unknown:
+        raise TypeError(f"cpd_auto() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    lmin, lmax = int(kwargs.get("lmin", 1)), int(kwargs.get("lmax", 100000))
     kernel = check_kernel(K)
     ncp = int(ncp)
     check_segmentation(kernel.shape[0], ncp, lmin, lmax)
-    if verbose:
+    if kwargs.get("verbose", False):
         log.info("KTS: %d frames, up to %d change points", kernel.shape[0], ncp)
-    return choose_change_points(segment_scatters(kernel), ncp, vmax, desc_rate, lmin, lmax)
+    scatters = segment_scatters(kernel)
+    if kwargs.get("out_scatters") is not None:
+        kwargs["out_scatters"][0] = scatters
+    return choose_change_points(scatters, ncp, vmax, desc_rate, lmin, lmax)
