@@ -39,20 +39,22 @@ def shot_scores(scores: np.ndarray, change_points: np.ndarray) -> list[float]:
     return [scores[first:last + 1].mean().item() for first, last in change_points]
 
 
-def summary_budget(change_points: np.ndarray) -> int:
-    """Frames a summary may hold: 15% of the video, rounded down (the reference's float product)."""
-    return int((int(change_points[-1][1]) + 1) * SUMMARY_RATIO)
+def summary_budget(change_points: np.ndarray, ratio: float = SUMMARY_RATIO) -> int:
+    """Frames a summary may hold: ``ratio`` (15%) of the video, rounded down (the reference's float product)."""
+    return int((int(change_points[-1][1]) + 1) * ratio)
 
 
-def select_shots(step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray) -> list[int]:
-    """Indices of the shots the knapsack keeps."""
+def select_shots(
+    step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float = SUMMARY_RATIO
+) -> list[int]:
+    """Indices of the shots the knapsack keeps within ``ratio`` of the frames."""
     step_scores = np.asarray(step_scores)
     if not np.isfinite(step_scores).all():
         raise ValueError("scores contain NaN or infinite values; cannot build a summary")
     change_points = np.asarray(change_points, dtype=np.int64)
     values = shot_scores(frame_scores(step_scores, picks, n_frames), change_points)
     lengths = change_points[:, 1] - change_points[:, 0] + 1
-    return knapsack(summary_budget(change_points), lengths, values)
+    return knapsack(summary_budget(change_points, ratio), lengths, values)
 
 
 def shots_to_summary(change_points: np.ndarray, chosen: list[int]) -> np.ndarray:

@@ -58,9 +58,23 @@ class PrefixScatter:
         return self.norms[stop] - self.norms[start] - np.einsum("...j,...j->...", total, total) / length
 
 
+def refine_change_points(coarse_points: np.ndarray, step: int, fine_features: np.ndarray) -> np.ndarray:
+    """Full-rate change points from change points found on every ``step``-th frame.
+
+    Each coarse change point c (the segment starting at frame c * step) moves to the frame in
+    ((c-1) * step, c * step] that minimises the scatter of the two segments it separates, measured
+    on ``fine_features`` (one row per frame; they may be a cheaper descriptor than the coarse
+    ones). Sized [m] in, Sized [m] out, increasing.
+    """
+    fine_features = _check_features(fine_features)
+    return _refine(np.asarray(coarse_points), step, len(fine_features), PrefixScatter(fine_features))
+
+
 def _refine(coarse_points: np.ndarray, step: int, n: int, scatter: PrefixScatter) -> np.ndarray:
     """Move each coarse change point c*step to the best frame in ((c-1)*step, c*step]."""
     refined: list[int] = []
+    if step == 1:
+        return np.asarray(coarse_points, dtype=int)
     for i, point in enumerate(coarse_points):
         low = (int(point) - 1) * step + 1
         high = min(int(point) * step, n - 1)

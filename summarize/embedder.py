@@ -1,0 +1,79 @@
+"""GoogLeNet pool5 features of video frames, as the eccv16 features and the reference pipeline make them.
+
+Per frame: Resize 256, CenterCrop 224, ImageNet mean/std (torchvision's IMAGENET1K_V1 transforms,
+on a PIL image as the reference does), the GoogLeNet trunk and its global average pool (no
+dropout, no classifier), then L2 normalisation. Frames go through the network in batches.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torchvision.models import GoogLeNet, googlenet
+
+from models.backbone import IMAGENET_WEIGHTS, TRUNK_LAYERS, BackboneInit, build_googlenet, imagenet_weights_are_stand_in
+
+
+class BackboneSource(enum.Enum):
+    IMAGENET = "imagenet"  # torchvision's cache (or download)
+    FILE = "file"  # --backbone-weights PATH
+    RANDOM = "random"  # --random-backbone: tests and demos only
+
+
+class FrameEmbedder:
+    """Turns RGB frames into L2-normalised 1024-d GoogLeNet features on one device."""
+
+    def __init__(self, net: GoogLeNet, device: torch.device, description: str) -> None:
+        self.net = net.to(device).eval()
+        self.device = device
+        self.description = description  # how the backbone was initialised, for every output
+        self.transform = IMAGENET_WEIGHTS.transforms()
+
+    def preprocess(self, frame: np.ndarray) -> torch.Tensor:
+        """RGB uint8 Sized [H, W, 3] -> normalised crop Sized [3, 224, 224] (CPU; safe in a worker thread)."""
+        return self.transform(Image.fromarray(frame))
+
+    @torch.no_grad()
+    def embed(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
+        """Features of preprocessed frames. Returns Sized [len(crops), 1024], float32."""
+        x = torch.stack(list(crops)).to(self.device)
+        for name in TRUNK_LAYERS:
+            x = getattr(self.net, name)(x)
+        x = self.net.avgpool(x).flatten(1)
+        x = x / (torch.norm(x, dim=1, keepdim=True) + 1e-10)
+        return x.float().cpu().numpy()
+
+
+def load_frame_embedder(source: BackboneSource, device: torch.device, weights_path: Path | None = None) -> FrameEmbedder:
+    """The ImageNet GoogLeNet from torchvision's cache, a local copy of it, or random weights.
+
+    Raises BackboneWeightsUnavailable (from models.backbone) when the ImageNet file is missing,
+    FileNotFoundError / ValueError for a --backbone-weights file that is missing or does not fit.
+    """
+    if source is BackboneSource.RANDOM:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            net = build_googlenet(BackboneInit.RANDOM)
+        return FrameEmbedder(net, device, "RANDOM backbone (--random-backbone): features are not ImageNet features")
+    if source is BackboneSource.FILE:
+        if weights_path is None or not Path(weights_path).is_file():
+            raise FileNotFoundError(f"backbone weights file not found: {weights_path}")
+        try:
+            state = torch.load(weights_path, map_location="cpu", weights_only=True)
+        except Exception as error:  # noqa: BLE001 - torch raises many types for a bad file
+            raise ValueError(f"{weights_path}: cannot be read as a PyTorch weights file ({error})") from error
+        net = googlenet(weights=None, aux_logits=False, init_weights=False)
+        state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise ValueError(f"{weights_path} is not a torchvision GoogLeNet state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
+        return FrameEmbedder(net, device, f"GoogLeNet weights from {weights_path}")
+    net = build_googlenet(BackboneInit.IMAGENET)
+    if imagenet_weights_are_stand_in():
+        return FrameEmbedder(net, device, "STAND-IN ImageNet file (random weights for offline tests/demo; not real ImageNet)")
+    return FrameEmbedder(net, device, "torchvision ImageNet GoogLeNet (IMAGENET1K_V1)")
