@@ -55,8 +55,11 @@ def imagenet_weights_are_stand_in() -> bool:
     return path.with_name(path.name + STAND_IN_MARKER_SUFFIX).exists()
 
 
-def build_googlenet(init: BackboneInit) -> GoogLeNet:
-    """torchvision's GoogLeNet without auxiliary classifiers, initialised as asked."""
+def build_googlenet(init: BackboneInit, alternative: str = "train from a randomly initialised trunk with --random-init") -> GoogLeNet:
+    """torchvision's GoogLeNet without auxiliary classifiers, initialised as asked.
+
+    ``alternative`` ends the message when the ImageNet file is missing: what the caller's user can do instead.
+    """
     if init is BackboneInit.RANDOM:
         return googlenet(weights=None, aux_logits=False, init_weights=True)
     path = imagenet_weights_path()
@@ -67,8 +70,7 @@ def build_googlenet(init: BackboneInit) -> GoogLeNet:
         raise BackboneWeightsUnavailable(
             f"torchvision's ImageNet GoogLeNet weights are not available ({type(error).__name__}: {error}).\n"
             f"Download {IMAGENET_WEIGHTS.url} and put it at {path} "
-            "(or set TORCH_HOME to a folder whose hub/checkpoints/ holds it), "
-            "or train from a randomly initialised trunk with --random-init."
+            f"(or set TORCH_HOME to a folder whose hub/checkpoints/ holds it), or {alternative}."
         ) from error
 
 

@@ -73,7 +73,7 @@ def load_frame_embedder(source: BackboneSource, device: torch.device, weights_pa
         if missing or unexpected:
             raise ValueError(f"{weights_path} is not a torchvision GoogLeNet state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
         return FrameEmbedder(net, device, f"GoogLeNet weights from {weights_path}")
-    net = build_googlenet(BackboneInit.IMAGENET)
+    net = build_googlenet(BackboneInit.IMAGENET, alternative="pass a local copy with --backbone-weights PATH")
     if imagenet_weights_are_stand_in():
         return FrameEmbedder(net, device, "STAND-IN ImageNet file (random weights for offline tests/demo; not real ImageNet)")
     return FrameEmbedder(net, device, "torchvision ImageNet GoogLeNet (IMAGENET1K_V1)")

@@ -1,0 +1,183 @@
+"""generate_video.py end to end on small generated clips (moving shapes, hard cuts, a tone)."""
+
+import json
+
+import av
+import numpy as np
+import pytest
+import torch
+
+import generate_video
+from models.backbone import BackboneInit
+from models.csta import build_csta
+from video.reader import count_frames
+from video.synthetic import write_demo_video
+
+SIZE = (160, 96)
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("weights") / "csta.pt"
+    torch.save(build_csta(BackboneInit.RANDOM).state_dict(), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """4 scenes of 2 s at 30 fps with audio; returns (path, cut frames)."""
+    path = tmp_path_factory.mktemp("clips") / "scenes.mp4"
+    cuts = write_demo_video(path, scenes=4, seconds_per_scene=2.0, fps=30.0, size=SIZE, seed=1)
+    return path, cuts
+
+
+def run(*argv):
+    return generate_video.main(generate_video.parse_args([*map(str, argv), "--quiet", "--device", "cpu"]))
+
+
+def durations(path):
+    with av.open(str(path)) as container:
+        result = {}
+        for stream in container.streams:
+            if stream.duration is not None:
+                result[stream.type] = float(stream.duration * stream.time_base)
+        return result, container.streams.audio
+
+
+def test_summary_video_json_and_picture(clip, weights, tmp_path):
+    source, cuts = clip
+    out = tmp_path / "out"
+    assert run(source, "--weights", weights, "--out", out, "--random-backbone") == 0
+    record = json.loads((out / "scenes.json").read_text())
+    assert (out / "scenes.png").stat().st_size > 10_000
+    assert record["n_frames"] == 240 and record["fps"] == pytest.approx(30.0)
+    assert "RANDOM" in record["backbone"]
+    shots = record["shots"]
+    assert shots[0]["first_frame"] == 0 and shots[-1]["last_frame"] == 239
+    assert all(a["last_frame"] + 1 == b["first_frame"] for a, b in zip(shots, shots[1:], strict=False))
+    # the clip's hard cuts are shot boundaries, found at full frame rate
+    boundaries = {shot["first_frame"] for shot in shots[1:]}
+    assert all(min(abs(cut - b) for b in boundaries) <= 1 for cut in cuts)
+    kept = sum(s["last_frame"] - s["first_frame"] + 1 for s in shots if s["chosen"])
+    assert record["summary_frames"] == kept <= record["budget_frames"] == 36
+    assert record["summary_ratio"] == pytest.approx(kept / 240)
+    # the video holds exactly the chosen frames, with audio of the same length
+    assert count_frames(out / "scenes.mp4") == kept
+    lengths, audio = durations(out / "scenes.mp4")
+    assert len(audio) == 1
+    assert lengths["audio"] == pytest.approx(kept / 30.0, abs=1 / 30 + 0.03)
+
+
+def test_one_shot_video_still_gets_a_summary(weights, tmp_path):
+    source = tmp_path / "oneshot.mp4"
+    write_demo_video(source, scenes=1, seconds_per_scene=3.0, fps=30.0, size=SIZE, audio=False)
+    out = tmp_path / "out"
+    assert run(source, "--weights", weights, "--out", out, "--random-backbone") == 0
+    record = json.loads((out / "oneshot.json").read_text())
+    assert record["fallback"] is not None
+    assert record["summary_frames"] == record["budget_frames"] == 13
+    assert count_frames(out / "oneshot.mp4") == 13
+
+
+def test_folder_run_continues_past_bad_files_and_fails_at_the_end(clip, weights, tmp_path, caplog):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.mp4").write_bytes(clip[0].read_bytes())
+    (folder / "broken.mp4").write_bytes(b"\x00\x01 not a video " * 100)
+    write_demo_video(folder / "tiny.mp4", scenes=1, seconds_per_scene=0.3, fps=30.0, size=SIZE, audio=False)  # 9 frames
+    (folder / "notes.txt").write_text("ignored: not a video extension")
+    out = tmp_path / "out"
+    assert run(folder, "--weights", weights, "--out", out, "--random-backbone", "--no-extras") == 1
+    assert (out / "good.mp4").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["good.mp4"]
+    failures = caplog.text.split("failed:")[-1]
+    assert "broken.mp4" in failures and "tiny.mp4" in failures and "only 9 frame(s)" in failures
+
+
+def test_existing_outputs_are_kept_unless_overwrite(clip, weights, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "scenes.mp4").write_bytes(b"an earlier summary")
+    assert run(clip[0], "--weights", weights, "--out", out, "--random-backbone", "--no-extras") == 1
+    assert (out / "scenes.mp4").read_bytes() == b"an earlier summary"
+    assert run(clip[0], "--weights", weights, "--out", out, "--random-backbone", "--no-extras", "--overwrite") == 0
+    assert count_frames(out / "scenes.mp4") > 0
+
+
+def test_reference_flags_and_other_containers(clip, weights, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(clip[0].read_bytes())
+    out = tmp_path / "out"
+    code = run("--input_is_file", "false", "--dir_path", folder, "--ext", "mp4", "--save_path", out,
+               "--weight_path", weights, "--sample_rate", "15", "--random-backbone", "--format", "mkv", "--no-extras")
+    assert code == 0
+    assert count_frames(out / "a.mkv") > 0
+
+
+@pytest.mark.parametrize("problem", ["missing", "wrong"])
+def test_weights_are_checked_before_any_video_is_decoded(clip, tmp_path, caplog, monkeypatch, problem):
+    path = tmp_path / "w.pt"
+    if problem == "wrong":
+        torch.save({"not": torch.zeros(1)}, path)
+    decoded = []
+    monkeypatch.setattr("summarize.analysis.iter_frames", lambda *a, **k: decoded.append(a) or iter(()))
+    assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone") == 2
+    assert str(path) in caplog.text and not decoded
+
+
+def test_unwritable_output_folder(clip, weights, tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    assert run(clip[0], "--weights", weights, "--out", blocker / "sub", "--random-backbone") == 2
+    assert "cannot be written" in caplog.text
+
+
+def test_missing_imagenet_backbone_names_the_file(clip, weights, offline_empty_torch_home, tmp_path, caplog):
+    assert run(clip[0], "--weights", weights, "--out", tmp_path / "out") == 2
+    assert "googlenet-1378be20.pth" in caplog.text and "--backbone-weights" in caplog.text
+
+
+def test_stand_in_imagenet_backbone_is_labelled(clip, weights, stand_in_torch_home, tmp_path):
+    out = tmp_path / "out"
+    assert run(clip[0], "--weights", weights, "--out", out, "--no-video") == 0
+    assert "STAND-IN" in json.loads((out / "scenes.json").read_text())["backbone"]
+
+
+def test_full_route_embeds_every_frame_and_agrees_on_hard_cuts(clip, weights, tmp_path):
+    out_fast, out_full = tmp_path / "fast", tmp_path / "full"
+    assert run(clip[0], "--weights", weights, "--out", out_fast, "--random-backbone", "--no-video") == 0
+    assert run(clip[0], "--weights", weights, "--out", out_full, "--random-backbone", "--no-video", "--segmentation", "full") == 0
+    fast = {s["first_frame"] for s in json.loads((out_fast / "scenes.json").read_text())["shots"]}
+    full = {s["first_frame"] for s in json.loads((out_full / "scenes.json").read_text())["shots"]}
+    for cut in clip[1]:
+        assert min(abs(cut - b) for b in fast) <= 1 and min(abs(cut - b) for b in full) <= 1
+
+
+def test_backbone_file_option(clip, weights, tmp_path, caplog):
+    from torchvision.models import googlenet
+
+    torch.manual_seed(0)
+    local = tmp_path / "googlenet.pth"
+    torch.save(googlenet(weights=None, aux_logits=True, init_weights=True).state_dict(), local)
+    out = tmp_path / "out"
+    assert run(clip[0], "--weights", weights, "--out", out, "--backbone-weights", local, "--no-video") == 0
+    assert str(local) in json.loads((out / "scenes.json").read_text())["backbone"]
+    assert run(clip[0], "--weights", weights, "--out", out, "--backbone-weights", tmp_path / "nope.pth") == 2
+    assert "nope.pth" in caplog.text
+
+
+def test_needs_an_input():
+    with pytest.raises(SystemExit):
+        generate_video.parse_args([])
+    with pytest.raises(SystemExit):
+        generate_video.parse_args(["x.mp4", "--ratio", "1.5"])
+
+
+def test_ratio_changes_the_budget(clip, weights, tmp_path):
+    out = tmp_path / "out"
+    assert run(clip[0], "--weights", weights, "--out", out, "--random-backbone", "--no-video", "--ratio", "0.3") == 0
+    record = json.loads((out / "scenes.json").read_text())
+    assert record["budget_frames"] == 72 and 0 < record["summary_frames"] <= 72
+    assert np.isfinite([s["score"] for s in record["shots"]]).all()
