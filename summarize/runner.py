@@ -79,6 +79,7 @@ class Summarizer:
         info = probe(source)
         embed_every = cfg.segmentation.embed_every or cfg.sample_rate
         batch_size = cfg.segmentation.batch_size(cfg.batch_size)
+        self.embedder.match_reference_exactly(cfg.segmentation is Segmentation.FULL)
         analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress)
         if analysis.n_frames < cfg.sample_rate:
             raise ValueError(f"{source}: only {analysis.n_frames} frame(s) could be decoded; a summary needs at least {cfg.sample_rate}")
