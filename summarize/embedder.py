@@ -76,7 +76,10 @@ def load_frame_embedder(source: BackboneSource, device: torch.device, weights_pa
             raise ValueError(f"{weights_path}: cannot be read as a PyTorch weights file ({error})") from error
         net = googlenet(weights=None, aux_logits=False, init_weights=False)
         state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
-        missing, unexpected = net.load_state_dict(state, strict=False)
+        try:
+            missing, unexpected = net.load_state_dict(state, strict=False)
+        except RuntimeError as error:  # shape mismatches
+            raise ValueError(f"{weights_path} does not fit torchvision's GoogLeNet: {error}") from error
         if missing or unexpected:
             raise ValueError(f"{weights_path} is not a torchvision GoogLeNet state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
         return FrameEmbedder(net, device, f"GoogLeNet weights from {weights_path}")
