@@ -1,0 +1,93 @@
+"""probe, iter_frames and count_frames on generated clips, and their errors on bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.video.conftest import FPS, SIZE
+from tests.video.helpers import write_solid_clip
+from video.errors import VideoDecodeError, VideoOpenError
+from video.reader import count_frames, iter_frames, probe
+from video.synthetic import write_demo_video
+
+
+def test_probe_reads_the_header(demo_clip):
+    info = probe(demo_clip.path)
+    assert info.fps == pytest.approx(FPS)
+    assert (info.width, info.height) == SIZE
+    assert info.has_audio and info.audio_sample_rate == 44100
+    assert info.reported_frames in (None, demo_clip.n_frames)
+
+
+def test_probe_without_audio(silent_clip):
+    info = probe(silent_clip.path)
+    assert not info.has_audio and info.audio_sample_rate is None
+
+
+def test_iter_frames_yields_every_written_frame(demo_clip):
+    frames = list(iter_frames(demo_clip.path))
+    assert len(frames) == demo_clip.n_frames == count_frames(demo_clip.path)
+    assert all(f.shape == (SIZE[1], SIZE[0], 3) and f.dtype == np.uint8 for f in frames)
+
+
+def test_iter_frames_is_rgb(tmp_path):
+    path = tmp_path / "red.mp4"
+    write_solid_clip(path, (255, 0, 0), frames=5)
+    mean = next(iter(iter_frames(path))).mean(axis=(0, 1))
+    assert mean[0] > 230 and mean[1] < 25 and mean[2] < 25
+
+
+def test_ntsc_rate_is_kept(tmp_path):
+    path = tmp_path / "ntsc.mp4"
+    write_demo_video(path, scenes=1, seconds_per_scene=0.5, fps=30000 / 1001, size=(64, 48), audio=False)
+    assert probe(path).fps == pytest.approx(29.97, abs=1e-3)
+
+
+def test_video_shorter_than_a_second(tmp_path):
+    path = tmp_path / "short.mp4"
+    write_demo_video(path, scenes=2, seconds_per_scene=0.1, fps=30, size=(64, 48))
+    assert count_frames(path) == 6 == len(list(iter_frames(path)))
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nowhere.mp4"
+    with pytest.raises(VideoOpenError, match="nowhere.mp4"):
+        probe(path)
+    with pytest.raises(VideoOpenError, match="nowhere.mp4"):
+        next(iter_frames(path))
+
+
+def test_folder(tmp_path):
+    with pytest.raises(VideoOpenError, match="folder"):
+        probe(tmp_path)
+    with pytest.raises(VideoOpenError, match=tmp_path.name):
+        count_frames(tmp_path)
+
+
+def test_random_bytes(tmp_path):
+    path = tmp_path / "noise.mp4"
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 20_000, dtype=np.uint8).tobytes())
+    with pytest.raises((VideoOpenError, VideoDecodeError), match="noise.mp4"):
+        list(iter_frames(path))
+
+
+def test_truncated_mp4(tmp_path, demo_clip):
+    path = tmp_path / "cut.mp4"
+    path.write_bytes(demo_clip.path.read_bytes()[: demo_clip.path.stat().st_size // 2])  # moov atom is at the end
+    with pytest.raises((VideoOpenError, VideoDecodeError), match="cut.mp4"):
+        list(iter_frames(path))
+
+
+def test_audio_only_file_has_no_video_stream(tmp_path):
+    import av
+
+    path = tmp_path / "tone.m4a"
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=44100)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 44100, 0
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    with pytest.raises(VideoOpenError, match="no video stream"):
+        probe(path)

@@ -1,0 +1,154 @@
+"""write_summary: the right frames and sound, any container, and never a partial or clobbered file."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+import video.writer as writer_module
+from tests.video.conftest import FPS, SIZE
+from tests.video.helpers import decoded_audio, dominant_pitch, frame_means
+from video.reader import count_frames, probe
+from video.synthetic import write_demo_video
+from video.writer import write_summary
+
+
+def _keep(n: int, *runs: tuple[int, int]) -> np.ndarray:
+    keep = np.zeros(n, bool)
+    for a, b in runs:
+        keep[a:b] = True
+    return keep
+
+
+@pytest.fixture
+def keep(demo_clip) -> np.ndarray:
+    """Parts of every scene, one run crossing the first cut."""
+    return _keep(demo_clip.n_frames, (5, 30), (45, 50), (75, 88))
+
+
+def _codecs(path) -> tuple[str, str | None]:
+    with av.open(str(path)) as container:
+        audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
+        return container.streams.video[0].codec_context.name, audio
+
+
+def test_summary_holds_exactly_the_kept_frames(demo_clip, keep, tmp_path):
+    out = tmp_path / "summary.mp4"
+    result = write_summary(demo_clip.path, keep, out, progress=False)
+    assert result.frames_written == keep.sum() == count_frames(out)
+    assert result.video_seconds == pytest.approx(keep.sum() / FPS)
+    info = probe(out)
+    assert info.fps == pytest.approx(FPS) and (info.width, info.height) == SIZE
+    assert np.abs(frame_means(out) - frame_means(demo_clip.path)[keep]).max() < 12  # scenes differ by > 30
+
+
+def test_audio_matches_the_video_and_follows_the_cuts(demo_clip, keep, tmp_path):
+    out = tmp_path / "summary.mp4"
+    result = write_summary(demo_clip.path, keep, out, progress=False)
+    samples, rate = decoded_audio(out)
+    assert abs(result.audio_seconds - result.video_seconds) < 1 / FPS
+    assert abs(len(samples) / rate - result.video_seconds) < 1 / FPS
+    source, _ = decoded_audio(demo_clip.path)
+    # summary frames 0-18 are source frames 5-23 (scene 1), 19-24 are 24-29 (scene 2), 30-42 are 75-87 (scene 3)
+    for (a, b), (sa, sb) in [((0, 19), (5, 24)), ((30, 43), (75, 88))]:
+        here = dominant_pitch(samples[round(a / FPS * rate) + 200: round(b / FPS * rate) - 200], rate)
+        there = dominant_pitch(source[round(sa / FPS * rate) + 200: round(sb / FPS * rate) - 200], rate)
+        assert here == pytest.approx(there, abs=15)
+
+
+def test_no_audio_stream_when_the_source_has_none(silent_clip, tmp_path):
+    out = tmp_path / "silent.mp4"
+    result = write_summary(silent_clip.path, _keep(silent_clip.n_frames, (0, 10)), out, progress=False)
+    assert result.audio_seconds is None and not probe(out).has_audio and count_frames(out) == 10
+
+
+@pytest.mark.parametrize(("suffix", "codecs"), [(".mkv", ("h264", "aac")), (".webm", ("vp9", "opus")),
+                                                (".mov", ("h264", "aac")), (".avi", ("mpeg4", "mp2"))],
+                         ids=["mkv", "webm", "mov", "avi"])
+def test_containers(demo_clip, keep, tmp_path, suffix, codecs):
+    out = tmp_path / f"summary{suffix}"
+    result = write_summary(demo_clip.path, keep, out, progress=False)
+    assert count_frames(out) == keep.sum() and _codecs(out) == codecs
+    samples, rate = decoded_audio(out)
+    assert abs(len(samples) / rate - result.video_seconds) < 1 / FPS
+
+
+def test_codec_override(demo_clip, keep, tmp_path):
+    out = tmp_path / "override.mkv"
+    write_summary(demo_clip.path, keep, out, video_codec="mpeg4", audio_codec="libopus", progress=False)
+    assert _codecs(out) == ("mpeg4", "opus") and count_frames(out) == keep.sum()
+
+
+def test_unknown_codec_or_suffix(demo_clip, keep, tmp_path):
+    with pytest.raises(ValueError, match="no video encoder named 'nosuch'"):
+        write_summary(demo_clip.path, keep, tmp_path / "a.mp4", video_codec="nosuch", progress=False)
+    with pytest.raises(ValueError, match="is a video encoder, not a audio"):
+        write_summary(demo_clip.path, keep, tmp_path / "a.mp4", audio_codec="libx264", progress=False)
+    with pytest.raises(ValueError, match="unsupported output suffix '.gif'"):
+        write_summary(demo_clip.path, keep, tmp_path / "a.gif", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_file_is_kept_unless_overwrite(demo_clip, keep, tmp_path):
+    out = tmp_path / "summary.mp4"
+    out.write_bytes(b"earlier result")
+    with pytest.raises(FileExistsError, match="summary.mp4"):
+        write_summary(demo_clip.path, keep, out, progress=False)
+    assert out.read_bytes() == b"earlier result"
+    write_summary(demo_clip.path, keep, out, progress=False, overwrite=True)
+    assert count_frames(out) == keep.sum()
+
+
+@pytest.mark.parametrize("error", [RuntimeError("encoder failed (test)"), KeyboardInterrupt()], ids=["error", "interrupt"])
+def test_failure_part_way_leaves_nothing(demo_clip, keep, tmp_path, monkeypatch, error):
+    calls = []
+    real_encode = writer_module._encode
+
+    def failing_encode(stream, frame):
+        calls.append(frame)
+        if len(calls) == 20:
+            raise error
+        return real_encode(stream, frame)
+
+    monkeypatch.setattr(writer_module, "_encode", failing_encode)
+    with pytest.raises(type(error)):
+        write_summary(demo_clip.path, keep, tmp_path / "summary.mp4", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("delta", [-3, 2], ids=["short", "long"])
+def test_keep_of_the_wrong_length(demo_clip, tmp_path, delta):
+    n = demo_clip.n_frames
+    keep = np.ones(n + delta, bool)
+    with pytest.raises(ValueError, match=rf"demo.mp4: keep has {n + delta} flags but the video decodes to {n} frames"):
+        write_summary(demo_clip.path, keep, tmp_path / "summary.mp4", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_or_malformed_keep(demo_clip, tmp_path):
+    n = demo_clip.n_frames
+    with pytest.raises(ValueError, match="selects no frame"):
+        write_summary(demo_clip.path, np.zeros(n, bool), tmp_path / "s.mp4", progress=False)
+    with pytest.raises(ValueError, match="one flag per frame"):
+        write_summary(demo_clip.path, np.ones((n, 2), bool), tmp_path / "s.mp4", progress=False)
+    with pytest.raises(ValueError, match="boolean"):
+        write_summary(demo_clip.path, np.full(n, 0.5), tmp_path / "s.mp4", progress=False)
+    result = write_summary(demo_clip.path, _keep(n, (0, 3)).astype(int), tmp_path / "s.mp4", progress=False)
+    assert result.frames_written == 3
+
+
+def test_short_source_and_progress_bar(tmp_path, capsys):
+    source = tmp_path / "short.mp4"
+    write_demo_video(source, scenes=2, seconds_per_scene=0.2, fps=25, size=(64, 48))
+    result = write_summary(source, _keep(10, (2, 8)), tmp_path / "short_summary.mp4")
+    assert result.frames_written == 6 == count_frames(tmp_path / "short_summary.mp4")
+    assert "writing short_summary.mp4" in capsys.readouterr().err
+
+
+def test_nothing_written_for_a_bad_source(tmp_path):
+    from video.errors import VideoOpenError
+
+    with pytest.raises(VideoOpenError, match="missing.mp4"):
+        write_summary(tmp_path / "missing.mp4", np.ones(3, bool), tmp_path / "s.mp4", progress=False)
+    assert list(tmp_path.iterdir()) == []

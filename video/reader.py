@@ -1,0 +1,144 @@
+"""Reading videos with PyAV: probing, streaming RGB frames, counting frames.
+
+Frame i is always the i-th frame the decoder returns (presentation order), never a container's
+frame count or timestamp arithmetic: containers misreport counts, and the summary's keep mask is
+indexed the same way by every function here and in ``video.writer``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from video.errors import VideoDecodeError, VideoOpenError
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file says about itself."""
+
+    path: Path
+    fps: float  # average frame rate of the video stream, e.g. 29.97
+    width: int
+    height: int
+    reported_frames: int | None  # the container's claim (may be wrong or 0); never used for indexing
+    has_audio: bool
+    audio_sample_rate: int | None
+
+
+@contextlib.contextmanager
+def open_video(path: str | Path) -> Iterator[av.container.InputContainer]:
+    """Open ``path`` for reading, with one video stream that has a usable frame rate.
+
+    Raises:
+        VideoOpenError: missing file, a folder, not a media file, no video stream, or no frame rate.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise VideoOpenError(f"{path}: no such file")
+    if path.is_dir():
+        raise VideoOpenError(f"{path}: is a folder, not a video file")
+    try:
+        container = av.open(str(path), "r")
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:  # FFmpeg's reasons arrive as either
+        raise VideoOpenError(f"{path}: cannot open as a video ({exc})") from exc
+    with container:
+        if not container.streams.video:
+            raise VideoOpenError(f"{path}: has no video stream")
+        if frame_rate(container.streams.video[0]) is None:
+            raise VideoOpenError(f"{path}: the video stream has no frame rate")
+        yield container
+
+
+def frame_rate(stream: av.video.stream.VideoStream) -> Fraction | None:
+    """The stream's average frame rate as an exact fraction (30000/1001, not 29.97), or None if unknown."""
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and rate > 0:
+            return Fraction(rate)
+    return None
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read the header of ``path`` without decoding.
+
+    Raises:
+        VideoOpenError: see ``open_video``.
+    """
+    with open_video(path) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        return VideoInfo(
+            path=Path(path),
+            fps=float(frame_rate(video)),
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            reported_frames=video.frames or None,
+            has_audio=audio is not None,
+            audio_sample_rate=audio.codec_context.sample_rate if audio is not None else None,
+        )
+
+
+def decode_video(container: av.container.InputContainer, path: Path, *, audio: bool = False) -> Iterator[av.frame.Frame]:
+    """Decode the first video stream (and, if asked, the first audio stream, interleaved) as PyAV frames.
+
+    Streaming: at most the decoder's few reference frames are alive at once.
+
+    Raises:
+        VideoDecodeError: FFmpeg failed part-way; names ``path`` and the next video frame's index.
+    """
+    streams = [container.streams.video[0]]
+    if audio and container.streams.audio:
+        streams.append(container.streams.audio[0])
+    for stream in streams:
+        stream.thread_type = "AUTO"  # frame and slice threads; order of output is unchanged
+    index = 0
+    packets = container.demux(*streams)
+    while True:
+        try:
+            packet = next(packets)
+            frames = packet.decode()
+        except StopIteration:
+            return
+        except (av.FFmpegError, OSError, ValueError) as exc:  # demuxer and decoder failures alike
+            raise VideoDecodeError(f"{path}: decoding failed at video frame {index} ({exc})") from exc
+        for frame in frames:
+            if isinstance(frame, av.VideoFrame):
+                index += 1
+            yield frame
+
+
+def iter_frames(path: str | Path) -> Iterator[np.ndarray]:
+    """Every decoded video frame of ``path``, in presentation order, as RGB.
+
+    Yields:
+        Sized [H, W, 3] uint8 arrays.
+
+    Raises:
+        VideoOpenError: the file cannot be opened as a video.
+        VideoDecodeError: decoding fails part-way (the message names the frame index).
+    """
+    path = Path(path)
+    with open_video(path) as container:
+        for index, frame in enumerate(decode_video(container, path)):
+            try:
+                rgb = frame.to_ndarray(format="rgb24")
+            except (av.FFmpegError, ValueError) as exc:  # e.g. a pixel format swscale cannot convert
+                raise VideoDecodeError(f"{path}: cannot convert video frame {index} to RGB ({exc})") from exc
+            yield rgb
+
+
+def count_frames(path: str | Path) -> int:
+    """The number of frames ``iter_frames`` yields, by decoding (packets can be discarded by edit lists).
+
+    Raises:
+        VideoOpenError, VideoDecodeError: as ``iter_frames``.
+    """
+    path = Path(path)
+    with open_video(path) as container:
+        return sum(1 for _ in decode_video(container, path))

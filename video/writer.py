@@ -1,0 +1,128 @@
+"""Write a video summary: the kept frames of a source video, and their audio, re-encoded in one streaming pass.
+
+Nothing is held but the decoder's and encoders' few frames, so memory does not grow with the
+video's length. The file appears under its final name only when complete (``atomic_output``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from tqdm import tqdm
+
+from utils import atomic_output
+from video.audio_cut import AudioCutter, kept_runs, sample_runs
+from video.codecs import add_audio_stream, add_video_stream, container_for
+from video.errors import VideoDecodeError
+from video.reader import decode_video, frame_rate, open_video
+
+
+@dataclass(frozen=True)
+class SummaryWriteResult:
+    """What ``write_summary`` wrote."""
+
+    path: Path
+    frames_written: int
+    video_seconds: float
+    audio_seconds: float | None  # None when the source has no audio
+
+
+def _encode(stream: av.stream.Stream, frame: av.frame.Frame | None) -> list[av.Packet]:
+    """Encode one frame (None flushes). A seam of its own so tests can make encoding fail part-way."""
+    return stream.encode(frame)
+
+
+def _check_keep(keep: np.ndarray, source: Path) -> np.ndarray:
+    keep = np.asarray(keep)
+    if keep.ndim != 1:
+        raise ValueError(f"{source}: keep must be one flag per frame, Sized [n_frames]; got shape {keep.shape}")
+    if keep.dtype != bool:
+        if keep.size and not np.isin(keep, (0, 1)).all():
+            raise ValueError(f"{source}: keep must be boolean (or 0/1); got values other than 0 and 1")
+        keep = keep.astype(bool)
+    if not keep.any():
+        raise ValueError(f"{source}: keep selects no frame; an empty summary cannot be written")
+    return keep
+
+
+def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
+                  video_codec: str | None = None, audio_codec: str | None = None,
+                  progress: bool = True, overwrite: bool = False) -> SummaryWriteResult:
+    """Encode the kept frames of ``source`` (and the audio under them) into ``out_path``.
+
+    Output frame k is the k-th kept frame, with pts k at the source's frame rate and size. The
+    audio of each kept frame's time range [i/fps, (i+1)/fps) is cut, joined in order and
+    re-encoded, so sound stays with its pictures; its duration equals the video's within a frame.
+
+    Args:
+        source: the video the summary is taken from.
+        keep: bool, Sized [n_frames]; one flag per frame as ``iter_frames`` yields them.
+        out_path: the summary; its suffix (.mp4 .mkv .mov .webm .avi) picks the container.
+        video_codec: overrides the container's default video encoder (e.g. "libx264", "mpeg4").
+        audio_codec: overrides the container's default audio encoder (e.g. "aac", "libopus").
+        progress: show a "writing <name>" bar over the source frames.
+        overwrite: replace an existing ``out_path``.
+
+    Returns:
+        The path, frames written, and video and audio durations in seconds.
+
+    Raises:
+        FileExistsError: ``out_path`` exists and ``overwrite`` is False.
+        ValueError: empty selection, ``keep`` of the wrong length (names both counts), unknown suffix or codec.
+        VideoOpenError, VideoDecodeError: the source cannot be read.
+    """
+    source, out_path = Path(source), Path(out_path)
+    keep = _check_keep(keep, source)
+    spec = container_for(out_path)
+    if out_path.exists() and not overwrite:
+        raise FileExistsError(f"{out_path} exists; pass overwrite=True to replace it")
+    with open_video(source) as src:
+        video_in = src.streams.video[0]
+        audio_in = src.streams.audio[0] if src.streams.audio else None
+        rate = frame_rate(video_in)
+        width, height = video_in.codec_context.width, video_in.codec_context.height
+        video_start = float(video_in.start_time * video_in.time_base) if video_in.start_time is not None else 0.0
+        bar = tqdm(total=len(keep), desc=f"writing {out_path.name}", unit="frame", disable=not progress)
+        with bar, atomic_output(out_path) as tmp:
+            with av.open(str(tmp), "w", format=spec.format) as dst:
+                video_out = add_video_stream(dst, video_codec or spec.video_codec, rate, width, height, out_path)
+                cutter = audio_out = None
+                if audio_in is not None:
+                    layout = audio_in.codec_context.layout.name if audio_in.codec_context.layout else "stereo"
+                    audio_out, target = add_audio_stream(dst, audio_codec or spec.audio_codec,
+                                                         audio_in.codec_context.sample_rate, layout, out_path)
+                    audio_out.codec_context.open()  # the frame size is known only once open
+                    cutter = AudioCutter(sample_runs(kept_runs(keep), rate, target.rate), target,
+                                         audio_out.codec_context.frame_size or 1024, video_start)
+                index = written = 0
+                for frame in decode_video(src, source, audio=cutter is not None):
+                    if isinstance(frame, av.AudioFrame):
+                        for piece in cutter.push(frame):
+                            dst.mux(_encode(audio_out, piece))
+                        continue
+                    if index < len(keep) and keep[index]:
+                        frame = frame.reformat(width=width, height=height, format=video_out.pix_fmt)
+                        frame.pts, frame.time_base = written, 1 / rate
+                        frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not copy the source's
+                        dst.mux(_encode(video_out, frame))
+                        written += 1
+                    index += 1
+                    bar.update()
+                if index != len(keep):
+                    raise ValueError(f"{source}: keep has {len(keep)} flags but the video decodes to {index} frames")
+                dst.mux(_encode(video_out, None))
+                audio_seconds = None
+                if cutter is not None:
+                    for piece in cutter.finish():
+                        dst.mux(_encode(audio_out, piece))
+                    dst.mux(_encode(audio_out, None))
+                    audio_seconds = cutter.samples_out / target.rate
+            if out_path.exists() and not overwrite:  # appeared while we worked: still never clobbered
+                raise FileExistsError(f"{out_path} appeared while writing; pass overwrite=True to replace it")
+    return SummaryWriteResult(out_path, written, written / float(rate), audio_seconds)
+
+
+__all__ = ["SummaryWriteResult", "VideoDecodeError", "write_summary"]
