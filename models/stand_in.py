@@ -23,7 +23,9 @@ def write_stand_in_imagenet_weights(seed: int = 0) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = googlenet(weights=None, aux_logits=True, init_weights=True)  # the real file has aux heads
+        # the real file has aux heads; PyTorch's default init keeps random features informative
+        # (torchvision's 0.01-std init makes every frame's pooled feature almost zero)
+        net = googlenet(weights=None, aux_logits=True, init_weights=False)
     torch.save(net.state_dict(), path)
     path.with_name(path.name + STAND_IN_MARKER_SUFFIX).write_text(
         "The GoogLeNet file beside this one is a random STAND-IN for torchvision's ImageNet weights, "

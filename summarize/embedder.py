@@ -65,7 +65,8 @@ def load_frame_embedder(source: BackboneSource, device: torch.device, weights_pa
     if source is BackboneSource.RANDOM:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            net = build_googlenet(BackboneInit.RANDOM)
+            # PyTorch's default init: random but informative features (torchvision's own init makes them ~0)
+            net = googlenet(weights=None, aux_logits=False, init_weights=False)
         return FrameEmbedder(net, device, "RANDOM backbone (--random-backbone): features are not ImageNet features")
     if source is BackboneSource.FILE:
         if weights_path is None or not Path(weights_path).is_file():

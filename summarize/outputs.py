@@ -42,7 +42,8 @@ class VideoSummaryRecord:
             "segmentation": self.segmentation,
             "shots": [
                 {"index": i, "first_frame": int(a), "last_frame": int(b), "start_seconds": a / fps,
-                 "end_seconds": (b + 1) / fps, "score": score, "chosen": bool(self.selection.keep[a:b + 1].all())}
+                 "end_seconds": (b + 1) / fps, "score": score, "chosen": i in self.selection.chosen_shots,
+                 "frames_in_summary": int(self.selection.keep[a:b + 1].sum())}
                 for i, ((a, b), score) in enumerate(zip(self.shots.tolist(), self.shot_scores, strict=True))
             ],
             "chosen_shots": self.selection.chosen_shots,
