@@ -69,15 +69,24 @@ def _check_encoder(name: str, kind: str, path: Path) -> av.Codec:
     return codec
 
 
+def _add_stream(container: av.container.OutputContainer, codec_name: str, path: Path, **kwargs) -> av.stream.Stream:
+    try:
+        return container.add_stream(codec_name, **kwargs)
+    except ValueError as exc:  # PyAV's refusal of a codec the container cannot hold, e.g. mpeg4 in webm
+        raise ValueError(f"{path}: {exc}") from exc
+
+
 def add_video_stream(container: av.container.OutputContainer, codec_name: str, rate: Fraction, width: int, height: int,
                      path: Path) -> av.video.stream.VideoStream:
     """Add a video stream with time base 1/rate (so frame k has pts k) and sensible encoder settings."""
     codec = _check_encoder(codec_name, "video", path)
     settings = VIDEO_SETTINGS.get(codec_name, VideoEncoderSettings())
-    stream = container.add_stream(codec_name, rate=rate, options=dict(settings.options))
+    stream = _add_stream(container, codec_name, path, rate=rate, options=dict(settings.options))
     stream.width, stream.height = width, height
     formats = [f.name for f in codec.video_formats or []]
     stream.pix_fmt = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
+    if (width % 2 or height % 2) and stream.pix_fmt == "yuv420p" and "yuv444p" in formats:
+        stream.pix_fmt = "yuv444p"  # libx264 cannot halve an odd size; full chroma keeps the source size exactly
     stream.codec_context.time_base = 1 / rate
     stream.time_base = 1 / rate
     if settings.bits_per_pixel is not None:
@@ -105,7 +114,7 @@ def add_audio_stream(container: av.container.OutputContainer, codec_name: str, r
     sample_format = formats[0] if formats else "fltp"
     if layout not in ("mono", "stereo"):
         layout = "stereo"  # downmix anything else: every default encoder takes stereo
-    stream = container.add_stream(codec_name, rate=rate)
+    stream = _add_stream(container, codec_name, path, rate=rate)
     stream.layout = layout
     stream.format = sample_format
     stream.codec_context.time_base = Fraction(1, rate)

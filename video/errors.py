@@ -7,3 +7,7 @@ class VideoOpenError(RuntimeError):
 
 class VideoDecodeError(RuntimeError):
     """A video that opened but failed part-way; the message names the file and the frame index."""
+
+
+class VideoEncodeError(RuntimeError):
+    """FFmpeg failed to encode or write a summary; the message names the output file and how far it got."""

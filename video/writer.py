@@ -16,7 +16,7 @@ from tqdm import tqdm
 from utils import atomic_output
 from video.audio_cut import AudioCutter, kept_runs, sample_runs
 from video.codecs import add_audio_stream, add_video_stream, container_for
-from video.errors import VideoDecodeError
+from video.errors import VideoEncodeError
 from video.reader import decode_video, frame_rate, open_video
 
 
@@ -73,6 +73,7 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
         FileExistsError: ``out_path`` exists and ``overwrite`` is False.
         ValueError: empty selection, ``keep`` of the wrong length (names both counts), unknown suffix or codec.
         VideoOpenError, VideoDecodeError: the source cannot be read.
+        VideoEncodeError: FFmpeg failed to encode or write (e.g. a codec the container cannot hold).
     """
     source, out_path = Path(source), Path(out_path)
     keep = _check_keep(keep, source)
@@ -80,49 +81,57 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
     if out_path.exists() and not overwrite:
         raise FileExistsError(f"{out_path} exists; pass overwrite=True to replace it")
     with open_video(source) as src:
-        video_in = src.streams.video[0]
-        audio_in = src.streams.audio[0] if src.streams.audio else None
-        rate = frame_rate(video_in)
-        width, height = video_in.codec_context.width, video_in.codec_context.height
-        video_start = float(video_in.start_time * video_in.time_base) if video_in.start_time is not None else 0.0
         bar = tqdm(total=len(keep), desc=f"writing {out_path.name}", unit="frame", disable=not progress)
         with bar, atomic_output(out_path) as tmp:
-            with av.open(str(tmp), "w", format=spec.format) as dst:
-                video_out = add_video_stream(dst, video_codec or spec.video_codec, rate, width, height, out_path)
-                cutter = audio_out = None
-                if audio_in is not None:
-                    layout = audio_in.codec_context.layout.name if audio_in.codec_context.layout else "stereo"
-                    audio_out, target = add_audio_stream(dst, audio_codec or spec.audio_codec,
-                                                         audio_in.codec_context.sample_rate, layout, out_path)
-                    audio_out.codec_context.open()  # the frame size is known only once open
-                    cutter = AudioCutter(sample_runs(kept_runs(keep), rate, target.rate), target,
-                                         audio_out.codec_context.frame_size or 1024, video_start)
-                index = written = 0
-                for frame in decode_video(src, source, audio=cutter is not None):
-                    if isinstance(frame, av.AudioFrame):
-                        for piece in cutter.push(frame):
-                            dst.mux(_encode(audio_out, piece))
-                        continue
-                    if index < len(keep) and keep[index]:
-                        frame = frame.reformat(width=width, height=height, format=video_out.pix_fmt)
-                        frame.pts, frame.time_base = written, 1 / rate
-                        frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not copy the source's
-                        dst.mux(_encode(video_out, frame))
-                        written += 1
-                    index += 1
-                    bar.update()
-                if index != len(keep):
-                    raise ValueError(f"{source}: keep has {len(keep)} flags but the video decodes to {index} frames")
-                dst.mux(_encode(video_out, None))
-                audio_seconds = None
-                if cutter is not None:
-                    for piece in cutter.finish():
-                        dst.mux(_encode(audio_out, piece))
-                    dst.mux(_encode(audio_out, None))
-                    audio_seconds = cutter.samples_out / target.rate
+            progress_counts = [0]  # kept frames encoded so far, for the error message
+            try:
+                with av.open(str(tmp), "w", format=spec.format) as dst:
+                    written, audio_seconds = _transcode(src, source, keep, dst, out_path, video_codec or spec.video_codec,
+                                                        audio_codec or spec.audio_codec, bar, progress_counts)
+            except av.FFmpegError as exc:  # encoder or muxer; decoding failures arrive as VideoDecodeError
+                raise VideoEncodeError(f"{out_path}: encoding failed after {progress_counts[0]} kept frames ({exc})") from exc
             if out_path.exists() and not overwrite:  # appeared while we worked: still never clobbered
                 raise FileExistsError(f"{out_path} appeared while writing; pass overwrite=True to replace it")
+        rate = frame_rate(src.streams.video[0])
     return SummaryWriteResult(out_path, written, written / float(rate), audio_seconds)
 
 
-__all__ = ["SummaryWriteResult", "VideoDecodeError", "write_summary"]
+def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray, dst: av.container.OutputContainer,
+               out_path: Path, video_codec: str, audio_codec: str, bar: tqdm, counts: list[int]) -> tuple[int, float | None]:
+    """The one demux pass: encode kept video frames and the cut audio into ``dst``; returns (frames, audio seconds)."""
+    video_in = src.streams.video[0]
+    audio_in = src.streams.audio[0] if src.streams.audio else None
+    rate = frame_rate(video_in)
+    width, height = video_in.codec_context.width, video_in.codec_context.height
+    video_out = add_video_stream(dst, video_codec, rate, width, height, out_path)
+    cutter = audio_out = None
+    if audio_in is not None:
+        layout = audio_in.codec_context.layout.name if audio_in.codec_context.layout else "stereo"
+        audio_out, target = add_audio_stream(dst, audio_codec, audio_in.codec_context.sample_rate, layout, out_path)
+        audio_out.codec_context.open()  # the frame size is known only once open
+        video_start = float(video_in.start_time * video_in.time_base) if video_in.start_time is not None else 0.0
+        cutter = AudioCutter(sample_runs(kept_runs(keep), rate, target.rate), target,
+                             audio_out.codec_context.frame_size or 1024, video_start)
+    index = 0
+    for frame in decode_video(src, source, audio=cutter is not None):
+        if isinstance(frame, av.AudioFrame):
+            for piece in cutter.push(frame):
+                dst.mux(_encode(audio_out, piece))
+            continue
+        if index < len(keep) and keep[index]:  # past the end of keep: keep counting for the error below
+            frame = frame.reformat(width=width, height=height, format=video_out.pix_fmt)
+            frame.pts, frame.time_base = counts[0], 1 / rate
+            frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not copy the source's
+            dst.mux(_encode(video_out, frame))
+            counts[0] += 1
+        index += 1
+        bar.update()
+    if index != len(keep):
+        raise ValueError(f"{source}: keep has {len(keep)} flags but the video decodes to {index} frames")
+    dst.mux(_encode(video_out, None))
+    if cutter is None:
+        return counts[0], None
+    for piece in cutter.finish():
+        dst.mux(_encode(audio_out, piece))
+    dst.mux(_encode(audio_out, None))
+    return counts[0], cutter.samples_out / target.rate

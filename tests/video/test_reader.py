@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,29 @@ def test_audio_only_file_has_no_video_stream(tmp_path):
         container.mux(stream.encode(None))
     with pytest.raises(VideoOpenError, match="no video stream"):
         probe(path)
+
+
+def test_decoder_failure_part_way_names_file_and_frame():
+    """FFmpeg rarely fails mid-stream on demand, so a stand-in container fails at its third packet."""
+    from types import SimpleNamespace
+
+    import av
+
+    from video.reader import decode_video
+
+    class Packet:
+        def __init__(self, index: int):
+            self.index = index
+
+        def decode(self):
+            if self.index == 2:
+                raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+            return [av.VideoFrame(16, 16, "yuv420p")]
+
+    stream = SimpleNamespace(thread_type=None)
+    container = SimpleNamespace(streams=SimpleNamespace(video=[stream], audio=[]),
+                                demux=lambda *streams: (Packet(i) for i in range(5)))
+    frames = decode_video(container, Path("broken.mp4"))
+    assert len([next(frames), next(frames)]) == 2
+    with pytest.raises(VideoDecodeError, match="broken.mp4: decoding failed at video frame 2"):
+        next(frames)

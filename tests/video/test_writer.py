@@ -152,3 +152,41 @@ def test_nothing_written_for_a_bad_source(tmp_path):
     with pytest.raises(VideoOpenError, match="missing.mp4"):
         write_summary(tmp_path / "missing.mp4", np.ones(3, bool), tmp_path / "s.mp4", progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_odd_size_source_keeps_its_size(tmp_path):
+    source = tmp_path / "odd.mkv"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 65, 47, "yuv444p"
+        for index in range(6):
+            frame = av.VideoFrame.from_ndarray(np.full((47, 65, 3), 90, np.uint8), format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    out = tmp_path / "odd_summary.mp4"
+    write_summary(source, np.ones(6, bool), out, progress=False)
+    assert (probe(out).width, probe(out).height) == (65, 47) and count_frames(out) == 6
+
+
+def test_codec_the_container_cannot_hold(demo_clip, keep, tmp_path):
+    with pytest.raises(ValueError, match="summary.webm: 'webm' format does not support 'mpeg4'"):
+        write_summary(demo_clip.path, keep, tmp_path / "summary.webm", video_codec="mpeg4", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ffmpeg_failure_while_encoding_names_the_output(demo_clip, keep, tmp_path, monkeypatch):
+    from video.errors import VideoEncodeError
+
+    real_encode, calls = writer_module._encode, []
+
+    def failing_encode(stream, frame):
+        calls.append(frame)
+        if len(calls) == 10:
+            raise av.error.ExternalError(542398533, "Generic error in an external library")
+        return real_encode(stream, frame)
+
+    monkeypatch.setattr(writer_module, "_encode", failing_encode)
+    with pytest.raises(VideoEncodeError, match=r"summary.mp4: encoding failed after \d+ kept frames"):
+        write_summary(demo_clip.path, keep, tmp_path / "summary.mp4", progress=False)
+    assert list(tmp_path.iterdir()) == []
