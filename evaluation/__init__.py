@@ -1,21 +1,30 @@
-"""The evaluation protocol: summaries from scores, knapsack, F1 and rank correlations (pure numpy)."""
+"""The evaluation protocol: summaries from scores, knapsack, F1 and rank correlations (pure numpy).
 
-from evaluation.knapsack import knapsack
-from evaluation.metrics import f_score, rank_correlation
-from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
-from evaluation.summary import frame_scores, generate_summary, select_shots, shot_scores, summary_budget
+Names are loaded on first use, so that code needing only the summary construction (the video
+pipeline) does not pay for importing scipy.
+"""
 
-__all__ = [
-    "MeanMetrics",
-    "VideoMetrics",
-    "evaluate_video",
-    "f_score",
-    "frame_scores",
-    "generate_summary",
-    "knapsack",
-    "mean_metrics",
-    "rank_correlation",
-    "select_shots",
-    "shot_scores",
-    "summary_budget",
-]
+import importlib
+
+_EXPORTS = {
+    "knapsack": "evaluation.knapsack",
+    "f_score": "evaluation.metrics",
+    "rank_correlation": "evaluation.metrics",
+    "MeanMetrics": "evaluation.protocol",
+    "VideoMetrics": "evaluation.protocol",
+    "evaluate_video": "evaluation.protocol",
+    "mean_metrics": "evaluation.protocol",
+    "frame_scores": "evaluation.summary",
+    "generate_summary": "evaluation.summary",
+    "select_shots": "evaluation.summary",
+    "shot_scores": "evaluation.summary",
+    "summary_budget": "evaluation.summary",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'evaluation' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -70,6 +71,17 @@ class CSTA(nn.Module):
         # Pooling T+1 rows to T averages each pair of neighbours, folding the CLS row into step 0.
         mixed = F.adaptive_avg_pool2d(mixed[None], (n_steps, dim))[0]
         return self.linear2(self.linear1(mixed)).squeeze(-1)
+
+
+@torch.no_grad()
+def predict_scores(model: nn.Module, features: torch.Tensor) -> np.ndarray:
+    """Step scores of one video in eval mode. features: Sized [T, 1024]; returns Sized [T] float32."""
+    was_training = model.training
+    model.eval()
+    try:
+        return model(features).float().cpu().numpy()
+    finally:
+        model.train(was_training)
 
 
 def build_csta(backbone_init: BackboneInit, config: ModelConfig | None = None) -> CSTA:

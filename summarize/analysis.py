@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 from tqdm import tqdm
 
 from summarize.embedder import FrameEmbedder
-from video.reader import iter_frames
+from video.reader import decode_video, open_video
 
-# Thumbnail used as the cheap full-frame-rate signal for shot boundaries: 12 x 8 RGB = 288 bytes a frame.
+# Thumbnail used as the cheap full-frame-rate signal for shot boundaries: 12 x 8 x 3 = 288 bytes a frame.
 THUMBNAIL_SIZE = (12, 8)
+# 8-bit planar YUV: the thumbnail is taken from the decoded planes, without converting the frame to RGB.
+_PLANAR_YUV = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p"}
 _DONE = object()
 
 
@@ -29,8 +33,26 @@ class FrameAnalysis:
     thumbnails: np.ndarray  # Sized [n_frames, 288], uint8
 
 
-def thumbnail(frame: np.ndarray) -> np.ndarray:
-    return cv2.resize(frame, THUMBNAIL_SIZE, interpolation=cv2.INTER_AREA).reshape(-1)
+def _shrink(image: np.ndarray) -> np.ndarray:
+    """Area-average ``image`` down to THUMBNAIL_SIZE; large images are first thinned by striding (cheap)."""
+    stride = max(1, min(image.shape[0], image.shape[1]) // (8 * THUMBNAIL_SIZE[1]))
+    return cv2.resize(np.ascontiguousarray(image[::stride, ::stride]), THUMBNAIL_SIZE, interpolation=cv2.INTER_AREA)
+
+
+def thumbnail(frame: av.VideoFrame) -> np.ndarray:
+    """A 12 x 8 picture of the frame, 3 channels (YUV or RGB), flattened. Sized [288], uint8."""
+    if frame.format.name in _PLANAR_YUV:
+        planes = [np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, :p.width] for p in frame.planes[:3]]
+        return np.stack([_shrink(plane) for plane in planes], axis=-1).reshape(-1)
+    return _shrink(frame.to_ndarray(format="rgb24")).reshape(-1)
+
+
+def sampled_frames(path: Path, every: int) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """(thumbnail, RGB frame or None) for every decoded frame; RGB only for frames 0, every, 2 every, ..."""
+    with open_video(path) as container:
+        for index, frame in enumerate(decode_video(container, path)):
+            rgb = frame.to_ndarray(format="rgb24") if index % every == 0 else None
+            yield thumbnail(frame), rgb
 
 
 def analyse_video(
@@ -53,12 +75,12 @@ def analyse_video(
     def decode() -> None:
         crops = []
         try:
-            for index, frame in enumerate(iter_frames(path)):
+            for small, rgb in sampled_frames(path, embed_every):
                 if stop.is_set():
                     return
-                thumbnails.append(thumbnail(frame))
-                if index % embed_every == 0:
-                    crops.append(embedder.preprocess(frame))
+                thumbnails.append(small)
+                if rgb is not None:
+                    crops.append(embedder.preprocess(rgb))
                     if len(crops) == batch_size:
                         put(crops)
                         crops = []

@@ -6,14 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from summarize.selection import Selection  # noqa: E402
-from utils import atomic_output, write_json_atomic  # noqa: E402
+from summarize.selection import Selection
+from utils import atomic_output, write_json_atomic
 
 MAX_KEYFRAMES = 8
 
@@ -88,6 +84,11 @@ def keyframe_indices(record: VideoSummaryRecord) -> list[int]:
 
 def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = None) -> None:
     """Importance over time with shot boundaries and the kept frames shaded, and a keyframe strip."""
+    import matplotlib  # here, not at the top: only this picture needs it, and it is slow to import
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     indices = keyframe_indices(record)
     frames = grab_frames(record.source, indices)
     columns = max(len(frames), 1)

@@ -12,8 +12,8 @@ from torch import nn
 from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
-from engine.scoring import predict_scores
 from evaluation.summary import shot_scores
+from models.csta import predict_scores
 from summarize.analysis import analyse_video
 from summarize.embedder import FrameEmbedder
 from summarize.outputs import VideoSummaryRecord, write_picture, write_record

@@ -126,7 +126,7 @@ def test_weights_are_checked_before_any_video_is_decoded(clip, tmp_path, caplog,
     if problem == "wrong":
         torch.save({"not": torch.zeros(1)}, path)
     decoded = []
-    monkeypatch.setattr("summarize.analysis.iter_frames", lambda *a, **k: decoded.append(a) or iter(()))
+    monkeypatch.setattr("summarize.analysis.sampled_frames", lambda *a, **k: decoded.append(a) or iter(()))
     assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone") == 2
     assert str(path) in caplog.text and not decoded
 
