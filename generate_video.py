@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-extras", action="store_true", help="skip the JSON and PNG (write only the video)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.add_argument("--device", help="torch device (default: CUDA when available, else CPU)")
-    parser.add_argument("--batch-size", type=int, default=32, help="frames per GoogLeNet batch (default 32)")
+    parser.add_argument("--batch-size", type=int, help="frames per GoogLeNet batch (default: 8 on CPU, 64 on CUDA)")
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet GoogLeNet weights (googlenet-1378be20.pth)")
     parser.add_argument("--random-backbone", action="store_true", help="random GoogLeNet features (tests and demos only; outputs say so)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -81,7 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("give at least one video file or folder")
     if not 0 < args.ratio <= 1:
         parser.error("--ratio must be in (0, 1]")
-    if args.sample_rate < 1 or args.batch_size < 1:
+    if args.sample_rate < 1 or (args.batch_size is not None and args.batch_size < 1):
         parser.error("--sample_rate and --batch-size must be at least 1")
     if args.no_video and args.no_extras:
         parser.error("--no-video and --no-extras together leave nothing to write")

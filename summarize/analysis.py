@@ -60,7 +60,7 @@ def analyse_video(
     expected_frames: int | None = None, progress: bool = True,
 ) -> FrameAnalysis:
     """Decode ``path`` once; embed every ``embed_every``-th frame (1: every frame, the reference route)."""
-    batches: queue.Queue = queue.Queue(maxsize=3)
+    batches: queue.Queue = queue.Queue(maxsize=2)  # bounded: decoding never runs far ahead
     stop = threading.Event()
     thumbnails: list[np.ndarray] = []
 
