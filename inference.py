@@ -20,7 +20,7 @@ from engine.inference import evaluate_weights
 from engine.report import DatasetReport, build_report, write_report, write_video_plots
 from engine.reporting import evaluation_json, evaluation_table, labels
 from engine.seeds import seeds_table, spread_over_seeds
-from evaluation.baselines import DEFAULT_DRAWS, baselines_table, human_baseline, random_baseline
+from evaluation.baselines import DEFAULT_DRAWS, baselines_table, human_row_or_unavailable, random_baseline
 from models.checkpoint import CheckpointMismatch
 from utils import write_json_atomic
 
@@ -68,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
                 # the test videos actually evaluated, each once, so the rows compare like with like
                 keys = list(dict.fromkeys(video.key for split in runs[0].splits for video in split.videos))
                 videos = benchmark.subset(tuple(keys))
-                baselines = [random_baseline(videos, benchmark.spec, args.random_draws), human_baseline(videos, benchmark.spec)]
+                baselines = [random_baseline(videos, benchmark.spec, args.random_draws), human_row_or_unavailable(videos, benchmark.spec)]
                 log.info("%s\n", baselines_table(benchmark.spec.name, baselines, benchmark.synthetic))
             reports.append(DatasetReport(benchmark, runs, baselines, spread))
     except (DataError, CheckpointMismatch, FileNotFoundError, RuntimeError) as error:

@@ -85,6 +85,9 @@ def human_baseline(videos: Sequence[VideoRecord], spec: DatasetSpec) -> Baseline
     """Annotators against each other: pairwise tau/rho and leave-one-out F1, per video then the mean."""
     if not videos:
         raise DataError(f"{spec.name}: no videos for the human baseline")
+    for video in videos:
+        if video.user_summary.shape[0] < 2:
+            raise DataError(f"{video.key}: {video.user_summary.shape[0]} user summary; the human baseline needs at least two")
     agreement = [pairwise_rank_agreement(_human_correlation_rows(video, spec)) for video in videos]
     f1 = [leave_one_out_f1(video.user_summary, spec.f1_reduction) for video in videos]
     what = "annotators' scores" if spec.correlation_target is CorrelationTarget.EACH_ANNOTATOR else "users' 0/1 summaries"
@@ -113,6 +116,14 @@ def dataset_baselines(spec: DatasetSpec, data_dir: Path, draws: int = DEFAULT_DR
     benchmark = load_benchmark(spec, data_dir)
     videos = list(benchmark.videos.values())
     return [random_baseline(videos, spec, draws, seed), human_baseline(videos, spec)], benchmark.synthetic
+
+
+def human_row_or_unavailable(videos: Sequence[VideoRecord], spec: DatasetSpec) -> BaselineRow:
+    """The Human row, or a row of n/a saying why (a report should not fail for want of a second annotator)."""
+    try:
+        return human_baseline(videos, spec)
+    except DataError as error:
+        return BaselineRow("Human", None, None, None, len(videos), f"unavailable: {error}")
 
 
 def format_value(value: float | None, digits: int) -> str:

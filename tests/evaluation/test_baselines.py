@@ -7,6 +7,7 @@ import pytest
 
 from config import DATASETS
 from dataset import load_benchmark
+from dataset.errors import DataError
 from dataset.h5 import VideoRecord
 from evaluation import baselines
 from evaluation.protocol import evaluate_video, mean_metrics
@@ -44,6 +45,14 @@ def test_human_summe_correlates_the_users_summaries():
     assert row.kendall == pytest.approx((1 + 2 * phi) / 3)
     assert row.kendall == pytest.approx(row.spearman)  # on 0/1 data both are the phi coefficient
     assert row.f1 == pytest.approx(200 / 3)  # SumMe: max over the others -> 100, 100, 0
+
+
+def test_one_user_has_no_human_row():
+    video = _video(np.zeros((1, 60), int))
+    with pytest.raises(DataError, match="video_1: 1 user summary"):
+        baselines.human_baseline([video], SUMME)
+    row = baselines.human_row_or_unavailable([video], SUMME)
+    assert row.f1 is None and "at least two" in row.note
 
 
 def test_random_baseline_is_the_model_protocol_on_random_scores(tiny_data_dir):
