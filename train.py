@@ -1,6 +1,8 @@
 """Train CSTA on SumMe and/or TVSum, split by split, with the paper's protocol.
 
-Writes weights/<dataset>/split<k>.pt (the released layout) and a JSON record beside each.
+Writes weights/<dataset>/split<k>.pt (the released layout), with a JSON record and the training
+curve (split<k>_curve.png) beside each. With several --seeds: weights/<dataset>/seed<S>/split<k>.pt
+and a table of mean ± std over the seeds.
 """
 
 from __future__ import annotations
@@ -8,12 +10,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 
 from config import TrainConfig, dataset_specs, select_device
 from dataset.errors import DataError
 from engine.cli import add_common_arguments, check_common_arguments, load_dataset_and_splits, setup_logging
-from engine.reporting import training_table
-from engine.training import backbone_description, train_split
+from engine.reporting import labels, training_table
+from engine.seeds import seeds_table, spread_over_seeds
+from engine.training import SplitTraining, backbone_description, train_split
+from evaluation.protocol import mean_metrics
 from models.backbone import BackboneInit, BackboneWeightsUnavailable, build_googlenet
 
 log = logging.getLogger("train")
@@ -24,7 +29,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help=f"epochs per split (default: {defaults.epochs})")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help=f"random seed, applied at the start of every split (default: {defaults.seed})")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=defaults.seed, help=f"random seed, applied at the start of every split (default: {defaults.seed})")
+    seeds.add_argument(
+        "--seeds", type=int, nargs="+", metavar="S",
+        help="train every split once per seed; with more than one seed the weights go to <dataset>/seed<S>/split<k>.pt "
+        "and a mean ± std table over the seeds is printed (the paper reports ten runs)",
+    )
     parser.add_argument("--random-init", action="store_true", help="start the GoogLeNet trunk from random weights instead of ImageNet (not the paper's setting)")
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
@@ -35,7 +46,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(args: argparse.Namespace) -> int:
     setup_logging()
-    train_cfg = TrainConfig(epochs=args.epochs, seed=args.seed, imagenet_init=not args.random_init)
+    seeds = list(dict.fromkeys(args.seeds or [args.seed]))
+    several = len(seeds) > 1
+    train_cfg = TrainConfig(epochs=args.epochs, seed=seeds[0], imagenet_init=not args.random_init)
     try:
         device = select_device(args.device)
         jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
@@ -45,17 +58,30 @@ def main(args: argparse.Namespace) -> int:
         log.error("error: %s", error)
         return 2
 
-    log.info("device: %s | epochs: %d | seed: %d | trunk: %s", device, train_cfg.epochs, train_cfg.seed, backbone_description(train_cfg))
-    results, synthetic = [], {}
-    for spec, benchmark, splits in jobs:
-        synthetic[spec.name] = benchmark.synthetic
-        label = " (SYNTHETIC data)" if benchmark.synthetic else ""
-        log.info("%s%s: %d videos from %s; training %d split(s)", spec.name, label, len(benchmark.videos), benchmark.h5_path, len(splits))
-        for split in splits:
-            result = train_split(benchmark, split, train_cfg, device, args.weights_dir)
-            log.info("%s split %d: kept epoch %d -> %s", spec.name, split.number, result.best_epoch, result.weights_path)
-            results.append(result)
-    log.info("\nTest metrics of the kept epochs:\n%s", training_table(results, synthetic, "STAND-IN" in backbone_description(train_cfg)))
+    stand_in = "STAND-IN" in backbone_description(train_cfg)
+    log.info("device: %s | epochs: %d | seed(s): %s | trunk: %s", device, train_cfg.epochs, " ".join(map(str, seeds)), backbone_description(train_cfg))
+    results: dict[int, list[SplitTraining]] = {}
+    synthetic: dict[str, bool] = {}
+    for seed in seeds:
+        seed_cfg = replace(train_cfg, seed=seed)
+        results[seed] = []
+        for spec, benchmark, splits in jobs:
+            synthetic[spec.name] = benchmark.synthetic
+            label = " (SYNTHETIC data)" if benchmark.synthetic else ""
+            log.info("%s%s: %d videos from %s; training %d split(s), seed %d",
+                     spec.name, label, len(benchmark.videos), benchmark.h5_path, len(splits), seed)
+            for split in splits:
+                result = train_split(benchmark, split, seed_cfg, device, args.weights_dir, seed_folder=several)
+                log.info("%s split %d: kept epoch %d -> %s", spec.name, split.number, result.best_epoch, result.weights_path)
+                results[seed].append(result)
+        title = f"Test metrics of the kept epochs (seed {seed})" if several else "Test metrics of the kept epochs"
+        log.info("\n%s:\n%s", title, training_table(results[seed], synthetic, stand_in))
+    if several:
+        spreads = [
+            spread_over_seeds(spec.name, {seed: mean_metrics([r.metrics for r in runs if r.dataset == spec.name]) for seed, runs in results.items()})
+            for spec, _, _ in jobs
+        ]
+        log.info("\nMean over splits, then mean ± std over %d seeds:\n%s", len(seeds), seeds_table(spreads, labels(any(synthetic.values()), stand_in).strip()))
     return 0
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from dataset.benchmark import Benchmark
 from dataset.errors import DataError
 from dataset.splits import Split
-from engine.scoring import evaluate_model, to_device
+from engine.scoring import predict_scores, to_device
 from engine.training import read_training_record, weights_path_for
-from evaluation.protocol import MeanMetrics, VideoMetrics, mean_metrics
+from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
 from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint
 from models.csta import build_csta
@@ -25,6 +26,8 @@ class SplitEvaluation:
     metrics: MeanMetrics
     videos: list[VideoMetrics]
     backbone: str | None  # from the training record, when the weights have one
+    scores: dict[str, np.ndarray] = field(default_factory=dict)  # predicted step scores per test video
+    record: dict | None = None  # the training record beside the weights (released weights have none)
 
 
 @dataclass
@@ -33,6 +36,7 @@ class DatasetEvaluation:
     data_file: Path
     synthetic: bool
     splits: list[SplitEvaluation]
+    seed: int | None = None  # the weights came from <dataset>/seed<S>/ (one of several seeds)
 
     @property
     def mean(self) -> MeanMetrics:
@@ -50,15 +54,17 @@ def evaluate_weights(
     weights_dir: Path,
     device: torch.device,
     require_all: bool,
+    seed: int | None = None,
 ) -> DatasetEvaluation:
     """Score each split's test videos with weights/<dataset>/split<k>.pt.
 
     Args:
         require_all: every split in ``splits`` must have its weights file (the user named them);
             otherwise splits without one are skipped, and at least one must exist.
+        seed: read weights/<dataset>/seed<S>/split<k>.pt instead (train.py --seeds with several seeds).
     """
     name = benchmark.spec.name
-    present = [(split, weights_path_for(weights_dir, name, split.number)) for split in splits]
+    present = [(split, weights_path_for(weights_dir, name, split.number, seed)) for split in splits]
     missing = [str(path) for _, path in present if not path.is_file()]
     if missing and (require_all or len(missing) == len(present)):
         raise FileNotFoundError(
@@ -72,9 +78,10 @@ def evaluate_weights(
             continue
         load_checkpoint(model, path)
         model.eval()
-        videos = evaluate_model(model, to_device(benchmark.subset(split.test_keys), device), benchmark.spec)
+        scores = {video.record.key: predict_scores(model, video.features) for video in to_device(benchmark.subset(split.test_keys), device)}
+        videos = [evaluate_video(scores[key], benchmark.videos[key], benchmark.spec) for key in split.test_keys]
         record = read_training_record(path)
-        results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone")))
+        results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone"), scores, record))
     if not results:
         raise DataError(f"{name}: no split to evaluate")
-    return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results)
+    return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results, seed)

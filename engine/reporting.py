@@ -12,7 +12,8 @@ def _fmt(value: float, digits: int) -> str:
     return "nan" if math.isnan(value) else f"{value:.{digits}f}"
 
 
-def _labels(synthetic: bool, stand_in: bool) -> str:
+def labels(synthetic: bool, stand_in: bool) -> str:
+    """The warning every table carries when its numbers are not from the real benchmark."""
     notes = []
     if synthetic:
         notes.append("SYNTHETIC data, not the real benchmark")
@@ -24,7 +25,7 @@ def _labels(synthetic: bool, stand_in: bool) -> str:
 def evaluation_table(result: DatasetEvaluation) -> str:
     """Per-split and mean F1 / Kendall tau / Spearman rho."""
     lines = [
-        f"{result.dataset}  ({result.data_file}){_labels(result.synthetic, result.stand_in_backbone)}",
+        f"{result.dataset}  ({result.data_file}){labels(result.synthetic, result.stand_in_backbone)}",
         f"  {'split':<8}{'F1 (%)':>9}{'tau':>9}{'rho':>9}",
     ]
     for split in result.splits:
@@ -62,5 +63,5 @@ def training_table(results: list[SplitTraining], synthetic: dict[str, bool], sta
             f"  {r.dataset:<8}{r.split:>6}{r.best_epoch:>7}{_fmt(m.f1, 2):>9}{_fmt(m.kendall, 3):>9}"
             f"{_fmt(m.spearman, 3):>9}  {r.weights_path}"
         )
-    notes = _labels(any(synthetic.values()), stand_in)
+    notes = labels(any(synthetic.values()), stand_in)
     return "\n".join(lines) + (f"\n{notes.strip()}" if notes else "")

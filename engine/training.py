@@ -15,6 +15,7 @@ from tqdm import tqdm
 from config import ModelConfig, TrainConfig, seed_everything
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
+from engine.plots import plot_training_curve
 from engine.scoring import evaluate_model, to_device
 from engine.selection import BestEpochKeeper
 from evaluation.protocol import MeanMetrics, mean_metrics
@@ -55,8 +56,15 @@ def backbone_description(train_cfg: TrainConfig) -> str:
     return "torchvision ImageNet GoogLeNet (IMAGENET1K_V1)"
 
 
-def weights_path_for(weights_dir: Path, dataset: str, split: int) -> Path:
-    return Path(weights_dir) / dataset / f"split{split}.pt"
+def weights_path_for(weights_dir: Path, dataset: str, split: int, seed: int | None = None) -> Path:
+    """<weights_dir>/<dataset>/split<k>.pt, or .../<dataset>/seed<S>/split<k>.pt for one of several seeds."""
+    folder = Path(weights_dir) / dataset
+    return (folder if seed is None else folder / f"seed{seed}") / f"split{split}.pt"
+
+
+def curve_path_for(weights_path: Path) -> Path:
+    """split<k>_curve.png beside split<k>.pt."""
+    return Path(weights_path).with_name(f"{Path(weights_path).stem}_curve.png")
 
 
 def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: list) -> float:
@@ -81,11 +89,16 @@ def train_split(
     device: torch.device,
     weights_dir: Path,
     model_cfg: ModelConfig | None = None,
+    seed_folder: bool = False,
 ) -> SplitTraining:
-    """Train a fresh model on ``split`` and write the kept epoch's weights (and a JSON record beside them).
+    """Train a fresh model on ``split`` and write the kept epoch's weights, with a JSON record and
+    the training curve (PNG) beside them.
 
     The weights file is written once, at the end, through a temporary name: an interrupted run
     leaves the previous file as it was.
+
+    Args:
+        seed_folder: write under <dataset>/seed<S>/ (one of several seeds) instead of <dataset>/.
     """
     name = benchmark.spec.name
     seed_everything(train_cfg.seed)  # per split, so one split trains the same alone or in a batch
@@ -115,10 +128,16 @@ def train_split(
         keeper.epoch, keeper.metrics = train_cfg.epochs, metrics
         keeper.state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
 
-    weights_path = weights_path_for(weights_dir, name, split.number)
+    weights_path = weights_path_for(weights_dir, name, split.number, train_cfg.seed if seed_folder else None)
     result = SplitTraining(name, split.number, weights_path, keeper.epoch, keeper.metrics, history)
     save_checkpoint(keeper.state, weights_path)
     write_json_atomic(weights_path.with_suffix(".json"), training_record(result, benchmark, train_cfg, device))
+    plot_training_curve(
+        curve_path_for(weights_path),
+        f"{name} split {split.number}, seed {train_cfg.seed}" + (" (SYNTHETIC data)" if benchmark.synthetic else ""),
+        [r.epoch for r in history], [r.loss for r in history], [r.kendall for r in history], [r.spearman for r in history],
+        keeper.epoch,
+    )
     return result
 
 

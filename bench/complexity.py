@@ -1,0 +1,88 @@
+"""The paper's computation figures, measured: trainable parameters and the mean MACs of one score
+prediction over a dataset's videos (the paper: 9.78 G on SumMe, 15.73 G on TVSum).
+
+    python bench/complexity.py --dataset SumMe --data-dir data [--json PATH]
+
+The video lengths come from the h5 file. For TVSum without the h5 file, they come from
+ydata-anno.tsv (ceil(n_frames / 15) steps per video, the h5 file's step counts); the MAC count
+depends only on the lengths, so the figure is the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from config import DATASETS, DEFAULT_DATA_DIR, FRAME_SAMPLE_RATE, TVSUM_ANNOTATION_FILE, select_device  # noqa: E402
+from dataset.annotations import read_tvsum_annotations  # noqa: E402
+from dataset.errors import DataError  # noqa: E402
+from dataset.h5 import read_eccv16  # noqa: E402
+from engine.complexity import count_parameters, macs_over_lengths  # noqa: E402
+from models.backbone import BackboneInit  # noqa: E402
+from models.csta import build_csta  # noqa: E402
+from utils import write_json_atomic  # noqa: E402
+
+PAPER_MACS = {"SumMe": 9.78e9, "TVSum": 15.73e9}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=list(DATASETS), required=True, help="dataset whose videos to measure")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"folder of the h5 files / ydata-anno.tsv (default: {DEFAULT_DATA_DIR})")
+    parser.add_argument("--device", help="torch device (default: CUDA when available); the count does not depend on it")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
+    return parser.parse_args(argv)
+
+
+def video_lengths(name: str, data_dir: Path) -> tuple[list[int], str, bool]:
+    """Step counts of every video, where they came from, and whether the source is synthetic."""
+    spec = DATASETS[name]
+    h5_path = spec.h5_path(data_dir)
+    if h5_path.is_file():
+        videos, synthetic = read_eccv16(h5_path)
+        return [v.n_steps for v in videos.values()], str(h5_path), synthetic
+    annotation_path = Path(data_dir) / TVSUM_ANNOTATION_FILE
+    if spec.needs_annotation_file and annotation_path.is_file():
+        lengths = [math.ceil(raw.shape[1] / FRAME_SAMPLE_RATE) for _, raw in read_tvsum_annotations(annotation_path)]
+        synthetic = annotation_path.read_text(encoding="utf-8", errors="replace").startswith("SYNTHETIC")
+        return lengths, f"{annotation_path} (frame counts; {h5_path.name} absent)", synthetic
+    raise DataError(f"{name}: neither {h5_path} nor (TVSum only) {annotation_path} found; the video lengths come from one of them")
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        lengths, source, synthetic = video_lengths(args.dataset, args.data_dir)
+        device = select_device(args.device)
+    except (DataError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    model = build_csta(BackboneInit.RANDOM).to(device)  # weights do not change the count
+    start = time.perf_counter()
+    macs = macs_over_lengths(model, lengths, device)
+    seconds = time.perf_counter() - start
+    params = count_parameters(model)
+    label = "  [SYNTHETIC data: lengths of synthetic videos, not the real benchmark]" if synthetic else ""
+    print(f"{args.dataset}: {len(lengths)} videos from {source}{label}")
+    print(f"  steps per video: mean {sum(lengths) / len(lengths):.1f}, min {min(lengths)}, max {max(lengths)}")
+    print(f"  trainable parameters: {params.trainable:,} (all); {params.trainable_used:,} without the unused googlenet.fc "
+          f"= {params.used_in_mebi:.2f} M in the reference's convention (/ 1024^2)")
+    print(f"  MACs per score prediction: mean {macs.mean / 1e9:.2f} G = {macs.mean / 2**30:.2f} x 1024^3 (min {min(v.macs for v in macs.videos) / 1e9:.2f} G, "
+          f"max {max(v.macs for v in macs.videos) / 1e9:.2f} G); the paper reports {PAPER_MACS[args.dataset] / 1e9:.2f} G")
+    print(f"  counted with torch.utils.flop_counter.FlopCounterMode (MACs = FLOPs / 2 of matmuls and convolutions) on {device}, "
+          f"torch {torch.__version__}, in {seconds:.1f} s")
+    if args.json:
+        write_json_atomic(args.json, {"dataset": args.dataset, "source": source, "synthetic_data": synthetic,
+                                      "parameters": params.as_dict(), "macs": macs.as_dict(), "paper_mean_macs": PAPER_MACS[args.dataset],
+                                      "device": str(device), "torch": torch.__version__})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse_args()))

@@ -1,0 +1,83 @@
+"""PNG figures: a video's predicted scores against the ground truth, and a split's training curve.
+
+matplotlib's object API with the Agg canvas: no pyplot, no global backend, no display needed.
+Every figure is written atomically, like every other output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from utils import atomic_output
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    FigureCanvasAgg(figure)
+    with atomic_output(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=100)
+    return Path(path)
+
+
+def plot_video_scores(
+    path: Path,
+    title: str,
+    picks: np.ndarray,
+    predicted: np.ndarray,
+    gtscore: np.ndarray,
+    change_points: np.ndarray,
+    chosen_shots: Sequence[int],
+) -> Path:
+    """Predicted and ground-truth step scores over the video's frames, the summary's shots shaded.
+
+    Args:
+        picks: Sized [T], frame index of each step (the x axis is in frames).
+        predicted: Sized [T].
+        gtscore: Sized [T].
+        change_points: Sized [S, 2], shots [first, last] inclusive.
+        chosen_shots: indices into ``change_points`` of the shots the knapsack kept.
+    """
+    figure = Figure(figsize=(10, 3.2))
+    axes = figure.add_subplot()
+    for index, shot in enumerate(chosen_shots):
+        first, last = change_points[shot]
+        axes.axvspan(first, last + 1, color="tab:green", alpha=0.2, lw=0, label="summary shots" if index == 0 else None)
+    axes.plot(picks, gtscore, color="tab:gray", lw=1.2, drawstyle="steps-post", label="gtscore")
+    axes.plot(picks, predicted, color="tab:blue", lw=1.2, drawstyle="steps-post", label="predicted")
+    axes.set_xlim(0, int(change_points[-1][1]) + 1)
+    axes.set_ylim(-0.02, 1.02)
+    axes.set_xlabel("frame")
+    axes.set_ylabel("importance")
+    axes.set_title(title, fontsize=10)
+    axes.legend(loc="upper right", fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Sequence[float], kendall: Sequence[float],
+                        spearman: Sequence[float], kept_epoch: int | None = None) -> Path:
+    """Training loss (left) and the test tau/rho (right) per epoch; the kept epoch is marked."""
+    figure = Figure(figsize=(10, 3.2))
+    loss_axes, rank_axes = figure.subplots(1, 2)
+    loss_axes.plot(epochs, loss, marker="." if len(epochs) < 30 else None, color="tab:red")
+    loss_axes.set_xlabel("epoch")
+    loss_axes.set_ylabel("training MSE")
+    rank_axes.plot(epochs, kendall, marker="." if len(epochs) < 30 else None, label="Kendall tau")
+    rank_axes.plot(epochs, spearman, marker="." if len(epochs) < 30 else None, label="Spearman rho")
+    rank_axes.set_xlabel("epoch")
+    rank_axes.set_ylabel("test correlation")
+    if kept_epoch is not None:
+        for axes in (loss_axes, rank_axes):
+            axes.axvline(kept_epoch, color="tab:green", ls="--", lw=1, label="kept epoch" if axes is rank_axes else None)
+    for axes in (loss_axes, rank_axes):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    rank_axes.legend(fontsize=8)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+

@@ -1,0 +1,208 @@
+"""The reproduction report: our numbers beside the paper's and the baselines, with everything needed
+to tell later which files, code versions and machine produced them (report.json and report.md).
+
+The Markdown is rendered from the JSON payload, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy
+import torch
+
+from dataset.benchmark import Benchmark
+from engine.inference import DatasetEvaluation
+from engine.plots import plot_video_scores
+from engine.reporting import labels
+from engine.seeds import SeedSpread
+from evaluation.baselines import BaselineRow, format_value
+from evaluation.summary import select_shots
+from utils import atomic_output, write_json_atomic
+
+# Reference section 7 (the paper's Table of rank correlations); F1 is not stated there.
+PAPER_RESULTS = {
+    "SumMe": {"f1": None, "kendall": 0.246, "spearman": 0.274},
+    "TVSum": {"f1": None, "kendall": 0.194, "spearman": 0.255},
+}
+PAPER_SOURCE = "CSTA, Son et al., CVPR 2024 (reference section 7); F1 not stated there"
+
+
+@dataclass
+class DatasetReport:
+    """What one dataset contributes to the report."""
+
+    benchmark: Benchmark
+    runs: list[DatasetEvaluation]  # one per seed (one run when no --seeds)
+    baselines: list[BaselineRow]
+    spread: SeedSpread | None  # mean ± std over seeds, with several seeds
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_entry(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    path = Path(path)
+    return {"path": str(path), "sha256": sha256_of(path), "bytes": path.stat().st_size}
+
+
+def environment(device: torch.device) -> dict:
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
+    return {
+        "device": str(device),
+        "device_name": name,
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def _training(record: dict | None) -> dict | None:
+    if record is None:
+        return None
+    config = record.get("train_config", {})
+    return {key: value for key, value in {
+        "seed": config.get("seed"), "epochs": config.get("epochs"), "backbone": record.get("backbone"),
+        "best_epoch": record.get("best_epoch"), "device": record.get("device"), "torch": record.get("torch"),
+    }.items() if value is not None}
+
+
+def _run_payload(run: DatasetEvaluation) -> dict:
+    return {
+        "seed": run.seed,
+        "splits": [
+            {"split": s.split, "weights": file_entry(s.weights_path), "training": _training(s.record), **s.metrics.as_dict(),
+             "videos": [vars(v) for v in s.videos]}
+            for s in run.splits
+        ],
+        "mean": run.mean.as_dict(),
+    }
+
+
+def write_video_plots(out_dir: Path, benchmark: Benchmark, run: DatasetEvaluation) -> list[str]:
+    """One PNG per test video: predicted vs ground-truth step scores, the chosen shots shaded."""
+    folder = Path(out_dir) / "plots" / benchmark.spec.name
+    if run.seed is not None:
+        folder = folder / f"seed{run.seed}"
+    written = []
+    tag = " (SYNTHETIC data)" if benchmark.synthetic else ""
+    for split in run.splits:
+        for metrics in split.videos:
+            video = benchmark.videos[metrics.key]
+            scores = split.scores[metrics.key]
+            chosen = select_shots(scores, video.change_points, video.n_frames, video.picks)
+            title = (f"{benchmark.spec.name} {video.key}, split {split.split}{tag}: "
+                     f"F1 {metrics.f1:.1f}, tau {metrics.kendall:.3f}, rho {metrics.spearman:.3f}")
+            path = plot_video_scores(folder / f"split{split.split}" / f"{video.key}.png", title, video.picks, scores,
+                                     video.gtscore, video.change_points, chosen)
+            written.append(str(path.relative_to(out_dir)))
+    return written
+
+
+def build_report(reports: list[DatasetReport], device: torch.device, command: str, plots: dict[str, list[str]]) -> dict:
+    """The JSON payload of the report."""
+    datasets = {}
+    for report in reports:
+        benchmark = report.benchmark
+        name = benchmark.spec.name
+        datasets[name] = {
+            "synthetic_data": benchmark.synthetic,
+            "stand_in_backbone": any(run.stand_in_backbone for run in report.runs),
+            "data_file": file_entry(benchmark.h5_path),
+            "annotation_file": file_entry(benchmark.annotation_path),
+            "paper": {**PAPER_RESULTS[name], "source": PAPER_SOURCE},
+            "runs": [_run_payload(run) for run in report.runs],
+            "across_seeds": report.spread.as_dict() if report.spread else None,
+            "baselines": [row.as_dict() for row in report.baselines],
+            "plots": plots.get(name, []),
+        }
+    return {
+        "format": "csta-report/1",
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "environment": environment(device),
+        "datasets": datasets,
+    }
+
+
+def _row(name: str, f1: float | None, tau: float | None, rho: float | None, note: str) -> str:
+    f1_text = "not stated" if f1 is None and name.startswith("CSTA (paper)") else format_value(f1, 2)
+    return f"| {name} | {f1_text} | {format_value(tau, 3)} | {format_value(rho, 3)} | {note} |"
+
+
+def _dataset_markdown(name: str, data: dict) -> list[str]:
+    warning = labels(data["synthetic_data"], data["stand_in_backbone"]).strip()
+    lines = [f"## {name}", ""]
+    if warning:
+        lines += [f"**{warning.strip('[]')}**", ""]
+    paper = data["paper"]
+    lines += ["| | F1 (%) | Kendall tau | Spearman rho | note |", "|---|---|---|---|---|",
+              _row("CSTA (paper)", None, paper["kendall"], paper["spearman"], paper["source"])]
+    for run in data["runs"]:
+        seed = f", seed {run['seed']}" if run["seed"] is not None else ""
+        mean = run["mean"]
+        lines.append(_row(f"CSTA (this run{seed})", mean["f1"], mean["kendall"], mean["spearman"], f"mean over {len(run['splits'])} split(s)"))
+    spread = data["across_seeds"]
+    if spread:
+        m, s = spread["mean"], spread["std"]
+        lines.append(f"| CSTA (this run, {len(spread['seeds'])} seeds) | {m['f1']:.2f} ± {s['f1']:.2f} | "
+                     f"{m['kendall']:.3f} ± {s['kendall']:.3f} | {m['spearman']:.3f} ± {s['spearman']:.3f} | "
+                     f"mean ± {spread['std_convention']} |")
+    for row in data["baselines"]:
+        lines.append(_row(row["name"], row["f1"], row["kendall"], row["spearman"], f"{row['n_videos']} test videos; {row['note']}"))
+    lines += ["", "### Per split", "", "| seed | split | F1 (%) | tau | rho | kept epoch | trained with | weights | sha256 |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for run in data["runs"]:
+        for split in run["splits"]:
+            training = split["training"] or {}
+            seed = run["seed"] if run["seed"] is not None else training.get("seed", "n/a")
+            trained = (f"{training.get('epochs')} epochs, {training.get('backbone')}" if training else "no training record (released weights?)")
+            lines.append(f"| {seed} | {split['split']} | {format_value(split['f1'], 2)} | {format_value(split['kendall'], 3)} | "
+                         f"{format_value(split['spearman'], 3)} | {training.get('best_epoch', 'n/a')} | {trained} | "
+                         f"`{split['weights']['path']}` | `{split['weights']['sha256'][:16]}` |")
+    lines += ["", "### Data files", "", "| file | sha256 | bytes |", "|---|---|---|"]
+    for entry in (data["data_file"], data["annotation_file"]):
+        if entry:
+            lines.append(f"| `{entry['path']}` | `{entry['sha256']}` | {entry['bytes']} |")
+    if data["plots"]:
+        lines += ["", f"Per-video plots (predicted vs gtscore, summary shots shaded): {len(data['plots'])} files under "
+                  f"`plots/{name}/`, e.g. `{data['plots'][0]}`."]
+    return lines + [""]
+
+
+def report_markdown(payload: dict) -> str:
+    env = payload["environment"]
+    lines = ["# CSTA reproduction report", "", f"Written {payload['created']} by `{payload['command']}`.", "",
+             "F1 and the paper's protocol: reference section 5; the baselines are computed on the same test videos "
+             "with the same protocol (Random: uniform scores; Human: annotators against each other).", ""]
+    for name, data in payload["datasets"].items():
+        lines += _dataset_markdown(name, data)
+    lines += ["## Environment", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in env.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out_dir: Path, payload: dict) -> tuple[Path, Path]:
+    """report.json and report.md in ``out_dir``, each written atomically."""
+    out_dir = Path(out_dir)
+    json_path, md_path = out_dir / "report.json", out_dir / "report.md"
+    write_json_atomic(json_path, payload)
+    with atomic_output(md_path) as tmp:
+        tmp.write_text(report_markdown(payload))
+    return json_path, md_path
+
