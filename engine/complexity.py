@@ -16,6 +16,9 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from models.backbone import BackboneInit
+from models.csta import build_csta
+
 # GoogLeNet's ImageNet classifier: kept in the model (and in the released checkpoints) but never run.
 UNUSED_PREFIXES = ("googlenet.fc.",)
 
@@ -91,3 +94,10 @@ def macs_over_lengths(model: nn.Module, step_counts: Sequence[int], device: torc
         if t not in measured:
             measured[t] = forward_macs(model, torch.zeros(t, feature_dim, device=device))
     return MacsSummary(tuple(MacsPerVideo(int(t), measured[t]) for t in step_counts))
+
+
+def measure_csta(step_counts: Sequence[int], device: torch.device) -> dict:
+    """Parameters and MACs per score prediction of the released CSTA configuration, for these video
+    lengths (as JSON-ready dicts; the weights change neither, so a randomly initialised model is used)."""
+    model = build_csta(BackboneInit.RANDOM).to(device)
+    return {"parameters": count_parameters(model).as_dict(), "macs": macs_over_lengths(model, step_counts, device).as_dict()}

@@ -22,16 +22,18 @@ from engine.inference import DatasetEvaluation
 from engine.plots import plot_video_scores
 from engine.reporting import labels
 from engine.seeds import SeedSpread
+from engine.training import curve_path_for
 from evaluation.baselines import BaselineRow, format_value
 from evaluation.summary import select_shots
 from utils import atomic_output, write_json_atomic
 
-# Reference section 7 (the paper's Table of rank correlations); F1 is not stated there.
+# Reference section 7: the paper's rank correlations and MACs per score prediction; F1 is not stated there.
 PAPER_RESULTS = {
     "SumMe": {"f1": None, "kendall": 0.246, "spearman": 0.274},
     "TVSum": {"f1": None, "kendall": 0.194, "spearman": 0.255},
 }
 PAPER_SOURCE = "CSTA, Son et al., CVPR 2024 (reference section 7); F1 not stated there"
+PAPER_MACS = {"SumMe": 9.78e9, "TVSum": 15.73e9}
 
 
 @dataclass
@@ -42,6 +44,7 @@ class DatasetReport:
     runs: list[DatasetEvaluation]  # one per seed (one run when no --seeds)
     baselines: list[BaselineRow]
     spread: SeedSpread | None  # mean ± std over seeds, with several seeds
+    complexity: dict | None = None  # parameters and MACs (engine.complexity), when asked for
 
 
 def sha256_of(path: Path) -> str:
@@ -86,7 +89,8 @@ def _run_payload(run: DatasetEvaluation) -> dict:
     return {
         "seed": run.seed,
         "splits": [
-            {"split": s.split, "weights": file_entry(s.weights_path), "training": _training(s.record), **s.metrics.as_dict(),
+            {"split": s.split, "weights": file_entry(s.weights_path), "training": _training(s.record),
+             "curve": str(curve_path_for(s.weights_path)) if curve_path_for(s.weights_path).is_file() else None, **s.metrics.as_dict(),
              "videos": [vars(v) for v in s.videos]}
             for s in run.splits
         ],
@@ -125,7 +129,8 @@ def build_report(reports: list[DatasetReport], device: torch.device, command: st
             "stand_in_backbone": any(run.stand_in_backbone for run in report.runs),
             "data_file": file_entry(benchmark.h5_path),
             "annotation_file": file_entry(benchmark.annotation_path),
-            "paper": {**PAPER_RESULTS[name], "source": PAPER_SOURCE},
+            "paper": {**PAPER_RESULTS[name], "mean_macs": PAPER_MACS[name], "source": PAPER_SOURCE},
+            "complexity": report.complexity,
             "runs": [_run_payload(run) for run in report.runs],
             "across_seeds": report.spread.as_dict() if report.spread else None,
             "baselines": [row.as_dict() for row in report.baselines],
@@ -179,6 +184,15 @@ def _dataset_markdown(name: str, data: dict) -> list[str]:
     for entry in (data["data_file"], data["annotation_file"]):
         if entry:
             lines.append(f"| `{entry['path']}` | `{entry['sha256']}` | {entry['bytes']} |")
+    computation = data["complexity"]
+    if computation:
+        params, macs = computation["parameters"], computation["macs"]
+        lines += ["", "### Computation", "",
+                  f"Trainable parameters: {params['trainable']:,} (all); {params['trainable_without_unused_fc']:,} without GoogLeNet's "
+                  f"unused fc = {params['trainable_without_unused_fc_over_1024x1024']:.2f} M in the reference's convention (/ 1024^2). "
+                  f"MACs per score prediction, mean over {macs['n_videos']} test videos: {macs['mean_macs'] / 1e9:.2f} G "
+                  f"({macs['mean_macs'] / 2**30:.2f} x 1024^3; the paper: {data['paper']['mean_macs'] / 1e9:.2f} G over the whole dataset), "
+                  f"counted with FlopCounterMode (MACs = FLOPs / 2 of matrix products and convolutions)."]
     if data["plots"]:
         lines += ["", f"Per-video plots (predicted vs gtscore, summary shots shaded): {len(data['plots'])} files under "
                   f"`plots/{name}/`, e.g. `{data['plots'][0]}`."]

@@ -116,7 +116,8 @@ def test_several_seeds_train_and_report_mean_and_std(tiny_data_dir, tiny_splits,
     assert "mean ± std over 2 seeds" in caplog.text
 
     out, rep = tmp_path / "seeds.json", tmp_path / "rep"
-    assert inference.main(inference.parse_args([*common, "--seeds", "3", "4", "--json", str(out), "--report", str(rep), "--random-draws", "1"])) == 0
+    assert inference.main(inference.parse_args([*common, "--seeds", "3", "4", "--json", str(out), "--report", str(rep), "--random-draws", "1",
+                                                "--complexity"])) == 0
     result = json.loads(out.read_text())["SumMe"]
     kendalls = [result["runs"][seed]["mean"]["kendall"] for seed in ("3", "4")]
     assert result["across_seeds"]["mean"]["kendall"] == pytest.approx(sum(kendalls) / 2)
@@ -124,10 +125,19 @@ def test_several_seeds_train_and_report_mean_and_std(tiny_data_dir, tiny_splits,
     report = json.loads((rep / "report.json").read_text())["datasets"]["SumMe"]
     assert [run["seed"] for run in report["runs"]] == [3, 4] and report["across_seeds"]["seeds"] == [3, 4]
     assert len(report["plots"]) == 8 and any("seed4/split1/" in p for p in report["plots"])
-    assert "2 seeds" in (rep / "report.md").read_text()
+    assert report["runs"][0]["splits"][0]["curve"].endswith("seed3/split1_curve.png")
+    assert report["complexity"]["macs"]["n_videos"] == 4 and report["complexity"]["macs"]["mean_macs"] > 1e9
+    assert report["complexity"]["parameters"]["trainable"] == 9_779_851
+    markdown = (rep / "report.md").read_text()
+    assert "2 seeds" in markdown and "MACs per score prediction" in markdown
+    # one seed means the flat layout in both scripts, so a lone --seeds 3 does not look in seed3/
+    assert inference.main(inference.parse_args([*common, "--seeds", "3"])) == 2
+    assert str(weights / "SumMe" / "split1.pt") in caplog.text
 
 
 def test_report_bad_inputs_are_clear_errors(tiny_data_dir, tiny_splits, tmp_path, caplog):
+    with pytest.raises(SystemExit):
+        inference.parse_args(["--complexity"])  # nothing to add it to
     rep = tmp_path / "rep"
     base = ["--device", "cpu", "--report", str(rep), "--weights-dir", str(tmp_path / "none")]
     # weights that do not exist
