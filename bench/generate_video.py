@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--video", type=Path, help="video to summarise (default: generate a clip with known cuts)")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the generated clip (default 60)")
     parser.add_argument("--scenes", type=int, default=12, help="scenes (hard cuts + 1) in the generated clip (default 12)")
+    parser.add_argument("--size", default="640x360", help="frame size of the generated clip, WIDTHxHEIGHT (default 640x360)")
     parser.add_argument("--weights", type=Path, help="CSTA weights (default: a random checkpoint written for the bench)")
     parser.add_argument("--routes", nargs="+", choices=["fast", "full"], default=["fast", "full"], help="segmentation routes to run")
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
@@ -71,8 +72,9 @@ def main() -> None:
 
         video = work / "clip.mp4"
         seconds = args.seconds / args.scenes
-        cuts = np.array(write_demo_video(video, scenes=args.scenes, seconds_per_scene=seconds, fps=30.0, size=(640, 360)))
-        print(f"generated {video}: {args.seconds:.0f} s, 640x360, 30 fps, {args.scenes} scenes, cuts at {cuts.tolist()}")
+        width, height = (int(n) for n in args.size.lower().split("x"))
+        cuts = np.array(write_demo_video(video, scenes=args.scenes, seconds_per_scene=seconds, fps=30.0, size=(width, height)))
+        print(f"generated {video}: {args.seconds:.0f} s, {width}x{height}, 30 fps, {args.scenes} scenes, cuts at {cuts.tolist()}")
     weights = args.weights
     if weights is None:
         import torch

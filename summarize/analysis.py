@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from summarize.embedder import FrameEmbedder
+from utils.memory import PeriodicRelease
 from video.reader import decode_video, open_video
 
 # Thumbnail used as the cheap full-frame-rate signal for shot boundaries: 12 x 8 x 3 = 288 bytes a frame.
@@ -92,6 +93,7 @@ def analyse_video(
 
     worker = threading.Thread(target=decode, name=f"decode {path.name}", daemon=True)
     features = []
+    release = PeriodicRelease()  # without it, freed frame buffers pile up as heap fragments (utils/memory.py)
     bar = tqdm(total=expected_frames or None, desc=f"features {path.name}", unit="frame", disable=not progress, dynamic_ncols=True)
     worker.start()
     try:
@@ -102,6 +104,7 @@ def analyse_video(
             if isinstance(item, BaseException):
                 raise item
             features.append(embedder.embed(item))
+            release.tick()
             bar.n = len(thumbnails)
             bar.refresh()
     finally:
