@@ -14,6 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from utils import atomic_output
+from utils.memory import PeriodicRelease, release_free_memory
 from video.audio_cut import AudioCutter, kept_runs, sample_runs
 from video.codecs import add_audio_stream, add_video_stream, container_for
 from video.errors import VideoEncodeError
@@ -113,7 +114,10 @@ def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray,
         cutter = AudioCutter(sample_runs(kept_runs(keep), rate, target.rate), target,
                              audio_out.codec_context.frame_size or 1024, video_start)
     index = 0
+    release_free_memory()  # what earlier stages freed, before the encoder takes its own buffers
+    release = PeriodicRelease()
     for frame in decode_video(src, source, audio=cutter is not None):
+        release.tick()
         if isinstance(frame, av.AudioFrame):
             for piece in cutter.push(frame):
                 dst.mux(_encode(audio_out, piece))
