@@ -125,7 +125,10 @@ def find_videos(inputs: list[Path], extensions: tuple[str, ...]) -> list[Path]:
     found: list[Path] = []
     for item in inputs:
         if item.is_dir():
-            found += sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in extensions)
+            try:
+                found += sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in extensions)
+            except OSError as error:
+                raise OSError(f"input folder {item} cannot be read ({error.strerror or error})") from error
         else:
             found.append(item)
     return found

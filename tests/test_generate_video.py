@@ -84,6 +84,19 @@ def test_one_shot_video_still_gets_a_summary(weights, tmp_path):
     assert count_frames(out / "oneshot.mp4") == 13
 
 
+def test_video_shorter_than_a_second(weights, tmp_path):
+    source = tmp_path / "short.mp4"
+    write_demo_video(source, scenes=1, seconds_per_scene=0.8, fps=30.0, size=SIZE)  # 24 frames, with audio
+    out = tmp_path / "out"
+    assert run(source, "--weights", weights, "--out", out, "--random-backbone") == 0
+    record = json.loads((out / "short.json").read_text())
+    assert record["n_frames"] == 24 and record["budget_frames"] == 3
+    assert 0 < record["summary_frames"] <= 3
+    assert count_frames(out / "short.mp4") == record["summary_frames"]
+    lengths, _ = durations(out / "short.mp4")
+    assert lengths["audio"] == pytest.approx(record["summary_frames"] / 30.0, abs=1 / 30 + 0.03)
+
+
 def test_folder_run_continues_past_bad_files_and_fails_at_the_end(clip, weights, tmp_path, caplog):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -129,6 +142,23 @@ def test_weights_are_checked_before_any_video_is_decoded(clip, tmp_path, caplog,
     monkeypatch.setattr("summarize.analysis.sampled_frames", lambda *a, **k: decoded.append(a) or iter(()))
     assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone") == 2
     assert str(path) in caplog.text and not decoded
+
+
+def test_unreadable_input_folder_is_named(clip, weights, tmp_path, caplog, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(clip[0].read_bytes())
+    real_iterdir = type(folder).iterdir
+
+    def denied(path):
+        if path == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_iterdir(path)
+
+    monkeypatch.setattr(type(folder), "iterdir", denied)  # chmod cannot stop root, who runs CI
+    assert run(folder, "--weights", weights, "--out", tmp_path / "out", "--random-backbone") == 2
+    assert f"input folder {folder} cannot be read (Permission denied)" in caplog.text
+    assert not (tmp_path / "out" / "a.mp4").exists()
 
 
 def test_unwritable_output_folder(clip, weights, tmp_path, caplog):
