@@ -97,6 +97,35 @@ def test_video_shorter_than_a_second(weights, tmp_path):
     assert lengths["audio"] == pytest.approx(record["summary_frames"] / 30.0, abs=1 / 30 + 0.03)
 
 
+@pytest.mark.parametrize("suffix", [".avi", ".mkv", ".mov", ".webm"])
+def test_other_input_containers(weights, tmp_path, suffix):
+    source = tmp_path / f"clip{suffix}"
+    write_demo_video(source, scenes=2, seconds_per_scene=1.5, fps=30.0, size=SIZE)
+    out = tmp_path / "out"
+    assert run(source, "--weights", weights, "--out", out, "--random-backbone") == 0
+    record = json.loads((out / "clip.json").read_text())
+    assert record["n_frames"] == 90
+    assert count_frames(out / "clip.mp4") == record["summary_frames"] > 0
+    lengths, audio = durations(out / "clip.mp4")
+    assert len(audio) == 1 and lengths["audio"] == pytest.approx(record["summary_frames"] / 30.0, abs=1 / 30 + 0.03)
+
+
+def test_container_that_reports_too_many_frames(weights, tmp_path, caplog):
+    whole = tmp_path / "whole.avi"
+    write_demo_video(whole, scenes=2, seconds_per_scene=1.5, fps=30.0, size=SIZE)
+    source = tmp_path / "cut.avi"  # the AVI header still says 90 frames; the data holds fewer
+    source.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.6)])
+    out = tmp_path / "out"
+    with caplog.at_level("INFO"):
+        assert run(source, "--weights", weights, "--out", out, "--random-backbone") == 0
+    record = json.loads((out / "cut.json").read_text())
+    decoded = count_frames(source)
+    assert 15 <= decoded < 90
+    assert record["n_frames"] == decoded and record["shots"][-1]["last_frame"] == decoded - 1
+    assert count_frames(out / "cut.mp4") == record["summary_frames"] > 0
+    assert f"the container reports 90 frames but {decoded} were decoded" in caplog.text
+
+
 def test_folder_run_continues_past_bad_files_and_fails_at_the_end(clip, weights, tmp_path, caplog):
     folder = tmp_path / "in"
     folder.mkdir()
