@@ -45,7 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="CSTA weights file (default: weights/SumMe/split4.pt, the reference's default)")
     parser.add_argument("--out", "--save_path", dest="out", type=Path, default=Path("summary_videos"), help="output folder (default: summary_videos/)")
     parser.add_argument("--ext", default=",".join(VIDEO_EXTENSIONS), help="extensions to take from folders, comma-separated (default: common video types)")
-    parser.add_argument("--ratio", type=float, default=SUMMARY_RATIO, help=f"share of the video the summary may take (default {SUMMARY_RATIO})")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--ratio", type=float, default=SUMMARY_RATIO, help=f"share of the video the summary may take (default {SUMMARY_RATIO})")
+    length.add_argument("--seconds", type=float, help="instead of --ratio: the summary's length at most, in seconds (e.g. 120)")
     parser.add_argument("--sample_rate", "--sample-rate", dest="sample_rate", type=int, default=FRAME_SAMPLE_RATE,
                         help=f"frames between the model's steps (default {FRAME_SAMPLE_RATE}, as in training)")
     parser.add_argument("--segmentation", choices=[s.value for s in Segmentation], default=Segmentation.FAST.value,
@@ -81,6 +83,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("give at least one video file or folder")
     if not 0 < args.ratio <= 1:
         parser.error("--ratio must be in (0, 1]")
+    if args.seconds is not None and args.seconds <= 0:
+        parser.error("--seconds must be positive")
     if args.sample_rate < 1 or (args.batch_size is not None and args.batch_size < 1):
         parser.error("--sample_rate and --batch-size must be at least 1")
     if args.no_video and args.no_extras:
@@ -119,7 +123,7 @@ def main(args: argparse.Namespace) -> int:
         log.error("error: no videos found in %s (extensions: %s)", ", ".join(map(str, args.inputs)), ", ".join(extensions))
         return 2
     config = SummarizeConfig(
-        ratio=args.ratio, sample_rate=args.sample_rate, segmentation=Segmentation(args.segmentation),
+        ratio=args.ratio, seconds=args.seconds, sample_rate=args.sample_rate, segmentation=Segmentation(args.segmentation),
         batch_size=args.batch_size, container=args.format, video_codec=args.video_codec, audio_codec=args.audio_codec,
         write_video=not args.no_video, write_extras=not args.no_extras, overwrite=args.overwrite, progress=not args.quiet,
     )

@@ -45,16 +45,17 @@ def summary_budget(change_points: np.ndarray, ratio: float = SUMMARY_RATIO) -> i
 
 
 def select_shots(
-    step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float = SUMMARY_RATIO
+    step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float = SUMMARY_RATIO,
+    budget: int | None = None,
 ) -> list[int]:
-    """Indices of the shots the knapsack keeps within ``ratio`` of the frames."""
+    """Indices of the shots the knapsack keeps within ``ratio`` of the frames (or within ``budget`` frames, if given)."""
     step_scores = np.asarray(step_scores)
     if not np.isfinite(step_scores).all():
         raise ValueError("scores contain NaN or infinite values; cannot build a summary")
     change_points = np.asarray(change_points, dtype=np.int64)
     values = shot_scores(frame_scores(step_scores, picks, n_frames), change_points)
     lengths = change_points[:, 1] - change_points[:, 0] + 1
-    return knapsack(summary_budget(change_points, ratio), lengths, values)
+    return knapsack(summary_budget(change_points, ratio) if budget is None else budget, lengths, values)
 
 
 def shots_to_summary(change_points: np.ndarray, chosen: list[int]) -> np.ndarray:

@@ -44,6 +44,7 @@ class VideoSummaryRecord:
             ],
             "chosen_shots": self.selection.chosen_shots,
             "budget_frames": self.selection.budget,
+            "budget_seconds": self.selection.budget / fps,
             "summary_frames": kept,
             "summary_seconds": kept / fps,
             "summary_ratio": kept / self.n_frames,

@@ -30,6 +30,7 @@ VIDEO_EXTENSIONS = ("mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "w
 @dataclass(frozen=True)
 class SummarizeConfig:
     ratio: float = SUMMARY_RATIO  # share of the frames the summary may hold
+    seconds: float | None = None  # instead of ratio: the summary's length at most, in seconds
     sample_rate: int = FRAME_SAMPLE_RATE  # frames between the model's steps (15: 2 steps/s at 30 fps)
     segmentation: Segmentation = Segmentation.FAST
     batch_size: int | None = None  # frames per GoogLeNet batch; None: 8 on CPU (bigger is not faster there), 64 on CUDA
@@ -92,7 +93,8 @@ class Summarizer:
         features, picks = model_inputs(analysis, cfg.sample_rate)
         device = next(self.model.parameters()).device
         scores = predict_scores(self.model, torch.from_numpy(features).to(device))
-        selection = select_frames(scores, shots, analysis.n_frames, picks, cfg.ratio)
+        budget_frames = None if cfg.seconds is None else int(cfg.seconds * info.fps)
+        selection = select_frames(scores, shots, analysis.n_frames, picks, cfg.ratio, budget_frames)
 
         outputs = []
         if cfg.write_video:

@@ -32,17 +32,19 @@ def best_stretch_inside_shots(scores: np.ndarray, shots: np.ndarray, length: int
     return first, first + length - 1
 
 
-def select_frames(step_scores: np.ndarray, shots: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float) -> Selection:
-    """The knapsack's shots within ``ratio`` of the frames (reference section 5).
+def select_frames(step_scores: np.ndarray, shots: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float,
+                  budget_frames: int | None = None) -> Selection:
+    """The knapsack's shots within ``ratio`` of the frames (reference section 5), or within
+    ``budget_frames`` when a length was asked for instead ("two minutes of this hour").
 
     When it keeps nothing (every shot is longer than the budget: one-shot videos, or a segmentation
     that found only a few long shots), the reference writes an empty, unplayable video. Instead we
     keep the best-scoring stretch of the budget's length inside a single shot, so the summary is
     one continuous piece of the video at its most important moment, and say so.
     """
-    budget = summary_budget(shots, ratio)
+    budget = summary_budget(shots, ratio) if budget_frames is None else max(1, min(int(budget_frames), n_frames))
     scores = frame_scores(step_scores, picks, n_frames)
-    chosen = select_shots(step_scores, shots, n_frames, picks, ratio)
+    chosen = select_shots(step_scores, shots, n_frames, picks, budget=budget)
     keep = np.zeros(n_frames, dtype=bool)
     for first, last in shots[chosen]:
         keep[first:last + 1] = True

@@ -233,6 +233,10 @@ def test_needs_an_input():
         generate_video.parse_args([])
     with pytest.raises(SystemExit):
         generate_video.parse_args(["x.mp4", "--ratio", "1.5"])
+    with pytest.raises(SystemExit):
+        generate_video.parse_args(["x.mp4", "--ratio", "0.2", "--seconds", "10"])
+    with pytest.raises(SystemExit):
+        generate_video.parse_args(["x.mp4", "--seconds", "0"])
 
 
 def test_ratio_changes_the_budget(clip, weights, tmp_path):
@@ -241,3 +245,12 @@ def test_ratio_changes_the_budget(clip, weights, tmp_path):
     record = json.loads((out / "scenes.json").read_text())
     assert record["budget_frames"] == 72 and 0 < record["summary_frames"] <= 72
     assert np.isfinite([s["score"] for s in record["shots"]]).all()
+
+
+def test_seconds_set_the_summary_length(clip, weights, tmp_path):
+    out = tmp_path / "out"
+    assert run(clip[0], "--weights", weights, "--out", out, "--random-backbone", "--seconds", "2.5") == 0
+    record = json.loads((out / "scenes.json").read_text())
+    assert record["budget_frames"] == 75 and record["budget_seconds"] == pytest.approx(2.5)
+    assert 0 < record["summary_frames"] <= 75
+    assert count_frames(out / "scenes.mp4") == record["summary_frames"]

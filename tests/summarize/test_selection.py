@@ -35,3 +35,15 @@ def test_best_stretch_stays_inside_one_shot_and_prefers_the_earliest():
     shots = np.array([[0, 2], [3, 7]])
     assert best_stretch_inside_shots(scores, shots, 2) == (5, 6)  # frames 2-3 score 10 too, but cross a cut
     assert best_stretch_inside_shots(np.ones(6, np.float32), np.array([[0, 5]]), 3) == (0, 2)
+
+
+def test_a_length_in_frames_replaces_the_ratio():
+    rng = np.random.default_rng(1)
+    n_frames = 900
+    picks = np.arange(0, n_frames, 15)
+    shots = np.array([[0, 99], [100, 129], [130, 399], [400, 459], [460, 899]])
+    scores = rng.random(len(picks)).astype(np.float32)
+    selection = select_frames(scores, shots, n_frames, picks, 0.15, budget_frames=160)
+    assert selection.budget == 160
+    assert 0 < selection.keep.sum() <= 160  # (0.15 alone would allow 135)
+    assert select_frames(scores, shots, n_frames, picks, 0.15, budget_frames=10**6).keep.all()  # capped at the video
