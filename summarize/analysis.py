@@ -32,6 +32,7 @@ class FrameAnalysis:
     features: np.ndarray  # Sized [ceil(n_frames / embed_every), 1024]: frames 0, embed_every, ...
     embed_every: int
     thumbnails: np.ndarray  # Sized [n_frames, 288], uint8
+    times: np.ndarray  # Sized [n_frames], float64: presentation times in seconds (NaN where unknown)
 
 
 def _shrink(image: np.ndarray) -> np.ndarray:
@@ -48,12 +49,13 @@ def thumbnail(frame: av.VideoFrame) -> np.ndarray:
     return _shrink(frame.to_ndarray(format="rgb24")).reshape(-1)
 
 
-def sampled_frames(path: Path, every: int) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-    """(thumbnail, RGB frame or None) for every decoded frame; RGB only for frames 0, every, 2 every, ..."""
+def sampled_frames(path: Path, every: int) -> Iterator[tuple[np.ndarray, np.ndarray | None, float]]:
+    """(thumbnail, RGB frame or None, presentation time or NaN) for every decoded frame; RGB only
+    for frames 0, every, 2 every, ..."""
     with open_video(path) as container:
         for index, frame in enumerate(decode_video(container, path)):
             rgb = frame.to_ndarray(format="rgb24") if index % every == 0 else None
-            yield thumbnail(frame), rgb
+            yield thumbnail(frame), rgb, np.nan if frame.time is None else frame.time
 
 
 def analyse_video(
@@ -64,6 +66,7 @@ def analyse_video(
     batches: queue.Queue = queue.Queue(maxsize=2)  # bounded: decoding never runs far ahead
     stop = threading.Event()
     thumbnails: list[np.ndarray] = []
+    times: list[float] = []
 
     def put(item: object) -> None:
         while not stop.is_set():
@@ -76,10 +79,11 @@ def analyse_video(
     def decode() -> None:
         crops = []
         try:
-            for small, rgb in sampled_frames(path, embed_every):
+            for small, rgb, time in sampled_frames(path, embed_every):
                 if stop.is_set():
                     return
                 thumbnails.append(small)
+                times.append(time)
                 if rgb is not None:
                     crops.append(embedder.preprocess(rgb))
                     if len(crops) == batch_size:
@@ -114,4 +118,5 @@ def analyse_video(
         bar.close()
     n_frames = len(thumbnails)
     stacked = np.concatenate(features) if features else np.zeros((0, 1024), np.float32)
-    return FrameAnalysis(n_frames, stacked, embed_every, np.stack(thumbnails) if thumbnails else np.zeros((0, 288), np.uint8))
+    return FrameAnalysis(n_frames, stacked, embed_every, np.stack(thumbnails) if thumbnails else np.zeros((0, 288), np.uint8),
+                         np.array(times[:n_frames], dtype=np.float64))

@@ -10,6 +10,7 @@ import numpy as np
 
 from summarize.selection import Selection
 from utils import atomic_output, write_json_atomic
+from video.timing import FrameClock
 
 MAX_KEYFRAMES = 8
 
@@ -26,19 +27,21 @@ class VideoSummaryRecord:
     backbone: str
     segmentation: str
     summary_video: Path | None
+    clock: FrameClock  # when each frame is shown (variable-rate videos are not i / fps)
 
     def payload(self) -> dict:
-        fps = self.fps
+        fps, clock = self.fps, self.clock
         kept = int(self.selection.keep.sum())
         return {
             "source": str(self.source),
             "fps": fps,
             "n_frames": self.n_frames,
-            "duration_seconds": self.n_frames / fps,
+            "duration_seconds": clock.total_seconds,
+            "variable_frame_rate": not clock.constant_rate,
             "segmentation": self.segmentation,
             "shots": [
-                {"index": i, "first_frame": int(a), "last_frame": int(b), "start_seconds": a / fps,
-                 "end_seconds": (b + 1) / fps, "score": score, "chosen": i in self.selection.chosen_shots,
+                {"index": i, "first_frame": int(a), "last_frame": int(b), "start_seconds": clock.seconds_from_first(a),
+                 "end_seconds": clock.end(b) - float(clock.starts[0]), "score": score, "chosen": i in self.selection.chosen_shots,
                  "frames_in_summary": int(self.selection.keep[a:b + 1].sum())}
                 for i, ((a, b), score) in enumerate(zip(self.shots.tolist(), self.shot_scores, strict=True))
             ],
@@ -46,7 +49,7 @@ class VideoSummaryRecord:
             "budget_frames": self.selection.budget,
             "budget_seconds": self.selection.budget / fps,
             "summary_frames": kept,
-            "summary_seconds": kept / fps,
+            "summary_seconds": clock.kept_seconds(self.selection.keep),
             "summary_ratio": kept / self.n_frames,
             "fallback": self.selection.fallback,
             "weights": str(self.weights),
@@ -96,14 +99,15 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
     figure = plt.figure(figsize=(12, 5.5 if frames else 3.5), dpi=100)
     grid = figure.add_gridspec(2 if frames else 1, columns, height_ratios=[2, 1.3] if frames else [1])
     axis = figure.add_subplot(grid[0, :])
-    seconds = np.arange(record.n_frames) / record.fps
+    seconds = record.clock.starts - record.clock.starts[0]
     axis.plot(seconds, record.selection.frame_scores, color="tab:blue", linewidth=1.2, label="importance")
     for first, _ in record.shots[1:]:
-        axis.axvline(first / record.fps, color="0.75", linewidth=0.6)
+        axis.axvline(seconds[first], color="0.75", linewidth=0.6)
     keep = record.selection.keep
     axis.fill_between(seconds, 0, 1, where=keep, color="tab:orange", alpha=0.3, step="mid", label="in the summary",
                       transform=axis.get_xaxis_transform())
-    title = (f"{record.source.name}: {record.n_frames / record.fps:.1f} s -> {keep.sum() / record.fps:.1f} s, "
+    title = (f"{record.source.name}: {record.clock.total_seconds:.1f} s -> "
+             f"{record.clock.kept_seconds(keep):.1f} s, "
              f"{len(record.shots)} shots ({record.segmentation} segmentation)")
     axis.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
     axis.set_xlabel("seconds")
@@ -113,7 +117,7 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
     for column, (index, frame) in enumerate(zip(indices, frames, strict=False)):
         image_axis = figure.add_subplot(grid[1, column])
         image_axis.imshow(frame)
-        image_axis.set_title(f"{index / record.fps:.1f} s", fontsize=8)
+        image_axis.set_title(f"{seconds[index]:.1f} s", fontsize=8)
         image_axis.axis("off")
     figure.tight_layout()
     with atomic_output(path) as tmp:

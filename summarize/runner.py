@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import torch
@@ -20,6 +21,7 @@ from summarize.outputs import VideoSummaryRecord, write_picture, write_record
 from summarize.segmentation import Segmentation, find_shots, model_inputs
 from summarize.selection import select_frames
 from video.reader import probe
+from video.timing import FrameClock
 from video.writer import write_summary
 
 log = logging.getLogger(__name__)
@@ -93,19 +95,22 @@ class Summarizer:
         features, picks = model_inputs(analysis, cfg.sample_rate)
         device = next(self.model.parameters()).device
         scores = predict_scores(self.model, torch.from_numpy(features).to(device))
+        clock = FrameClock.from_times(analysis.times, Fraction(info.fps).limit_denominator(1001 * 1000))
+        if not clock.constant_rate:
+            log.info("%s has a variable frame rate (%.3f fps on average): the summary keeps each frame's own timing", source.name, info.fps)
         budget_frames = None if cfg.seconds is None else int(cfg.seconds * info.fps)
         selection = select_frames(scores, shots, analysis.n_frames, picks, cfg.ratio, budget_frames)
 
         outputs = []
         if cfg.write_video:
             write_summary(source, selection.keep, paths["video"], video_codec=cfg.video_codec, audio_codec=cfg.audio_codec,
-                          progress=cfg.progress, overwrite=cfg.overwrite)
+                          progress=cfg.progress, overwrite=cfg.overwrite, frame_times=analysis.times)
             outputs.append(paths["video"])
         record = VideoSummaryRecord(
             source=source, fps=info.fps, n_frames=analysis.n_frames, shots=shots,
             shot_scores=shot_scores(selection.frame_scores, shots), selection=selection, weights=self.weights_path,
             backbone=self.embedder.description, segmentation=cfg.segmentation.value,
-            summary_video=paths.get("video"),
+            summary_video=paths.get("video"), clock=clock,
         )
         if cfg.write_extras:
             write_record(record, paths["json"])
@@ -114,7 +119,7 @@ class Summarizer:
             outputs += [paths["json"], paths["png"]]
         kept = int(selection.keep.sum())
         message = (
-            f"{source.name}: {analysis.n_frames / info.fps:.1f} s -> {kept / info.fps:.1f} s "
+            f"{source.name}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(selection.keep):.1f} s "
             f"({kept} of {analysis.n_frames} frames, {len(shots)} shots) in {time.perf_counter() - started:.1f} s"
         )
         if selection.fallback:

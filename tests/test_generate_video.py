@@ -254,3 +254,21 @@ def test_seconds_set_the_summary_length(clip, weights, tmp_path):
     assert record["budget_frames"] == 75 and record["budget_seconds"] == pytest.approx(2.5)
     assert 0 < record["summary_frames"] <= 75
     assert count_frames(out / "scenes.mp4") == record["summary_frames"]
+
+
+def test_variable_frame_rate_video_keeps_its_timing(weights, tmp_path):
+    from tests.video.helpers import write_variable_rate_clip
+
+    source = tmp_path / "vfr.mp4"
+    times = write_variable_rate_clip(source, size=SIZE)
+    out = tmp_path / "out"
+    assert run(source, "--weights", weights, "--out", out, "--random-backbone", "--ratio", "0.5") == 0
+    record = json.loads((out / "vfr.json").read_text())
+    assert record["variable_frame_rate"] is True
+    assert record["n_frames"] == 140 and record["duration_seconds"] == pytest.approx(6.0, abs=0.04)
+    for shot in record["shots"]:
+        assert shot["start_seconds"] == pytest.approx(times[shot["first_frame"]], abs=1e-3)
+    lengths, _ = durations(out / "vfr.mp4")
+    assert count_frames(out / "vfr.mp4") == record["summary_frames"]
+    assert lengths["video"] == pytest.approx(record["summary_seconds"], abs=0.11)
+    assert lengths["audio"] == pytest.approx(record["summary_seconds"], abs=0.05)

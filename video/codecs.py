@@ -20,6 +20,7 @@ class ContainerSpec:
     format: str  # FFmpeg muxer name; needed because temporary names do not end in the real suffix
     video_codec: str
     audio_codec: str
+    variable_frame_rate: bool = True  # can hold frames of differing durations (AVI cannot)
 
 
 CONTAINERS: dict[str, ContainerSpec] = {
@@ -27,7 +28,7 @@ CONTAINERS: dict[str, ContainerSpec] = {
     ".mkv": ContainerSpec("matroska", "libx264", "aac"),
     ".mov": ContainerSpec("mov", "libx264", "aac"),
     ".webm": ContainerSpec("webm", "libvpx-vp9", "libopus"),
-    ".avi": ContainerSpec("avi", "mpeg4", "mp2"),
+    ".avi": ContainerSpec("avi", "mpeg4", "mp2", variable_frame_rate=False),
 }
 
 

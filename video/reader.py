@@ -133,6 +133,18 @@ def iter_frames(path: str | Path) -> Iterator[np.ndarray]:
             yield rgb
 
 
+def frame_times(path: str | Path) -> np.ndarray:
+    """Each decoded video frame's presentation time in seconds on the stream's clock (NaN where the
+    file gives none), by decoding. Sized [n_frames], float64. See video.timing for why it matters.
+
+    Raises:
+        VideoOpenError, VideoDecodeError: as ``iter_frames``.
+    """
+    path = Path(path)
+    with open_video(path) as container:
+        return np.array([np.nan if frame.time is None else frame.time for frame in decode_video(container, path)], dtype=np.float64)
+
+
 def count_frames(path: str | Path) -> int:
     """The number of frames ``iter_frames`` yields, by decoding (packets can be discarded by edit lists).
 

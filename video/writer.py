@@ -6,6 +6,7 @@ video's length. The file appears under its final name only when complete (``atom
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from video.audio_cut import AudioCutter, kept_runs, sample_runs
 from video.codecs import add_audio_stream, add_video_stream, container_for
 from video.errors import VideoEncodeError
 from video.reader import decode_video, frame_rate, open_video
+from video.timing import FrameClock
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,17 @@ def _check_keep(keep: np.ndarray, source: Path) -> np.ndarray:
 
 def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
                   video_codec: str | None = None, audio_codec: str | None = None,
-                  progress: bool = True, overwrite: bool = False) -> SummaryWriteResult:
+                  progress: bool = True, overwrite: bool = False,
+                  frame_times: np.ndarray | None = None) -> SummaryWriteResult:
     """Encode the kept frames of ``source`` (and the audio under them) into ``out_path``.
 
-    Output frame k is the k-th kept frame, with pts k at the source's frame rate and size. The
-    audio of each kept frame's time range [i/fps, (i+1)/fps) is cut, joined in order and
-    re-encoded, so sound stays with its pictures; its duration equals the video's within a frame.
+    Output frame k is the k-th kept frame, at the source's size. Without ``frame_times`` the
+    source is taken as constant-rate: output frame k has pts k at the source's frame rate, and the
+    audio of each kept frame's range [i/fps, (i+1)/fps) is cut, joined in order and re-encoded,
+    so sound stays with its pictures; its duration equals the video's within a frame. With
+    ``frame_times`` (each decoded frame's presentation time) a variable-rate source keeps each
+    frame's own duration and the audio under its real time range (AVI, which cannot hold
+    variable durations, is written at the constant rate, as without them).
 
     Args:
         source: the video the summary is taken from.
@@ -66,6 +75,8 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
         audio_codec: overrides the container's default audio encoder (e.g. "aac", "libopus").
         progress: show a "writing <name>" bar over the source frames.
         overwrite: replace an existing ``out_path``.
+        frame_times: float seconds, Sized [n_frames]: each frame's presentation time on the
+            stream's clock (PyAV's ``frame.time``; NaN where unknown), e.g. from ``reader.frame_times``.
 
     Returns:
         The path, frames written, and video and audio durations in seconds.
@@ -81,39 +92,71 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
     spec = container_for(out_path)
     if out_path.exists() and not overwrite:
         raise FileExistsError(f"{out_path} exists; pass overwrite=True to replace it")
+    if frame_times is not None and len(frame_times) != len(keep):
+        raise ValueError(f"{source}: {len(frame_times)} frame times for {len(keep)} keep flags")
     with open_video(source) as src:
         bar = tqdm(total=len(keep), desc=f"writing {out_path.name}", unit="frame", disable=not progress)
         with bar, atomic_output(out_path) as tmp:
             progress_counts = [0]  # kept frames encoded so far, for the error message
             try:
                 with av.open(str(tmp), "w", format=spec.format) as dst:
-                    written, audio_seconds = _transcode(src, source, keep, dst, out_path, video_codec or spec.video_codec,
+                    clock = _clock(src, source, keep, frame_times, spec.variable_frame_rate)
+                    written, audio_seconds = _transcode(src, source, keep, clock, dst, out_path, video_codec or spec.video_codec,
                                                         audio_codec or spec.audio_codec, bar, progress_counts)
             except av.FFmpegError as exc:  # encoder or muxer; decoding failures arrive as VideoDecodeError
                 raise VideoEncodeError(f"{out_path}: encoding failed after {progress_counts[0]} kept frames ({exc})") from exc
             if out_path.exists() and not overwrite:  # appeared while we worked: still never clobbered
                 raise FileExistsError(f"{out_path} appeared while writing; pass overwrite=True to replace it")
-        rate = frame_rate(src.streams.video[0])
-    return SummaryWriteResult(out_path, written, written / float(rate), audio_seconds)
+    return SummaryWriteResult(out_path, written, clock.kept_seconds(keep), audio_seconds)
 
 
-def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray, dst: av.container.OutputContainer,
-               out_path: Path, video_codec: str, audio_codec: str, bar: tqdm, counts: list[int]) -> tuple[int, float | None]:
+def _video_start(video_in: av.video.stream.VideoStream) -> float:
+    return float(video_in.start_time * video_in.time_base) if video_in.start_time is not None else 0.0
+
+
+def _clock(src: av.container.InputContainer, source: Path, keep: np.ndarray, frame_times: np.ndarray | None,
+           variable_allowed: bool) -> FrameClock:
+    """The frame times the summary is cut by: the given ones, or i / fps when none (or AVI)."""
+    video_in = src.streams.video[0]
+    rate = frame_rate(video_in)
+    constant = FrameClock.constant(len(keep), rate, _video_start(video_in))
+    if frame_times is None:
+        return constant
+    clock = FrameClock.from_times(frame_times, rate)
+    if not clock.constant_rate and not variable_allowed:
+        log.warning("%s has a variable frame rate, which this output type cannot hold: written at a constant %.3f fps, "
+                    "so sound may drift from the pictures; choose mp4, mkv, mov or webm to keep them together", source, rate)
+        return constant
+    return clock if not clock.constant_rate else constant
+
+
+def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray, clock: FrameClock,
+               dst: av.container.OutputContainer, out_path: Path, video_codec: str, audio_codec: str, bar: tqdm,
+               counts: list[int]) -> tuple[int, float | None]:
     """The one demux pass: encode kept video frames and the cut audio into ``dst``; returns (frames, audio seconds)."""
     video_in = src.streams.video[0]
     audio_in = src.streams.audio[0] if src.streams.audio else None
     rate = frame_rate(video_in)
     width, height = video_in.codec_context.width, video_in.codec_context.height
     video_out = add_video_stream(dst, video_codec, rate, width, height, out_path)
+    variable = not clock.constant_rate
+    if variable:  # the source's own time base holds its frames' times exactly
+        video_out.codec_context.time_base = video_out.time_base = video_in.time_base
     cutter = audio_out = None
     if audio_in is not None:
         layout = audio_in.codec_context.layout.name if audio_in.codec_context.layout else "stereo"
         audio_out, target = add_audio_stream(dst, audio_codec, audio_in.codec_context.sample_rate, layout, out_path)
         audio_out.codec_context.open()  # the frame size is known only once open
-        video_start = float(video_in.start_time * video_in.time_base) if video_in.start_time is not None else 0.0
-        cutter = AudioCutter(sample_runs(kept_runs(keep), rate, target.rate), target,
-                             audio_out.codec_context.frame_size or 1024, video_start)
+        video_start = _video_start(video_in)
+        runs = kept_runs(keep)
+        if variable:
+            samples = [(round((clock.starts[a] - video_start) * target.rate), round((clock.end(b - 1) - video_start) * target.rate))
+                       for a, b in runs]
+        else:
+            samples = sample_runs(runs, rate, target.rate)
+        cutter = AudioCutter(samples, target, audio_out.codec_context.frame_size or 1024, video_start)
     index = 0
+    shown = 0.0  # seconds of summary written so far (variable rate)
     release_free_memory()  # what earlier stages freed, before the encoder takes its own buffers
     release = PeriodicRelease()
     for frame in decode_video(src, source, audio=cutter is not None):
@@ -124,7 +167,11 @@ def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray,
             continue
         if index < len(keep) and keep[index]:  # past the end of keep: keep counting for the error below
             frame = frame.reformat(width=width, height=height, format=video_out.pix_fmt)
-            frame.pts, frame.time_base = counts[0], 1 / rate
+            if variable:
+                frame.pts, frame.time_base = round(shown / video_in.time_base), video_in.time_base
+                shown += float(clock.durations[index])
+            else:
+                frame.pts, frame.time_base = counts[0], 1 / rate
             frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not copy the source's
             dst.mux(_encode(video_out, frame))
             counts[0] += 1

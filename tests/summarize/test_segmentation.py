@@ -18,7 +18,7 @@ def analysis(embed_every):
     every_frame = planted(rng, N_FRAMES, CUTS, 64, 0.3)
     thumbnails = np.repeat(rng.integers(0, 256, (len(CUTS) + 1, 288)), np.diff([0, *CUTS, N_FRAMES]), axis=0)
     thumbnails = np.clip(thumbnails + rng.integers(-3, 4, thumbnails.shape), 0, 255).astype(np.uint8)
-    return FrameAnalysis(N_FRAMES, every_frame[::embed_every], embed_every, thumbnails)
+    return FrameAnalysis(N_FRAMES, every_frame[::embed_every], embed_every, thumbnails, np.arange(N_FRAMES) / 30.0)
 
 
 def test_fast_route_places_cuts_at_full_frame_rate():

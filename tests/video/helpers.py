@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -43,3 +44,33 @@ def write_solid_clip(path: Path, rgb: tuple[int, int, int], frames: int, fps: in
             frame.pts = index
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+
+
+VFR_TONE_HZ = 440.0
+
+
+def write_variable_rate_clip(path: Path, size: tuple[int, int] = (64, 48)) -> np.ndarray:
+    """A variable-rate clip written directly with PyAV: 30 fps for 2 s (frames 0-59), 10 fps for
+    2 s (frames 60-79), 30 fps for 2 s (frames 80-139). Its mono audio is silent except for a
+    440 Hz tone while the 10 fps frames are shown (seconds 2 to 4). Returns the frame times."""
+    times = np.concatenate([np.arange(60) / 30, 2 + np.arange(20) / 10, 4 + np.arange(60) / 30])
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=30)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        video.codec_context.time_base = Fraction(1, 90000)
+        audio = container.add_stream("aac", rate=44100)
+        audio.layout = "mono"
+        for index, time in enumerate(times):
+            image = np.full((size[1], size[0], 3), (index * 7) % 256, np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = round(time * 90000), Fraction(1, 90000)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        seconds = np.arange(6 * 44100) / 44100
+        wave = np.where((seconds >= 2) & (seconds < 4), 0.5 * np.sin(2 * np.pi * VFR_TONE_HZ * seconds), 0).astype(np.float32)
+        for start in range(0, len(wave), 1024):
+            frame = av.AudioFrame.from_ndarray(wave[None, start:start + 1024], format="flt", layout="mono")
+            frame.sample_rate, frame.pts = 44100, start
+            container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+    return times

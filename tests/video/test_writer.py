@@ -8,8 +8,8 @@ import pytest
 
 import video.writer as writer_module
 from tests.video.conftest import FPS, SIZE
-from tests.video.helpers import decoded_audio, dominant_pitch, frame_means
-from video.reader import count_frames, probe
+from tests.video.helpers import VFR_TONE_HZ, decoded_audio, dominant_pitch, frame_means, write_variable_rate_clip
+from video.reader import count_frames, frame_times, probe
 from video.synthetic import write_demo_video
 from video.writer import write_summary
 
@@ -190,3 +190,48 @@ def test_ffmpeg_failure_while_encoding_names_the_output(demo_clip, keep, tmp_pat
     with pytest.raises(VideoEncodeError, match=r"summary.mp4: encoding failed after \d+ kept frames"):
         write_summary(demo_clip.path, keep, tmp_path / "summary.mp4", progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def _tone_share(samples: np.ndarray, rate: int) -> float:
+    """Share of 50 ms windows that are loud and at the variable-rate clip's tone."""
+    window = rate // 20
+    pieces = [samples[i:i + window] for i in range(0, len(samples) - window + 1, window)]
+    return float(np.mean([np.abs(p).max() > 0.1 and abs(dominant_pitch(p, rate) - VFR_TONE_HZ) < 25 for p in pieces]))
+
+
+@pytest.fixture(scope="module")
+def variable_rate_clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vfr") / "vfr.mp4"
+    return path, write_variable_rate_clip(path)
+
+
+def test_variable_rate_source_keeps_each_frame_s_time_and_sound(variable_rate_clip, tmp_path):
+    source, times = variable_rate_clip
+    decoded = frame_times(source)
+    np.testing.assert_allclose(decoded, times, atol=1e-4)
+    slow = _keep(len(times), (60, 80))  # the 20 frames shown at 10 fps: 2 s, under the tone
+    result = write_summary(source, slow, tmp_path / "slow.mp4", progress=False, frame_times=decoded)
+    assert result.frames_written == 20 == count_frames(tmp_path / "slow.mp4")
+    assert result.video_seconds == pytest.approx(2.0) and result.audio_seconds == pytest.approx(2.0, abs=0.03)
+    np.testing.assert_allclose(np.diff(frame_times(tmp_path / "slow.mp4")), 0.1, atol=1e-3)
+    samples, rate = decoded_audio(tmp_path / "slow.mp4")
+    assert _tone_share(samples[: int(1.9 * rate)], rate) > 0.9
+    after = _keep(len(times), (80, 110))  # 1 s of 30 fps frames after the tone: silence
+    write_summary(source, after, tmp_path / "after.mp4", progress=False, frame_times=decoded)
+    samples, rate = decoded_audio(tmp_path / "after.mp4")
+    assert np.abs(samples).max() < 0.02
+
+
+def test_without_frame_times_a_variable_rate_source_is_cut_by_frame_count(variable_rate_clip, tmp_path):
+    # What the frame times are for: counting frames at the average rate (70/3 fps here) takes the
+    # 10 fps frames' sound from the wrong seconds.
+    source, times = variable_rate_clip
+    result = write_summary(source, _keep(len(times), (60, 80)), tmp_path / "s.mp4", progress=False)
+    assert result.video_seconds == pytest.approx(20 * 3 / 70)
+
+
+def test_avi_cannot_hold_variable_rates_and_says_so(variable_rate_clip, tmp_path, caplog):
+    source, times = variable_rate_clip
+    result = write_summary(source, _keep(len(times), (60, 80)), tmp_path / "s.avi", progress=False,
+                           frame_times=frame_times(source))
+    assert result.frames_written == 20 and "vfr.mp4 has a variable frame rate" in caplog.text
