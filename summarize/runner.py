@@ -15,12 +15,12 @@ from tqdm import tqdm
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
 from evaluation.summary import shot_scores
 from models.csta import predict_scores
-from summarize.analysis import analyse_video
+from summarize.analysis import FrameAnalysis, analyse_video
 from summarize.embedder import FrameEmbedder
 from summarize.outputs import VideoSummaryRecord, write_picture, write_record
 from summarize.segmentation import Segmentation, find_shots, model_inputs
 from summarize.selection import select_frames
-from video.reader import probe
+from video.reader import VideoInfo, probe
 from video.timing import FrameClock
 from video.writer import write_summary
 
@@ -80,51 +80,68 @@ class Summarizer:
         if existing and not cfg.overwrite:
             raise FileExistsError(f"{source}: output already exists ({', '.join(existing)}); pass --overwrite to replace it")
         info = probe(source)
+        analysis = self._analyse(source, info)
+        record = self._choose(source, info, analysis, paths.get("video"))
+        outputs = self._write(record, analysis, paths)
+        selection, clock = record.selection, record.clock
+        kept = int(selection.keep.sum())
+        message = (
+            f"{source.name}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(selection.keep):.1f} s "
+            f"({kept} of {analysis.n_frames} frames, {len(record.shots)} shots) in {time.perf_counter() - started:.1f} s"
+        )
+        if selection.fallback:
+            message += " [every shot was longer than the budget: kept the best stretch inside one shot]"
+        return VideoOutcome(source, True, message, outputs)
+
+    def _analyse(self, source: Path, info: VideoInfo) -> FrameAnalysis:
+        """The one decoding pass: features, thumbnails and frame times."""
+        cfg = self.config
         embed_every = cfg.segmentation.embed_every or cfg.sample_rate
-        batch_size = cfg.segmentation.batch_size(cfg.batch_size or (64 if self.embedder.device.type == 'cuda' else 8))
+        batch_size = cfg.segmentation.batch_size(cfg.batch_size or (64 if self.embedder.device.type == "cuda" else 8))
         self.embedder.match_reference_exactly(cfg.segmentation is Segmentation.FULL)
         analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress)
         if analysis.n_frames < cfg.sample_rate:
             raise ValueError(f"{source}: only {analysis.n_frames} frame(s) could be decoded; a summary needs at least {cfg.sample_rate}")
         if info.reported_frames and info.reported_frames != analysis.n_frames:
-            log.info("%s: the container reports %d frames but %d were decoded; using %d", source.name, info.reported_frames, analysis.n_frames, analysis.n_frames)
+            log.info("%s: the container reports %d frames but %d were decoded; using %d",
+                     source.name, info.reported_frames, analysis.n_frames, analysis.n_frames)
+        return analysis
 
+    def _choose(self, source: Path, info: VideoInfo, analysis: FrameAnalysis, summary_video: Path | None) -> VideoSummaryRecord:
+        """Shots, CSTA's scores and the knapsack's choice."""
+        cfg = self.config
         with tqdm(total=1, desc=f"shots {source.name}", unit="video", disable=not cfg.progress, dynamic_ncols=True) as bar:
             shots = find_shots(analysis, cfg.segmentation, cfg.sample_rate)
             bar.update()
         features, picks = model_inputs(analysis, cfg.sample_rate)
         device = next(self.model.parameters()).device
         scores = predict_scores(self.model, torch.from_numpy(features).to(device))
-        clock = FrameClock.from_times(analysis.times, Fraction(info.fps).limit_denominator(1001 * 1000))
+        clock = FrameClock.from_times(analysis.times, Fraction(info.fps).limit_denominator(100_000))
         if not clock.constant_rate:
             log.info("%s has a variable frame rate (%.3f fps on average): the summary keeps each frame's own timing", source.name, info.fps)
         budget_frames = None if cfg.seconds is None else int(cfg.seconds * info.fps)
         selection = select_frames(scores, shots, analysis.n_frames, picks, cfg.ratio, budget_frames)
-
-        outputs = []
-        if cfg.write_video:
-            write_summary(source, selection.keep, paths["video"], video_codec=cfg.video_codec, audio_codec=cfg.audio_codec,
-                          progress=cfg.progress, overwrite=cfg.overwrite, frame_times=analysis.times)
-            outputs.append(paths["video"])
-        record = VideoSummaryRecord(
+        return VideoSummaryRecord(
             source=source, fps=info.fps, n_frames=analysis.n_frames, shots=shots,
             shot_scores=shot_scores(selection.frame_scores, shots), selection=selection, weights=self.weights_path,
             backbone=self.embedder.description, segmentation=cfg.segmentation.value,
-            summary_video=paths.get("video"), clock=clock,
+            summary_video=summary_video, clock=clock,
         )
+
+    def _write(self, record: VideoSummaryRecord, analysis: FrameAnalysis, paths: dict[str, Path]) -> list[Path]:
+        """The summary video, then the JSON record and the picture; returns what was written."""
+        cfg = self.config
+        outputs = []
+        if cfg.write_video:
+            write_summary(record.source, record.selection.keep, paths["video"], video_codec=cfg.video_codec,
+                          audio_codec=cfg.audio_codec, progress=cfg.progress, overwrite=cfg.overwrite, frame_times=analysis.times)
+            outputs.append(paths["video"])
         if cfg.write_extras:
             write_record(record, paths["json"])
             note = None if self.embedder.description.startswith("torchvision ImageNet") else f"backbone: {self.embedder.description}"
             write_picture(record, paths["png"], note)
             outputs += [paths["json"], paths["png"]]
-        kept = int(selection.keep.sum())
-        message = (
-            f"{source.name}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(selection.keep):.1f} s "
-            f"({kept} of {analysis.n_frames} frames, {len(shots)} shots) in {time.perf_counter() - started:.1f} s"
-        )
-        if selection.fallback:
-            message += " [every shot was longer than the budget: kept the best stretch inside one shot]"
-        return VideoOutcome(source, True, message, outputs)
+        return outputs
 
 
 def find_videos(inputs: list[Path], extensions: tuple[str, ...]) -> list[Path]:
