@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from summarize.selection import Selection
 from utils import atomic_output, write_json_atomic
+from video.reader import frames_at
 from video.timing import FrameClock
 
 MAX_KEYFRAMES = 8
@@ -62,21 +62,6 @@ def write_record(record: VideoSummaryRecord, path: Path) -> None:
     write_json_atomic(path, record.payload())
 
 
-def grab_frames(source: Path, indices: list[int]) -> list[np.ndarray]:
-    """A few frames by index (RGB), by seeking; frames that cannot be read are left out."""
-    capture = cv2.VideoCapture(str(source))
-    frames = []
-    try:
-        for index in indices:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-            ok, frame = capture.read()
-            if ok:
-                frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    finally:
-        capture.release()
-    return frames
-
-
 def keyframe_indices(record: VideoSummaryRecord) -> list[int]:
     """The middle frame of each kept run, best-scoring runs first, at most MAX_KEYFRAMES, in time order."""
     keep = record.selection.keep.astype(np.int8)
@@ -94,7 +79,9 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
     import matplotlib.pyplot as plt
 
     indices = keyframe_indices(record)
-    frames = grab_frames(record.source, indices)
+    clock = record.clock
+    shown = frames_at(record.source, [float(clock.starts[i]) for i in indices], 0.5 * float(clock.durations.min()))
+    indices, frames = [i for i, f in zip(indices, shown, strict=True) if f is not None], [f for f in shown if f is not None]
     columns = max(len(frames), 1)
     figure = plt.figure(figsize=(12, 5.5 if frames else 3.5), dpi=100)
     grid = figure.add_gridspec(2 if frames else 1, columns, height_ratios=[2, 1.3] if frames else [1])

@@ -145,6 +145,34 @@ def frame_times(path: str | Path) -> np.ndarray:
         return np.array([np.nan if frame.time is None else frame.time for frame in decode_video(container, path)], dtype=np.float64)
 
 
+def frames_at(path: str | Path, times: list[float], tolerance: float) -> list[np.ndarray | None]:
+    """RGB frames shown at ``times`` (seconds on the stream's clock, as ``frame_times`` gives), by
+    seeking to the keyframe before each and decoding forward: the first frame within ``tolerance``
+    seconds after the time (a frame's start time, e.g. from ``video.timing.FrameClock``), else None.
+
+    Raises:
+        VideoOpenError: see ``open_video``.
+    """
+    path = Path(path)
+    found: list[np.ndarray | None] = []
+    with open_video(path) as container:
+        stream = container.streams.video[0]
+        for wanted in times:
+            frame_found = None
+            try:
+                container.seek(max(0, int((wanted - tolerance) / stream.time_base)), stream=stream, backward=True)
+                for frame in container.decode(stream):
+                    if frame.time is None or frame.time < wanted - tolerance:
+                        continue
+                    if frame.time <= wanted + tolerance:
+                        frame_found = frame.to_ndarray(format="rgb24")
+                    break
+            except (av.FFmpegError, OSError, ValueError):  # a frame for a picture is not worth failing over
+                frame_found = None
+            found.append(frame_found)
+    return found
+
+
 def count_frames(path: str | Path) -> int:
     """The number of frames ``iter_frames`` yields, by decoding (packets can be discarded by edit lists).
 

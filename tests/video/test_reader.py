@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import FPS, SIZE
-from tests.video.helpers import write_solid_clip
+from tests.video.helpers import write_solid_clip, write_variable_rate_clip
 from video.errors import VideoDecodeError, VideoOpenError
-from video.reader import count_frames, iter_frames, probe
+from video.reader import count_frames, frame_times, frames_at, iter_frames, probe
 from video.synthetic import write_demo_video
 
 
@@ -119,3 +119,22 @@ def test_decoder_failure_part_way_names_file_and_frame():
     assert len([next(frames), next(frames)]) == 2
     with pytest.raises(VideoDecodeError, match="broken.mp4: decoding failed at video frame 2"):
         next(frames)
+
+
+def test_frames_at_finds_the_frames_shown_at_those_times(demo_clip):
+    times = frame_times(demo_clip.path)
+    wanted = [0, 17, 44, demo_clip.n_frames - 1]
+    found = frames_at(demo_clip.path, [times[i] for i in wanted], 0.5 / FPS)
+    frames = list(iter_frames(demo_clip.path))
+    for index, frame in zip(wanted, found, strict=True):
+        np.testing.assert_array_equal(frame, frames[index])
+    assert frames_at(demo_clip.path, [times[-1] + 5.0], 0.5 / FPS) == [None]  # after the end
+
+
+def test_frames_at_in_a_variable_rate_clip(tmp_path):
+    path = tmp_path / "vfr.mp4"
+    times = write_variable_rate_clip(path)
+    wanted = [10, 59, 65, 79, 85, 130]  # counting at the average rate would land on other frames
+    found = frames_at(path, [times[i] for i in wanted], 0.01)
+    levels = [(i * 7) % 256 for i in wanted]  # each frame of that clip is one grey level
+    assert [abs(frame.mean() - level) < 3 for frame, level in zip(found, levels, strict=True)] == [True] * len(wanted)
