@@ -50,7 +50,10 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike) -> None:
     """Load a CSTA weights file (ours or the reference implementation's) into ``model``, strictly."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"weights file not found: {path}")
+        raise FileNotFoundError(
+            f"weights file not found: {path} (train it with train.py, or put the released CSTA weights there: "
+            "see README, 'Real data and weights')"
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - torch raises many types for a bad file
