@@ -4,12 +4,16 @@ from evaluation.summary import generate_summary
 from summarize.selection import best_stretch_inside_shots, select_frames
 
 
-def test_knapsack_choice_is_the_evaluation_summary():
-    rng = np.random.default_rng(0)
+def five_shot_video(seed: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """(step scores, shots, n_frames, picks): 900 frames in five shots, random scores every 15th frame."""
     n_frames = 900
     picks = np.arange(0, n_frames, 15)
     shots = np.array([[0, 99], [100, 129], [130, 399], [400, 459], [460, 899]])
-    scores = rng.random(len(picks)).astype(np.float32)
+    return np.random.default_rng(seed).random(len(picks)).astype(np.float32), shots, n_frames, picks
+
+
+def test_knapsack_choice_is_the_evaluation_summary():
+    scores, shots, n_frames, picks = five_shot_video(0)
     selection = select_frames(scores, shots, n_frames, picks, 0.15)
     np.testing.assert_array_equal(selection.keep, generate_summary(scores, shots, n_frames, picks).astype(bool))
     assert selection.fallback is None
@@ -38,11 +42,7 @@ def test_best_stretch_stays_inside_one_shot_and_prefers_the_earliest():
 
 
 def test_a_length_in_frames_replaces_the_ratio():
-    rng = np.random.default_rng(1)
-    n_frames = 900
-    picks = np.arange(0, n_frames, 15)
-    shots = np.array([[0, 99], [100, 129], [130, 399], [400, 459], [460, 899]])
-    scores = rng.random(len(picks)).astype(np.float32)
+    scores, shots, n_frames, picks = five_shot_video(1)
     selection = select_frames(scores, shots, n_frames, picks, 0.15, budget_frames=160)
     assert selection.budget == 160
     assert 0 < selection.keep.sum() <= 160  # (0.15 alone would allow 135)
