@@ -86,15 +86,14 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
     figure = plt.figure(figsize=(12, 5.5 if frames else 3.5), dpi=100)
     grid = figure.add_gridspec(2 if frames else 1, columns, height_ratios=[2, 1.3] if frames else [1])
     axis = figure.add_subplot(grid[0, :])
-    seconds = record.clock.starts - record.clock.starts[0]
+    seconds = clock.starts - clock.starts[0]
     axis.plot(seconds, record.selection.frame_scores, color="tab:blue", linewidth=1.2, label="importance")
     for first, _ in record.shots[1:]:
         axis.axvline(seconds[first], color="0.75", linewidth=0.6)
     keep = record.selection.keep
     axis.fill_between(seconds, 0, 1, where=keep, color="tab:orange", alpha=0.3, step="mid", label="in the summary",
                       transform=axis.get_xaxis_transform())
-    title = (f"{record.source.name}: {record.clock.total_seconds:.1f} s -> "
-             f"{record.clock.kept_seconds(keep):.1f} s, "
+    title = (f"{record.source.name}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(keep):.1f} s, "
              f"{len(record.shots)} shots ({record.segmentation} segmentation)")
     axis.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
     axis.set_xlabel("seconds")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import torch
@@ -82,7 +81,7 @@ class Summarizer:
         info = probe(source)
         analysis = self._analyse(source, info)
         record = self._choose(source, info, analysis, paths.get("video"))
-        outputs = self._write(record, analysis, paths)
+        outputs = self._write(record, paths)
         selection, clock = record.selection, record.clock
         kept = int(selection.keep.sum())
         message = (
@@ -116,7 +115,7 @@ class Summarizer:
         features, picks = model_inputs(analysis, cfg.sample_rate)
         device = next(self.model.parameters()).device
         scores = predict_scores(self.model, torch.from_numpy(features).to(device))
-        clock = FrameClock.from_times(analysis.times, Fraction(info.fps).limit_denominator(100_000))
+        clock = FrameClock.from_times(analysis.times, info.frame_rate)
         if not clock.constant_rate:
             log.info("%s has a variable frame rate (%.3f fps on average): the summary keeps each frame's own timing", source.name, info.fps)
         budget_frames = None if cfg.seconds is None else int(cfg.seconds * info.fps)
@@ -128,13 +127,13 @@ class Summarizer:
             summary_video=summary_video, clock=clock,
         )
 
-    def _write(self, record: VideoSummaryRecord, analysis: FrameAnalysis, paths: dict[str, Path]) -> list[Path]:
+    def _write(self, record: VideoSummaryRecord, paths: dict[str, Path]) -> list[Path]:
         """The summary video, then the JSON record and the picture; returns what was written."""
         cfg = self.config
         outputs = []
         if cfg.write_video:
             write_summary(record.source, record.selection.keep, paths["video"], video_codec=cfg.video_codec,
-                          audio_codec=cfg.audio_codec, progress=cfg.progress, overwrite=cfg.overwrite, frame_times=analysis.times)
+                          audio_codec=cfg.audio_codec, progress=cfg.progress, overwrite=cfg.overwrite, clock=record.clock)
             outputs.append(paths["video"])
         if cfg.write_extras:
             write_record(record, paths["json"])

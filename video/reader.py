@@ -30,6 +30,7 @@ class VideoInfo:
     reported_frames: int | None  # the container's claim (may be wrong or 0); never used for indexing
     has_audio: bool
     audio_sample_rate: int | None
+    frame_rate: Fraction  # ``fps`` exactly (30000/1001, not 29.97)
 
 
 @contextlib.contextmanager
@@ -81,6 +82,7 @@ def probe(path: str | Path) -> VideoInfo:
             reported_frames=video.frames or None,
             has_audio=audio is not None,
             audio_sample_rate=audio.codec_context.sample_rate if audio is not None else None,
+            frame_rate=frame_rate(video),
         )
 
 

@@ -56,16 +56,15 @@ def _check_keep(keep: np.ndarray, source: Path) -> np.ndarray:
 def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
                   video_codec: str | None = None, audio_codec: str | None = None,
                   progress: bool = True, overwrite: bool = False,
-                  frame_times: np.ndarray | None = None) -> SummaryWriteResult:
+                  clock: FrameClock | None = None) -> SummaryWriteResult:
     """Encode the kept frames of ``source`` (and the audio under them) into ``out_path``.
 
-    Output frame k is the k-th kept frame, at the source's size. Without ``frame_times`` the
-    source is taken as constant-rate: output frame k has pts k at the source's frame rate, and the
-    audio of each kept frame's range [i/fps, (i+1)/fps) is cut, joined in order and re-encoded,
-    so sound stays with its pictures; its duration equals the video's within a frame. With
-    ``frame_times`` (each decoded frame's presentation time) a variable-rate source keeps each
-    frame's own duration and the audio under its real time range (AVI, which cannot hold
-    variable durations, is written at the constant rate, as without them).
+    Output frame k is the k-th kept frame, at the source's size. A constant-rate source (or any
+    source without ``clock``): output frame k has pts k at the source's frame rate, and the audio
+    of each kept frame's range [i/fps, (i+1)/fps) is cut, joined in order and re-encoded, so sound
+    stays with its pictures; its duration equals the video's within a frame. A variable-rate
+    ``clock`` keeps each frame's own duration and the audio under its real time range (AVI,
+    which cannot hold variable durations, is written at the constant rate, with a warning).
 
     Args:
         source: the video the summary is taken from.
@@ -75,8 +74,8 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
         audio_codec: overrides the container's default audio encoder (e.g. "aac", "libopus").
         progress: show a "writing <name>" bar over the source frames.
         overwrite: replace an existing ``out_path``.
-        frame_times: float seconds, Sized [n_frames]: each frame's presentation time on the
-            stream's clock (PyAV's ``frame.time``; NaN where unknown), e.g. from ``reader.frame_times``.
+        clock: each frame's presentation time and duration, e.g.
+            ``FrameClock.from_times(reader.frame_times(source), probe(source).frame_rate)``.
 
     Returns:
         The path, frames written, and video and audio durations in seconds.
@@ -92,15 +91,15 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
     spec = container_for(out_path)
     if out_path.exists() and not overwrite:
         raise FileExistsError(f"{out_path} exists; pass overwrite=True to replace it")
-    if frame_times is not None and len(frame_times) != len(keep):
-        raise ValueError(f"{source}: {len(frame_times)} frame times for {len(keep)} keep flags")
+    if clock is not None and len(clock) != len(keep):
+        raise ValueError(f"{source}: a clock of {len(clock)} frames for {len(keep)} keep flags")
     with open_video(source) as src:
         bar = tqdm(total=len(keep), desc=f"writing {out_path.name}", unit="frame", disable=not progress)
         with bar, atomic_output(out_path) as tmp:
             progress_counts = [0]  # kept frames encoded so far, for the error message
             try:
                 with av.open(str(tmp), "w", format=spec.format) as dst:
-                    clock = _clock(src, source, keep, frame_times, spec.variable_frame_rate)
+                    clock = _clock(src, source, keep, clock, spec.variable_frame_rate)
                     written, audio_seconds = _transcode(src, source, keep, clock, dst, out_path, video_codec or spec.video_codec,
                                                         audio_codec or spec.audio_codec, bar, progress_counts)
             except av.FFmpegError as exc:  # encoder or muxer; decoding failures arrive as VideoDecodeError
@@ -114,20 +113,19 @@ def _video_start(video_in: av.video.stream.VideoStream) -> float:
     return float(video_in.start_time * video_in.time_base) if video_in.start_time is not None else 0.0
 
 
-def _clock(src: av.container.InputContainer, source: Path, keep: np.ndarray, frame_times: np.ndarray | None,
+def _clock(src: av.container.InputContainer, source: Path, keep: np.ndarray, clock: FrameClock | None,
            variable_allowed: bool) -> FrameClock:
-    """The frame times the summary is cut by: the given ones, or i / fps when none (or AVI)."""
+    """The clock the summary is cut by: a variable-rate ``clock`` as given, else i / fps from the stream's start."""
     video_in = src.streams.video[0]
     rate = frame_rate(video_in)
     constant = FrameClock.constant(len(keep), rate, _video_start(video_in))
-    if frame_times is None:
+    if clock is None or clock.constant_rate:
         return constant
-    clock = FrameClock.from_times(frame_times, rate)
-    if not clock.constant_rate and not variable_allowed:
+    if not variable_allowed:
         log.warning("%s has a variable frame rate, which this output type cannot hold: written at a constant %.3f fps, "
                     "so sound may drift from the pictures; choose mp4, mkv, mov or webm to keep them together", source, rate)
         return constant
-    return clock if not clock.constant_rate else constant
+    return clock
 
 
 def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray, clock: FrameClock,

@@ -11,6 +11,7 @@ from tests.video.conftest import FPS, SIZE
 from tests.video.helpers import VFR_TONE_HZ, decoded_audio, dominant_pitch, frame_means, write_variable_rate_clip
 from video.reader import count_frames, frame_times, probe
 from video.synthetic import write_demo_video
+from video.timing import FrameClock
 from video.writer import write_summary
 
 
@@ -210,20 +211,21 @@ def test_variable_rate_source_keeps_each_frame_s_time_and_sound(variable_rate_cl
     decoded = frame_times(source)
     np.testing.assert_allclose(decoded, times, atol=1e-4)
     slow = _keep(len(times), (60, 80))  # the 20 frames shown at 10 fps: 2 s, under the tone
-    result = write_summary(source, slow, tmp_path / "slow.mp4", progress=False, frame_times=decoded)
+    clock = FrameClock.from_times(decoded, probe(source).frame_rate)
+    result = write_summary(source, slow, tmp_path / "slow.mp4", progress=False, clock=clock)
     assert result.frames_written == 20 == count_frames(tmp_path / "slow.mp4")
     assert result.video_seconds == pytest.approx(2.0) and result.audio_seconds == pytest.approx(2.0, abs=0.03)
     np.testing.assert_allclose(np.diff(frame_times(tmp_path / "slow.mp4")), 0.1, atol=1e-3)
     samples, rate = decoded_audio(tmp_path / "slow.mp4")
     assert _tone_share(samples[: int(1.9 * rate)], rate) > 0.9
     after = _keep(len(times), (80, 110))  # 1 s of 30 fps frames after the tone: silence
-    write_summary(source, after, tmp_path / "after.mp4", progress=False, frame_times=decoded)
+    write_summary(source, after, tmp_path / "after.mp4", progress=False, clock=clock)
     samples, rate = decoded_audio(tmp_path / "after.mp4")
     assert np.abs(samples).max() < 0.02
 
 
-def test_without_frame_times_a_variable_rate_source_is_cut_by_frame_count(variable_rate_clip, tmp_path):
-    # What the frame times are for: counting frames at the average rate (70/3 fps here) takes the
+def test_without_a_clock_a_variable_rate_source_is_cut_by_frame_count(variable_rate_clip, tmp_path):
+    # What the clock is for: counting frames at the average rate (70/3 fps here) takes the
     # 10 fps frames' sound from the wrong seconds.
     source, times = variable_rate_clip
     result = write_summary(source, _keep(len(times), (60, 80)), tmp_path / "s.mp4", progress=False)
@@ -233,5 +235,5 @@ def test_without_frame_times_a_variable_rate_source_is_cut_by_frame_count(variab
 def test_avi_cannot_hold_variable_rates_and_says_so(variable_rate_clip, tmp_path, caplog):
     source, times = variable_rate_clip
     result = write_summary(source, _keep(len(times), (60, 80)), tmp_path / "s.avi", progress=False,
-                           frame_times=frame_times(source))
+                           clock=FrameClock.from_times(frame_times(source), probe(source).frame_rate))
     assert result.frames_written == 20 and "vfr.mp4 has a variable frame rate" in caplog.text
