@@ -1,19 +1,16 @@
 """Configuration shared by train.py, inference.py and the packages.
 
-Everything here is plain data: importing this module reads no files, touches no device and seeds
-nothing. Defaults are the released CSTA configuration and the paper's training protocol
-(see README, "Faithfulness").
+Everything here is plain data: importing this module reads no files, touches no device, seeds
+nothing and imports neither torch nor numpy (choosing the device and seeding live in
+utils/runtime.py). Defaults are the released CSTA configuration and the paper's training
+protocol (see README, "Faithfulness").
 """
 
 from __future__ import annotations
 
 import enum
-import random
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import torch
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -109,21 +106,3 @@ def dataset_specs(choice: str) -> list[DatasetSpec]:
     if choice not in DATASETS:
         raise ValueError(f"unknown dataset {choice!r}; choose one of {', '.join(DATASETS)} or 'all'")
     return [DATASETS[choice]]
-
-
-def select_device(requested: str | None = None) -> torch.device:
-    """The device to run on: the requested one, else CUDA when present, else the CPU."""
-    if requested:
-        device = torch.device(requested)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(f"--device {requested} was asked for but CUDA is not available here")
-        return device
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def seed_everything(seed: int) -> None:
-    """Seed every generator training draws from, so a split trains the same whether run alone or not."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.cuda.manual_seed_all(seed)

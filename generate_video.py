@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO, select_device
+from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO
 from engine.cli import setup_logging
 from models.backbone import BackboneInit, BackboneWeightsUnavailable
 from models.checkpoint import CheckpointMismatch, load_checkpoint
@@ -24,6 +24,8 @@ from models.csta import build_csta
 from summarize.embedder import BackboneSource, load_frame_embedder
 from summarize.runner import VIDEO_EXTENSIONS, SummarizeConfig, Summarizer, find_videos, summarize_all
 from summarize.segmentation import Segmentation
+from utils.errors import ProjectError
+from utils.runtime import select_device
 
 log = logging.getLogger("generate_video")
 
@@ -116,7 +118,10 @@ def main(args: argparse.Namespace) -> int:
         embedder = load_frame_embedder(source, device, args.backbone_weights)
         check_output_folder(args.out)
         videos = find_videos(args.inputs, extensions)
-    except (FileNotFoundError, CheckpointMismatch, BackboneWeightsUnavailable, OSError, ValueError, RuntimeError) as error:
+    except BackboneWeightsUnavailable as error:
+        log.error("error: %s\nOr pass a local copy of the file with --backbone-weights PATH.", error)
+        return 2
+    except (ProjectError, FileNotFoundError, CheckpointMismatch, OSError, ValueError, RuntimeError) as error:
         log.error("error: %s", error)
         return 2
     if not videos:

@@ -13,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from config import dataset_specs, select_device
+from config import dataset_specs
 from dataset.errors import DataError
 from engine.cli import add_common_arguments, check_common_arguments, load_dataset_and_splits, setup_logging
 from engine.complexity import measure_csta
@@ -24,6 +24,8 @@ from engine.seeds import seeds_table, spread_over_seeds
 from evaluation.baselines import DEFAULT_DRAWS, baselines_table, human_row_or_unavailable, random_baseline
 from models.checkpoint import CheckpointMismatch
 from utils import write_json_atomic
+from utils.errors import ProjectError
+from utils.runtime import select_device
 
 log = logging.getLogger("inference")
 
@@ -82,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
                 if args.complexity:
                     computation = measure_csta([video.n_steps for video in videos], device)
             reports.append(DatasetReport(benchmark, runs, baselines, spread, computation))
-    except (DataError, CheckpointMismatch, FileNotFoundError, RuntimeError) as error:
+    except (ProjectError, DataError, CheckpointMismatch, FileNotFoundError, RuntimeError) as error:
         log.error("error: %s", error)
         return 2
     if args.json:

@@ -12,14 +12,15 @@ import logging
 import sys
 from dataclasses import replace
 
-from config import TrainConfig, dataset_specs, select_device
-from dataset.errors import DataError
+from config import TrainConfig, dataset_specs
 from engine.cli import add_common_arguments, check_common_arguments, load_dataset_and_splits, setup_logging
 from engine.reporting import labels, training_table
 from engine.seeds import seeds_table, spread_over_seeds
-from engine.training import SplitTraining, backbone_description, train_split
+from engine.training import SplitTraining, train_split, trunk_init
 from evaluation.protocol import mean_metrics
-from models.backbone import BackboneInit, BackboneWeightsUnavailable, build_googlenet
+from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_googlenet, trunk_origin
+from utils.errors import ProjectError
+from utils.runtime import select_device
 
 log = logging.getLogger("train")
 
@@ -54,12 +55,16 @@ def main(args: argparse.Namespace) -> int:
         jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
         if train_cfg.imagenet_init:
             build_googlenet(BackboneInit.IMAGENET)  # fail now, not after the first dataset
-    except (DataError, BackboneWeightsUnavailable, FileNotFoundError, RuntimeError) as error:
+    except BackboneWeightsUnavailable as error:
+        log.error("error: %s\nOr train from a randomly initialised trunk with --random-init (not the paper's setting).", error)
+        return 2
+    except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
 
-    stand_in = "STAND-IN" in backbone_description(train_cfg)
-    log.info("device: %s | epochs: %d | seed(s): %s | trunk: %s", device, train_cfg.epochs, " ".join(map(str, seeds)), backbone_description(train_cfg))
+    origin = trunk_origin(trunk_init(train_cfg))
+    stand_in = origin is BackboneOrigin.STAND_IN
+    log.info("device: %s | epochs: %d | seed(s): %s | trunk: %s", device, train_cfg.epochs, " ".join(map(str, seeds)), origin.description)
     results: dict[int, list[SplitTraining]] = {}
     synthetic: dict[str, bool] = {}
     for seed in seeds:

@@ -20,7 +20,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from config import DATASETS, DEFAULT_DATA_DIR, FRAME_SAMPLE_RATE, TVSUM_ANNOTATION_FILE, select_device  # noqa: E402
+from config import DATASETS, DEFAULT_DATA_DIR, FRAME_SAMPLE_RATE, TVSUM_ANNOTATION_FILE  # noqa: E402
 from dataset.annotations import read_tvsum_annotations  # noqa: E402
 from dataset.errors import DataError  # noqa: E402
 from dataset.h5 import read_eccv16  # noqa: E402
@@ -28,6 +28,7 @@ from engine.complexity import count_parameters, macs_over_lengths  # noqa: E402
 from models.backbone import BackboneInit  # noqa: E402
 from models.csta import build_csta  # noqa: E402
 from utils import write_json_atomic  # noqa: E402
+from utils.runtime import select_device  # noqa: E402
 
 PAPER_MACS = {"SumMe": 9.78e9, "TVSum": 15.73e9}
 

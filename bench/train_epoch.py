@@ -17,12 +17,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from config import DATASETS, DEFAULT_DATA_DIR, TrainConfig, seed_everything, select_device  # noqa: E402
+from config import DATASETS, DEFAULT_DATA_DIR, TrainConfig  # noqa: E402
 from dataset import load_benchmark, read_splits, select_splits  # noqa: E402
 from engine.scoring import evaluate_model, to_device  # noqa: E402
 from engine.training import train_epoch  # noqa: E402
 from models.backbone import BackboneInit  # noqa: E402
 from models.csta import build_csta  # noqa: E402
+from utils.runtime import seed_everything, select_device  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

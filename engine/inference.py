@@ -14,7 +14,7 @@ from dataset.splits import Split
 from engine.scoring import predict_scores, to_device
 from engine.training import read_training_record, weights_path_for
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
-from models.backbone import BackboneInit
+from models.backbone import BackboneInit, BackboneOrigin
 from models.checkpoint import load_checkpoint
 from models.csta import build_csta
 
@@ -26,6 +26,7 @@ class SplitEvaluation:
     metrics: MeanMetrics
     videos: list[VideoMetrics]
     backbone: str | None  # from the training record, when the weights have one
+    backbone_origin: BackboneOrigin | None  # likewise
     scores: dict[str, np.ndarray] = field(default_factory=dict)  # predicted step scores per test video
     record: dict | None = None  # the training record beside the weights (released weights have none)
 
@@ -45,7 +46,7 @@ class DatasetEvaluation:
 
     @property
     def stand_in_backbone(self) -> bool:
-        return any(split.backbone and "STAND-IN" in split.backbone for split in self.splits)
+        return any(split.backbone_origin is BackboneOrigin.STAND_IN for split in self.splits)
 
 
 def evaluate_weights(
@@ -81,7 +82,8 @@ def evaluate_weights(
         scores = {video.record.key: predict_scores(model, video.features) for video in to_device(benchmark.subset(split.test_keys), device)}
         videos = [evaluate_video(scores[key], benchmark.videos[key], benchmark.spec) for key in split.test_keys]
         record = read_training_record(path)
-        results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone"), scores, record))
+        results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone"),
+                                       BackboneOrigin.from_record(record), scores, record))
     if not results:
         raise DataError(f"{name}: no split to evaluate")
     return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results, seed)

@@ -12,17 +12,18 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from config import ModelConfig, TrainConfig, seed_everything
+from config import ModelConfig, TrainConfig
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
 from engine.plots import plot_training_curve
 from engine.scoring import evaluate_model, to_device
 from engine.selection import BestEpochKeeper
 from evaluation.protocol import MeanMetrics, mean_metrics
-from models.backbone import BackboneInit, imagenet_weights_are_stand_in
+from models.backbone import BackboneInit, trunk_origin
 from models.checkpoint import save_checkpoint
 from models.csta import build_csta
 from utils import write_json_atomic
+from utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,8 @@ class SplitTraining:
     history: list[EpochRecord] = field(default_factory=list)
 
 
-def backbone_description(train_cfg: TrainConfig) -> str:
-    """How the trunk started, in words that travel with the weights and into every report."""
-    if not train_cfg.imagenet_init:
-        return "random init (--random-init)"
-    if imagenet_weights_are_stand_in():
-        return "STAND-IN ImageNet file (random weights written for offline tests/demo; not real ImageNet)"
-    return "torchvision ImageNet GoogLeNet (IMAGENET1K_V1)"
+def trunk_init(train_cfg: TrainConfig) -> BackboneInit:
+    return BackboneInit.IMAGENET if train_cfg.imagenet_init else BackboneInit.RANDOM
 
 
 def weights_path_for(weights_dir: Path, dataset: str, split: int, seed: int | None = None) -> Path:
@@ -102,8 +98,7 @@ def train_split(
     """
     name = benchmark.spec.name
     seed_everything(train_cfg.seed)  # per split, so one split trains the same alone or in a batch
-    init = BackboneInit.IMAGENET if train_cfg.imagenet_init else BackboneInit.RANDOM
-    model = build_csta(init, model_cfg).to(device)
+    model = build_csta(trunk_init(train_cfg), model_cfg).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.learning_rate, weight_decay=train_cfg.weight_decay)
     train_videos = to_device(benchmark.subset(split.train_keys), device)
     test_videos = to_device(benchmark.subset(split.test_keys), device)
@@ -143,12 +138,14 @@ def train_split(
 
 def training_record(result: SplitTraining, benchmark: Benchmark, train_cfg: TrainConfig, device: torch.device) -> dict:
     """What a weights file was trained on and how, for reports and for anyone who finds it later."""
+    origin = trunk_origin(trunk_init(train_cfg))
     return {
         "dataset": result.dataset,
         "split": result.split,
         "synthetic_data": benchmark.synthetic,
         "data_file": str(benchmark.h5_path),
-        "backbone": backbone_description(train_cfg),
+        "backbone": origin.description,
+        "backbone_origin": origin.value,
         "device": str(device),
         "train_config": asdict(train_cfg),
         "selection": "epoch where both mean test Kendall tau and Spearman rho improved (paper protocol)",

@@ -12,20 +12,15 @@ from __future__ import annotations
 import argparse
 
 import torch
-from torchvision.models import googlenet
 
-from models.backbone import STAND_IN_MARKER_SUFFIX, imagenet_weights_path
+from models.backbone import STAND_IN_MARKER_SUFFIX, imagenet_weights_path, seeded_random_googlenet
 
 
 def write_stand_in_imagenet_weights(seed: int = 0) -> str:
     """Write a randomly initialised GoogLeNet under torchvision's ImageNet file name, and mark it."""
     path = imagenet_weights_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        # the real file has aux heads; PyTorch's default init keeps random features informative
-        # (torchvision's 0.01-std init makes every frame's pooled feature almost zero)
-        net = googlenet(weights=None, aux_logits=True, init_weights=False)
+    net = seeded_random_googlenet(seed, aux_logits=True)  # the real file has the aux heads too
     torch.save(net.state_dict(), path)
     path.with_name(path.name + STAND_IN_MARKER_SUFFIX).write_text(
         "The GoogLeNet file beside this one is a random STAND-IN for torchvision's ImageNet weights, "

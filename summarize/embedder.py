@@ -16,7 +16,15 @@ import torch
 from PIL import Image
 from torchvision.models import GoogLeNet, googlenet
 
-from models.backbone import IMAGENET_WEIGHTS, TRUNK_LAYERS, BackboneInit, build_googlenet, imagenet_weights_are_stand_in
+from models.backbone import (
+    IMAGENET_WEIGHTS,
+    BackboneInit,
+    BackboneOrigin,
+    build_googlenet,
+    imagenet_file_origin,
+    seeded_random_googlenet,
+    trunk_feature_map,
+)
 
 
 class BackboneSource(enum.Enum):
@@ -28,12 +36,22 @@ class BackboneSource(enum.Enum):
 class FrameEmbedder:
     """Turns RGB frames into L2-normalised 1024-d GoogLeNet features on one device."""
 
-    def __init__(self, net: GoogLeNet, device: torch.device, description: str) -> None:
+    def __init__(self, net: GoogLeNet, device: torch.device, origin: BackboneOrigin, weights_path: Path | None = None) -> None:
         self.net = net.to(device).eval()
         self.device = device
-        self.description = description  # how the backbone was initialised, for every output
+        self.origin = origin  # where the weights came from, for every output
+        self.weights_path = weights_path  # the file given by path (BackboneOrigin.FILE)
         self.transform = IMAGENET_WEIGHTS.transforms()
         self.memory_format = torch.contiguous_format
+
+    @property
+    def description(self) -> str:
+        """The backbone in words, for logs and the JSON record."""
+        if self.origin is BackboneOrigin.FILE:
+            return f"GoogLeNet weights from {self.weights_path}"
+        if self.origin is BackboneOrigin.RANDOM:
+            return "RANDOM backbone: features are not ImageNet features"
+        return self.origin.description
 
     def match_reference_exactly(self, exact: bool) -> None:
         """exact: the reference's memory layout (with batches of one frame, bit-identical features);
@@ -49,9 +67,7 @@ class FrameEmbedder:
     def embed(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
         """Features of preprocessed frames. Returns Sized [len(crops), 1024], float32."""
         x = torch.stack(list(crops)).to(self.device).contiguous(memory_format=self.memory_format)
-        for name in TRUNK_LAYERS:
-            x = getattr(self.net, name)(x)
-        x = self.net.avgpool(x).flatten(1)
+        x = self.net.avgpool(trunk_feature_map(self.net, x)).flatten(1)
         x = x / (torch.norm(x, dim=1, keepdim=True) + 1e-10)
         return x.float().cpu().numpy()
 
@@ -63,11 +79,7 @@ def load_frame_embedder(source: BackboneSource, device: torch.device, weights_pa
     FileNotFoundError / ValueError for a --backbone-weights file that is missing or does not fit.
     """
     if source is BackboneSource.RANDOM:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            # PyTorch's default init: random but informative features (torchvision's own init makes them ~0)
-            net = googlenet(weights=None, aux_logits=False, init_weights=False)
-        return FrameEmbedder(net, device, "RANDOM backbone (--random-backbone): features are not ImageNet features")
+        return FrameEmbedder(seeded_random_googlenet(0), device, BackboneOrigin.RANDOM)
     if source is BackboneSource.FILE:
         if weights_path is None or not Path(weights_path).is_file():
             raise FileNotFoundError(f"backbone weights file not found: {weights_path}")
@@ -83,8 +95,5 @@ def load_frame_embedder(source: BackboneSource, device: torch.device, weights_pa
             raise ValueError(f"{weights_path} does not fit torchvision's GoogLeNet: {error}") from error
         if missing or unexpected:
             raise ValueError(f"{weights_path} is not a torchvision GoogLeNet state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
-        return FrameEmbedder(net, device, f"GoogLeNet weights from {weights_path}")
-    net = build_googlenet(BackboneInit.IMAGENET, alternative="pass a local copy with --backbone-weights PATH")
-    if imagenet_weights_are_stand_in():
-        return FrameEmbedder(net, device, "STAND-IN ImageNet file (random weights for offline tests/demo; not real ImageNet)")
-    return FrameEmbedder(net, device, "torchvision ImageNet GoogLeNet (IMAGENET1K_V1)")
+        return FrameEmbedder(net, device, BackboneOrigin.FILE, Path(weights_path))
+    return FrameEmbedder(build_googlenet(BackboneInit.IMAGENET), device, imagenet_file_origin())

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
 from evaluation.summary import shot_scores
+from models.backbone import BackboneOrigin
 from models.csta import predict_scores
 from summarize.analysis import FrameAnalysis, analyse_video
 from summarize.embedder import FrameEmbedder
@@ -137,7 +138,7 @@ class Summarizer:
             outputs.append(paths["video"])
         if cfg.write_extras:
             write_record(record, paths["json"])
-            note = None if self.embedder.description.startswith("torchvision ImageNet") else f"backbone: {self.embedder.description}"
+            note = None if self.embedder.origin is BackboneOrigin.IMAGENET else f"backbone: {self.embedder.description}"
             write_picture(record, paths["png"], note)
             outputs += [paths["json"], paths["png"]]
         return outputs

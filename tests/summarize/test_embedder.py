@@ -44,8 +44,8 @@ def test_fast_layout_in_batches_is_equal_up_to_rounding(stand_in_torch_home, fra
     np.testing.assert_allclose(ours, reference_style_features(frames), atol=1e-6)
 
 
-def test_missing_imagenet_file_points_to_backbone_weights(offline_empty_torch_home):
-    with pytest.raises(BackboneWeightsUnavailable, match="--backbone-weights"):
+def test_missing_imagenet_file_says_where_it_goes(offline_empty_torch_home):
+    with pytest.raises(BackboneWeightsUnavailable, match="hub/checkpoints/googlenet-1378be20.pth"):
         load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
 
 
