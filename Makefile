@@ -8,9 +8,10 @@ DEMO := demo_output
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 lint: setup
@@ -23,13 +24,13 @@ test: lint
 # split 1, then the evaluation table. Every number it prints is labelled SYNTHETIC. Then a
 # generated clip (moving shapes, hard cuts, a tone) is summarised into a video, a JSON and a PNG.
 demo: setup
-	$(PY) -m dataset.synthetic --dataset SumMe --out $(DEMO)/data --min-steps 60 --max-steps 240
+	$(PY) -m cli.synthetic_data --dataset SumMe --out $(DEMO)/data --min-steps 60 --max-steps 240
 	TORCH_HOME=$(DEMO)/torch_home $(PY) -m models.stand_in
 	TORCH_HOME=$(DEMO)/torch_home $(PY) train.py --dataset SumMe --split 1 --epochs 5 --device cpu \
 		--data-dir $(DEMO)/data --weights-dir $(DEMO)/weights
 	$(PY) inference.py --dataset SumMe --split 1 --device cpu --data-dir $(DEMO)/data \
 		--weights-dir $(DEMO)/weights --json $(DEMO)/results.json
-	$(PY) -m video.synthetic $(DEMO)/videos/demo.mp4 --scenes 6 --seconds 4
+	$(PY) -m cli.synthetic_video $(DEMO)/videos/demo.mp4 --scenes 6 --seconds 4
 	TORCH_HOME=$(DEMO)/torch_home $(PY) generate_video.py $(DEMO)/videos/demo.mp4 --device cpu \
 		--weights $(DEMO)/weights/SumMe/split1.pt --out $(DEMO)/summaries --overwrite
 	@echo "demo summary: $(DEMO)/summaries/demo.mp4, demo.json, demo.png (STAND-IN backbone, weights trained on SYNTHETIC data)"

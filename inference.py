@@ -18,8 +18,7 @@ from dataset.errors import DataError
 from engine.cli import add_common_arguments, check_common_arguments, load_dataset_and_splits, setup_logging
 from engine.complexity import measure_csta
 from engine.inference import evaluate_weights
-from engine.report import DatasetReport, build_report, write_report, write_video_plots
-from engine.reporting import evaluation_json, evaluation_table, labels
+from engine.report import DatasetReport, build_report, evaluation_json, evaluation_table, labels, write_report, write_video_plots
 from engine.seeds import seeds_table, spread_over_seeds
 from evaluation.baselines import DEFAULT_DRAWS, baselines_table, human_row_or_unavailable, random_baseline
 from models.checkpoint import CheckpointMismatch

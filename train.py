@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from config import TrainConfig, dataset_specs
 from engine.cli import add_common_arguments, check_common_arguments, load_dataset_and_splits, setup_logging
-from engine.reporting import labels, training_table
+from engine.report import labels, training_table
 from engine.seeds import seeds_table, spread_over_seeds
 from engine.training import SplitTraining, train_split, trunk_init
 from evaluation.protocol import mean_metrics

@@ -18,17 +18,15 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from config import DATASETS, DEFAULT_DATA_DIR, FRAME_SAMPLE_RATE, TVSUM_ANNOTATION_FILE  # noqa: E402
-from dataset.annotations import read_tvsum_annotations  # noqa: E402
-from dataset.errors import DataError  # noqa: E402
-from dataset.h5 import read_eccv16  # noqa: E402
-from engine.complexity import count_parameters, macs_over_lengths  # noqa: E402
-from models.backbone import BackboneInit  # noqa: E402
-from models.csta import build_csta  # noqa: E402
-from utils import write_json_atomic  # noqa: E402
-from utils.runtime import select_device  # noqa: E402
+from config import DATASETS, DEFAULT_DATA_DIR, FRAME_SAMPLE_RATE, TVSUM_ANNOTATION_FILE
+from dataset.annotations import read_tvsum_annotations
+from dataset.errors import DataError
+from dataset.h5 import read_eccv16
+from engine.complexity import count_parameters, macs_over_lengths
+from models.backbone import BackboneInit
+from models.csta import build_csta
+from utils import write_json_atomic
+from utils.runtime import select_device
 
 PAPER_MACS = {"SumMe": 9.78e9, "TVSum": 15.73e9}
 

@@ -12,16 +12,12 @@ what Python allocations (numpy included) reached during the call, measured by tr
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from kts import detect_change_points  # noqa: E402
+from kts import detect_change_points
 
 
 def planted_features(n: int, seed: int, dim: int = 1024, noise: float = 0.5) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,6 @@ approximation on real decoded video, not GoogLeNet's behaviour.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,11 +24,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from kts import detect_change_points, refine_change_points  # noqa: E402
-from summarize.analysis import sampled_frames  # noqa: E402
-from video.synthetic import write_demo_video  # noqa: E402
+from kts import detect_change_points, refine_change_points
+from summarize.analysis import sampled_frames
+from video.synthetic import write_demo_video
 
 SAMPLE_RATE = 15
 

@@ -9,21 +9,18 @@ with the full protocol), separately, after one untimed warm-up video.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from config import DATASETS, DEFAULT_DATA_DIR, TrainConfig  # noqa: E402
-from dataset import load_benchmark, read_splits, select_splits  # noqa: E402
-from engine.scoring import evaluate_model, to_device  # noqa: E402
-from engine.training import train_epoch  # noqa: E402
-from models.backbone import BackboneInit  # noqa: E402
-from models.csta import build_csta  # noqa: E402
-from utils.runtime import seed_everything, select_device  # noqa: E402
+from config import DATASETS, DEFAULT_DATA_DIR, TrainConfig
+from dataset import load_benchmark, read_splits, select_splits
+from engine.scoring import evaluate_model, to_device
+from engine.training import train_epoch
+from models.backbone import BackboneInit
+from models.csta import build_csta
+from utils.runtime import seed_everything, select_device
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -6,19 +6,18 @@ are that vector plus noise, and the shot's importance is a fixed (shared by ever
 read-out of the content. Annotators see the importance with their own noise. The h5 file's root
 attribute ``synthetic`` is set so that every number computed from it is labelled synthetic.
 
-Run ``python -m dataset.synthetic --help``.
+Run ``python -m cli.synthetic_data --help``.
 """
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from config import DATASETS, FRAME_SAMPLE_RATE, SUMMARY_RATIO, TVSUM_ANNOTATION_FILE, DatasetSpec
+from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO, TVSUM_ANNOTATION_FILE, DatasetSpec
 from dataset.h5 import FEATURE_DIM, SYNTHETIC_ATTR
 from utils import atomic_output
 
@@ -134,26 +133,7 @@ def write_synthetic_benchmark(spec: DatasetSpec, data_dir: str | Path, cfg: Synt
     return h5_path
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Write a small SYNTHETIC benchmark in the eccv16 h5 layout.")
-    parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="SumMe", help="which dataset's layout and file name to imitate")
-    parser.add_argument("--out", type=Path, required=True, help="folder to write the files into (like data/)")
-    parser.add_argument("--videos", type=int, help="number of videos (default: 25 SumMe-like, 50 TVSum-like)")
-    parser.add_argument("--min-steps", type=int, help="fewest feature steps per video (default 100)")
-    parser.add_argument("--max-steps", type=int, help="most feature steps per video (default 700)")
-    parser.add_argument("--seed", type=int, help="random seed (default 0 SumMe-like, 1 TVSum-like)")
-    return parser.parse_args(argv)
+if __name__ == "__main__":  # `python -m dataset.synthetic` keeps working; the command lives in cli/synthetic_data.py
+    from cli.synthetic_data import run
 
-
-def main(args: argparse.Namespace) -> None:
-    specs = list(DATASETS.values()) if args.dataset == "all" else [DATASETS[args.dataset]]
-    for spec in specs:
-        cfg = TVSUM_LIKE if spec.needs_annotation_file else SUMME_LIKE
-        overrides = {"n_videos": args.videos, "min_steps": args.min_steps, "max_steps": args.max_steps, "seed": args.seed}
-        cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-        path = write_synthetic_benchmark(spec, args.out, cfg)
-        print(f"wrote SYNTHETIC {spec.name}-like data: {path} ({cfg.n_videos} videos)")
-
-
-if __name__ == "__main__":
-    main(parse_args())
+    run()

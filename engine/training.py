@@ -15,9 +15,9 @@ from tqdm import tqdm
 from config import ModelConfig, TrainConfig
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
+from engine.epoch_selection import BestEpochKeeper
 from engine.plots import plot_training_curve
 from engine.scoring import evaluate_model, to_device
-from engine.selection import BestEpochKeeper
 from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit, trunk_origin
 from models.checkpoint import save_checkpoint

@@ -8,7 +8,7 @@
   averaged per video, then the videos. F1: each user's summary against all the others', with the
   dataset's max/mean rule.
 
-    python -m evaluation.baselines --dataset TVSum --data-dir data [--json PATH]
+    python -m cli.baselines --dataset TVSum --data-dir data [--json PATH]
 
 TVSum's human tau/rho need only ``ydata-anno.tsv``; without the h5 file the rows that need it
 (Random, human F1) are reported as unavailable.
@@ -16,25 +16,21 @@ TVSum's human tau/rho need only ``ydata-anno.tsv``; without the h5 file the rows
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
-import sys
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from config import DATASETS, DEFAULT_DATA_DIR, FRAME_SAMPLE_RATE, TVSUM_ANNOTATION_FILE, CorrelationTarget, DatasetSpec
+from config import FRAME_SAMPLE_RATE, TVSUM_ANNOTATION_FILE, CorrelationTarget, DatasetSpec
 from dataset.annotations import annotator_step_scores, read_tvsum_annotations
 from dataset.benchmark import load_benchmark
 from dataset.errors import DataError
 from dataset.h5 import VideoRecord
 from evaluation.agreement import leave_one_out_f1, pairwise_rank_agreement
 from evaluation.protocol import evaluate_video, mean_metrics
-from utils import write_json_atomic
 
 log = logging.getLogger("baselines")
 
@@ -142,35 +138,7 @@ def baselines_table(dataset: str, rows: Sequence[BaselineRow], synthetic: bool) 
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=list(DATASETS), required=True, help="dataset whose baselines to compute")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"folder of the h5 files and ydata-anno.tsv (default: {DEFAULT_DATA_DIR})")
-    parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"random draws to average (default: {DEFAULT_DRAWS})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random draws (default: 0)")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as JSON to PATH")
-    args = parser.parse_args(argv)
-    if args.draws < 1:
-        parser.error("--draws must be at least 1")
-    return args
+if __name__ == "__main__":  # `python -m evaluation.baselines` keeps working; the command lives in cli/baselines.py
+    from cli.baselines import run
 
-
-def main(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    spec = DATASETS[args.dataset]
-    start = time.perf_counter()
-    try:
-        rows, synthetic = dataset_baselines(spec, args.data_dir, args.draws, args.seed)
-    except DataError as error:
-        log.error("error: %s", error)
-        return 2
-    seconds = time.perf_counter() - start
-    log.info("%s\n  (computed in %.1f s)", baselines_table(spec.name, rows, synthetic), seconds)
-    if args.json:
-        write_json_atomic(args.json, {spec.name: {"synthetic_data": synthetic, "seconds": seconds, "rows": [r.as_dict() for r in rows]}})
-        log.info("wrote %s", args.json)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(parse_args()))
+    run()

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from config import DATASETS
+from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, write_synthetic_benchmark
 
-from config import DATASETS  # noqa: E402
-from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, write_synthetic_benchmark  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED_ANNOTATIONS = ROOT.parent / "shared" / "data" / "ydata-anno.tsv"
 

@@ -5,12 +5,11 @@ hand. Each scene has its own background colour (hues spaced by the golden ratio,
 always differ strongly), a few circles and rectangles crossing the frame, and a sine tone whose
 pitch changes at every cut so a listener hears where the scenes change.
 
-Run ``python -m video.synthetic OUT.mp4 --help``.
+Run ``python -m cli.synthetic_video OUT.mp4 --help``.
 """
 
 from __future__ import annotations
 
-import argparse
 import colorsys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -157,25 +156,7 @@ def write_demo_video(path: str | Path, *, scenes: int = 5, seconds_per_scene: fl
     return bounds[1:-1]
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Write a synthetic demo video with hard cuts and a tone per scene.")
-    parser.add_argument("out", type=Path, help="output file (.mp4 .mkv .mov .webm .avi)")
-    parser.add_argument("--scenes", type=int, default=5, help="number of scenes (5)")
-    parser.add_argument("--seconds", type=float, nargs="+", default=[3.0], help="seconds per scene: one value, or one per scene (3)")
-    parser.add_argument("--fps", type=float, default=30.0, help="frame rate (30)")
-    parser.add_argument("--width", type=int, default=640, help="width in pixels, even (640)")
-    parser.add_argument("--height", type=int, default=360, help="height in pixels, even (360)")
-    parser.add_argument("--no-audio", action="store_true", help="write no audio track")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the shapes (0)")
-    return parser.parse_args(argv)
+if __name__ == "__main__":  # `python -m video.synthetic` keeps working; the command lives in cli/synthetic_video.py
+    from cli.synthetic_video import run
 
-
-def main(args: argparse.Namespace) -> None:
-    seconds = args.seconds[0] if len(args.seconds) == 1 else args.seconds
-    cuts = write_demo_video(args.out, scenes=args.scenes, seconds_per_scene=seconds, fps=args.fps,
-                            size=(args.width, args.height), audio=not args.no_audio, seed=args.seed)
-    print(f"wrote {args.out}: {args.scenes} scenes, cuts at frames {cuts}")
-
-
-if __name__ == "__main__":
-    main(parse_args())
+    run()

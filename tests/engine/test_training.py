@@ -6,8 +6,8 @@ import torch
 from config import DATASETS, TrainConfig
 from dataset import load_benchmark, read_splits
 from engine import training
+from engine.epoch_selection import BestEpochKeeper
 from engine.scoring import evaluate_model, to_device
-from engine.selection import BestEpochKeeper
 from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tests.video.helpers import decoded_audio, dominant_pitch, frame_means
-from video.reader import count_frames, probe
-from video.synthetic import main, parse_args, scene_boundaries, write_demo_video
+from video.reader import probe
+from video.synthetic import scene_boundaries, write_demo_video
 
 
 def test_cuts_are_returned_and_are_the_only_jumps(demo_clip):
@@ -38,11 +38,3 @@ def test_webm_and_odd_size(tmp_path):
     assert probe(tmp_path / "d.webm").audio_sample_rate == 48000  # Opus has no 44.1 kHz
     with pytest.raises(ValueError, match="even"):
         write_demo_video(tmp_path / "odd.mp4", size=(65, 48))
-
-
-def test_command_line(tmp_path, capsys):
-    out = tmp_path / "cli.mp4"
-    main(parse_args([str(out), "--scenes", "2", "--seconds", "0.2", "0.3", "--width", "64", "--height", "48", "--no-audio"]))
-    assert "cuts at frames [6]" in capsys.readouterr().out
-    assert count_frames(out) == 15 and not probe(out).has_audio
-    assert [p.name for p in tmp_path.iterdir()] == ["cli.mp4"]  # no temporary file left beside it

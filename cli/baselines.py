@@ -1,0 +1,60 @@
+"""Random and Human baseline rows for SumMe or TVSum, on the model's own protocol.
+
+    python -m cli.baselines --dataset TVSum --data-dir data [--draws 100 --seed 0 --json PATH]
+
+TVSum's human tau/rho need only ydata-anno.tsv; without the h5 file the rows that need it (Random,
+human F1) are reported as unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from config import DATASETS, DEFAULT_DATA_DIR
+from evaluation.baselines import DEFAULT_DRAWS, baselines_table, dataset_baselines
+from utils import write_json_atomic
+from utils.errors import ProjectError
+
+log = logging.getLogger("baselines")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=list(DATASETS), required=True, help="dataset whose baselines to compute")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"folder of the h5 files and ydata-anno.tsv (default: {DEFAULT_DATA_DIR})")
+    parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"random draws to average (default: {DEFAULT_DRAWS})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random draws (default: 0)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as JSON to PATH")
+    args = parser.parse_args(argv)
+    if args.draws < 1:
+        parser.error("--draws must be at least 1")
+    return args
+
+
+def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    spec = DATASETS[args.dataset]
+    start = time.perf_counter()
+    try:
+        rows, synthetic = dataset_baselines(spec, args.data_dir, args.draws, args.seed)
+    except (ProjectError, OSError) as error:
+        log.error("error: %s", error)
+        return 2
+    seconds = time.perf_counter() - start
+    log.info("%s\n  (computed in %.1f s)", baselines_table(spec.name, rows, synthetic), seconds)
+    if args.json:
+        write_json_atomic(args.json, {spec.name: {"synthetic_data": synthetic, "seconds": seconds, "rows": [r.as_dict() for r in rows]}})
+        log.info("wrote %s", args.json)
+    return 0
+
+
+def run() -> None:
+    sys.exit(main(parse_args()))
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,42 @@
+"""Write a small SYNTHETIC benchmark in the eccv16 h5 layout (and, for TVSum, a ydata-anno.tsv).
+
+    python -m cli.synthetic_data --dataset {SumMe,TVSum,all} --out DIR [--videos N --min-steps A --max-steps B --seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from config import DATASETS
+from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, write_synthetic_benchmark
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Write a small SYNTHETIC benchmark in the eccv16 h5 layout.")
+    parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="SumMe", help="which dataset's layout and file name to imitate")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the files into (like data/)")
+    parser.add_argument("--videos", type=int, help="number of videos (default: 25 SumMe-like, 50 TVSum-like)")
+    parser.add_argument("--min-steps", type=int, help="fewest feature steps per video (default 100)")
+    parser.add_argument("--max-steps", type=int, help="most feature steps per video (default 700)")
+    parser.add_argument("--seed", type=int, help="random seed (default 0 SumMe-like, 1 TVSum-like)")
+    return parser.parse_args(argv)
+
+
+def main(args: argparse.Namespace) -> None:
+    specs = list(DATASETS.values()) if args.dataset == "all" else [DATASETS[args.dataset]]
+    for spec in specs:
+        cfg = TVSUM_LIKE if spec.needs_annotation_file else SUMME_LIKE
+        overrides = {"n_videos": args.videos, "min_steps": args.min_steps, "max_steps": args.max_steps, "seed": args.seed}
+        cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+        path = write_synthetic_benchmark(spec, args.out, cfg)
+        print(f"wrote SYNTHETIC {spec.name}-like data: {path} ({cfg.n_videos} videos)")
+
+
+def run() -> None:
+    main(parse_args())
+
+
+if __name__ == "__main__":
+    run()
