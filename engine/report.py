@@ -25,7 +25,7 @@ from engine.plots import plot_video_scores
 from engine.seeds import SeedSpread
 from engine.training import SplitTraining, curve_path_for
 from evaluation.baselines import BaselineRow, format_value
-from evaluation.summary import select_shots
+from evaluation.summary import choose_shots, summary_budget
 from utils import atomic_output, write_json_atomic
 
 # Reference section 7: the paper's rank correlations and MACs per score prediction; F1 is not stated there.
@@ -172,7 +172,7 @@ def write_video_plots(out_dir: Path, benchmark: Benchmark, run: DatasetEvaluatio
         for metrics in split.videos:
             video = benchmark.videos[metrics.key]
             scores = split.scores[metrics.key]
-            chosen = select_shots(scores, video.change_points, video.n_frames, video.picks)
+            chosen = choose_shots(scores, video.change_points, video.n_frames, video.picks, summary_budget(video.change_points)).chosen
             title = (f"{benchmark.spec.name} {video.key}, split {split.split}{tag}: "
                      f"F1 {metrics.f1:.1f}, tau {metrics.kendall:.3f}, rho {metrics.spearman:.3f}")
             path = plot_video_scores(folder / f"split{split.split}" / f"{video.key}.png", title, video.picks, scores,

@@ -1,4 +1,5 @@
-"""The evaluation protocol: summaries from scores, knapsack, F1 and rank correlations (pure numpy).
+"""The evaluation protocol: summaries from scores, knapsack, F1 and rank correlations (numpy and
+scipy; no torch).
 
 Names are loaded on first use, so that code needing only the summary construction (the video
 pipeline) does not pay for importing scipy.
@@ -16,7 +17,7 @@ _EXPORTS = {
     "mean_metrics": "evaluation.protocol",
     "frame_scores": "evaluation.summary",
     "generate_summary": "evaluation.summary",
-    "select_shots": "evaluation.summary",
+    "choose_shots": "evaluation.summary",
     "shot_scores": "evaluation.summary",
     "summary_budget": "evaluation.summary",
 }

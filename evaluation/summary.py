@@ -6,10 +6,17 @@ knapsack compares sums of these values, and equal rounding is what makes ties fa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from config import SUMMARY_RATIO
 from evaluation.knapsack import knapsack
+from utils.errors import ProjectError
+
+
+class NonFiniteScores(ProjectError, ValueError):
+    """Predicted scores that are NaN or infinite: no summary can be chosen from them."""
 
 
 def frame_scores(step_scores: np.ndarray, picks: np.ndarray, n_frames: int) -> np.ndarray:
@@ -44,18 +51,30 @@ def summary_budget(change_points: np.ndarray, ratio: float = SUMMARY_RATIO) -> i
     return int((int(change_points[-1][1]) + 1) * ratio)
 
 
-def select_shots(
-    step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float = SUMMARY_RATIO,
-    budget: int | None = None,
-) -> list[int]:
-    """Indices of the shots the knapsack keeps within ``ratio`` of the frames (or within ``budget`` frames, if given)."""
+@dataclass(frozen=True)
+class ShotChoice:
+    """What the knapsack saw and what it kept; computed once per video and shared by every output."""
+
+    frame_scores: np.ndarray  # Sized [n_frames], float32
+    shot_scores: list[float]  # mean frame score per shot, float32 rounding
+    chosen: list[int]  # indices of the kept shots, ascending
+
+
+def choose_shots(step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray, budget: int) -> ShotChoice:
+    """The one path from step scores to the kept shots: frame scores, shot means, a knapsack within ``budget`` frames.
+
+    Raises:
+        NonFiniteScores: the scores hold NaN or infinite values (a diverged model), which the
+            knapsack would otherwise turn into an arbitrary summary.
+    """
     step_scores = np.asarray(step_scores)
     if not np.isfinite(step_scores).all():
-        raise ValueError("scores contain NaN or infinite values; cannot build a summary")
+        raise NonFiniteScores("scores contain NaN or infinite values; cannot build a summary")
     change_points = np.asarray(change_points, dtype=np.int64)
-    values = shot_scores(frame_scores(step_scores, picks, n_frames), change_points)
+    scores = frame_scores(step_scores, picks, n_frames)
+    values = shot_scores(scores, change_points)
     lengths = change_points[:, 1] - change_points[:, 0] + 1
-    return knapsack(summary_budget(change_points, ratio) if budget is None else budget, lengths, values)
+    return ShotChoice(scores, values, knapsack(budget, lengths, values))
 
 
 def shots_to_summary(change_points: np.ndarray, chosen: list[int]) -> np.ndarray:
@@ -67,6 +86,9 @@ def shots_to_summary(change_points: np.ndarray, chosen: list[int]) -> np.ndarray
     return summary
 
 
-def generate_summary(step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray) -> np.ndarray:
-    """The machine summary of one video: frame scores, shot scores, knapsack at 15%, 0/1 frames."""
-    return shots_to_summary(change_points, select_shots(step_scores, change_points, n_frames, picks))
+def generate_summary(
+    step_scores: np.ndarray, change_points: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float = SUMMARY_RATIO,
+) -> np.ndarray:
+    """The machine summary of one video: frame scores, shot scores, knapsack at ``ratio`` (15%), 0/1 frames."""
+    choice = choose_shots(step_scores, change_points, n_frames, picks, summary_budget(change_points, ratio))
+    return shots_to_summary(change_points, choice.chosen)

@@ -12,14 +12,14 @@ from torch import nn
 from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
-from evaluation.summary import shot_scores
+from evaluation.summary import summary_budget
 from models.backbone import BackboneOrigin
 from models.csta import predict_scores
 from summarize.analysis import FrameAnalysis, analyse_video
 from summarize.embedder import FrameEmbedder
 from summarize.outputs import VideoSummaryRecord, write_picture, write_record
 from summarize.segmentation import Segmentation, find_shots, model_inputs
-from summarize.selection import select_frames
+from summarize.selection import frames_for_seconds, select_frames
 from video.reader import VideoInfo, probe
 from video.timing import FrameClock
 from video.writer import write_summary
@@ -119,11 +119,14 @@ class Summarizer:
         clock = FrameClock.from_times(analysis.times, info.frame_rate)
         if not clock.constant_rate:
             log.info("%s has a variable frame rate (%.3f fps on average): the summary keeps each frame's own timing", source.name, info.fps)
-        budget_frames = None if cfg.seconds is None else int(cfg.seconds * info.fps)
-        selection = select_frames(scores, shots, analysis.n_frames, picks, cfg.ratio, budget_frames)
+        if cfg.seconds is None:
+            budget = summary_budget(shots, cfg.ratio)
+        else:
+            budget = frames_for_seconds(cfg.seconds, info.fps, analysis.n_frames)
+        selection = select_frames(scores, shots, analysis.n_frames, picks, budget)
         return VideoSummaryRecord(
             source=source, fps=info.fps, n_frames=analysis.n_frames, shots=shots,
-            shot_scores=shot_scores(selection.frame_scores, shots), selection=selection, weights=self.weights_path,
+            shot_scores=selection.shot_scores, selection=selection, weights=self.weights_path,
             backbone=self.embedder.description, segmentation=cfg.segmentation.value,
             summary_video=summary_video, clock=clock,
         )

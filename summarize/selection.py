@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evaluation.summary import frame_scores, select_shots, summary_budget
+from evaluation.summary import choose_shots
 
 
 @dataclass
@@ -15,6 +15,7 @@ class Selection:
     chosen_shots: list[int]  # shot indices the knapsack kept (empty when the fallback was used)
     keep: np.ndarray  # Sized [n_frames], bool
     frame_scores: np.ndarray  # Sized [n_frames], float32
+    shot_scores: list[float]  # mean frame score per shot, as the knapsack compared them
     fallback: dict | None  # what was done instead of the knapsack, and why
 
 
@@ -32,25 +33,27 @@ def best_stretch_inside_shots(scores: np.ndarray, shots: np.ndarray, length: int
     return first, first + length - 1
 
 
-def select_frames(step_scores: np.ndarray, shots: np.ndarray, n_frames: int, picks: np.ndarray, ratio: float,
-                  budget_frames: int | None = None) -> Selection:
-    """The knapsack's shots within ``ratio`` of the frames (reference section 5), or within
-    ``budget_frames`` when a length was asked for instead ("two minutes of this hour").
+def frames_for_seconds(seconds: float, fps: float, n_frames: int) -> int:
+    """A summary length in seconds as a frame budget: at least one frame, at most the whole video."""
+    return max(1, min(int(seconds * fps), n_frames))
+
+
+def select_frames(step_scores: np.ndarray, shots: np.ndarray, n_frames: int, picks: np.ndarray, budget: int) -> Selection:
+    """The knapsack's shots within ``budget`` frames (``summary_budget`` for the reference's 15%,
+    ``frames_for_seconds`` for "two minutes of this hour").
 
     When it keeps nothing (every shot is longer than the budget: one-shot videos, or a segmentation
     that found only a few long shots), the reference writes an empty, unplayable video. Instead we
     keep the best-scoring stretch of the budget's length inside a single shot, so the summary is
     one continuous piece of the video at its most important moment, and say so.
     """
-    budget = summary_budget(shots, ratio) if budget_frames is None else max(1, min(int(budget_frames), n_frames))
-    scores = frame_scores(step_scores, picks, n_frames)
-    chosen = select_shots(step_scores, shots, n_frames, picks, budget=budget)
+    choice = choose_shots(step_scores, shots, n_frames, picks, budget)
     keep = np.zeros(n_frames, dtype=bool)
-    for first, last in shots[chosen]:
+    for first, last in shots[choice.chosen]:
         keep[first:last + 1] = True
     fallback = None
     if not keep.any():
-        first, last = best_stretch_inside_shots(scores, shots, budget)
+        first, last = best_stretch_inside_shots(choice.frame_scores, shots, budget)
         keep[first:last + 1] = True
         fallback = {
             "reason": f"every shot is longer than the budget of {budget} frames, so the knapsack kept none",
@@ -58,4 +61,4 @@ def select_frames(step_scores: np.ndarray, shots: np.ndarray, n_frames: int, pic
             "first_frame": first,
             "last_frame": last,
         }
-    return Selection(budget, chosen, keep, scores, fallback)
+    return Selection(budget, choice.chosen, keep, choice.frame_scores, choice.shot_scores, fallback)

@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from evaluation.summary import frame_scores, generate_summary, select_shots, shot_scores, summary_budget
+from evaluation.summary import NonFiniteScores, choose_shots, frame_scores, generate_summary, shot_scores, summary_budget
 
 
 def test_frame_scores_fill_until_next_pick_and_last_step_to_the_end():
@@ -31,7 +32,9 @@ def test_summary_of_a_hand_made_video():
     change_points = np.array([[0, 9], [10, 14], [15, 19], [20, 39]])
     steps = np.array([0.1, 0.1, 0.9, 0.2, 0.3, 0.3, 0.3, 0.3])
     # shot scores: 0.1, 0.9 (frames 10-14), 0.2, 0.3; lengths 10, 5, 5, 20 -> only shot 1 fits with the best value
-    assert select_shots(steps, change_points, 40, picks) == [1]
+    choice = choose_shots(steps, change_points, 40, picks, budget=summary_budget(change_points))
+    assert choice.chosen == [1]
+    assert np.allclose(choice.shot_scores, [0.1, 0.9, 0.2, 0.3])
     summary = generate_summary(steps, change_points, 40, picks)
     expected = np.zeros(40, dtype=np.int8)
     expected[10:15] = 1
@@ -44,3 +47,8 @@ def test_summary_length_follows_the_last_shot_and_every_shot_too_long_gives_empt
     summary = generate_summary(np.array([0.9, 0.5, 0.1]), change_points, 45, picks)
     assert summary.shape == (45,)
     assert summary.sum() == 0  # both shots are longer than int(45 * .15) = 6 frames
+
+
+def test_non_finite_scores_are_refused():
+    with pytest.raises(NonFiniteScores, match="NaN"):
+        choose_shots(np.array([0.1, np.nan]), np.array([[0, 9]]), 10, np.array([0, 5]), budget=2)

@@ -1,7 +1,7 @@
 import numpy as np
 
-from evaluation.summary import generate_summary
-from summarize.selection import best_stretch_inside_shots, select_frames
+from evaluation.summary import generate_summary, shot_scores, summary_budget
+from summarize.selection import best_stretch_inside_shots, frames_for_seconds, select_frames
 
 
 def five_shot_video(seed: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
@@ -14,8 +14,9 @@ def five_shot_video(seed: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]
 
 def test_knapsack_choice_is_the_evaluation_summary():
     scores, shots, n_frames, picks = five_shot_video(0)
-    selection = select_frames(scores, shots, n_frames, picks, 0.15)
+    selection = select_frames(scores, shots, n_frames, picks, summary_budget(shots, 0.15))
     np.testing.assert_array_equal(selection.keep, generate_summary(scores, shots, n_frames, picks).astype(bool))
+    assert selection.shot_scores == shot_scores(selection.frame_scores, shots)
     assert selection.fallback is None
     assert selection.keep.sum() <= selection.budget == 135
 
@@ -26,7 +27,7 @@ def test_one_shot_video_never_gives_an_empty_summary():
     shots = np.array([[0, 479], [480, 599]])
     scores = np.full(len(picks), 0.1, np.float32)
     scores[10:14] = 0.9  # frames 150..209 are the best part
-    selection = select_frames(scores, shots, n_frames, picks, 0.15)
+    selection = select_frames(scores, shots, n_frames, picks, summary_budget(shots, 0.15))
     assert selection.keep.sum() == 90
     first, last = np.flatnonzero(selection.keep)[[0, -1]]
     assert (first, last) == (selection.fallback["first_frame"], selection.fallback["last_frame"])
@@ -43,7 +44,9 @@ def test_best_stretch_stays_inside_one_shot_and_prefers_the_earliest():
 
 def test_a_length_in_frames_replaces_the_ratio():
     scores, shots, n_frames, picks = five_shot_video(1)
-    selection = select_frames(scores, shots, n_frames, picks, 0.15, budget_frames=160)
-    assert selection.budget == 160
-    assert 0 < selection.keep.sum() <= 160  # (0.15 alone would allow 135)
-    assert select_frames(scores, shots, n_frames, picks, 0.15, budget_frames=10**6).keep.all()  # capped at the video
+    selection = select_frames(scores, shots, n_frames, picks, frames_for_seconds(5.4, 30.0, n_frames))
+    assert selection.budget == 162
+    assert 0 < selection.keep.sum() <= 162  # (0.15 alone would allow 135)
+    assert frames_for_seconds(10**6, 30.0, n_frames) == n_frames  # capped at the video
+    assert frames_for_seconds(0.001, 30.0, n_frames) == 1
+    assert select_frames(scores, shots, n_frames, picks, n_frames).keep.all()
