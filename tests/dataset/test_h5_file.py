@@ -77,3 +77,19 @@ def test_an_object_of_the_wrong_kind_or_type_is_named(tmp_path):
             h5.array("video_1", "gtscore", np.float32)
         with pytest.raises(DataError, match="cannot read video_1/picks"):
             h5.array("video_1", "picks")
+
+
+def test_only_the_reader_and_the_synthetic_writer_use_h5py():
+    """A new reader elsewhere in dataset/ would bypass the named errors; it should use dataset.h5_file."""
+    import ast
+    from pathlib import Path
+
+    import dataset
+
+    users = set()
+    for source in Path(dataset.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) else []
+            if any(name and name.split(".")[0] == "h5py" for name in names):
+                users.add(source.name)
+    assert users == {"h5_file.py", "synthetic.py"}
