@@ -43,7 +43,7 @@ def main(args: argparse.Namespace) -> None:
     spec = DATASETS[args.dataset]
     device = select_device(args.device)
     splits_path = args.splits_file or spec.splits_path()
-    split = select_splits(read_splits(splits_path), [args.split], splits_path)[0]
+    split = select_splits(read_splits(splits_path, spec), [args.split], splits_path)[0]
     benchmark = load_benchmark(spec, args.data_dir)
     seed_everything(TrainConfig().seed)
     model = build_csta(BackboneInit.RANDOM).to(device)  # the trunk's starting weights do not change the cost

@@ -9,8 +9,8 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from config import DATASETS
-from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, write_synthetic_benchmark
+from config import DATASETS, DatasetSpec
+from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, SyntheticConfig, write_synthetic_benchmark
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -21,15 +21,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--min-steps", type=int, help="fewest feature steps per video (default 100)")
     parser.add_argument("--max-steps", type=int, help="most feature steps per video (default 700)")
     parser.add_argument("--seed", type=int, help="random seed (default 0 SumMe-like, 1 TVSum-like)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        _configs(args)  # refuse a configuration that cannot make scorable videos before anything is written
+    except ValueError as error:
+        parser.error(str(error))
+    return args
+
+
+def _configs(args: argparse.Namespace) -> list[tuple[DatasetSpec, SyntheticConfig]]:
+    specs = list(DATASETS.values()) if args.dataset == "all" else [DATASETS[args.dataset]]
+    overrides = {"n_videos": args.videos, "min_steps": args.min_steps, "max_steps": args.max_steps, "seed": args.seed}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return [(spec, replace(TVSUM_LIKE if spec.needs_annotation_file else SUMME_LIKE, **overrides)) for spec in specs]
 
 
 def main(args: argparse.Namespace) -> None:
-    specs = list(DATASETS.values()) if args.dataset == "all" else [DATASETS[args.dataset]]
-    for spec in specs:
-        cfg = TVSUM_LIKE if spec.needs_annotation_file else SUMME_LIKE
-        overrides = {"n_videos": args.videos, "min_steps": args.min_steps, "max_steps": args.max_steps, "seed": args.seed}
-        cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    for spec, cfg in _configs(args):
         path = write_synthetic_benchmark(spec, args.out, cfg)
         print(f"wrote SYNTHETIC {spec.name}-like data: {path} ({cfg.n_videos} videos)")
 

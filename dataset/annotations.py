@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from dataset.errors import DataError
+from dataset.scorable import constant_rows
 
 
 def read_tvsum_annotations(path: str | Path) -> list[tuple[str, np.ndarray]]:
@@ -32,6 +33,8 @@ def read_tvsum_annotations(path: str | Path) -> list[tuple[str, np.ndarray]]:
             scores = np.asarray(fields[2].split(","), dtype=np.float64)
         except ValueError as error:
             raise DataError(f"{path}:{line_number}: scores are not comma-separated numbers ({error})") from error
+        if not np.isfinite(scores).all():
+            raise DataError(f"{path}:{line_number}: scores include NaN or infinite values")
         rows = videos.setdefault(fields[0], [])
         if rows and len(scores) != len(rows[0]):
             raise DataError(f"{path}:{line_number}: {len(scores)} scores where earlier rows of {fields[0]} have {len(rows[0])}")
@@ -46,13 +49,25 @@ def read_tvsum_annotations(path: str | Path) -> list[tuple[str, np.ndarray]]:
     return [(video_id, np.stack(rows)) for video_id, rows in videos.items()]
 
 
-def annotator_step_scores(raw: np.ndarray, sample_rate: int) -> np.ndarray:
+def annotator_step_scores(raw: np.ndarray, sample_rate: int, where: str) -> np.ndarray:
     """Each annotator's scores divided by that annotator's maximum, at every ``sample_rate``-th frame.
 
     Args:
         raw: Sized [n_annotators, n_frames].
+        where: names the file and video in an error.
 
     Returns:
         Sized [n_annotators, ceil(n_frames / sample_rate)].
+
+    Raises:
+        DataError: an annotator whose scores are the same at every step, so that the rank correlation
+            with them (and the mean over annotators) would be NaN.
     """
-    return (raw / raw.max(axis=1, keepdims=True))[:, ::sample_rate]
+    scores = (raw / raw.max(axis=1, keepdims=True))[:, ::sample_rate]
+    constant = constant_rows(scores)
+    if constant:
+        raise DataError(
+            f"{where}: annotator(s) {', '.join(str(i + 1) for i in constant)} of {len(scores)} give the same score at every "
+            f"feature step (every {sample_rate}th frame); the rank correlation with their scores is undefined (NaN)"
+        )
+    return scores

@@ -38,7 +38,7 @@ def _attach_annotations(videos: dict[str, VideoRecord], annotation_path: Path, h
     if len(annotations) != len(videos):
         raise DataError(f"{annotation_path} annotates {len(annotations)} videos but {h5_path} has {len(videos)}")
     for (video_id, raw), video in zip(annotations, videos.values(), strict=True):
-        scores = annotator_step_scores(raw, FRAME_SAMPLE_RATE)
+        scores = annotator_step_scores(raw, FRAME_SAMPLE_RATE, f"{annotation_path}: video {video_id} ({h5_path} [{video.key}])")
         if scores.shape[1] != video.n_steps:
             raise DataError(
                 f"{annotation_path}: video {video_id} has {raw.shape[1]} annotated frames "

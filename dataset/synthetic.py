@@ -19,7 +19,12 @@ import numpy as np
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO, TVSUM_ANNOTATION_FILE, DatasetSpec
 from dataset.h5 import FEATURE_DIM, SYNTHETIC_ATTR
+from dataset.scorable import budget_problem, constant_rows, summary_budget_frames, user_summary_problem
 from utils import atomic_output
+
+
+def _n_frames(n_steps: int, frames_after_last_pick: int) -> int:
+    return (n_steps - 1) * FRAME_SAMPLE_RATE + frames_after_last_pick
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,25 @@ class SyntheticConfig:
     annotator_noise: float = 0.15
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        for name in ("n_videos", "n_users", "min_steps", "min_shot_frames"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"synthetic data: {name} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.seed < 2**64:
+            raise ValueError(f"synthetic data: the seed must lie in [0, 2**64), got {self.seed}")
+        if self.min_steps > self.max_steps or self.min_shot_frames > self.max_shot_frames:
+            raise ValueError(f"synthetic data: min_steps <= max_steps and min_shot_frames <= max_shot_frames are needed, got {self}")
+        shortest_budget = summary_budget_frames(_n_frames(self.min_steps, 1))
+        if self.min_shot_frames > shortest_budget:
+            raise ValueError(
+                f"synthetic data: a video of {self.min_steps} steps has a summary budget of {shortest_budget} frames, shorter than "
+                f"the shortest shot ({self.min_shot_frames} frames), so its summaries could only be empty; "
+                "raise min_steps or lower min_shot_frames"
+            )
+
+
+# Draws of one video before giving up on a configuration whose videos are almost never scorable.
+MAX_DRAWS = 100
 
 SUMME_LIKE = SyntheticConfig()
 TVSUM_LIKE = SyntheticConfig(n_videos=50, n_users=20, seed=1)
@@ -66,9 +90,9 @@ def _greedy_user_summary(shot_importance: np.ndarray, change_points: np.ndarray,
     return summary
 
 
-def _video(index: int, readout: np.ndarray, cfg: SyntheticConfig, rng: np.random.Generator, with_frame_scores: bool) -> dict:
+def _draw_video(index: int, readout: np.ndarray, cfg: SyntheticConfig, rng: np.random.Generator, with_frame_scores: bool) -> dict:
     n_steps = int(rng.integers(cfg.min_steps, cfg.max_steps + 1))
-    n_frames = (n_steps - 1) * FRAME_SAMPLE_RATE + int(rng.integers(1, FRAME_SAMPLE_RATE + 1))
+    n_frames = _n_frames(n_steps, int(rng.integers(1, FRAME_SAMPLE_RATE + 1)))
     picks = np.arange(0, n_frames, FRAME_SAMPLE_RATE, dtype=np.int64)
     change_points = _shot_bounds(n_frames, cfg, rng)
     content = rng.standard_normal((len(change_points), FEATURE_DIM)).astype(np.float32)
@@ -100,6 +124,24 @@ def _video(index: int, readout: np.ndarray, cfg: SyntheticConfig, rng: np.random
         # TVSum annotators rate every frame 1..5; quantise each annotator's noisy importance.
         record["frame_scores"] = np.clip(np.rint(1 + 4 * np.clip(users, 0, 1)), 1, 5).astype(int)[:, shot_of_frame]
     return record
+
+
+def _unscorable(record: dict) -> str | None:
+    """What would make the loader refuse this video (the loader's own checks), or None."""
+    problem = budget_problem(record["change_points"], int(record["n_frames"])) or user_summary_problem(record["user_summary"])
+    if problem is None and "frame_scores" in record and constant_rows(record["frame_scores"][:, record["picks"]]):
+        problem = "an annotator gives the same score at every feature step"
+    return problem
+
+
+def _video(index: int, readout: np.ndarray, cfg: SyntheticConfig, rng: np.random.Generator, with_frame_scores: bool) -> dict:
+    """One video that the loader accepts: drawn again while its scores would be undefined (NaN)."""
+    for _ in range(MAX_DRAWS):
+        record = _draw_video(index, readout, cfg, rng, with_frame_scores)
+        problem = _unscorable(record)
+        if problem is None:
+            return record
+    raise ValueError(f"synthetic data: {MAX_DRAWS} draws of video {index} could not be scored ({problem}); use longer videos or shorter shots")
 
 
 def write_synthetic_benchmark(spec: DatasetSpec, data_dir: str | Path, cfg: SyntheticConfig | None = None) -> Path:

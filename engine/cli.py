@@ -34,7 +34,7 @@ def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Names
 def load_dataset_and_splits(spec: DatasetSpec, args: argparse.Namespace, need_train: bool) -> tuple[Benchmark, list[Split]]:
     """Read and check the data and the chosen splits before any work starts."""
     splits_path = args.splits_file or spec.splits_path()
-    splits = select_splits(read_splits(splits_path), args.split, splits_path)
+    splits = select_splits(read_splits(splits_path, spec), args.split, splits_path)
     benchmark = load_benchmark(spec, args.data_dir)
     check_splits(splits, benchmark.videos, splits_path, benchmark.h5_path, need_train)
     return benchmark, splits

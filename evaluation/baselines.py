@@ -29,8 +29,9 @@ from dataset.annotations import annotator_step_scores, read_tvsum_annotations
 from dataset.benchmark import load_benchmark
 from dataset.errors import DataError
 from dataset.h5 import VideoRecord
+from dataset.scorable import constant_rows
 from evaluation.agreement import leave_one_out_f1, pairwise_rank_agreement
-from evaluation.protocol import evaluate_video, mean_metrics
+from evaluation.protocol import annotator_scores, evaluate_video, mean_metrics
 
 log = logging.getLogger("baselines")
 
@@ -71,9 +72,7 @@ def random_baseline(videos: Sequence[VideoRecord], spec: DatasetSpec, draws: int
 
 def _human_correlation_rows(video: VideoRecord, spec: DatasetSpec) -> np.ndarray:
     if spec.correlation_target is CorrelationTarget.EACH_ANNOTATOR:
-        if video.annotator_scores is None:
-            raise DataError(f"{video.key}: no annotator scores attached; load the dataset with its annotation file")
-        return video.annotator_scores
+        return annotator_scores(video)
     return video.user_summary
 
 
@@ -84,9 +83,15 @@ def human_baseline(videos: Sequence[VideoRecord], spec: DatasetSpec) -> Baseline
     for video in videos:
         if video.user_summary.shape[0] < 2:
             raise DataError(f"{video.key}: {video.user_summary.shape[0]} user summary; the human baseline needs at least two")
-    agreement = [pairwise_rank_agreement(_human_correlation_rows(video, spec)) for video in videos]
-    f1 = [leave_one_out_f1(video.user_summary, spec.f1_reduction) for video in videos]
     what = "annotators' scores" if spec.correlation_target is CorrelationTarget.EACH_ANNOTATOR else "users' 0/1 summaries"
+    rows = [_human_correlation_rows(video, spec) for video in videos]
+    for video, people in zip(videos, rows, strict=True):
+        constant = constant_rows(people)
+        if constant:
+            raise DataError(f"{spec.name} {video.key}: the {what} of person(s) {', '.join(str(i + 1) for i in constant)} hold one value "
+                            "throughout; their agreement with the others is undefined (NaN)")
+    agreement = [pairwise_rank_agreement(people) for people in rows]
+    f1 = [leave_one_out_f1(video.user_summary, spec.f1_reduction) for video in videos]
     return BaselineRow("Human", float(np.mean(f1)), float(np.mean([t for t, _ in agreement])),
                        float(np.mean([r for _, r in agreement])), len(videos), f"every pair of {what}")
 
@@ -94,7 +99,7 @@ def human_baseline(videos: Sequence[VideoRecord], spec: DatasetSpec) -> Baseline
 def human_correlation_from_annotations(path: str | Path, sample_rate: int = FRAME_SAMPLE_RATE) -> BaselineRow:
     """TVSum's human tau/rho from ydata-anno.tsv alone (no h5); F1 is left unavailable."""
     annotations = read_tvsum_annotations(path)
-    agreement = [pairwise_rank_agreement(annotator_step_scores(raw, sample_rate)) for _, raw in annotations]
+    agreement = [pairwise_rank_agreement(annotator_step_scores(raw, sample_rate, f"{path}: video {video_id}")) for video_id, raw in annotations]
     return BaselineRow("Human", None, float(np.mean([t for t, _ in agreement])), float(np.mean([r for _, r in agreement])),
                        len(annotations), f"every pair of annotators' scores from {Path(path).name}; F1 needs the h5 file")
 

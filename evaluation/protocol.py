@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from config import CorrelationTarget, DatasetSpec
+from dataset.errors import DataError
 from dataset.h5 import VideoRecord
 from evaluation.metrics import f_score, rank_correlation
 from evaluation.summary import generate_summary
@@ -35,10 +36,15 @@ def _correlate_with_mean_user_summary(step_scores: np.ndarray, summary: np.ndarr
     return rank_correlation(summary, video.user_summary.mean(axis=0))
 
 
-def _correlate_with_each_annotator(step_scores: np.ndarray, summary: np.ndarray, video: VideoRecord) -> tuple[float, float]:
+def annotator_scores(video: VideoRecord) -> np.ndarray:
+    """TVSum's per-annotator step scores, Sized [n_annotators, T]; a DataError when they were not loaded."""
     if video.annotator_scores is None:
-        raise ValueError(f"{video.key}: no annotator scores attached; load the dataset with its annotation file")
-    pairs = [rank_correlation(step_scores, annotator) for annotator in video.annotator_scores]
+        raise DataError(f"{video.key}: no annotator scores attached; load the dataset with its annotation file")
+    return video.annotator_scores
+
+
+def _correlate_with_each_annotator(step_scores: np.ndarray, summary: np.ndarray, video: VideoRecord) -> tuple[float, float]:
+    pairs = [rank_correlation(step_scores, annotator) for annotator in annotator_scores(video)]
     return float(np.mean([tau for tau, _ in pairs])), float(np.mean([rho for _, rho in pairs]))
 
 

@@ -2,29 +2,159 @@
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
+import pickletools
+import zipfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from utils import atomic_output
+from utils.errors import ProjectError
 
 # Prefixes some training wrappers add to every key; stripping them costs nothing and is unambiguous.
 _WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+# Keys under which training scripts commonly store the state_dict beside other things (epoch, optimizer).
+WRAPPER_KEYS = ("state_dict", "model", "model_state_dict")
 
 
-class CheckpointMismatch(ValueError):
-    """A weights file whose tensors do not fit the model."""
+class CheckpointMismatch(ProjectError, ValueError):
+    """A weights file that cannot be read as a state_dict, or whose tensors do not fit the model."""
 
 
-def _unwrap(state: object, path: Path) -> dict[str, torch.Tensor]:
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointMismatch(f"{path}: not a CSTA state_dict (a mapping from names to tensors)")
+def _pickle_contents(path: Path) -> tuple[str | None, list[str]]:
+    """What a torch file's pickle holds, read with pickletools (nothing is unpickled).
+
+    Returns:
+        The class of the top-level object when it is an instance of a class (None when it is a
+        container or cannot be told), and every class or function the pickle names, in order of first
+        appearance, as 'module.name'; ([], None) when the file is neither torch format (zip's data.pkl,
+        or the legacy format's fourth pickle).
+    """
+    names: list[str] = []
+    strings: list[str] = []
+    top: str | None = None
+    seen_first = False
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                member = next(n for n in archive.namelist() if n == "data.pkl" or n.endswith("/data.pkl"))
+                stream = io.BytesIO(archive.read(member))
+        else:
+            stream = io.BytesIO(path.read_bytes())
+            for _ in range(3):  # magic number, protocol version, system info
+                for _ in pickletools.genops(stream):
+                    pass
+        for opcode, arg, _ in pickletools.genops(stream):
+            if opcode.name in ("PROTO", "FRAME"):
+                continue
+            name = None
+            if opcode.name == "GLOBAL":
+                name = str(arg).replace(" ", ".")
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                name = f"{strings[-2]}.{strings[-1]}"
+            elif isinstance(arg, str):
+                strings.append(arg)
+            if not seen_first:  # torch's protocol 2 pickles an object as its class first, a container as EMPTY_DICT etc.
+                top, seen_first = name, True
+            if name and name not in names:
+                names.append(name)
+    except (OSError, ValueError, StopIteration, zipfile.BadZipFile, KeyError):
+        return None, []
+    return top, names
+
+
+def _tensor_free_objects(names: list[str]) -> list[str]:
+    """The names that are not part of how torch stores tensors and plain containers."""
+    plumbing = ("torch._utils.", "torch.storage.", "collections.OrderedDict", "torch.Size", "builtins.", "__builtin__.")
+    return [name for name in names if not name.startswith(plumbing) and not name.endswith("Storage")]
+
+
+def _pickled_objects_error(path: Path, what: str, error: Exception) -> CheckpointMismatch:
+    top, names = _pickle_contents(path)
+    objects = _tensor_free_objects(names)
+    if not objects:
+        return CheckpointMismatch(f"{path}: cannot be read as a PyTorch weights file ({_first_line(error)})")
+    shown = ", ".join(objects[:3]) + (f" and {len(objects) - 3} more" if len(objects) > 3 else "")
+    why = "It is not loaded, because unpickling objects runs code from the file."
+    if top in objects:
+        return CheckpointMismatch(
+            f"{path}: this {what} file is not a state_dict but a whole pickled {top} object (as torch.save(model) "
+            f"writes; it names {shown}). {why}\n"
+            "Save the weights alone where the model was made: torch.save(model.state_dict(), path). Or, if you trust "
+            "this file and its classes can be imported here, convert it once:\n"
+            f"    python -c \"import torch; torch.save(torch.load('{path}', weights_only=False).state_dict(), 'state_dict.pt')\""
+        )
+    return CheckpointMismatch(
+        f"{path}: this {what} file is not a state_dict: it holds pickled Python objects ({shown}), such as a whole "
+        f"model saved inside a dict. {why}\nWhere the model was made, save its weights alone: "
+        "torch.save(model.state_dict(), path)."
+    )
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _is_state_dict(value: object) -> bool:
+    return (
+        isinstance(value, dict) and bool(value)
+        and all(isinstance(k, str) for k in value) and all(isinstance(v, torch.Tensor) for v in value.values())
+    )
+
+
+def _describe_entries(mapping: dict) -> str:
+    entries = [f"{key!r} ({type(value).__name__})" for key, value in list(mapping.items())[:8]]
+    return ", ".join(entries) + (f" and {len(mapping) - 8} more" if len(mapping) > 8 else "")
+
+
+def _unwrap(payload: object, path: Path, what: str) -> dict[str, torch.Tensor]:
+    """The state_dict itself, or the one a known wrapper holds; a named error for anything else."""
+    if _is_state_dict(payload):
+        return payload
+    wrappers = " or ".join(f"{{{key!r}: state_dict, ...}}" for key in WRAPPER_KEYS)
+    if isinstance(payload, dict):
+        found = [key for key in WRAPPER_KEYS if _is_state_dict(payload.get(key))]
+        if len(found) == 1:
+            return payload[found[0]]
+        if len(found) > 1:
+            raise CheckpointMismatch(f"{path}: this {what} file holds several state_dicts ({', '.join(map(repr, found))}); keep the one to use alone in a file")
+        if not payload:
+            raise CheckpointMismatch(f"{path}: this {what} file holds an empty dict, not a state_dict")
+        raise CheckpointMismatch(
+            f"{path}: this {what} file holds a dict that is not a state_dict (parameter names to tensors), nor a wrapper "
+            f"{wrappers}; its entries: {_describe_entries(payload)}"
+        )
+    raise CheckpointMismatch(f"{path}: this {what} file holds a {type(payload).__name__}, not a state_dict (a dict from parameter names to tensors)")
+
+
+def read_state_dict(path: str | os.PathLike, what: str) -> dict[str, torch.Tensor]:
+    """Any weights file as a state_dict, without running code from it.
+
+    Reads a plain state_dict, one wrapped as ``{'state_dict' | 'model' | 'model_state_dict': ...}``,
+    and strips the prefixes DataParallel and torch.compile add. Every other content (a whole pickled
+    model, a list, an optimizer checkpoint) is a CheckpointMismatch saying what the file holds.
+
+    Args:
+        path: the weights file.
+        what: what the file should be, for messages, e.g. "CSTA weights" or "GoogLeNet weights".
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} file not found: {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:  # weights_only refuses what is not tensors and containers
+        raise _pickled_objects_error(path, what, error) from error
+    except Exception as error:  # noqa: BLE001 - torch raises many types for a bad file
+        raise CheckpointMismatch(f"{path}: cannot be read as a PyTorch weights file ({_first_line(error)})") from error
+    state = _unwrap(payload, path, what)
     for prefix in _WRAPPER_PREFIXES:
-        if state and all(key.startswith(prefix) for key in state):
+        if all(key.startswith(prefix) for key in state):
             state = {key[len(prefix):]: value for key, value in state.items()}
     return state
 
@@ -54,11 +184,7 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike) -> None:
             f"weights file not found: {path} (train it with train.py, or put the released CSTA weights there: "
             "see README, 'Real data and weights')"
         )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - torch raises many types for a bad file
-        raise CheckpointMismatch(f"{path}: cannot be read as a PyTorch weights file ({error})") from error
-    state = _unwrap(state, path)
+    state = read_state_dict(path, "CSTA weights")
     problems = describe_mismatch(model, state)
     if problems:
         raise CheckpointMismatch(f"{path} does not fit the CSTA model:\n{problems}")

@@ -25,6 +25,7 @@ from models.backbone import (
     seeded_random_googlenet,
     trunk_feature_map,
 )
+from models.checkpoint import CheckpointMismatch, read_state_dict
 
 
 class BackboneSource(enum.Enum):
@@ -76,24 +77,21 @@ def load_frame_embedder(source: BackboneSource, device: torch.device, weights_pa
     """The ImageNet GoogLeNet from torchvision's cache, a local copy of it, or random weights.
 
     Raises BackboneWeightsUnavailable (from models.backbone) when the ImageNet file is missing,
-    FileNotFoundError / ValueError for a --backbone-weights file that is missing or does not fit.
+    FileNotFoundError / CheckpointMismatch for a weights file that is missing or does not fit.
     """
     if source is BackboneSource.RANDOM:
         return FrameEmbedder(seeded_random_googlenet(0), device, BackboneOrigin.RANDOM)
     if source is BackboneSource.FILE:
         if weights_path is None or not Path(weights_path).is_file():
             raise FileNotFoundError(f"backbone weights file not found: {weights_path}")
-        try:
-            state = torch.load(weights_path, map_location="cpu", weights_only=True)
-        except Exception as error:  # noqa: BLE001 - torch raises many types for a bad file
-            raise ValueError(f"{weights_path}: cannot be read as a PyTorch weights file ({error})") from error
+        state = read_state_dict(weights_path, "GoogLeNet weights")
         net = googlenet(weights=None, aux_logits=False, init_weights=False)
         state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
         try:
             missing, unexpected = net.load_state_dict(state, strict=False)
         except RuntimeError as error:  # shape mismatches
-            raise ValueError(f"{weights_path} does not fit torchvision's GoogLeNet: {error}") from error
+            raise CheckpointMismatch(f"{weights_path} does not fit torchvision's GoogLeNet: {error}") from error
         if missing or unexpected:
-            raise ValueError(f"{weights_path} is not a torchvision GoogLeNet state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
+            raise CheckpointMismatch(f"{weights_path} is not a torchvision GoogLeNet state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
         return FrameEmbedder(net, device, BackboneOrigin.FILE, Path(weights_path))
     return FrameEmbedder(build_googlenet(BackboneInit.IMAGENET), device, imagenet_file_origin())

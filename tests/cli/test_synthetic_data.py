@@ -1,4 +1,5 @@
 import h5py
+import pytest
 
 from cli.synthetic_data import main, parse_args
 
@@ -11,3 +12,10 @@ def test_writes_the_chosen_layouts_and_says_synthetic(tmp_path, capsys):
         assert len(f) == 3 and f.attrs["synthetic"]
         assert all(20 <= f[key]["features"].shape[0] <= 30 for key in f)
     assert (tmp_path / "ydata-anno.tsv").is_file()
+
+
+def test_the_command_line_refuses_them_before_writing(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--out", str(tmp_path), "--min-steps", "3", "--max-steps", "4"])
+    assert "summary budget" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

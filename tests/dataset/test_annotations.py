@@ -14,7 +14,7 @@ def test_real_tvsum_annotations():
     assert videos[0][0] == "AwmHb44_ouw" and videos[0][1].shape == (20, 10597)
     assert videos[1][0] == "98MoyGZKHXc" and videos[1][1].shape == (20, 4688)
     assert all(scores.min() >= 1 and scores.max() <= 5 for _, scores in videos)
-    steps = annotator_step_scores(videos[0][1], 15)
+    steps = annotator_step_scores(videos[0][1], 15, "real")
     assert steps.shape == (20, 707)  # ceil(10597 / 15)
     np.testing.assert_allclose(steps.max(axis=1), 1.0)
     np.testing.assert_array_equal(steps[:, 1], videos[0][1][:, 15] / videos[0][1].max(axis=1))
@@ -22,7 +22,7 @@ def test_real_tvsum_annotations():
 
 def test_normalisation_is_per_annotator():
     raw = np.array([[1, 2, 4, 2], [5, 5, 1, 1]], dtype=float)
-    np.testing.assert_array_equal(annotator_step_scores(raw, 2), [[0.25, 1.0], [1.0, 0.2]])
+    np.testing.assert_array_equal(annotator_step_scores(raw, 2, "test"), [[0.25, 1.0], [1.0, 0.2]])
 
 
 def test_malformed_files(tmp_path):

@@ -113,3 +113,95 @@ def test_splits_must_name_existing_videos_and_not_be_empty(tmp_path, tiny_data_d
     with pytest.raises(DataError, match="no training videos"):
         check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=True)
     check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=False)
+
+
+def _constant_mean_summaries(n_frames):
+    """User summaries whose mean is the same at every frame (every correlation with it is NaN)."""
+    halves = np.zeros((2, n_frames), np.uint8)
+    halves[0, : n_frames // 2] = halves[1, n_frames // 2:] = 1
+    thirds = np.zeros((6, n_frames), np.uint8)
+    for user, part in enumerate(np.array_split(np.arange(n_frames), 3) * 2):
+        thirds[user, part] = 1
+    return {
+        "all users empty": (np.zeros((5, n_frames), np.uint8), "every user summary is empty"),
+        "all users select everything": (np.ones((5, n_frames), np.uint8), "selects every frame"),
+        "two users split the video": (halves, "mean summary is 0.5 at every frame"),
+        "each third twice": (thirds, "mean summary is 0.333 at every frame"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_constant_mean_summaries(10)))
+def test_a_video_whose_users_mean_summary_is_constant_is_refused(editable_copy, case):
+    users, message = _constant_mean_summaries(_n_frames(editable_copy)[0])[case]
+    _replace(editable_copy, "video_2", "user_summary", users)
+    with pytest.raises(DataError, match=message) as error:
+        read_eccv16(editable_copy)
+    assert str(editable_copy) in str(error.value) and "video_2" in str(error.value) and "NaN" in str(error.value)
+
+
+def test_one_empty_user_among_others_is_accepted(editable_copy):
+    with h5py.File(editable_copy, "r") as h5:
+        users = h5["video_2/user_summary"][()]
+    users[0] = 0
+    _replace(editable_copy, "video_2", "user_summary", users)
+    videos, _ = read_eccv16(editable_copy)
+    assert not videos["video_2"].user_summary[0].any()
+
+
+def test_a_video_where_no_shot_fits_the_budget_is_refused(editable_copy):
+    n_frames, _ = _n_frames(editable_copy)
+    cut = n_frames // 2
+    _replace(editable_copy, "video_2", "change_points", np.array([[0, cut - 1], [cut, n_frames - 1]]))
+    _replace(editable_copy, "video_2", "n_frame_per_seg", None)
+    with pytest.raises(DataError, match="every shot is longer than the 15% summary budget") as error:
+        read_eccv16(editable_copy)
+    assert str(editable_copy) in str(error.value) and "video_2" in str(error.value)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("n_frames", np.array([100, 200]), r"n_frames is \[100\.0, 200\.0\]; expected one whole number"),
+    ("n_frames", np.float64(100.5), "n_frames is 100.5"),
+    ("n_steps", np.array([], np.int32), "n_steps is \\[\\]"),
+    ("picks", np.bytes_("0,15,30"), "cannot read video_2/picks as float64"),
+    ("features", np.bytes_("features"), "cannot read video_2/features as float32"),
+])
+def test_fields_of_the_wrong_type_or_size_are_named(editable_copy, key, value, message):
+    _replace(editable_copy, "video_2", key, value)
+    with pytest.raises(DataError, match=message) as error:
+        read_eccv16(editable_copy)
+    assert str(editable_copy) in str(error.value) and "video_2" in str(error.value)
+
+
+@pytest.fixture
+def tvsum_copy(tmp_path, tiny_data_dir):
+    shutil.copy(TVSUM.h5_path(tiny_data_dir), tmp_path)
+    shutil.copy(tiny_data_dir / TVSUM_ANNOTATION_FILE, tmp_path)
+    return tmp_path
+
+
+def _rewrite_annotator(folder, video_number, annotator, make_row):
+    path = folder / TVSUM_ANNOTATION_FILE
+    lines = path.read_text().splitlines()
+    index = [i for i, line in enumerate(lines) if line.startswith(f"SYNTHETIC_{video_number:03d}\t")][annotator - 1]
+    fields = lines[index].split("\t")
+    fields[2] = ",".join(map(str, make_row(len(fields[2].split(",")))))
+    lines[index] = "\t".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("make_row", [
+    lambda n: [3] * n,  # the same score everywhere
+    lambda n: [3 if i % 15 == 0 else 1 + i % 5 for i in range(n)],  # varies, but not at the feature steps
+], ids=["constant", "constant_at_steps"])
+def test_an_annotator_with_one_score_at_every_step_is_refused(tvsum_copy, make_row):
+    _rewrite_annotator(tvsum_copy, 3, 2, make_row)
+    with pytest.raises(DataError, match="annotator\\(s\\) 2 of 4 give the same score at every feature step") as error:
+        load_benchmark(TVSUM, tvsum_copy)
+    message = str(error.value)
+    assert str(tvsum_copy / TVSUM_ANNOTATION_FILE) in message and "SYNTHETIC_003" in message and "video_3" in message
+
+
+def test_non_finite_annotator_scores_are_refused(tvsum_copy):
+    _rewrite_annotator(tvsum_copy, 1, 1, lambda n: ["nan"] + [2] * (n - 1))
+    with pytest.raises(DataError, match="NaN or infinite"):
+        load_benchmark(TVSUM, tvsum_copy)

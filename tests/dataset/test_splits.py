@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from config import DATASETS
@@ -69,3 +71,120 @@ def test_bad_split_files(tmp_path, text, message):
         read_splits(path)
     with pytest.raises(DataError, match="cannot be read"):
         read_splits(tmp_path / "missing.json")
+
+
+# Every format the reader accepts, written from the same splits, so that each check is tried on each format.
+def _project_json(dataset, pairs):
+    return json.dumps({"format": "csta-splits/1", "dataset": dataset, "splits": [{"train": tr, "test": te} for tr, te in pairs]})
+
+
+def _pgl_sum_json(dataset, pairs):
+    return json.dumps([{"train_keys": tr, "test_keys": te} for tr, te in pairs])
+
+
+def _reference_text(dataset, pairs):
+    return "".join(f"{dataset}/split{i}/{','.join(tr)}/{','.join(te)}\n" for i, (tr, te) in enumerate(pairs))
+
+
+WRITERS = {"project": _project_json, "pgl_sum": _pgl_sum_json, "reference": _reference_text}
+GOOD = (["video_1", "video_2", "video_3"], ["video_4", "video_5"])
+
+
+@pytest.mark.parametrize("fmt", WRITERS)
+def test_every_format_reads_back_what_was_written(tmp_path, fmt):
+    path = tmp_path / "splits"
+    path.write_text(WRITERS[fmt]("SumMe", [GOOD, (GOOD[1], GOOD[0])]))
+    splits = read_splits(path, DATASETS["SumMe"])
+    assert [(s.train_keys, s.test_keys) for s in splits] == [(tuple(GOOD[0]), tuple(GOOD[1])), (tuple(GOOD[1]), tuple(GOOD[0]))]
+
+
+@pytest.mark.parametrize("fmt", WRITERS)
+@pytest.mark.parametrize("bad_split, message, named", [
+    ((["video_1", "video_2"], ["video_2", "video_3"]), "both its training and its test keys", ["video_2"]),
+    ((["video_1", "video_4", "video_2"], ["video_4", "video_2"]), "both its training and its test keys", ["video_2", "video_4"]),
+    ((["video_1", "video_1", "video_2"], ["video_3"]), "more than once in its training keys", ["video_1"]),
+    ((["video_1"], ["video_3", "video_2", "video_3"]), "more than once in its test keys", ["video_3"]),
+])
+def test_overlapping_or_repeated_keys_are_refused_in_every_format(tmp_path, fmt, bad_split, message, named):
+    path = tmp_path / "splits"
+    path.write_text(WRITERS[fmt]("SumMe", [GOOD, bad_split]))  # the bad split is the second
+    with pytest.raises(DataError, match=message) as error:
+        read_splits(path)
+    text = str(error.value)
+    assert str(path) in text and "split 2" in text
+    for key in named:
+        assert key in text
+
+
+@pytest.mark.parametrize("fmt", ["project", "reference"])  # PGL-SUM's files do not name their dataset
+@pytest.mark.parametrize("written, asked", [("TVSum", "SumMe"), ("SumMe", "TVSum"), ("YouTube", "SumMe")])
+def test_a_file_for_another_dataset_is_refused(tmp_path, fmt, written, asked):
+    path = tmp_path / "splits"
+    path.write_text(WRITERS[fmt](written, [GOOD]))
+    with pytest.raises(DataError, match=f"for dataset '{written}', but they were asked for {asked}") as error:
+        read_splits(path, DATASETS[asked])
+    assert str(path) in str(error.value)
+    assert read_splits(path)  # without a dataset to compare with, the file itself is fine
+
+
+def test_dataset_name_is_compared_without_case(tmp_path):
+    path = tmp_path / "splits.json"
+    path.write_text(_project_json("summe", [GOOD]))
+    assert read_splits(path, DATASETS["SumMe"])[0].test_keys == tuple(GOOD[1])
+
+
+@pytest.mark.parametrize("name", ["SumMe", "TVSum"])
+def test_official_splits_pass_every_check(name):
+    assert len(read_splits(DATASETS[name].splits_path(), DATASETS[name])) == 5
+
+
+# Values of every JSON type but the expected one; each must be refused wherever a list of keys or a key belongs.
+NOT_A_LIST = ["video_1,video_2", "video_1", 3, 2.5, True, None, {"video_1": 1}]
+NOT_A_KEY = [3, 2.5, True, None, ["video_1"], {"key": "video_1"}]
+
+
+def _project(train, test):
+    return {"format": "csta-splits/1", "dataset": "SumMe", "splits": [{"train": train, "test": test}]}
+
+
+def _pgl(train, test):
+    return [{"train_keys": train, "test_keys": test}]
+
+
+@pytest.mark.parametrize("layout, train_field, test_field", [(_project, "train", "test"), (_pgl, "train_keys", "test_keys")])
+@pytest.mark.parametrize("side", ["train", "test"])
+@pytest.mark.parametrize("value", NOT_A_LIST + [["video_1", bad] for bad in NOT_A_KEY], ids=repr)
+def test_wrong_types_in_a_key_list_are_refused_naming_the_field(tmp_path, layout, train_field, test_field, side, value):
+    train, test = (value, ["video_9"]) if side == "train" else (["video_9"], value)
+    path = tmp_path / "splits.json"
+    path.write_text(json.dumps(layout(train, test)))
+    field = train_field if side == "train" else test_field
+    with pytest.raises(DataError, match=f"split 1: '{field}' (is|holds) ") as error:
+        read_splits(path)
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"format": "csta-splits/1", "dataset": "SumMe", "splits": "video_1"}, "'splits' is a string"),
+    ({"format": "csta-splits/1", "dataset": "SumMe", "splits": {"train": [], "test": []}}, "'splits' is an object"),
+    ({"format": "csta-splits/1", "dataset": "SumMe", "splits": [["video_1"], ["video_2"]]}, "split 1 is a list"),
+    ([["video_1"], ["video_2"]], "split 1 is a list"),
+    (["video_1"], "split 1 is a string"),
+    ({"format": "csta-splits/1", "dataset": 3, "splits": [{"train": [], "test": ["video_1"]}]}, "'dataset' is a number"),
+    ({"format": "csta-splits/2", "splits": [{"train": [], "test": ["video_1"]}]}, "'format' is \"csta-splits/2\""),
+    ({"format": "csta-splits/1", "splits": [{"train_keys": ["video_2"], "test": ["video_1"]}]}, "unknown field\\(s\\) 'train_keys'"),
+    ([{"train": ["video_2"], "test_keys": ["video_1"]}], "unknown field\\(s\\) 'train'"),
+])
+def test_wrong_structure_is_refused_naming_the_field(tmp_path, payload, message):
+    path = tmp_path / "splits.json"
+    path.write_text(json.dumps(payload))
+    with pytest.raises(DataError, match=message) as error:
+        read_splits(path)
+    assert str(path) in str(error.value)
+
+
+def test_a_binary_file_is_a_named_error(tmp_path):
+    path = tmp_path / "splits.txt"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(DataError, match="cannot be read"):
+        read_splits(path)

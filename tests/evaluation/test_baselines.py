@@ -74,3 +74,14 @@ def test_real_tvsum_human_agreement_in_seconds():
     # Otani et al. (CVPR 2019) report 0.177 / 0.204 for TVSum's human agreement
     assert row.kendall == pytest.approx(0.1774, abs=5e-4) and row.spearman == pytest.approx(0.2042, abs=5e-4)
     assert seconds < 30
+
+
+@pytest.mark.parametrize("constant_user", [np.zeros(60, int), np.ones(60, int)], ids=["empty", "everything"])
+def test_a_user_whose_summary_is_constant_has_no_silent_nan_agreement(constant_user):
+    users = np.zeros((3, 60), int)
+    users[0, :10] = users[1, 5:15] = 1
+    users[2] = constant_user
+    with pytest.raises(DataError, match="SumMe video_1: the users' 0/1 summaries of person\\(s\\) 3 hold one value"):
+        baselines.human_baseline([_video(users)], SUMME)
+    row = baselines.human_row_or_unavailable([_video(users)], SUMME)
+    assert row.kendall is None and "undefined (NaN)" in row.note

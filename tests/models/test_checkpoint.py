@@ -1,8 +1,10 @@
+import os
+
 import pytest
 import torch
 
 from models.backbone import BackboneInit
-from models.checkpoint import CheckpointMismatch, load_checkpoint, save_checkpoint
+from models.checkpoint import WRAPPER_KEYS, CheckpointMismatch, load_checkpoint, read_state_dict, save_checkpoint
 from models.csta import build_csta
 
 
@@ -75,3 +77,94 @@ def test_failed_save_keeps_previous_file(tmp_path, trained_like, monkeypatch):
         save_checkpoint(trained_like.state_dict(), path)
     assert path.read_bytes() == b"previous weights"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["split1.pt"]
+
+
+class _Evil:
+    """Unpickling this would create a folder: the reader must never run a file's code."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+PICKLED_OBJECTS = {
+    "whole CSTA": lambda model, tmp_path: model,
+    "whole small module": lambda model, tmp_path: torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()),
+    "module in a dict": lambda model, tmp_path: {"model": torch.nn.Linear(2, 2), "epoch": 3},
+    "modules in a list": lambda model, tmp_path: [torch.nn.Linear(2, 2)],
+    "object that runs code": lambda model, tmp_path: {"state_dict": model.state_dict(), "x": _Evil(tmp_path / "ran")},
+}
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+@pytest.mark.parametrize("content", PICKLED_OBJECTS)
+def test_pickled_objects_are_named_with_how_to_make_a_state_dict(tmp_path, trained_like, content, legacy):
+    path = tmp_path / "pickled.pt"
+    torch.save(PICKLED_OBJECTS[content](trained_like, tmp_path), path, _use_new_zipfile_serialization=not legacy)
+    with pytest.raises(CheckpointMismatch) as error:
+        read_state_dict(path, "CSTA weights")
+    message = str(error.value)
+    assert message.startswith(f"{path}: this CSTA weights file is not a state_dict")
+    assert "pickled" in message and "torch.save(model.state_dict(), path)" in message
+    assert "Weights only load failed" not in message and len(message.splitlines()) <= 3
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_whole_model_is_named_by_its_class_with_a_conversion_command(tmp_path, trained_like):
+    path = tmp_path / "whole.pt"
+    torch.save(trained_like, path)
+    with pytest.raises(CheckpointMismatch, match="whole pickled models.csta.CSTA object") as error:
+        read_state_dict(path, "CSTA weights")
+    command = str(error.value).splitlines()[-1].strip()
+    assert command.startswith("python -c") and str(path) in command
+    # the command does what it says (the file is our own, so it may be trusted here)
+    converted = tmp_path / "state_dict.pt"
+    exec(command.split('"')[1].replace("'state_dict.pt'", repr(str(converted))))
+    load_checkpoint(build_csta(BackboneInit.RANDOM), converted)
+
+
+@pytest.mark.parametrize("wrapper", WRAPPER_KEYS)
+@pytest.mark.parametrize("prefix", ["", "module.", "_orig_mod."])
+def test_every_known_wrapper_reads_like_a_plain_state_dict(tmp_path, wrapper, prefix):
+    state = {"head.weight": torch.rand(3, 2), "head.bias": torch.rand(3), "CLS": torch.rand(1, 4)}
+    path = tmp_path / "wrapped.pt"
+    torch.save({wrapper: {f"{prefix}{k}": v for k, v in state.items()}, "epoch": 7, "optimizer": {"lr": 1e-3}}, path)
+    read = read_state_dict(path, "CSTA weights")
+    assert read.keys() == state.keys() and all(torch.equal(read[k], state[k]) for k in state)
+
+
+def test_a_model_wrapper_loads_into_csta(tmp_path, trained_like):
+    path = tmp_path / "wrapped.pt"
+    torch.save({"model": trained_like.state_dict(), "epoch": 7}, path)
+    loaded = build_csta(BackboneInit.RANDOM)
+    load_checkpoint(loaded, path)
+    expected = trained_like.state_dict()
+    assert all(torch.equal(value, expected[key]) for key, value in loaded.state_dict().items())
+
+
+@pytest.mark.parametrize("payload, holds", [
+    ([1, 2], "holds a list, not a state_dict"),
+    ((torch.zeros(2),), "holds a tuple, not a state_dict"),
+    (torch.zeros(3), "holds a Tensor, not a state_dict"),
+    (3, "holds a int, not a state_dict"),
+    ("weights", "holds a str, not a state_dict"),
+    (None, "holds a NoneType, not a state_dict"),
+    ({}, "holds an empty dict"),
+    ({"net": {"a": torch.zeros(1)}, "epoch": 3}, "entries: 'net' \\(dict\\), 'epoch' \\(int\\)"),
+    ({"weights": [torch.zeros(1)]}, "entries: 'weights' \\(list\\)"),
+    ({1: torch.zeros(1)}, "entries: 1 \\(Tensor\\)"),
+    ({"model": {"a": torch.zeros(1)}, "state_dict": {"a": torch.zeros(1)}}, "several state_dicts \\('state_dict', 'model'\\)"),
+])
+def test_any_other_content_is_named(tmp_path, payload, holds):
+    path = tmp_path / "odd.pt"
+    torch.save(payload, path)
+    with pytest.raises(CheckpointMismatch, match=holds) as error:
+        read_state_dict(path, "GoogLeNet weights")
+    assert str(error.value).startswith(f"{path}: ")
+
+
+def test_a_missing_file_names_what_it_should_be(tmp_path):
+    with pytest.raises(FileNotFoundError, match="GoogLeNet weights file not found: .*nothere.pt"):
+        read_state_dict(tmp_path / "nothere.pt", "GoogLeNet weights")

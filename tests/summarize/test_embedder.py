@@ -6,6 +6,7 @@ from torch import nn
 from torchvision.models import GoogLeNet_Weights, googlenet
 
 from models.backbone import BackboneWeightsUnavailable
+from models.checkpoint import CheckpointMismatch
 from summarize.embedder import BackboneSource, load_frame_embedder
 
 
@@ -56,3 +57,11 @@ def test_backbone_file_must_be_a_googlenet(tmp_path):
         load_frame_embedder(BackboneSource.FILE, torch.device("cpu"), bad)
     with pytest.raises(FileNotFoundError, match="missing.pth"):
         load_frame_embedder(BackboneSource.FILE, torch.device("cpu"), tmp_path / "missing.pth")
+
+
+@pytest.mark.parametrize("content", [[1, 2, 3], {"net": {}, "epoch": 3}])
+def test_a_backbone_file_that_is_not_a_state_dict_is_named(tmp_path, content):
+    path = tmp_path / "backbone.pth"
+    torch.save(content, path)
+    with pytest.raises(CheckpointMismatch, match="backbone.pth"):
+        load_frame_embedder(BackboneSource.FILE, torch.device("cpu"), path)
