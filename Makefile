@@ -30,7 +30,7 @@ demo: setup
 		--data-dir $(DEMO)/data --weights-dir $(DEMO)/weights
 	$(PY) inference.py --dataset SumMe --split 1 --device cpu --data-dir $(DEMO)/data \
 		--weights-dir $(DEMO)/weights --json $(DEMO)/results.json
-	$(PY) -m cli.synthetic_video $(DEMO)/videos/demo.mp4 --scenes 6 --seconds 4
+	$(PY) -m cli.synthetic_video $(DEMO)/videos/demo.mp4 --scenes 10 --seconds 3 1.5 2 4 1 2.5 3 1.5 2 3.5
 	TORCH_HOME=$(DEMO)/torch_home $(PY) generate_video.py $(DEMO)/videos/demo.mp4 --device cpu \
 		--weights $(DEMO)/weights/SumMe/split1.pt --out $(DEMO)/summaries --overwrite
 	@echo "demo summary: $(DEMO)/summaries/demo.mp4, demo.json, demo.png (STAND-IN backbone, weights trained on SYNTHETIC data)"

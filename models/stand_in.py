@@ -14,6 +14,10 @@ import argparse
 import torch
 
 from models.backbone import STAND_IN_MARKER_SUFFIX, imagenet_weights_path, seeded_random_googlenet
+from models.bn_calibration import calibrate_batch_norm, coloured_pictures
+
+# Pictures its BatchNorm statistics are measured on (models/bn_calibration.py)
+STAND_IN_PICTURES = 64
 
 
 def write_stand_in_imagenet_weights(seed: int = 0) -> str:
@@ -21,6 +25,7 @@ def write_stand_in_imagenet_weights(seed: int = 0) -> str:
     path = imagenet_weights_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     net = seeded_random_googlenet(seed, aux_logits=True)  # the real file has the aux heads too
+    calibrate_batch_norm(net, coloured_pictures(STAND_IN_PICTURES, seed))  # so that its features separate scenes
     torch.save(net.state_dict(), path)
     path.with_name(path.name + STAND_IN_MARKER_SUFFIX).write_text(
         "The GoogLeNet file beside this one is a random STAND-IN for torchvision's ImageNet weights, "

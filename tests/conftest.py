@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,14 +43,24 @@ def tiny_splits(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
-@pytest.fixture
-def stand_in_torch_home(tmp_path, monkeypatch) -> Path:
-    """TORCH_HOME pointing at a fresh folder holding a stand-in ImageNet GoogLeNet file."""
+@pytest.fixture(scope="session")
+def stand_in_files(tmp_path_factory) -> Path:
+    """A torch home holding the stand-in ImageNet GoogLeNet file, written once per test session."""
     from models.stand_in import write_stand_in_imagenet_weights
 
+    home = tmp_path_factory.mktemp("stand_in_torch_home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TORCH_HOME", str(home))
+        write_stand_in_imagenet_weights()
+    return home
+
+
+@pytest.fixture
+def stand_in_torch_home(stand_in_files, tmp_path, monkeypatch) -> Path:
+    """TORCH_HOME pointing at a fresh folder holding a stand-in ImageNet GoogLeNet file."""
     home = tmp_path / "torch_home"
+    shutil.copytree(stand_in_files, home)
     monkeypatch.setenv("TORCH_HOME", str(home))
-    write_stand_in_imagenet_weights()
     return home
 
 
