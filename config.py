@@ -62,7 +62,6 @@ class DatasetSpec:
 
     name: str
     h5_name: str
-    n_videos: int
     f1_reduction: F1Reduction
     correlation_target: CorrelationTarget
     needs_annotation_file: bool
@@ -78,7 +77,6 @@ DATASETS: dict[str, DatasetSpec] = {
     "SumMe": DatasetSpec(
         name="SumMe",
         h5_name="eccv16_dataset_summe_google_pool5.h5",
-        n_videos=25,
         f1_reduction=F1Reduction.MAX,
         correlation_target=CorrelationTarget.MEAN_USER_SUMMARY,
         needs_annotation_file=False,
@@ -86,7 +84,6 @@ DATASETS: dict[str, DatasetSpec] = {
     "TVSum": DatasetSpec(
         name="TVSum",
         h5_name="eccv16_dataset_tvsum_google_pool5.h5",
-        n_videos=50,
         f1_reduction=F1Reduction.MEAN,
         correlation_target=CorrelationTarget.EACH_ANNOTATOR,
         needs_annotation_file=True,

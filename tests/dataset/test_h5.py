@@ -4,13 +4,12 @@ import h5py
 import numpy as np
 import pytest
 
-from config import DATASETS, TVSUM_ANNOTATION_FILE
-from dataset import DataError, check_splits, load_benchmark, read_eccv16, read_splits
+from config import DATASETS
+from dataset import DataError, read_eccv16
 from dataset.h5 import REQUIRED_KEYS
 from dataset.synthetic import SUMME_LIKE, write_synthetic_benchmark
 
 SUMME = DATASETS["SumMe"]
-TVSUM = DATASETS["TVSum"]
 
 
 def test_synthetic_file_has_the_eccv16_layout(tiny_data_dir):
@@ -33,24 +32,6 @@ def test_default_synthetic_dataset_is_summe_like(tmp_path):
     steps = [v.n_steps for v in videos.values()]
     assert min(steps) >= 100 and max(steps) <= 700
     assert all(v.user_summary.shape[0] == 15 for v in videos.values())
-
-
-def test_load_benchmark_attaches_tvsum_annotations(tiny_data_dir):
-    benchmark = load_benchmark(TVSUM, tiny_data_dir)
-    assert benchmark.synthetic
-    for video in benchmark.videos.values():
-        assert video.annotator_scores.shape == (4, video.n_steps)
-        np.testing.assert_allclose(video.annotator_scores.max(axis=1), 1.0)
-
-
-def test_missing_files_say_what_and_where(tmp_path, tiny_data_dir):
-    with pytest.raises(DataError) as error:
-        load_benchmark(SUMME, tmp_path)
-    assert str(tmp_path / SUMME.h5_name) in str(error.value) and "--data-dir" in str(error.value)
-    shutil.copy(TVSUM.h5_path(tiny_data_dir), tmp_path)
-    with pytest.raises(DataError) as error:
-        load_benchmark(TVSUM, tmp_path)
-    assert str(tmp_path / TVSUM_ANNOTATION_FILE) in str(error.value) and "ydata-tvsum50-anno.tsv" in str(error.value)
 
 
 @pytest.fixture
@@ -98,21 +79,6 @@ def test_not_an_h5_file(tmp_path):
     path.write_text("hello")
     with pytest.raises(DataError, match="cannot be read as an HDF5 file"):
         read_eccv16(path)
-
-
-def test_splits_must_name_existing_videos_and_not_be_empty(tmp_path, tiny_data_dir):
-    benchmark = load_benchmark(SUMME, tiny_data_dir)
-    splits_file = tmp_path / "splits.json"
-    splits_file.write_text('[{"train_keys": ["video_1"], "test_keys": ["video_2", "video_99"]}]')
-    with pytest.raises(DataError, match="video_99"):
-        check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=True)
-    splits_file.write_text('[{"train_keys": ["video_1"], "test_keys": []}]')
-    with pytest.raises(DataError, match="no test videos"):
-        check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=True)
-    splits_file.write_text('[{"train_keys": [], "test_keys": ["video_1"]}]')
-    with pytest.raises(DataError, match="no training videos"):
-        check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=True)
-    check_splits(read_splits(splits_file), benchmark.videos, splits_file, benchmark.h5_path, need_train=False)
 
 
 def _constant_mean_summaries(n_frames):
@@ -170,38 +136,3 @@ def test_fields_of_the_wrong_type_or_size_are_named(editable_copy, key, value, m
     with pytest.raises(DataError, match=message) as error:
         read_eccv16(editable_copy)
     assert str(editable_copy) in str(error.value) and "video_2" in str(error.value)
-
-
-@pytest.fixture
-def tvsum_copy(tmp_path, tiny_data_dir):
-    shutil.copy(TVSUM.h5_path(tiny_data_dir), tmp_path)
-    shutil.copy(tiny_data_dir / TVSUM_ANNOTATION_FILE, tmp_path)
-    return tmp_path
-
-
-def _rewrite_annotator(folder, video_number, annotator, make_row):
-    path = folder / TVSUM_ANNOTATION_FILE
-    lines = path.read_text().splitlines()
-    index = [i for i, line in enumerate(lines) if line.startswith(f"SYNTHETIC_{video_number:03d}\t")][annotator - 1]
-    fields = lines[index].split("\t")
-    fields[2] = ",".join(map(str, make_row(len(fields[2].split(",")))))
-    lines[index] = "\t".join(fields)
-    path.write_text("\n".join(lines) + "\n")
-
-
-@pytest.mark.parametrize("make_row", [
-    lambda n: [3] * n,  # the same score everywhere
-    lambda n: [3 if i % 15 == 0 else 1 + i % 5 for i in range(n)],  # varies, but not at the feature steps
-], ids=["constant", "constant_at_steps"])
-def test_an_annotator_with_one_score_at_every_step_is_refused(tvsum_copy, make_row):
-    _rewrite_annotator(tvsum_copy, 3, 2, make_row)
-    with pytest.raises(DataError, match="annotator\\(s\\) 2 of 4 give the same score at every feature step") as error:
-        load_benchmark(TVSUM, tvsum_copy)
-    message = str(error.value)
-    assert str(tvsum_copy / TVSUM_ANNOTATION_FILE) in message and "SYNTHETIC_003" in message and "video_3" in message
-
-
-def test_non_finite_annotator_scores_are_refused(tvsum_copy):
-    _rewrite_annotator(tvsum_copy, 1, 1, lambda n: ["nan"] + [2] * (n - 1))
-    with pytest.raises(DataError, match="NaN or infinite"):
-        load_benchmark(TVSUM, tvsum_copy)

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from config import DATASETS
-from dataset import DataError, read_splits, select_splits
+from dataset import DataError, check_splits, read_splits, select_splits
 
 # Reference section 2: the official test videos of each split.
 OFFICIAL_TEST_VIDEOS = {
@@ -16,13 +16,14 @@ OFFICIAL_TEST_VIDEOS = {
         [3, 10, 11, 13, 14, 26, 30, 32, 37, 42],
     ],
 }
+N_VIDEOS = {"SumMe": 25, "TVSum": 50}
 
 
 @pytest.mark.parametrize("name", ["SumMe", "TVSum"])
 def test_official_splits_ship_with_the_project(name):
     spec = DATASETS[name]
     splits = read_splits(spec.splits_path())
-    everyone = {f"video_{i}" for i in range(1, spec.n_videos + 1)}
+    everyone = {f"video_{i}" for i in range(1, N_VIDEOS[name] + 1)}
     assert [s.number for s in splits] == [1, 2, 3, 4, 5]
     for split, official in zip(splits, OFFICIAL_TEST_VIDEOS[name], strict=True):
         assert split.test_keys == tuple(f"video_{i}" for i in official)
@@ -188,3 +189,18 @@ def test_a_binary_file_is_a_named_error(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(DataError, match="cannot be read"):
         read_splits(path)
+
+
+def test_check_splits_wants_known_videos_and_no_empty_side(tmp_path):
+    videos = [f"video_{i}" for i in range(1, 9)]
+    splits_file = tmp_path / "splits.json"
+    splits_file.write_text('[{"train_keys": ["video_1"], "test_keys": ["video_2", "video_99"]}]')
+    with pytest.raises(DataError, match=r"split 1 names video\(s\) not in data/summe.h5: video_99"):
+        check_splits(read_splits(splits_file), videos, splits_file, "data/summe.h5", need_train=True)
+    splits_file.write_text('[{"train_keys": ["video_1"], "test_keys": []}]')
+    with pytest.raises(DataError, match="no test videos"):
+        check_splits(read_splits(splits_file), videos, splits_file, "data/summe.h5", need_train=True)
+    splits_file.write_text('[{"train_keys": [], "test_keys": ["video_1"]}]')
+    with pytest.raises(DataError, match="no training videos"):
+        check_splits(read_splits(splits_file), videos, splits_file, "data/summe.h5", need_train=True)
+    check_splits(read_splits(splits_file), videos, splits_file, "data/summe.h5", need_train=False)  # evaluation needs no training side
