@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from evaluation.summary import NonFiniteScores, choose_shots, frame_scores, generate_summary, shot_scores, summary_budget
+from tests.evaluation.test_knapsack import reference_rule
 
 
 def test_frame_scores_fill_until_next_pick_and_last_step_to_the_end():
@@ -52,3 +53,43 @@ def test_summary_length_follows_the_last_shot_and_every_shot_too_long_gives_empt
 def test_non_finite_scores_are_refused():
     with pytest.raises(NonFiniteScores, match="NaN"):
         choose_shots(np.array([0.1, np.nan]), np.array([[0, 9]]), 10, np.array([0, 5]), budget=2)
+
+
+def reference_summary(step_scores, change_points, n_frames, picks):
+    """The reference implementation's summary written out plainly: float32 frame scores filled
+    from each pick to the next (the last step to the end), shot means as numpy's float32 mean turned
+    into Python floats, a budget of int((last frame + 1) * 0.15), its knapsack, 0/1 frames."""
+    scores = np.zeros(n_frames, dtype=np.float32)
+    bounds = [int(p) for p in picks]
+    if bounds[-1] != n_frames:
+        bounds.append(n_frames)
+    for i in range(len(bounds) - 1):
+        for frame in range(bounds[i], bounds[i + 1]):
+            scores[frame] = step_scores[i] if i < len(step_scores) else 0
+    lengths = [int(last - first + 1) for first, last in change_points]
+    values = [scores[first:last + 1].mean().item() for first, last in change_points]
+    video_end = int(change_points[-1][1]) + 1
+    summary = np.zeros(video_end, dtype=np.int8)
+    for shot in reference_rule(int(video_end * 0.15), lengths, values):
+        summary[change_points[shot][0]:change_points[shot][1] + 1] = 1
+    return summary
+
+
+def random_video(rng):
+    """Picks every 15th frame, shots of 3-60 frames covering the video, float32 step scores with many ties."""
+    n_frames = int(rng.integers(16, 600))
+    picks = np.arange(0, n_frames, 15)
+    cuts = np.cumsum(rng.integers(3, 61, n_frames))
+    cuts = cuts[cuts < n_frames]
+    change_points = np.stack([np.concatenate([[0], cuts]), np.concatenate([cuts - 1, [n_frames - 1]])], axis=1)
+    levels = int(rng.choice([3, 5, 1000]))  # few levels: shots often tie
+    steps = (rng.integers(0, levels, len(picks)) / (levels - 1)).astype(np.float32)
+    return steps, change_points, n_frames, picks
+
+
+def test_same_summary_as_the_reference_rule_on_random_videos():
+    rng = np.random.default_rng(0)
+    for case in range(600):
+        steps, change_points, n_frames, picks = random_video(rng)
+        np.testing.assert_array_equal(generate_summary(steps, change_points, n_frames, picks),
+                                      reference_summary(steps, change_points, n_frames, picks), err_msg=f"case {case}")
