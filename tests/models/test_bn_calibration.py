@@ -67,7 +67,7 @@ def raw_and_calibrated():
 @pytest.mark.parametrize("rgb_a, rgb_b", [((0.9, 0.1, 0.1), (0.1, 0.1, 0.9)), ((0.2, 0.2, 0.2), (0.8, 0.8, 0.8))],
                          ids=["red_blue", "dark_bright_grey"])
 def test_calibration_makes_differently_coloured_pictures_far_apart(raw_and_calibrated, rgb_a, rgb_b):
-    # Measured (2026-11-23; network seeds 0-2, 16 calibration pictures of 64 px): uncalibrated distances
+    # Measured (2026-12-01; network seeds 0-2, 16 calibration pictures of 64 px): uncalibrated distances
     # 0.20-0.38 (cosine 0.93-0.98), calibrated 0.83-0.98 (cosine 0.52-0.66); at 224 px with 64 pictures,
     # as the stand-in is made: 0.22-0.33 and 0.63-0.78.
     raw, calibrated = raw_and_calibrated
