@@ -54,9 +54,9 @@ def choose_change_points(
     Returns:
         (change points Sized [m], best costs for 0..m change points Sized [m + 1]).
     """
-    n = scatters.values.shape[0]
+    n = scatters.n
     penalty = penalties(ncp, n, vmax, desc_rate)
-    table = SegmentationTable(scatters.values, lmin, lmax, keep_choices=True, first_up_to_lmax=first_up_to_lmax)
+    table = SegmentationTable(scatters, lmin, lmax, keep_choices=True, first_up_to_lmax=first_up_to_lmax)
     bounds: CountBounds | None = None
     best, best_count = _total(table.costs[0], n, penalty[0]), 0
     next_weights_at = 2
@@ -88,15 +88,18 @@ def _total(cost: float, n: int, penalty: float) -> float:
 
 
 def auto_change_points(
-    kernel: np.ndarray, ncp: int, vmax: float, desc_rate: float, lmin: int, lmax: int
+    kernel: np.ndarray, ncp: int, vmax: float, desc_rate: float, lmin: int, lmax: int, overwrite_kernel: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """cpd_auto on a checked kernel (finite, square; lmin/lmax/ncp fit), without the checks.
 
     The reference's answer; where it has none within the limits (it stops on an assertion), the
     best one with the first segment allowed lmax frames (see kts.nonlin).
+
+    Args:
+        overwrite_kernel: the kernel's memory may hold intermediate sums (it is destroyed).
     """
     n = kernel.shape[0]
-    scatters = end_major_scatters(kernel, lmin, lmax)
+    scatters = end_major_scatters(kernel, lmin, lmax, overwrite_kernel=overwrite_kernel)
     points, costs = choose_change_points(scatters, ncp, vmax, desc_rate, lmin, lmax)
     if not respects_limits(points, n, lmin, lmax):
         log.info("KTS: no segmentation with a first segment under lmax=%d; allowing lmax", lmax)

@@ -40,26 +40,42 @@ def rounding_room(n: int, magnitude: float) -> float:
     return 5.0 * (n + 1) ** 2 * np.finfo(np.float64).eps * magnitude
 
 
-def cheapest_penalised(scatters: np.ndarray, lam: float, lmin: int, lmax: int) -> float:
+def cheapest_penalised(scatters: Scatters, lam: float, lmin: int, lmax: int) -> float:
     """G(lam): the least cost + lam * (change points) over segmentations of lmin..lmax frames.
 
+    best[l] = min over t of best[t] + scatter(t..l-1) + lam, for the first l frames (the first
+    segment may have lmax frames: a superset of what the table allows, so still a lower bound).
+    A block of ends at a time: first from the starts before the block (final already), then the
+    starts inside it, again until nothing changes. The fixed point is the sequential recurrence's
+    result, bit for bit (adding lam after or before the minimum gives the same number), and each
+    pass settles at least one more end; few are needed, since cuts are rare within a block.
+
     Args:
-        scatters: kts.scatter.end_major_scatters(kernel, lmin, lmax).values, Sized [n, n].
+        scatters: kts.scatter.end_major_scatters(kernel, lmin, lmax).
         lam: the cost of one change point.
-        lmin, lmax: segment limits (the first segment may have lmax frames: a superset of what
-            the table allows, so still a lower bound).
+        lmin, lmax: segment limits.
     """
-    n = scatters.shape[0]
-    lmax = min(lmax, n)
-    best = np.full(n + 1, np.inf)  # best[l]: first l frames, plus lam per segment
-    best[0] = 0.0
-    buffer = np.empty(n)
-    for covered in range(lmin, n + 1):
-        start, stop = max(0, covered - lmax), covered - lmin + 1
-        candidates = buffer[:stop - start]
-        np.add(best[start:stop], scatters[covered - 1, start:stop], out=candidates)
-        best[covered] = candidates.min() + lam
-    return float(best[n] - lam)  # n frames: one segment more than change points
+    n = scatters.n
+    best = np.full(n + 1, np.inf)
+    best[0] = -lam  # so that n frames pay lam once per change point, not per segment
+    buffer = np.empty(max(block.size for block in scatters.blocks))
+    for block, top, left in scatters.placed():
+        bottom = top + block.shape[0]  # ends top..bottom-1: best[top + 1..bottom]
+        settled = min(top + 1, block.shape[1] + left)  # starts < settled are final
+        ends = best[top + 1:bottom + 1]
+        outside = block[:, :settled - left]
+        sums = buffer[:outside.size].reshape(outside.shape)
+        np.add(outside, best[left:settled], out=sums)
+        np.add(sums.min(axis=1), lam, out=ends)
+        inside = block[:, settled - left:]  # starts settled..bottom-lmin, computed in this block
+        sums = buffer[:inside.size].reshape(inside.shape)
+        while inside.shape[1]:
+            np.add(inside, best[settled:settled + inside.shape[1]], out=sums)
+            again = np.minimum(ends, sums.min(axis=1) + lam)
+            if np.array_equal(again, ends):
+                break
+            ends[:] = again
+    return float(best[n])
 
 
 class CountBounds:
@@ -72,8 +88,8 @@ class CountBounds:
     """
 
     def __init__(self, scatters: Scatters, penalty: np.ndarray, lmin: int, lmax: int) -> None:
-        self.scatters, self.penalty, self.lmin, self.lmax = scatters.values, penalty, lmin, lmax
-        self.n = scatters.values.shape[0]
+        self.scatters, self.penalty, self.lmin, self.lmax = scatters, penalty, lmin, lmax
+        self.n = scatters.n
         self.smallest = min(scatters.smallest, 0.0)
         self.largest = max(scatters.largest, 0.0)
         self.counts = np.arange(len(penalty))

@@ -22,14 +22,12 @@ import logging
 import numpy as np
 
 from kts.errors import KTSInputError
-from kts.scatter import end_major_scatters, segment_scatters
+from kts.scatter import Scatters, end_major_scatters, segment_scatters
 
 log = logging.getLogger(__name__)
 
 # "Not reachable" in the reference's tables; kept as a number (not inf) so sums behave the same.
 UNREACHABLE = 1e101
-# Candidates per block of end frames: the block's sums stay in the CPU's cache.
-_BLOCK_ELEMENTS = 1 << 17
 
 
 def check_kernel(kernel: np.ndarray) -> np.ndarray:
@@ -75,24 +73,27 @@ class SegmentationTable:
     """Rows of the dynamic program, computed one change point count at a time.
 
     Args:
-        scatters: kts.scatter.end_major_scatters(kernel, lmin, lmax).values, Sized [n, n].
+        scatters: kts.scatter.end_major_scatters(kernel, lmin, lmax).
         lmin, lmax: the segment limits the scatters were masked with.
         keep_choices: keep each row's best previous change point (needed to find the points).
         first_up_to_lmax: let the first segment have lmax frames (False: lmax - 1, the reference).
     """
 
-    def __init__(self, scatters: np.ndarray, lmin: int, lmax: int, keep_choices: bool, first_up_to_lmax: bool = False) -> None:
-        self.n = n = scatters.shape[0]
+    def __init__(self, scatters: Scatters, lmin: int, lmax: int, keep_choices: bool, first_up_to_lmax: bool = False) -> None:
+        self.n = n = scatters.n
         self.scatters = scatters
         self.lmin, self.lmax = lmin, lmax
         first = np.full(n + 1, UNREACHABLE)
         longest = min(lmax if first_up_to_lmax else lmax - 1, n)
-        first[lmin:longest + 1] = scatters[lmin - 1:longest, 0]  # one segment: frames 0..l-1
+        for block, top, left in scatters.placed():
+            stop = min(top + block.shape[0], longest)  # one segment: frames 0..l-1, l = row + 1
+            if left == 0 and stop > top:
+                first[top + 1:stop + 1] = block[:stop - top, 0]
         self.previous = first
         self.costs = [first[n]]
         self.keep_choices = keep_choices
         self.choices: list[np.ndarray] = [np.zeros(n + 1, dtype=np.int64)]
-        self.buffer = np.empty(max(_BLOCK_ELEMENTS, n))
+        self.buffer = np.empty(max(block.size for block in scatters.blocks))
 
     @property
     def rows(self) -> int:
@@ -105,15 +106,18 @@ class SegmentationTable:
         previous = self.previous
         row = np.full(n + 1, UNREACHABLE)
         choice = np.zeros(n + 1, dtype=np.int64) if self.keep_choices else None
-        block = max(1, _BLOCK_ELEMENTS // n)
-        # l frames covered (segment end j = l - 1); the last change point t in
-        # [max(k * lmin, l - lmax), l - lmin], as in the reference. Entries of a block outside a
-        # row's own range are +inf in the scatters, so they never win.
-        for j0 in range((k + 1) * lmin - 1, n, block):
-            j1 = min(n, j0 + block)
+        # l frames covered (segment end j = l - 1, l >= (k + 1) * lmin); the last change point t
+        # in [max(k * lmin, l - lmax), l - lmin], as in the reference. Entries of a block outside
+        # a row's own range are +inf, so they never win.
+        scatters = self.scatters
+        for block, top, left in scatters.placed():
+            j1 = top + block.shape[0]
+            j0 = max(top, (k + 1) * lmin - 1)
+            if j0 >= j1:
+                continue
             t0, t1 = max(k * lmin, j0 + 1 - lmax), j1 - lmin + 1
             candidates = self.buffer[:(j1 - j0) * (t1 - t0)].reshape(j1 - j0, t1 - t0)
-            np.add(self.scatters[j0:j1, t0:t1], previous[t0:t1], out=candidates)
+            np.add(block[j0 - top:, t0 - left:t1 - left], previous[t0:t1], out=candidates)
             where = candidates.argmin(axis=1)
             row[j0 + 1:j1 + 1] = candidates[np.arange(j1 - j0), where]
             if choice is not None:
@@ -179,7 +183,7 @@ def cpd_nonlin(
     check_segmentation(n, ncp, lmin, lmax)
     if verbose:
         log.info("KTS: scatter matrix for %d frames", n)
-    scatters = end_major_scatters(kernel, lmin, lmax).values
+    scatters = end_major_scatters(kernel, lmin, lmax)
     if out_scatters is not None:
         out_scatters[0] = segment_scatters(kernel)
     points, costs = _run(scatters, ncp, lmin, lmax, backtrack, first_up_to_lmax=False)
