@@ -69,7 +69,7 @@ def choose_change_points(
         total = _total(table.add_row(), n, penalty[k])
         if total < best:
             best, best_count = total, k
-        if bounds is not None and k >= max(best_count + 2, next_weights_at) and ncp - k > _FEW_ROWS:
+        if bounds is not None and k >= max(best_count + 1, next_weights_at) and ncp - k > _FEW_ROWS:
             for lam in _weights(penalty, n, best_count, k, tail_done=bool(bounds.weights)):
                 bounds.add_weight(lam)
                 if bounds.settled(k + 1, best):
