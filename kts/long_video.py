@@ -90,7 +90,7 @@ def coarse_limits(n: int, step: int, lmin: int, lmax: int) -> tuple[int, int]:
     longest = lmax // step
     if shortest > longest:
         raise KTSInputError(
-            f"the fast route samples every {step}th of {n} frames, too coarse for segments of {lmin}..{lmax} frames "
+            f"the fast route keeps one frame in {step} of {n} frames, too coarse for segments of {lmin}..{lmax} frames "
             f"(no coarse length fits); use mode='exact' or a larger coarse_frames"
         )
     return shortest, longest
@@ -106,7 +106,7 @@ def _coarse_to_fine(
     coarse_ncp = min(ncp, len(coarse) // shortest - 1)  # what the coarse sequence can hold
     if not (coarse_ncp + 1) * shortest <= len(coarse) <= (coarse_ncp + 1) * longest:
         raise KTSInputError(
-            f"the fast route's {len(coarse)} coarse frames (every {step}th) cannot hold segments of "
+            f"the fast route's {len(coarse)} coarse frames (one in {step}) cannot hold segments of "
             f"{shortest}..{longest} coarse frames with at most {coarse_ncp} change points; use mode='exact'"
         )
     coarse_points, _ = auto_change_points(coarse @ coarse.T, coarse_ncp, vmax, desc_rate * step, shortest, longest,
