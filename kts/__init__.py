@@ -6,7 +6,8 @@ a kernel matrix); ``detect_change_points`` takes the features and scales to long
 
 from kts.auto import cpd_auto
 from kts.errors import KTSInputError
-from kts.long_video import change_points_to_shots, detect_change_points, refine_change_points
+from kts.long_video import change_points_to_shots, detect_change_points
 from kts.nonlin import cpd_nonlin
+from kts.refine import refine_change_points
 
 __all__ = ["KTSInputError", "change_points_to_shots", "cpd_auto", "cpd_nonlin", "detect_change_points", "refine_change_points"]

@@ -1,9 +1,18 @@
 """Kernel temporal segmentation for a given number of change points (Potapov et al., ECCV 2014).
 
 The dynamic program is the classic one: best[k, l] is the smallest total scatter of the first l
-frames cut by k change points. Each row is computed at once with numpy instead of a Python loop
-over l; the values, and the choice among equal values (the earliest position), are the same as
-the field's reference code, so the change points are too.
+frames cut by k change points. Each row is computed with numpy, a block of end frames at a time,
+instead of a Python loop over l; every candidate is the same single addition as in the field's
+reference code, the minimum is exact, and among equal values the earliest position wins as
+there, so the costs and change points are the reference's, bit for bit.
+
+Segment limits: the reference lets the first segment be at most lmax - 1 frames long (its first
+row stops one short); the later segments may have lmax. That is kept, so that results stay the
+reference's. Where it leaves no segmentation at all (for example lmin = lmax: every segment,
+the first included, must have lmax frames), the reference stops on an assertion or returns change
+points that break the limits; here the table is built again with the first segment allowed lmax
+frames (``SegmentationTable(..., first_up_to_lmax=True)``), which finds the best segmentation
+within the limits. No function here returns a segmentation that breaks them.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ import logging
 import numpy as np
 
 from kts.errors import KTSInputError
-from kts.scatter import segment_scatters
+from kts.scatter import Scatters, end_major_scatters, segment_scatters
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,8 @@ def check_kernel(kernel: np.ndarray) -> np.ndarray:
         kernel = kernel.astype(np.float64)
     if not np.isfinite(kernel).all():
         raise KTSInputError("the kernel matrix contains NaN or infinite values")
+    if np.array_equal(kernel, kernel.T):  # the usual case (X X^T), and cheap
+        return kernel
     scale = max(float(np.abs(kernel).max()), 1e-12)
     if not np.allclose(kernel, kernel.T, rtol=1e-4, atol=1e-5 * scale):
         raise KTSInputError("the kernel matrix is not symmetric")
@@ -39,74 +50,106 @@ def check_kernel(kernel: np.ndarray) -> np.ndarray:
 
 
 def check_segmentation(n: int, ncp: int, lmin: int, lmax: int) -> None:
+    """KTSInputError unless n frames can be cut by ncp change points into lmin..lmax-frame segments."""
     if ncp < 0:
         raise KTSInputError(f"the number of change points must be >= 0, got {ncp}")
     if not 1 <= lmin <= lmax:
         raise KTSInputError(f"segment lengths need 1 <= lmin <= lmax, got lmin={lmin}, lmax={lmax}")
     if not (ncp + 1) * lmin <= n <= (ncp + 1) * lmax:
+        fit = f"at most {n // lmin - 1} change points fit" if n >= lmin else f"not even one segment of {lmin} frames fits"
         raise KTSInputError(
             f"{n} frames cannot be cut by {ncp} change points into segments of {lmin}..{lmax} frames "
-            f"(at most {max(n // lmin - 1, 0)} change points fit)"
+            f"({fit}; at least {-(-n // lmax) - 1} are needed)"
         )
 
 
-def banded_scatters(scatters: np.ndarray, lmin: int, lmax: int) -> np.ndarray:
-    """scatters with +inf wherever segment i..j is shorter than lmin or longer than lmax."""
-    n = scatters.shape[0]
-    span = np.arange(n)[None, :] - np.arange(n)[:, None]  # j - i = length - 1
-    return np.where((span >= lmin - 1) & (span <= lmax - 1), scatters, np.inf)
+def respects_limits(points: np.ndarray, n: int, lmin: int, lmax: int) -> bool:
+    """Whether change points cut n frames into segments of lmin..lmax frames."""
+    lengths = np.diff(np.concatenate([[0], np.asarray(points, dtype=np.int64), [n]]))
+    return bool(lengths.size and lengths.min() >= lmin and lengths.max() <= lmax)
 
 
 class SegmentationTable:
-    """Rows of the dynamic program, computed one change point count at a time."""
+    """Rows of the dynamic program, computed one change point count at a time.
 
-    def __init__(self, scatters: np.ndarray, lmin: int, lmax: int, keep_choices: bool) -> None:
-        self.n = scatters.shape[0]
-        self.lmin = lmin
-        self.banded = banded_scatters(scatters, lmin, lmax)
-        first = np.full(self.n + 1, UNREACHABLE)
-        first[lmin:lmax] = scatters[0, lmin - 1:lmax - 1]  # one segment: frames 0..l-1
-        self.rows = [first]
+    Args:
+        scatters: kts.scatter.end_major_scatters(kernel, lmin, lmax).
+        lmin, lmax: the segment limits the scatters were masked with.
+        keep_choices: keep each row's best previous change point (needed to find the points).
+        first_up_to_lmax: let the first segment have lmax frames (False: lmax - 1, the reference).
+    """
+
+    def __init__(self, scatters: Scatters, lmin: int, lmax: int, keep_choices: bool, first_up_to_lmax: bool = False) -> None:
+        self.n = n = scatters.n
+        self.scatters = scatters
+        self.lmin, self.lmax = lmin, lmax
+        first = np.full(n + 1, UNREACHABLE)
+        longest = min(lmax if first_up_to_lmax else lmax - 1, n)
+        for block, top, left in scatters.placed():
+            stop = min(top + block.shape[0], longest)  # one segment: frames 0..l-1, l = row + 1
+            if left == 0 and stop > top:
+                first[top + 1:stop + 1] = block[:stop - top, 0]
+        self.previous = first
+        self.costs = [first[n]]
         self.keep_choices = keep_choices
-        self.choices: list[np.ndarray] = [np.zeros(self.n + 1, dtype=np.int64)]
+        self.choices: list[np.ndarray] = [np.zeros(n + 1, dtype=np.int64)]
+        self.buffer = np.empty(max(block.size for block in scatters.blocks))
 
-    def add_row(self) -> np.ndarray:
-        """best[k, :] from best[k-1, :], for the next k; returns it."""
-        k = len(self.rows)
-        previous = self.rows[-1]
-        row = np.full(self.n + 1, UNREACHABLE)
-        low = k * self.lmin  # the k-th change point cannot come earlier
-        first_end = (k + 1) * self.lmin  # nor can the frames covered end earlier
-        if first_end <= self.n:
-            # candidates[t, l-1]: last change point at t, l frames covered
-            candidates = self.banded[low:, first_end - 1:] + previous[low:self.n, None]
-            where = np.argmin(candidates, axis=0)
-            best = candidates[where, np.arange(candidates.shape[1])]
-            reachable = np.isfinite(best)
-            row[first_end:][reachable] = best[reachable]
-            if self.keep_choices:
-                choice = np.zeros(self.n + 1, dtype=np.int64)
-                choice[first_end:] = where + low
-                self.choices.append(choice)
-        elif self.keep_choices:
-            self.choices.append(np.zeros(self.n + 1, dtype=np.int64))
-        self.rows.append(row)
-        return row
+    @property
+    def rows(self) -> int:
+        return len(self.costs)
+
+    def add_row(self) -> float:
+        """best[k, :] from best[k-1, :], for the next k; returns best[k, n]."""
+        k = len(self.costs)
+        n, lmin, lmax = self.n, self.lmin, self.lmax
+        previous = self.previous
+        row = np.full(n + 1, UNREACHABLE)
+        choice = np.zeros(n + 1, dtype=np.int64) if self.keep_choices else None
+        # l frames covered (segment end j = l - 1, l >= (k + 1) * lmin); the last change point t
+        # in [max(k * lmin, l - lmax), l - lmin], as in the reference. Entries of a block outside
+        # a row's own range are +inf, so they never win.
+        scatters = self.scatters
+        for block, top, left in scatters.placed():
+            j1 = top + block.shape[0]
+            j0 = max(top, (k + 1) * lmin - 1)
+            if j0 >= j1:
+                continue
+            t0, t1 = max(k * lmin, j0 + 1 - lmax), j1 - lmin + 1
+            candidates = self.buffer[:(j1 - j0) * (t1 - t0)].reshape(j1 - j0, t1 - t0)
+            np.add(block[j0 - top:, t0 - left:t1 - left], previous[t0:t1], out=candidates)
+            where = candidates.argmin(axis=1)
+            row[j0 + 1:j1 + 1] = candidates[np.arange(j1 - j0), where]
+            if choice is not None:
+                choice[j0 + 1:j1 + 1] = where + t0
+        self.previous = row
+        self.costs.append(row[n])
+        if choice is not None:
+            self.choices.append(choice)
+        return row[n]
 
     def final_costs(self) -> np.ndarray:
-        """best[k, n] for every row so far, with unreachable counts as +inf."""
-        costs = np.array([row[self.n] for row in self.rows])
+        """best[k, n] for every row so far, with unreachable counts as +inf. Sized [rows]."""
+        costs = np.array(self.costs)
         costs[costs > 1e99] = np.inf
         return costs
 
     def change_points(self, ncp: int) -> np.ndarray:
-        """Walk back from the end through the stored choices of rows ncp..1."""
+        """Walk back from the end through the stored choices of rows ncp..1. Sized [ncp]."""
         points = np.zeros(ncp, dtype=int)
         end = self.n
         for k in range(ncp, 0, -1):
             points[k - 1] = self.choices[k][end]
             end = points[k - 1]
         return points
+
+
+def _run(scatters: np.ndarray, ncp: int, lmin: int, lmax: int, backtrack: bool, first_up_to_lmax: bool) -> tuple[np.ndarray, np.ndarray]:
+    table = SegmentationTable(scatters, lmin, lmax, keep_choices=backtrack, first_up_to_lmax=first_up_to_lmax)
+    for _ in range(ncp):
+        table.add_row()
+    points = table.change_points(ncp) if backtrack else np.zeros(ncp, dtype=int)
+    return points, table.final_costs()
 
 
 def cpd_nonlin(
@@ -131,18 +174,20 @@ def cpd_nonlin(
     Returns:
         (change points Sized [ncp]: the first frame of every segment after the first, zeros when
         backtrack is False; best costs for 0..ncp change points Sized [ncp + 1], +inf where no
-        segmentation exists).
+        segmentation exists). The reference's results; where its change points would break the
+        limits, those of the table that lets the first segment have lmax frames (module docstring).
     """
     kernel = check_kernel(K)
-    ncp = int(ncp)
-    check_segmentation(kernel.shape[0], ncp, lmin, lmax)
+    ncp, lmin, lmax = int(ncp), int(lmin), int(lmax)
+    n = kernel.shape[0]
+    check_segmentation(n, ncp, lmin, lmax)
     if verbose:
-        log.info("KTS: scatter matrix for %d frames", kernel.shape[0])
-    scatters = segment_scatters(kernel)
+        log.info("KTS: scatter matrix for %d frames", n)
+    scatters = end_major_scatters(kernel, lmin, lmax)
     if out_scatters is not None:
-        out_scatters[0] = scatters
-    table = SegmentationTable(scatters, lmin, lmax, keep_choices=backtrack)
-    for _ in range(ncp):
-        table.add_row()
-    points = table.change_points(ncp) if backtrack else np.zeros(ncp, dtype=int)
-    return points, table.final_costs()
+        out_scatters[0] = segment_scatters(kernel)
+    points, costs = _run(scatters, ncp, lmin, lmax, backtrack, first_up_to_lmax=False)
+    if backtrack and not respects_limits(points, n, lmin, lmax):
+        log.info("KTS: no %d-change-point segmentation with a first segment under lmax=%d; allowing lmax", ncp, lmax)
+        points, costs = _run(scatters, ncp, lmin, lmax, backtrack, first_up_to_lmax=True)
+    return points, costs

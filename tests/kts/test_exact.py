@@ -6,17 +6,23 @@ import numpy as np
 import pytest
 
 from kts import KTSInputError, cpd_auto, cpd_nonlin
+from kts.nonlin import respects_limits
 from kts.scatter import segment_scatters
 
 
-def plain_cpd_nonlin(kernel, ncp, lmin=1, lmax=100000):
-    """The recurrence written as loops: best[k][l] = min over t of best[k-1][t] + scatter(t..l-1)."""
+def plain_cpd_nonlin(kernel, ncp, lmin=1, lmax=100000, first_longest=None):
+    """The recurrence written as loops: best[k][l] = min over t of best[k-1][t] + scatter(t..l-1).
+
+    The first segment has at most first_longest frames: lmax - 1 as in the reference (its first
+    row stops one short), or lmax.
+    """
     n = kernel.shape[0]
     scatter = segment_scatters(kernel)
     unreachable = 1e101
     best = [[unreachable] * (n + 1) for _ in range(ncp + 1)]
     choice = [[0] * (n + 1) for _ in range(ncp + 1)]
-    for length in range(lmin, min(lmax, n + 1)):
+    first_longest = lmax - 1 if first_longest is None else first_longest
+    for length in range(lmin, min(first_longest, n) + 1):
         best[0][length] = scatter[0, length - 1]
     for k in range(1, ncp + 1):
         for covered in range((k + 1) * lmin, n + 1):
@@ -34,13 +40,13 @@ def plain_cpd_nonlin(kernel, ncp, lmin=1, lmax=100000):
     return np.array(points, dtype=int), costs
 
 
-def plain_cpd_auto(kernel, ncp, vmax, desc_rate=1):
+def plain_cpd_auto(kernel, ncp, vmax, desc_rate=1, lmin=1, lmax=100000, first_longest=None):
     n = kernel.shape[0]
-    _, costs = plain_cpd_nonlin(kernel, ncp)
+    _, costs = plain_cpd_nonlin(kernel, ncp, lmin, lmax, first_longest)
     frames = n * desc_rate
     penalty = np.array([0.0] + [(vmax * m / (2.0 * frames)) * (np.log(float(frames) / m) + 1) for m in range(1, ncp + 1)])
     chosen = int(np.argmin(costs / float(n) + penalty))
-    return plain_cpd_nonlin(kernel, chosen)
+    return plain_cpd_nonlin(kernel, chosen, lmin, lmax, first_longest)
 
 
 def make_features(kind, n, d, rng):
@@ -164,3 +170,53 @@ def test_too_many_change_points():
         cpd_nonlin(kernel, -1)
     with pytest.raises(KTSInputError, match="lmin"):
         cpd_nonlin(kernel, 1, lmin=3, lmax=2)
+
+
+LIMIT_CASES = [(kind, seed) for kind in ("random", "planted", "constant", "ties") for seed in range(40)]
+
+
+@pytest.mark.parametrize("kind, seed", LIMIT_CASES)
+def test_limits_hold_and_valid_reference_answers_are_kept(kind, seed):
+    """Random lmin/lmax: the reference's answer where it keeps the limits, else the best one that does."""
+    rng = np.random.default_rng(5000 + seed)
+    n = int(rng.integers(1, 30))
+    x = make_features(kind, n, int(rng.integers(1, 5)), rng)
+    kernel = x @ x.T
+    lmin = int(rng.integers(1, 5))
+    lmax = int(rng.integers(lmin, max(lmin, n) + 2))
+    feasible = [m for m in range(n) if (m + 1) * lmin <= n <= (m + 1) * lmax]
+    if not feasible:
+        with pytest.raises(KTSInputError, match="cannot be cut"):
+            cpd_auto(kernel, max(n - 1, 0), 1, lmin=lmin, lmax=lmax)
+        return
+    auto_ncp = max(feasible)
+    vmax = float(rng.choice([0.1, 1.0, 5.0]))
+    checks = [
+        (cpd_auto(kernel, auto_ncp, vmax, lmin=lmin, lmax=lmax),
+         lambda first: plain_cpd_auto(kernel, auto_ncp, vmax, 1, lmin, lmax, first)),
+    ]
+    ncp = int(rng.choice(feasible))
+    checks.append((cpd_nonlin(kernel, ncp, lmin, lmax, verbose=False),
+                   lambda first: plain_cpd_nonlin(kernel, ncp, lmin, lmax, first)))
+    for (points, costs), plain in checks:
+        assert respects_limits(points, n, lmin, lmax)
+        reference_points, reference_costs = plain(None)
+        if not respects_limits(reference_points, n, lmin, lmax):  # the reference asserts, or breaks them
+            reference_points, reference_costs = plain(lmax)
+        np.testing.assert_array_equal(points, reference_points)
+        np.testing.assert_array_equal(costs, reference_costs)
+
+
+def test_two_frames_of_one_frame_each():
+    """The reference finds no count (its first segment stops one short of lmax) and fails; the answer is [1]."""
+    points, costs = cpd_auto(np.eye(2, dtype=np.float32), 1, 1, lmin=1, lmax=1)
+    np.testing.assert_array_equal(points, [1])
+    np.testing.assert_array_equal(costs, [np.inf, 0.0])
+
+
+def test_equal_limits_leave_one_segmentation():
+    x = np.random.default_rng(1).standard_normal((12, 3)).astype(np.float32)
+    points, _ = cpd_auto(x @ x.T, 3, 1, lmin=3, lmax=3)
+    np.testing.assert_array_equal(points, [3, 6, 9])
+    points, _ = cpd_nonlin(x @ x.T, 3, lmin=3, lmax=3, verbose=False)
+    np.testing.assert_array_equal(points, [3, 6, 9])

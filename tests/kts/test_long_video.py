@@ -71,3 +71,46 @@ def test_bad_parameters():
         detect_change_points(x, max_change_points=9)
     with pytest.raises(KTSInputError, match="mode"):
         detect_change_points(x, mode="quick")
+
+
+@pytest.mark.parametrize("mode", ["exact", "fast"])
+def test_lmin_holds_on_both_routes(mode):
+    """The issue's case: 3,000 frames, lmin 40; the fast route's refinement used to leave 34 frames."""
+    x, _ = planted_video(3000, (20, 200), seed=4)
+    points = detect_change_points(x, lmin=40, mode=mode)
+    assert len(points) > 5
+    assert np.diff(np.concatenate([[0], points, [3000]])).min() >= 40
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_limits_hold_on_both_routes(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(300, 1500))
+    x, _ = planted_video(n, (10, 120), seed=100 + seed, noise=float(rng.choice([0.3, 1.0])))
+    lmin = int(rng.integers(1, 30))
+    lmax = int(rng.integers(lmin + 40, 400))
+    for mode in ("exact", "fast"):
+        points = detect_change_points(x, lmin=lmin, lmax=lmax, mode=mode, coarse_frames=int(rng.integers(60, 200)))
+        lengths = np.diff(np.concatenate([[0], points, [n]]))
+        assert lengths.min() >= lmin and lengths.max() <= lmax, mode
+
+
+@pytest.mark.parametrize("mode", ["exact", "fast"])
+def test_a_count_that_cannot_fit_is_the_same_error_on_both_routes(mode):
+    x, _ = planted_video(3000, (60, 300), seed=5)
+    with pytest.raises(KTSInputError, match="3000 frames cannot be cut by 99 change points into segments of 40..100000 frames"):
+        detect_change_points(x, max_change_points=99, lmin=40, mode=mode)
+    with pytest.raises(KTSInputError, match="at least 29 are needed"):
+        detect_change_points(x, max_change_points=5, lmax=100, mode=mode)
+
+
+def test_default_count_is_all_that_fit():
+    x, cuts = planted_video(3000, (60, 300), seed=6)
+    for mode in ("exact", "fast"):  # lmin 20: up to 149 change points considered, on both routes
+        np.testing.assert_array_equal(detect_change_points(x, lmin=20, mode=mode, coarse_frames=500), cuts)
+
+
+def test_too_coarse_for_the_limits():
+    x, _ = planted_video(3000, (60, 300), seed=7)
+    with pytest.raises(KTSInputError, match="one frame in 3 of 3000 frames, too coarse for segments of 40..41 frames"):
+        detect_change_points(x, lmin=40, lmax=41, mode="fast")
