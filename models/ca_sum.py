@@ -124,8 +124,9 @@ class CASum(nn.Module):
         return torch.sigmoid(self.linear_2(y)).view(-1)
 
 
-def build_ca_sum(config: CASumConfig | None = None) -> CASum:
-    """A fresh CA-SUM initialised as its authors do (seed first, for their exact weights)."""
-    model = CASum(config)
+def build_ca_sum(config: CASumConfig | None = None, device: torch.device | str | None = None) -> CASum:
+    """A fresh CA-SUM on ``device``, initialised as its authors do: seed first for their exact weights
+    (made on the CPU, moved, then initialised, as in their solver)."""
+    model = CASum(config).to(device)
     init_like_authors(model)
     return model

@@ -30,7 +30,7 @@ from models.pgl_sum import MethodConfigError, PGLSumConfig, build_pgl_sum
 from utils.errors import ProjectError
 
 __all__ = [
-    "METHODS", "EpochRule", "Loss", "MethodConfigError", "MethodSpec", "SelectionUndefined", "TrainingProtocol",
+    "METHODS", "EpochRule", "Loss", "MethodConfigError", "MethodSpec", "SelectionUndefined", "Shuffle", "TrainingProtocol",
     "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement", "method_spec", "retained_epochs",
     "select_epoch",
 ]  # fmt: skip
@@ -61,6 +61,13 @@ class Loss(enum.Enum):
         if length_factor is None:
             raise MethodConfigError("the length-regularisation loss needs its factor sigma (length_factor)")
         return torch.abs(torch.mean(scores) - length_factor)
+
+
+class Shuffle(enum.Enum):
+    """How the training videos are ordered each epoch (both draw from torch's global generator)."""
+
+    RANDPERM = "randperm"  # torch.randperm(n), this project's CSTA loop
+    DATALOADER = "dataloader"  # the draws of a shuffled torch DataLoader, as the PGL-SUM and CA-SUM solvers iterate
 
 
 class EpochRule(enum.Enum):
@@ -114,6 +121,7 @@ class TrainingProtocol:
     seed: int
     videos_per_step: Mapping[str, int]  # per dataset: gradients of this many videos summed before one optimiser step
     grad_clip_norm: float | None = None  # max total gradient norm before each step; None: no clipping
+    shuffle: Shuffle = Shuffle.RANDPERM
     optimizer: str = "adam"
     length_factor: float | None = None  # CA-SUM's sigma for one run
     length_factor_sweep: tuple[float, ...] = ()  # the sigmas its authors train, one run each, before choosing
@@ -124,6 +132,7 @@ class TrainingProtocol:
 
     def as_dict(self) -> dict:
         values = asdict(self)
+        values["shuffle"] = self.shuffle.value
         values["videos_per_step"] = dict(self.videos_per_step)
         values["length_factor_sweep"] = list(self.length_factor_sweep)
         return values
@@ -136,7 +145,7 @@ class MethodSpec:
     name: str
     source: str  # paper and official code, for records and tables
     config_type: type  # the dataclass of the model's options; its defaults are the authors'
-    builder: Callable[[Any, BackboneInit | None], nn.Module]
+    builder: Callable[[Any, BackboneInit | None, torch.device | str | None], nn.Module]
     protocol: TrainingProtocol
     loss: Loss
     selection: EpochRule  # the authors' rule, the default of --select
@@ -147,8 +156,9 @@ class MethodSpec:
     def default_config(self) -> Any:
         return self.config_type()
 
-    def build(self, config: Any = None, backbone_init: BackboneInit | None = None) -> nn.Module:
-        """A fresh model initialised as the method's authors do; seed first for their exact weights.
+    def build(self, config: Any = None, backbone_init: BackboneInit | None = None,
+              device: torch.device | str | None = None) -> nn.Module:
+        """A fresh model on ``device``, initialised as the method's authors do; seed first for their exact weights.
 
         Args:
             config: the method's options (its config_type); None for the authors' defaults.
@@ -160,7 +170,7 @@ class MethodSpec:
             raise MethodConfigError(f"{self.name} takes {self.config_type.__name__} options, not {type(config).__name__}")
         if backbone_init is not None and not self.uses_backbone:
             raise MethodConfigError(f"{self.name} has no GoogLeNet trunk; backbone initialisation (--random-init) belongs to CSTA")
-        return self.builder(config, backbone_init)
+        return self.builder(config, backbone_init, device)
 
     def config_to_dict(self, config: Any) -> dict:
         """The options as plain JSON values, for the record beside a weights file."""
@@ -177,8 +187,8 @@ class MethodSpec:
         return self.config_type(**values)
 
 
-def _build_csta(config: ModelConfig, backbone_init: BackboneInit | None) -> nn.Module:
-    return build_csta(backbone_init or BackboneInit.RANDOM, config)
+def _build_csta(config: ModelConfig, backbone_init: BackboneInit | None, device: torch.device | str | None) -> nn.Module:
+    return build_csta(backbone_init or BackboneInit.RANDOM, config).to(device)
 
 
 _CSTA_TRAIN = TrainConfig()
@@ -205,10 +215,10 @@ METHODS: dict[str, MethodSpec] = {
         name="PGL-SUM",
         source="Apostolidis et al., IEEE ISM 2021; github.com/e-apostolidis/PGL-SUM",
         config_type=PGLSumConfig,
-        builder=lambda config, _: build_pgl_sum(config),
+        builder=lambda config, _, device: build_pgl_sum(config, device),
         protocol=TrainingProtocol(
             learning_rate=5e-5, weight_decay=1e-5, epochs=200, seed=12345, videos_per_step=_WHOLE_TRAINING_SET,
-            grad_clip_norm=5.0,
+            grad_clip_norm=5.0, shuffle=Shuffle.DATALOADER,
         ),
         loss=Loss.GTSCORE_MSE,
         selection=EpochRule.LOSS_CURVE,
@@ -220,10 +230,10 @@ METHODS: dict[str, MethodSpec] = {
         name="CA-SUM",
         source="Apostolidis et al., ACM ICMR 2022; github.com/e-apostolidis/CA-SUM",
         config_type=CASumConfig,
-        builder=lambda config, _: build_ca_sum(config),
+        builder=lambda config, _, device: build_ca_sum(config, device),
         protocol=TrainingProtocol(
             learning_rate=5e-4, weight_decay=1e-5, epochs=400, seed=12345, videos_per_step=_WHOLE_TRAINING_SET,
-            grad_clip_norm=5.0, length_factor=0.6, length_factor_sweep=(0.5, 0.6, 0.7, 0.8, 0.9),
+            grad_clip_norm=5.0, shuffle=Shuffle.DATALOADER, length_factor=0.6, length_factor_sweep=(0.5, 0.6, 0.7, 0.8, 0.9),
         ),
         loss=Loss.LENGTH_REGULARISATION,
         selection=EpochRule.MIN_LOSS,

@@ -245,8 +245,12 @@ def init_like_authors(model: nn.Module) -> None:
             nn.init.constant_(parameter, 0.1)
 
 
-def build_pgl_sum(config: PGLSumConfig | None = None) -> PGLSum:
-    """A fresh PGL-SUM initialised as its authors do (seed first, for their exact weights)."""
-    model = PGLSum(config)
+def build_pgl_sum(config: PGLSumConfig | None = None, device: torch.device | str | None = None) -> PGLSum:
+    """A fresh PGL-SUM on ``device``, initialised as its authors do: seed first for their exact weights.
+
+    As in their solver, the layers are made on the CPU, moved, then initialised, so on a GPU the
+    initial weights come from that GPU's generator, as theirs did.
+    """
+    model = PGLSum(config).to(device)
     init_like_authors(model)
     return model
