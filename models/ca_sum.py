@@ -68,6 +68,22 @@ def normalised_entropy(energies: torch.Tensor) -> torch.Tensor:
     return entropy / math.log(n_steps) if n_steps > 1 else entropy
 
 
+def dependency_factor(weights: torch.Tensor, diversity: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    """Per step, the attention it pays outside its block, averaged with the outside steps' diversity as weights.
+
+    Args:
+        weights: the softmaxed attention, Sized [T, T]; diversity: 1 - cosine similarity, Sized [T, T];
+        inside: block_mask, Sized [T, T].
+    Returns:
+        Sized [T]; 0 for a step with nothing outside its block (the authors' code divides 0 by 0 there).
+    """
+    outside = 1 - inside
+    diversity_outside = diversity * outside
+    spread = diversity_outside.sum(-1)
+    weighted = (diversity_outside * (weights * outside)).sum(-1)
+    return torch.where(spread != 0, weighted / torch.where(spread != 0, spread, 1), 0)
+
+
 class ConcentratedAttention(nn.Module):
     """Block-diagonal self-attention plus uniqueness and diversity (the authors' ``SelfAttention``)."""
 
@@ -89,13 +105,7 @@ class ConcentratedAttention(nn.Module):
         uniqueness = F.normalize(normalised_entropy(energies), p=1, dim=-1)  # sums to 1 over the video
 
         inside = block_mask(x.shape[0], self.block_size, x.device)
-        outside = 1 - inside
-        diversity_outside = diversity * outside
-        spread = diversity_outside.sum(-1)
-        weighted = (diversity_outside * (weights * outside)).sum(-1)
-        # 0 where no step lies outside the block (the authors' code divides 0 by 0 there)
-        dependency = torch.where(spread != 0, weighted / torch.where(spread != 0, spread, 1), 0)  # [T]
-
+        dependency = dependency_factor(weights, diversity, inside)  # [T]
         concentrated = weights * inside + dependency[None, :] * inside  # column c gains c's dependency factor
         characteristics = torch.stack((uniqueness, dependency)).detach().t()  # [T, 2], no gradient as theirs
         return self.out(torch.cat((concentrated @ self.Wv(x), characteristics), dim=-1))
