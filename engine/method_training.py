@@ -1,0 +1,110 @@
+"""The parts of a training epoch that differ between methods, driven by a models.methods.MethodSpec.
+
+One loop serves every method: the videos are ordered as the method's authors order them, the
+gradients of ``videos_per_step`` videos are summed (each video's loss backpropagated on its own,
+not averaged) before the norm is clipped and one optimiser step is taken, and the videos left over
+after the last full step sit the epoch out, as in the PGL-SUM and CA-SUM solvers. With one video
+per step and no clipping this is CSTA's loop.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from models.methods import EpochRule, Loss, Shuffle, retained_epochs, select_epoch
+from utils.errors import ProjectError
+
+
+class TrainingVideo(Protocol):
+    features: torch.Tensor  # Sized [T, 1024], on the model's device
+    gtscore: torch.Tensor  # Sized [T]
+
+
+class TooFewTrainingVideos(ProjectError, ValueError):
+    """Fewer training videos than one optimiser step takes: the authors' loop would never step."""
+
+
+def epoch_order(shuffle: Shuffle, n_videos: int) -> list[int]:
+    """This epoch's order of the training videos, drawn from torch's global generator."""
+    if shuffle is Shuffle.RANDPERM:
+        return torch.randperm(n_videos).tolist()
+    # a shuffled DataLoader draws a base seed when iterated and its sampler's seed at the first item
+    return [int(index) for index in DataLoader(range(n_videos), batch_size=None, shuffle=True)]
+
+
+def train_epoch_accumulated(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    videos: Sequence[TrainingVideo],
+    loss: Loss | Callable[[torch.Tensor, torch.Tensor | None, float | None], torch.Tensor],
+    videos_per_step: int,
+    grad_clip_norm: float | None = None,
+    length_factor: float | None = None,
+    order: Sequence[int] | None = None,
+) -> float:
+    """One epoch: len(videos) // videos_per_step optimiser steps on summed per-video gradients.
+
+    Args:
+        loss: the method's loss; called with (scores, gtscore, length_factor) per video.
+        order: the videos' order (default: torch.randperm, CSTA's loop); see epoch_order.
+
+    Returns:
+        The mean loss of the videos used, averaged in float32 as the authors' solvers do.
+    """
+    steps = len(videos) // videos_per_step
+    if steps == 0:
+        raise TooFewTrainingVideos(
+            f"{len(videos)} training videos cannot fill one optimiser step of {videos_per_step} videos "
+            f"(the authors' loop would never update the model); ask for at most {len(videos)} videos per step"
+        )
+    order = list(torch.randperm(len(videos)).tolist() if order is None else order)
+    model.train()
+    losses = []
+    for step in range(steps):
+        optimizer.zero_grad()
+        for index in order[step * videos_per_step : (step + 1) * videos_per_step]:
+            video = videos[index]
+            value = loss(model(video.features), video.gtscore, length_factor)
+            value.backward()
+            losses.append(value.detach())
+        if grad_clip_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip_norm)
+        optimizer.step()
+    return torch.stack(losses).mean().item()
+
+
+class RuleKeeper:
+    """Keeps the weights of the epochs an epoch rule may still choose (at most three), then the chosen one.
+
+    Offer every epoch in order; ``chosen()`` at the end gives the rule's epoch and its weights.
+    """
+
+    def __init__(self, rule: EpochRule) -> None:
+        self.rule = rule
+        self.losses: list[float] = []
+        self.kendalls: list[float] = []
+        self.spearmans: list[float] = []
+        self.states: dict[int, dict[str, torch.Tensor]] = {}
+
+    def offer(self, model: nn.Module, loss: float, kendall: float = float("nan"), spearman: float = float("nan")) -> bool:
+        """Record the epoch just trained; returns whether its weights are (for now) kept."""
+        self.losses.append(loss)
+        self.kendalls.append(kendall)
+        self.spearmans.append(spearman)
+        epoch = len(self.losses)
+        keep = retained_epochs(self.rule, self.losses, self.kendalls, self.spearmans)
+        if epoch in keep:
+            self.states[epoch] = {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
+        self.states = {e: state for e, state in self.states.items() if e in keep}
+        return epoch in keep
+
+    def chosen(self) -> tuple[int | None, dict[str, torch.Tensor] | None]:
+        """The rule's epoch (from 1) and its weights; (None, None) when BEST_ON_TEST found no finite epoch."""
+        epoch = select_epoch(self.rule, self.losses, self.kendalls, self.spearmans)
+        return epoch, None if epoch is None else self.states[epoch]

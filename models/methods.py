@@ -1,0 +1,385 @@
+"""What differs between the summarisation methods, decided once here, as config.DatasetSpec does for datasets.
+
+A method is its model builder and options, its authors' training protocol (optimiser, learning
+rate, weight decay, gradient clipping, epochs, videos per optimiser step, seed), its loss and its
+authors' rule for choosing the epoch whose weights are kept. A new method is one model module plus
+one entry in METHODS.
+
+Sources: CSTA, the released configuration and the paper (config.TrainConfig); PGL-SUM,
+github.com/e-apostolidis/PGL-SUM model/configs.py, model/solver.py, model/run_*_splits.sh and
+evaluation/choose_best_epoch.py; CA-SUM, github.com/e-apostolidis/CA-SUM, the same files and
+evaluation/choose_best_model.py.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from config import ModelConfig, TrainConfig
+from models.backbone import BackboneInit
+from models.ca_sum import CASumConfig, build_ca_sum
+from models.csta import build_csta
+from models.pgl_sum import MethodConfigError, PGLSumConfig, build_pgl_sum
+from utils.errors import ProjectError
+
+__all__ = [
+    "METHODS", "EpochRule", "Loss", "MethodConfigError", "MethodSpec", "SelectionUndefined", "Shuffle", "TrainingProtocol",
+    "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement", "method_spec", "retained_epochs",
+    "select_epoch",
+]  # fmt: skip
+
+
+class UnknownMethod(ProjectError, ValueError):
+    """A method name that is not in METHODS; the message lists the valid ones."""
+
+
+class SelectionUndefined(ProjectError, ValueError):
+    """An epoch-selection rule asked of a training history it cannot judge (too short, not finite)."""
+
+
+class Loss(enum.Enum):
+    """What a method minimises on one video."""
+
+    GTSCORE_MSE = "gtscore-mse"  # mean squared error to the step-level ground truth (CSTA, PGL-SUM)
+    LENGTH_REGULARISATION = "length-regularisation"  # |mean score - sigma| (CA-SUM; no labels)
+
+    @property
+    def needs_labels(self) -> bool:
+        return self is Loss.GTSCORE_MSE
+
+    def __call__(self, scores: torch.Tensor, gtscore: torch.Tensor | None, length_factor: float | None = None) -> torch.Tensor:
+        """scores, gtscore: Sized [T]. Returns the scalar loss of one video."""
+        if self is Loss.GTSCORE_MSE:
+            return nn.functional.mse_loss(scores, gtscore)
+        if length_factor is None:
+            raise MethodConfigError("the length-regularisation loss needs its factor sigma (length_factor)")
+        return torch.abs(torch.mean(scores) - length_factor)
+
+
+class Shuffle(enum.Enum):
+    """How the training videos are ordered each epoch (both draw from torch's global generator)."""
+
+    RANDPERM = "randperm"  # torch.randperm(n), this project's CSTA loop
+    DATALOADER = "dataloader"  # the draws of a shuffled torch DataLoader, as the PGL-SUM and CA-SUM solvers iterate
+
+
+class EpochRule(enum.Enum):
+    """Which epoch's weights a training run keeps: each method's authors' rule, selectable for every method."""
+
+    BEST_ON_TEST = "test"  # CSTA: the last epoch whose mean test Kendall tau AND Spearman rho both beat the best so far
+    LOSS_CURVE = "loss-curve"  # PGL-SUM: from the shape of the training-loss curve (choose_best_epoch.py)
+    MIN_LOSS = "min-loss"  # CA-SUM: minimum training loss over epochs 21-400 (choose_best_model.py, 'argmin')
+    LAST = "last"  # the final epoch (CA-SUM's alternative 'last')
+
+    @property
+    def looks_at_test_labels(self) -> bool:
+        """True when the choice reads the test videos' annotations: its figures are not a held-out estimate."""
+        return self is EpochRule.BEST_ON_TEST
+
+    @property
+    def label(self) -> str:
+        """How every table names the rule, saying whether it saw test labels."""
+        return _RULE_LABELS[self]
+
+    @property
+    def min_epochs(self) -> int:
+        """Fewest epochs for which the rule means what its authors meant (MIN_LOSS refuses fewer)."""
+        return {EpochRule.LOSS_CURVE: LOSS_CURVE_START + 2, EpochRule.MIN_LOSS: MIN_LOSS_START + 1}.get(self, 1)
+
+
+_RULE_LABELS = {
+    EpochRule.BEST_ON_TEST: "best on test tau & rho (CSTA's rule; looks at test labels)",
+    EpochRule.LOSS_CURVE: "training-loss curve (PGL-SUM's rule; no test labels)",
+    EpochRule.MIN_LOSS: "minimum training loss (CA-SUM's rule; no test labels)",
+    EpochRule.LAST: "last epoch (no test labels)",
+}
+
+# PGL-SUM's rule (choose_best_epoch.py): changes are examined from this 0-based epoch on, with this tolerance in percent.
+LOSS_CURVE_START = 15
+LOSS_CURVE_TOLERANCE = 1.0
+# CA-SUM's rule (choose_best_model.py): the minimum is sought from this 0-based epoch, among the first MIN_LOSS_HORIZON.
+MIN_LOSS_START = 20
+MIN_LOSS_HORIZON = 400
+# CA-SUM's choice among sigmas: improvements above this are treated as failures (set to 0).
+MAX_LENGTH_IMPROVEMENT = 1.5
+
+
+@dataclass(frozen=True)
+class TrainingProtocol:
+    """A method's authors' training protocol; train.py flags override single fields."""
+
+    learning_rate: float
+    weight_decay: float  # Adam's L2 term (every method here uses Adam)
+    epochs: int
+    seed: int
+    videos_per_step: Mapping[str, int]  # per dataset: gradients of this many videos summed before one optimiser step
+    grad_clip_norm: float | None = None  # max total gradient norm before each step; None: no clipping
+    shuffle: Shuffle = Shuffle.RANDPERM
+    optimizer: str = "adam"
+    length_factor: float | None = None  # CA-SUM's sigma for one run
+    length_factor_sweep: tuple[float, ...] = ()  # the sigmas its authors train, one run each, before choosing
+
+    def videos_per_step_for(self, dataset: str) -> int:
+        """Videos per optimiser step on ``dataset`` (1 for a dataset the authors did not name)."""
+        return self.videos_per_step.get(dataset, 1)
+
+    def as_dict(self) -> dict:
+        values = asdict(self)
+        values["shuffle"] = self.shuffle.value
+        values["videos_per_step"] = dict(self.videos_per_step)
+        values["length_factor_sweep"] = list(self.length_factor_sweep)
+        return values
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """Everything that differs between methods; the training loop and the scripts ask it, never the name."""
+
+    name: str
+    source: str  # paper and official code, for records and tables
+    config_type: type  # the dataclass of the model's options; its defaults are the authors'
+    builder: Callable[[Any, BackboneInit | None, torch.device | str | None], nn.Module]
+    protocol: TrainingProtocol
+    loss: Loss
+    selection: EpochRule  # the authors' rule, the default of --select
+    key_marker: str  # a state_dict key only this method's weights have (to name the method of a weights file)
+    uses_backbone: bool = False  # True: a GoogLeNet trunk whose initialisation (ImageNet or random) is chosen
+    paper_options: Mapping[str, Any] = field(default_factory=dict)  # documentation: option names in the authors' code
+
+    def default_config(self) -> Any:
+        return self.config_type()
+
+    def build(self, config: Any = None, backbone_init: BackboneInit | None = None,
+              device: torch.device | str | None = None) -> nn.Module:
+        """A fresh model on ``device``, initialised as the method's authors do; seed first for their exact weights.
+
+        Args:
+            config: the method's options (its config_type); None for the authors' defaults.
+            backbone_init: CSTA's trunk initialisation (None: random, fine before loading weights);
+                refused for methods without a trunk.
+        """
+        config = self.default_config() if config is None else config
+        if not isinstance(config, self.config_type):
+            raise MethodConfigError(f"{self.name} takes {self.config_type.__name__} options, not {type(config).__name__}")
+        if backbone_init is not None and not self.uses_backbone:
+            raise MethodConfigError(f"{self.name} has no GoogLeNet trunk; backbone initialisation (--random-init) belongs to CSTA")
+        return self.builder(config, backbone_init, device)
+
+    def config_to_dict(self, config: Any) -> dict:
+        """The options as plain JSON values, for the record beside a weights file."""
+        return config.as_dict() if hasattr(config, "as_dict") else asdict(config)
+
+    def config_from_dict(self, values: Mapping[str, Any]) -> Any:
+        """The options a record holds; an option of another method is a MethodConfigError naming this method's."""
+        if hasattr(self.config_type, "from_dict"):
+            return self.config_type.from_dict(dict(values))
+        known = {f.name for f in fields(self.config_type)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise MethodConfigError(f"{self.name} has no option {', '.join(unknown)}; its options are {', '.join(sorted(known))}")
+        return self.config_type(**values)
+
+
+def _build_csta(config: ModelConfig, backbone_init: BackboneInit | None, device: torch.device | str | None) -> nn.Module:
+    return build_csta(backbone_init or BackboneInit.RANDOM, config).to(device)
+
+
+_CSTA_TRAIN = TrainConfig()
+# Both official repositories train SumMe with 20 and TVSum with 40 videos per step (model/run_*_splits.sh):
+# every training video of a standard 80/20 split, so one optimiser step per epoch.
+_WHOLE_TRAINING_SET = {"SumMe": 20, "TVSum": 40}
+
+METHODS: dict[str, MethodSpec] = {
+    "CSTA": MethodSpec(
+        name="CSTA",
+        source="Son et al., CVPR 2024; github.com/thswodnjs3/CSTA",
+        config_type=ModelConfig,
+        builder=_build_csta,
+        protocol=TrainingProtocol(
+            learning_rate=_CSTA_TRAIN.learning_rate, weight_decay=_CSTA_TRAIN.weight_decay, epochs=_CSTA_TRAIN.epochs,
+            seed=_CSTA_TRAIN.seed, videos_per_step={"SumMe": 1, "TVSum": 1},
+        ),
+        loss=Loss.GTSCORE_MSE,
+        selection=EpochRule.BEST_ON_TEST,
+        key_marker="Positional_encoding_op.pe",
+        uses_backbone=True,
+    ),
+    "PGL-SUM": MethodSpec(
+        name="PGL-SUM",
+        source="Apostolidis et al., IEEE ISM 2021; github.com/e-apostolidis/PGL-SUM",
+        config_type=PGLSumConfig,
+        builder=lambda config, _, device: build_pgl_sum(config, device),
+        protocol=TrainingProtocol(
+            learning_rate=5e-5, weight_decay=1e-5, epochs=200, seed=12345, videos_per_step=_WHOLE_TRAINING_SET,
+            grad_clip_norm=5.0, shuffle=Shuffle.DATALOADER,
+        ),
+        loss=Loss.GTSCORE_MSE,
+        selection=EpochRule.LOSS_CURVE,
+        key_marker="attention.attention.out.weight",
+        paper_options={"heads": "--heads", "num_segments": "--n_segments", "fusion": "--fusion",
+                       "positional_encoding": "--pos_enc"},
+    ),
+    "CA-SUM": MethodSpec(
+        name="CA-SUM",
+        source="Apostolidis et al., ACM ICMR 2022; github.com/e-apostolidis/CA-SUM",
+        config_type=CASumConfig,
+        builder=lambda config, _, device: build_ca_sum(config, device),
+        protocol=TrainingProtocol(
+            learning_rate=5e-4, weight_decay=1e-5, epochs=400, seed=12345, videos_per_step=_WHOLE_TRAINING_SET,
+            grad_clip_norm=5.0, shuffle=Shuffle.DATALOADER, length_factor=0.6, length_factor_sweep=(0.5, 0.6, 0.7, 0.8, 0.9),
+        ),
+        loss=Loss.LENGTH_REGULARISATION,
+        selection=EpochRule.MIN_LOSS,
+        key_marker="attention.Wk.weight",
+        paper_options={"block_size": "--block_size", "length_factor": "--reg_factor"},
+    ),
+}
+
+
+def method_spec(name: str) -> MethodSpec:
+    """The spec of a --method value ('CSTA', 'PGL-SUM' or 'CA-SUM')."""
+    if name not in METHODS:
+        near = [known for known in METHODS if known.replace("-", "").lower() == str(name).replace("-", "").replace("_", "").lower()]
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise UnknownMethod(f"unknown method {name!r}{hint}; choose one of {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def guess_methods(state: Mapping[str, torch.Tensor]) -> list[str]:
+    """The methods whose weights ``state`` looks like (by a key only they have); [] when none."""
+    return [spec.name for spec in METHODS.values() if spec.key_marker in state]
+
+
+# ---- epoch selection: pure functions of one run's history; epochs count from 1 ----
+
+
+def _finite_losses(losses: Sequence[float], rule: EpochRule) -> np.ndarray:
+    values = np.asarray(losses, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise SelectionUndefined(f"{rule.label}: the training loss is not finite at epoch(s) {', '.join(str(b + 1) for b in bad[:10])}")
+    return values
+
+
+def _loss_curve_epoch(losses: np.ndarray) -> int:
+    """PGL-SUM's rule, 0-based: the first marked change after epoch 15, unless the global minimum came more smoothly.
+
+    From 0-based epoch 15 on, the first relative change (next - this) / next of at least 1 % marks a
+    candidate: the epoch after a fall, the epoch before a rise. The global minimum (first one, in
+    float32 as their torch.tensor) wins if its own change from the epoch before is smaller in size.
+    No marked change leaves the candidate at epoch 0 with change 0, so epoch 0 is chosen.
+    """
+    candidate, candidate_change = 0, 0.0
+    for i in range(LOSS_CURVE_START, len(losses) - 1):
+        change = (losses[i + 1] - losses[i]) / losses[i + 1] * 100
+        if change <= -LOSS_CURVE_TOLERANCE:
+            candidate, candidate_change = i + 1, change
+            break
+        if change >= LOSS_CURVE_TOLERANCE:
+            candidate, candidate_change = i, change
+            break
+    lowest = int(np.argmin(losses.astype(np.float32)))
+    # for lowest = 0 the authors' index -1 reads the last epoch; kept as theirs
+    lowest_change = (losses[lowest] - losses[lowest - 1]) / losses[lowest] * 100
+    return lowest if abs(lowest_change) < abs(candidate_change) else candidate
+
+
+def _min_loss_epoch(losses: np.ndarray) -> int:
+    """CA-SUM's rule, 0-based: the first minimum of epochs 20..399."""
+    window = losses[:MIN_LOSS_HORIZON]
+    if len(window) <= MIN_LOSS_START:
+        raise SelectionUndefined(f"{EpochRule.MIN_LOSS.label}: needs more than {MIN_LOSS_START} epochs (its minimum is sought "
+                                 f"from epoch {MIN_LOSS_START + 1}), got {len(window)}")
+    return int(np.argmin(window[MIN_LOSS_START:])) + MIN_LOSS_START
+
+
+def _best_on_test_epochs(kendalls: Sequence[float], spearmans: Sequence[float]) -> list[int]:
+    """0-based epochs where tau and rho both beat the best so far (NaN never does), in order."""
+    best_tau = best_rho = -1.0
+    improving = []
+    for epoch, (tau, rho) in enumerate(zip(kendalls, spearmans, strict=True)):
+        if tau > best_tau and rho > best_rho:
+            best_tau, best_rho = tau, rho
+            improving.append(epoch)
+    return improving
+
+
+def select_epoch(rule: EpochRule, losses: Sequence[float], kendalls: Sequence[float] | None = None,
+                 spearmans: Sequence[float] | None = None) -> int | None:
+    """The epoch (from 1) whose weights ``rule`` keeps, from one run's per-epoch history.
+
+    Args:
+        losses: mean training loss of each epoch (the loss of epoch k is paired, as by the
+            authors, with the weights at the end of epoch k).
+        kendalls, spearmans: mean test tau and rho per epoch; needed by BEST_ON_TEST only.
+
+    Returns:
+        None only for BEST_ON_TEST when no epoch has a finite tau and rho.
+    """
+    if rule is EpochRule.BEST_ON_TEST:
+        if kendalls is None or spearmans is None:
+            raise SelectionUndefined(f"{rule.label}: needs the test Kendall tau and Spearman rho of every epoch")
+        improving = _best_on_test_epochs(kendalls, spearmans)
+        return improving[-1] + 1 if improving else None
+    if not len(losses):
+        raise SelectionUndefined(f"{rule.label}: no epoch was trained")
+    if rule is EpochRule.LAST:
+        return len(losses)
+    values = _finite_losses(losses, rule)
+    return (_loss_curve_epoch(values) if rule is EpochRule.LOSS_CURVE else _min_loss_epoch(values)) + 1
+
+
+def retained_epochs(rule: EpochRule, losses: Sequence[float], kendalls: Sequence[float] | None = None,
+                    spearmans: Sequence[float] | None = None) -> set[int]:
+    """The epochs (from 1) among those trained so far that ``rule`` may still choose, whatever comes next.
+
+    A training loop keeps the weights of these epochs only (at most three) and drops the others,
+    instead of every epoch's weights until the end.
+    """
+    n = len(losses) if rule is not EpochRule.BEST_ON_TEST else len(kendalls or ())
+    if n == 0:
+        return set()
+    if rule is EpochRule.BEST_ON_TEST:
+        improving = _best_on_test_epochs(kendalls, spearmans)
+        return {improving[-1] + 1} if improving else set()
+    if rule is EpochRule.LAST:
+        return {n}
+    values = np.asarray(losses, dtype=np.float64)
+    if rule is EpochRule.MIN_LOSS:
+        window = values[MIN_LOSS_START:MIN_LOSS_HORIZON]
+        return {int(np.argmin(window)) + MIN_LOSS_START + 1} if len(window) else set()
+    lowest = int(np.argmin(values.astype(np.float32))) + 1
+    for i in range(LOSS_CURVE_START, n - 1):
+        change = (values[i + 1] - values[i]) / values[i + 1] * 100
+        if change <= -LOSS_CURVE_TOLERANCE:
+            return {i + 2, lowest}
+        if change >= LOSS_CURVE_TOLERANCE:
+            return {i + 1, lowest}
+    return {1, n, lowest}  # no marked change yet: epoch 1 (if none ever comes) or the last (a rise next)
+
+
+# ---- CA-SUM's choice among length factors (choose_best_model.py) ----
+
+
+def length_improvement(length_factor: float, trained_means: Sequence[float], untrained_means: Sequence[float]) -> float:
+    """How far training moved the mean score from the untrained model's towards sigma (their eq. 2-3).
+
+    |mean(trained) - mean(untrained)| / |sigma - mean(untrained)|, where each sequence holds, per
+    test video, the mean score of the model at the selected epoch and of the same model before
+    training. It reads the test videos' features through the model, never their labels.
+    """
+    trained, untrained = float(np.mean(trained_means)), float(np.mean(untrained_means))
+    return abs(trained - untrained) / abs(length_factor - untrained)
+
+
+def choose_length_factor(improvements: Sequence[float]) -> int:
+    """Index of the chosen sigma: the largest improvement, counting those above 1.5 as 0 (first one on ties)."""
+    values = np.asarray(improvements, dtype=np.float64)
+    return int(np.argmax(np.where(values > MAX_LENGTH_IMPROVEMENT, 0, values)))

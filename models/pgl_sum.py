@@ -1,0 +1,256 @@
+"""PGL-SUM: global and local multi-head attention with positional encoding (Apostolidis et al., IEEE ISM 2021).
+
+A reimplementation of the authors' model (github.com/e-apostolidis/PGL-SUM, model/layers/): the
+attribute names, the order in which parameters are registered and the initialisation are theirs,
+so their released state_dicts load unchanged (strict) and a model seeded like theirs starts from
+the same weights. Their defaults (model/configs.py, and inference.py's "paper configuration") are
+this module's: 8 global heads, 4 segments with 4 local heads each, additive fusion, absolute
+positional encoding.
+
+The authors compute per head and per segment in loops; this module keeps those loops, because the
+dropout masks are drawn per head and per segment and a different grouping would draw different
+masks from the same seed.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import asdict, dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from utils.errors import ProjectError
+
+
+class MethodConfigError(ProjectError, ValueError):
+    """A model option outside what the method's architecture allows; the message names it."""
+
+
+class PositionalEncoding(enum.Enum):
+    """Which sinusoidal table is added to the attention energies."""
+
+    ABSOLUTE = "absolute"  # position of each step (Vaswani et al.), the paper's choice
+    RELATIVE = "relative"  # offset between the two steps
+
+
+class Fusion(enum.Enum):
+    """How a segment's local attention output joins the global one (both L2-normalised first)."""
+
+    ADD = "add"  # the paper's choice
+    MULT = "mult"
+    AVG = "avg"
+    MAX = "max"
+
+
+@dataclass(frozen=True)
+class PGLSumConfig:
+    """The architecture options of PGL-SUM; defaults are the authors' training and released configuration."""
+
+    feature_dim: int = 1024  # GoogLeNet pool5 features ("input_size")
+    hidden_dim: int = 1024  # width of Q, K, V over all global heads ("output_size"; their solver sets it to input_size)
+    heads: int = 8  # global attention heads
+    num_segments: int | None = 4  # local attention mechanisms, one per segment; None: global attention only
+    local_heads: int = 4  # heads of every local attention (a constant in the authors' code)
+    fusion: Fusion | None = Fusion.ADD  # None: the local attentions exist (their weights load) but are not used
+    positional_encoding: PositionalEncoding | None = PositionalEncoding.ABSOLUTE
+    frequency: int = 10000  # base of the sinusoids ("freq")
+    dropout: float = 0.5  # on the attention maps and twice in the regression head (fixed in the authors' code)
+
+    def __post_init__(self) -> None:
+        # The authors' code fails only at the first forward (a matmul of mismatched widths); refuse at once instead.
+        if self.heads < 1 or self.hidden_dim % self.heads:
+            raise MethodConfigError(f"PGL-SUM: heads={self.heads} must be at least 1 and divide the hidden width {self.hidden_dim}")
+        if self.num_segments is not None:
+            if self.num_segments < 2:
+                raise MethodConfigError(f"PGL-SUM: num_segments={self.num_segments}; use None (no local attention) or 2 or more")
+            local_width = self.hidden_dim // self.num_segments
+            if local_width < self.local_heads or local_width % self.local_heads:
+                raise MethodConfigError(
+                    f"PGL-SUM: num_segments={self.num_segments} gives local attentions of width {self.hidden_dim} // "
+                    f"{self.num_segments} = {local_width}, which {self.local_heads} local heads cannot share evenly; "
+                    "choose num_segments among 2, 4, 5, 8, 16 (for width 1024)"
+                )
+        if not isinstance(self.fusion, Fusion | None) or not isinstance(self.positional_encoding, PositionalEncoding | None):
+            raise MethodConfigError(f"PGL-SUM: fusion and positional_encoding must be enum values or None, got {self.fusion!r}, {self.positional_encoding!r}")
+
+    def as_dict(self) -> dict:
+        """Plain JSON values (enums by their value), for the record beside a weights file."""
+        values = asdict(self)
+        for key in ("fusion", "positional_encoding"):
+            values[key] = None if values[key] is None else values[key].value
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> PGLSumConfig:
+        """The inverse of as_dict; an unknown option is a MethodConfigError naming the known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise MethodConfigError(f"PGL-SUM has no option {', '.join(unknown)}; its options are {', '.join(sorted(known))}")
+        values = dict(values)
+        try:
+            if values.get("fusion") is not None:
+                values["fusion"] = Fusion(str(values["fusion"]).lower())
+            if values.get("positional_encoding") is not None:
+                values["positional_encoding"] = PositionalEncoding(str(values["positional_encoding"]).lower())
+        except ValueError as error:
+            raise MethodConfigError(f"PGL-SUM: {error}; fusion is one of {[f.value for f in Fusion]}, "
+                                    f"positional_encoding one of {[p.value for p in PositionalEncoding]} or None") from error
+        return cls(**values)
+
+
+def absolute_positions(n_steps: int, dim: int, frequency: int, device: torch.device) -> torch.Tensor:
+    """The authors' absolute encoding, Sized [T, T]: entry (p, 2k) = sin(p / f^(2k/dim)), (p, 2k+1) = cos(same).
+
+    As in their code the table is square (it is added to the T x T energies, so "features" are the
+    key steps) and, for odd T, its last column stays zero.
+    """
+    table = torch.zeros(n_steps, n_steps, device=device)
+    half = n_steps // 2
+    position = torch.arange(n_steps, device=device)[:, None].expand(n_steps, half)
+    pair = torch.arange(half, device=device)[None, :].expand(n_steps, half)
+    angle = position / frequency ** ((2 * pair) / dim)  # float32, the authors' operation order
+    table[:, 0 : 2 * half : 2] = torch.sin(angle)
+    table[:, 1 : 2 * half : 2] = torch.cos(angle)
+    return table
+
+
+def relative_positions(n_steps: int, frequency: int, device: torch.device) -> torch.Tensor:
+    """The authors' relative encoding, Sized [T, T]: entry (r, c) = sin or cos (even or odd c) of
+    (c - r + T - 1) / f^((r + c) / 2T); for odd T the last column stays zero."""
+    table = torch.zeros(n_steps, n_steps, device=device)
+    half = n_steps // 2
+    row = torch.arange(n_steps, device=device)[:, None]
+    for parity, wave in ((0, torch.sin), (1, torch.cos)):
+        column = (parity + 2 * torch.arange(half, device=device))[None, :]
+        offset = (column - row + (n_steps - 1)).expand(n_steps, half)
+        table[:, parity : 2 * half : 2] = wave(offset / frequency ** ((row + column) / (2 * n_steps)))
+    return table
+
+
+class HeadedSelfAttention(nn.Module):
+    """Multi-head self-attention over all the steps it is given, positions added to the energies
+    (the authors' ``SelfAttention``; attribute names are their state_dict keys)."""
+
+    def __init__(self, feature_dim: int, hidden_dim: int, heads: int, positional_encoding: PositionalEncoding | None,
+                 frequency: int, dropout: float) -> None:
+        super().__init__()
+        self.positional_encoding = positional_encoding
+        self.frequency = frequency
+        self.feature_dim = feature_dim
+        self.Wk, self.Wq, self.Wv = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
+        for _ in range(heads):  # created head by head (k, q, v) as theirs, so a seed draws the same default init
+            for projections in (self.Wk, self.Wq, self.Wv):
+                projections.append(nn.Linear(feature_dim, hidden_dim // heads, bias=False))
+        self.out = nn.Linear(hidden_dim, feature_dim, bias=False)
+        self.drop = nn.Dropout(p=dropout)
+
+    def positions(self, n_steps: int, device: torch.device) -> torch.Tensor | None:
+        if self.positional_encoding is PositionalEncoding.ABSOLUTE:
+            return absolute_positions(n_steps, self.feature_dim, self.frequency, device)
+        if self.positional_encoding is PositionalEncoding.RELATIVE:
+            return relative_positions(n_steps, self.frequency, device)
+        return None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: Sized [T, feature_dim] (T may be 0: an empty segment). Returns Sized [T, feature_dim]."""
+        positions = self.positions(x.shape[0], x.device)
+        outputs = []
+        for key, query, value in zip(self.Wk, self.Wq, self.Wv, strict=True):
+            energies = query(x) @ key(x).t()  # [T, T], unscaled as in the authors' code
+            if positions is not None:
+                energies = energies + positions
+            weights = self.drop(F.softmax(energies, dim=-1))
+            outputs.append(weights @ value(x))
+        return self.out(torch.cat(outputs, dim=1))
+
+
+class GlobalLocalAttention(nn.Module):
+    """Global attention over the whole video, fused per segment with a local attention over that
+    segment (the authors' ``MultiAttention``)."""
+
+    def __init__(self, config: PGLSumConfig) -> None:
+        super().__init__()
+        c = config
+        self.attention = HeadedSelfAttention(c.feature_dim, c.hidden_dim, c.heads, c.positional_encoding, c.frequency, c.dropout)
+        self.num_segments = c.num_segments
+        self.fusion = c.fusion
+        if c.num_segments is not None:
+            self.local_attention = nn.ModuleList(
+                HeadedSelfAttention(c.feature_dim, c.hidden_dim // c.num_segments, c.local_heads, c.positional_encoding,
+                                    c.frequency, c.dropout)
+                for _ in range(c.num_segments)
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: Sized [T, feature_dim]. Returns Sized [T, feature_dim]."""
+        weighted = self.attention(x)
+        if self.num_segments is None or self.fusion is None:
+            return weighted
+        # ceil, so the last segments may be short or empty (T < num_segments); their positions restart at 0
+        size = math.ceil(x.shape[0] / self.num_segments)
+        pieces = []
+        for index, local_attention in enumerate(self.local_attention):
+            part = slice(index * size, (index + 1) * size)
+            local = F.normalize(local_attention(x[part]), p=2, dim=1)
+            whole = F.normalize(weighted[part], p=2, dim=1)
+            if self.fusion is Fusion.ADD:
+                pieces.append(whole + local)
+            elif self.fusion is Fusion.MULT:
+                pieces.append(whole * local)
+            elif self.fusion is Fusion.AVG:
+                pieces.append((whole + local) / 2)
+            else:
+                pieces.append(torch.max(whole, local))
+        return torch.cat(pieces, dim=0)
+
+
+class PGLSum(nn.Module):
+    """Scores every step of a video: attention output plus the features, then a two-layer regressor."""
+
+    def __init__(self, config: PGLSumConfig | None = None) -> None:
+        super().__init__()
+        config = config or PGLSumConfig()
+        self.config = config
+        dim = config.feature_dim
+        self.attention = GlobalLocalAttention(config)
+        self.linear_1 = nn.Linear(dim, dim)
+        self.linear_2 = nn.Linear(dim, 1)
+        self.drop = nn.Dropout(p=config.dropout)
+        self.norm_y = nn.LayerNorm(dim, eps=1e-6)
+        self.norm_linear = nn.LayerNorm(dim, eps=1e-6)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """features: Sized [T, feature_dim]. Returns step scores in (0, 1), Sized [T]."""
+        y = self.attention(features) + features
+        y = self.norm_y(self.drop(y))
+        y = self.norm_linear(self.drop(torch.relu(self.linear_1(y))))
+        return torch.sigmoid(self.linear_2(y)).view(-1)
+
+
+def init_like_authors(model: nn.Module) -> None:
+    """The authors' initialisation (their Solver.init_weights with init_type 'xavier', shared by PGL-SUM and CA-SUM).
+
+    Every parameter named '...weight...' outside a LayerNorm: Xavier-uniform with gain sqrt(2); every
+    '...bias...' (LayerNorm biases included, as their name test does): 0.1. LayerNorm weights keep 1.
+    Parameters are visited in registration order, so the same seed gives the authors' weights.
+    """
+    for name, parameter in model.named_parameters():
+        if "weight" in name and "norm" not in name:
+            nn.init.xavier_uniform_(parameter, gain=math.sqrt(2.0))
+        elif "bias" in name:
+            nn.init.constant_(parameter, 0.1)
+
+
+def build_pgl_sum(config: PGLSumConfig | None = None, device: torch.device | str | None = None) -> PGLSum:
+    """A fresh PGL-SUM on ``device``, initialised as its authors do: seed first for their exact weights.
+
+    As in their solver, the layers are made on the CPU, moved, then initialised, so on a GPU the
+    initial weights come from that GPU's generator, as theirs did.
+    """
+    model = PGLSum(config).to(device)
+    init_like_authors(model)
+    return model
