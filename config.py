@@ -306,8 +306,10 @@ def _type_problems(cfg: ModelConfig) -> list[str]:
         optional = item.name not in ("backbone", "value_source")
         if isinstance(kind, type) and issubclass(kind, enum.Enum):
             if not (isinstance(value, kind) or (optional and value is None)):
-                allowed = ", ".join(member.name for member in kind) + (" or None" if optional else "")
-                problems.append(f"{item.name} must be a {kind.__name__} ({allowed}), not {value!r}")
+                allowed = ", ".join(f"{kind.__name__}.{member.name}" for member in kind) + (", None" if optional else "")
+                problems.append(
+                    f"{item.name} must be one of {allowed}, not {value!r} (ModelConfig.from_options reads the reference's spellings)"
+                )
         elif isinstance(value, bool) and kind is not bool or not isinstance(value, (int, float) if kind is float else kind):
             problems.append(f"{item.name} must be a {kind.__name__}, not {value!r}")
     if not problems and not 0.0 <= cfg.dropout_ratio <= 1.0:
@@ -344,6 +346,7 @@ def _combination_problems(cfg: ModelConfig) -> list[str]:
     """Options that contradict each other, or that the others leave without any effect."""
     problems = []
     pe, way, axis = cfg.positional_encoding, cfg.positional_encoding_way, cfg.softmax_axis
+    mix = cfg.cls_mix if cfg.cls_on else None  # without a CLS row, CLS_mix has no effect (refused below)
     if cfg.cls_on and cfg.cls_mix is None:
         problems.append("CLS_on true needs a CLS_mix (CNN, SM or Final): the CLS row must be averaged into the steps somewhere")
     if not cfg.cls_on and cfg.cls_mix is not None:
@@ -375,9 +378,9 @@ def _combination_problems(cfg: ModelConfig) -> list[str]:
             "Dropout_on true in the PGL_SUM way drops out the softmax maps, and Softmax_axis None has none: "
             "set Dropout_on false"
         )
-    if cfg.cls_mix is ClsMix.SM and axis is None:
+    if mix is ClsMix.SM and axis is None:
         problems.append("CLS_mix SM averages the CLS row into the softmax maps, and Softmax_axis None has none")
-    if cfg.skip_connection is SkipConnection.IF and cfg.cls_mix is ClsMix.SM:
+    if cfg.skip_connection is SkipConnection.IF and mix is ClsMix.SM:
         problems.append(
             "Skip_connection IF adds the input (still T+1 rows with the CLS row) to the weighted features that "
             "CLS_mix SM has already averaged to T rows: use CLS_mix CNN or Final"
@@ -400,12 +403,13 @@ def _width_problems(cfg: ModelConfig) -> list[str]:
         return [f"Positional_encoding_way Transformer projects the features with a {d_width} x {d_width} layer, "
                 f"and {widths}: only GoogleNet fits"]
     problems = []
+    mix = cfg.cls_mix if cfg.cls_on else None
     has_key_embedding = cfg.key_value_emb in (KeyValueEmbedding.K, KeyValueEmbedding.KV)
     key_width = d_width if has_key_embedding else f_width
     if cfg.skip_connection is SkipConnection.KC and key_width != d_width:
         problems.append(f"Skip_connection KC adds the key to the attention map, and without a key embedding {widths}")
     # the input's width when the values are computed: CLS_mix CNN averages it to D columns
-    input_width = d_width if cfg.cls_mix is ClsMix.CNN else f_width
+    input_width = d_width if mix is ClsMix.CNN else f_width
     if cfg.value_source is ValueSource.CNN:
         value_width = d_width
     elif cfg.key_value_emb is KeyValueEmbedding.KV:
@@ -421,7 +425,7 @@ def _width_problems(cfg: ModelConfig) -> list[str]:
         value_width = d_width
     else:
         value_width = input_width
-    if cfg.cls_mix is ClsMix.SM:
+    if mix is ClsMix.SM:
         value_width = d_width  # SM averages the values to the attention map's shape
     if value_width != d_width and not problems:
         problems.append(
