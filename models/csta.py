@@ -94,23 +94,20 @@ class CSTA(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """features: Sized [T, F] (F = 1024). Returns one score per step, Sized [T] (in (0, 1) with the
         regression head). R below is T + 1 with a CLS row, T without; D is the CNN's width."""
-        cls, way, embeddings, skip, maps, head = (getattr(self.parts, name) for name in _PART_NAMES)
+        cls, way, embeddings, skip, maps, head = self.parts
         n_steps, width = features.shape[0], self.spec.width
-        image = way.project(self, features.expand(1, 3, n_steps, -1))  # [1, 3, T, F]
-        image = way.on_input(self, cls.stack(self, image))  # [1, 3, R, F]
+        image = way.project(self, features.expand(1, 3, n_steps, -1))  # [1, 3, T, F]: three copies, an image
+        image = way.on_input(self, cls.stack(self, image))  # [1, 3, R, F]: the CLS row on top
         key = embeddings.key(self, image)  # [1, 3, R, D]
-        attention = skip.after_cnn(self, run_trunk(self.trunk, key), key)  # [R, D]
+        attention = skip.after_cnn(self, run_trunk(self.trunk, key), key)  # [R, D]: the CNN's attention map
         attention, image = cls.after_cnn(attention, image, n_steps)
-        attention = way.on_attention(self, maps.scaled(attention))
+        attention = way.on_attention(self, maps.scaled(attention))  # + the positional encoding (PGL-SUM way)
 
-        weights = way.on_maps(self, cls.on_maps(maps.softmax(attention), n_steps, width))
+        weights = way.on_maps(self, cls.on_maps(maps.softmax(attention), n_steps, width))  # softmax over T and/or D
         inputs = image[0, 0]  # one channel of the input stack: the features, not the key
         value = cls.on_value(embeddings.values(self, inputs, attention), n_steps, width)
         mixed = skip.after_weighting(self, maps.weigh(value, weights, attention), attention, inputs, n_steps)
-        return head(self, cls.at_end(mixed, n_steps))  # at_end: pooling T+1 rows to T averages neighbours
-
-
-_PART_NAMES = ("cls", "way", "embeddings", "skip", "maps", "head")
+        return head(self, cls.at_end(mixed, n_steps))  # [T]; pooling R = T+1 rows to T averages neighbours
 
 
 def _positional_encoding(config: ModelConfig, width: int) -> nn.Module:

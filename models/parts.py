@@ -234,9 +234,8 @@ class Head:
         return net.gap(mixed).squeeze(-1)
 
 
-@dataclass(frozen=True)
-class Parts:
-    """Every part of one variant."""
+class Parts(NamedTuple):
+    """Every part of one variant, in the order CSTA.forward unpacks them."""
 
     cls: ClsToken
     way: PositionalWay
