@@ -71,16 +71,17 @@ def relative_table(n_rows: int, dim: int, base: float = 10000.0) -> torch.Tensor
     """The reference's relative encoding for ``n_rows`` steps. Sized [n_rows, dim].
 
     Entry (i, j) is sin (even i) or cos (odd i) of (j - i + n_rows - 1) / base ** ((i + j) / (n_rows + dim));
-    with an odd number of rows the last row stays zero, as in the reference. Element-wise the
-    same float32 operations as the reference, without its Python loops.
+    with an odd number of rows the last row stays zero, as in the reference. The same float32
+    operations on the same gathered rows as the reference (so that the same kernels round alike),
+    without its Python loops.
     """
-    i = torch.arange(n_rows).unsqueeze(1)
-    j = torch.arange(dim).unsqueeze(0)
-    angle = (j - i + (n_rows - 1)) / base ** ((i + j) / (n_rows + dim))
+    i = torch.arange(n_rows).unsqueeze(1).expand(n_rows, dim)
+    j = torch.arange(dim).unsqueeze(0).expand(n_rows, dim)
+    distance = j - i + (n_rows - 1)
     table = torch.zeros(n_rows, dim)
-    paired = 2 * (n_rows // 2)
-    table[0:paired:2] = torch.sin(angle[0:paired:2])
-    table[1:paired:2] = torch.cos(angle[1:paired:2])
+    even = 2 * torch.arange(n_rows // 2)
+    for rows, wave in ((even, torch.sin), (even + 1, torch.cos)):
+        table[rows] = wave(distance[rows] / base ** ((i[rows] + j[rows]) / (n_rows + dim)))
     return table
 
 
