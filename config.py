@@ -68,8 +68,8 @@ class Balance(enum.Enum):
 
     T = "T"  # temporal map times T/D
     D = "D"  # feature map times D/T
-    BD = "BD"  # scale the map of the longer axis down
-    BU = "BU"  # scale the map of the shorter axis up
+    BD = "BD"  # the map over the shorter axis times shorter/longer (down)
+    BU = "BU"  # the map over the longer axis times longer/shorter (up)
 
 
 class PositionalEncoding(enum.Enum):
