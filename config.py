@@ -9,8 +9,11 @@ protocol (see README, "Faithfulness").
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+from utils.errors import ProjectError
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -20,15 +23,422 @@ SPLITS_DIR = PROJECT_ROOT / "dataset" / "splits"
 TVSUM_ANNOTATION_FILE = "ydata-anno.tsv"
 
 
+class Backbone(enum.Enum):
+    """The CNN that computes CSTA's attention map (the reference's ``model_name`` without ``_Attention``)."""
+
+    GOOGLENET = "GoogleNet"  # torchvision GoogLeNet, the paper's choice
+    RESNET = "ResNet"  # torchvision ResNet-18
+    EFFICIENTNET = "EfficientNet"  # torchvision EfficientNet-B0
+    MOBILENET = "MobileNet"  # torchvision MobileNet-V2
+
+    @property
+    def width(self) -> int:
+        """Channels of the trunk's last feature map: the width D of the attention map and of the head."""
+        return _BACKBONE_WIDTHS[self]
+
+
+_BACKBONE_WIDTHS = {Backbone.GOOGLENET: 1024, Backbone.RESNET: 512, Backbone.EFFICIENTNET: 1280, Backbone.MOBILENET: 1280}
+
+
+class ValueSource(enum.Enum):
+    """What the attention maps weigh."""
+
+    FEATURES = "features"  # the (value-embedded) frame features: the reference's *_Attention models
+    CNN = "cnn"  # the CNN's own output: the reference's plain GoogleNet, ResNet, ... models
+
+
+class Scale(enum.Enum):
+    """Divide the attention map by the square root of its width, its length or both before the softmax."""
+
+    D = "D"
+    T = "T"
+    T_D = "T_D"
+
+
+class SoftmaxAxis(enum.Enum):
+    """Which softmax maps the attention map gives: over time, over features, or both (summed)."""
+
+    T = "T"
+    D = "D"
+    TD = "TD"
+
+
+class Balance(enum.Enum):
+    """With both softmax maps, how the sum is rebalanced for T != D (factors T/D and D/T)."""
+
+    T = "T"  # temporal map times T/D
+    D = "D"  # feature map times D/T
+    BD = "BD"  # the map over the shorter axis times shorter/longer (down)
+    BU = "BU"  # the map over the longer axis times longer/shorter (up)
+
+
+class PositionalEncoding(enum.Enum):
+    FPE = "FPE"  # fixed sine table (the released one)
+    RPE = "RPE"  # relative sine table, computed for each length
+    LPE = "LPE"  # learnt table (at most positional_table_rows rows)
+    CPE = "CPE"  # conditional: a 3-tap convolution over time
+
+
+class EncodingShape(enum.Enum):
+    """Positional encoding values per step and feature (TD) or per step only (T, repeated over features)."""
+
+    TD = "TD"
+    T = "T"
+
+
+class EncodingWay(enum.Enum):
+    """Where the positional encoding and the dropout go."""
+
+    PGL_SUM = "PGL_SUM"  # on the attention map before the softmax; dropout on the softmax maps
+    TRANSFORMER = "Transformer"  # on the linearly projected input; dropout on the input
+
+
+class ClsMix(enum.Enum):
+    """Where the CLS token's row is averaged into the steps (pooling T+1 rows to T)."""
+
+    CNN = "CNN"  # right after the CNN (attention map and input)
+    SM = "SM"  # on the softmax maps and the values
+    FINAL = "Final"  # on the weighted output, before the head
+
+
+class KeyValueEmbedding(enum.Enum):
+    """Linear embeddings of the key (the CNN's input) and of the values."""
+
+    K = "k"
+    V = "v"
+    KV = "kv"
+
+
+class SkipConnection(enum.Enum):
+    KC = "KC"  # key added to the CNN's output
+    CF = "CF"  # CNN's output added to the weighted features
+    IF = "IF"  # input features added to the weighted features
+
+
+class ModelConfigError(ProjectError):
+    """A model configuration that the method does not define; the message says why."""
+
+
 @dataclass(frozen=True)
 class ModelConfig:
-    """Shape and regularisation of CSTA; the defaults are the released configuration."""
+    """Which CSTA variant to build; the defaults are the released configuration.
+
+    The variant fields are the reference implementation's options (same meaning, typed; None means
+    "off"): backbone and value_source together are its ``model_name`` (see ``model_name``).
+    ``validate()`` refuses combinations the method does not define, before anything is built.
+    """
+
+    backbone: Backbone = Backbone.GOOGLENET
+    value_source: ValueSource = ValueSource.FEATURES  # the released model is GoogleNet_Attention
+    scale: Scale | None = None
+    softmax_axis: SoftmaxAxis | None = SoftmaxAxis.TD
+    balance: Balance | None = None
+    positional_encoding: PositionalEncoding | None = PositionalEncoding.FPE
+    positional_encoding_shape: EncodingShape | None = EncodingShape.TD
+    positional_encoding_way: EncodingWay | None = EncodingWay.PGL_SUM
+    dropout_on: bool = True
+    dropout_ratio: float = 0.6  # on both softmax maps (PGL_SUM way) or on the input (Transformer way), training only
+    classifier_on: bool = True  # False: the score is the mean over features (no regression head)
+    cls_on: bool = True  # a learnt CLS row stacked on top of the steps
+    cls_mix: ClsMix | None = ClsMix.FINAL
+    key_value_emb: KeyValueEmbedding | None = KeyValueEmbedding.KV
+    skip_connection: SkipConnection | None = SkipConnection.KC
+    layernorm: bool = True  # a BatchNorm after the skip connection (the reference calls it layernorm)
 
     feature_dim: int = 1024  # GoogLeNet pool5 features; the released weights need 1024
-    attention_dropout: float = 0.6  # on both softmax maps, training only
     head_dropout: float = 0.5  # inside the regression head
     head_layernorm_eps: float = 1e-6
-    positional_table_rows: int = 5000  # size of the stored sine table (checkpoint layout)
+    positional_table_rows: int = 5000  # rows of the stored FPE table and of the LPE table (checkpoint layout)
+
+    @property
+    def model_name(self) -> str:
+        """The reference's name for backbone and value source, e.g. 'GoogleNet_Attention'."""
+        suffix = "_Attention" if self.value_source is ValueSource.FEATURES else ""
+        return self.backbone.value + suffix
+
+    @staticmethod
+    def split_model_name(name: str) -> tuple[Backbone, ValueSource]:
+        """The reference's model_name ('ResNet_Attention', ...) as backbone and value source."""
+        for backbone in Backbone:
+            for source, suffix in ((ValueSource.FEATURES, "_Attention"), (ValueSource.CNN, "")):
+                if name.strip().lower() == (backbone.value + suffix).lower():
+                    return backbone, source
+        raise ModelConfigError(f"unknown model_name {name!r}; choose one of {', '.join(option_values('model_name'))}")
+
+    def validate(self) -> ModelConfig:
+        """Refuse a combination the method does not define, with one sentence per problem.
+
+        Raises ModelConfigError. Returns the configuration itself, so that it can be chained.
+        """
+        problems = _type_problems(self)
+        if not problems:
+            problems = _combination_problems(self) + _width_problems(self)
+        if problems:
+            raise ModelConfigError(f"the CSTA variant {self.model_name} is not defined:\n  " + "\n  ".join(problems))
+        return self
+
+    def to_options(self) -> dict[str, str | bool | float | int | None]:
+        """Every field under the reference's option name and spelling (None means off): JSON-ready, and
+        read back exactly by ``from_options``. The fields the reference has no option for keep their names."""
+        options: dict[str, str | bool | float | int | None] = {"model_name": self.model_name}
+        for field_name, option in OPTION_FIELDS.items():
+            value = getattr(self, field_name)
+            options[option] = value.value if isinstance(value, enum.Enum) else value
+        return options
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, object]) -> ModelConfig:
+        """The configuration named by the reference's options (a command line's strings, or a record).
+
+        Values are the reference's spellings, case-insensitive ('None'/'none' for off; booleans
+        true/false/yes/no/1/0). An option not given takes the released value where it has an effect,
+        and off where the given options leave it none (CLS_mix without a CLS token, Layernorm without
+        a skip connection, Positional_encoding and its shape without a way to add it, Dropout_on where
+        no dropout applies), so that ``--CLS_on false`` alone is a complete variant, as in the reference.
+
+        Raises ModelConfigError for an unknown option or value, and for a combination that
+        ``validate`` refuses.
+        """
+        unknown = sorted(set(options) - {"model_name", *OPTION_FIELDS.values()})
+        if unknown:
+            raise ModelConfigError(
+                f"unknown model option(s) {', '.join(unknown)}; the options are model_name, {', '.join(OPTION_FIELDS.values())}"
+            )
+        values: dict[str, object] = {}
+        if "model_name" in options:
+            values["backbone"], values["value_source"] = cls.split_model_name(str(options["model_name"]))
+        for field_name, option in OPTION_FIELDS.items():
+            if option in options:
+                values[field_name] = parse_option(option, options[option])
+        defaults = cls()
+
+        settled = {**{f.name: getattr(defaults, f.name) for f in fields(defaults)}, **values}
+        if "positional_encoding" not in values and settled["positional_encoding_way"] is None:
+            settled["positional_encoding"] = None
+        if "cls_mix" not in values and not settled["cls_on"]:
+            settled["cls_mix"] = None
+        if "positional_encoding_shape" not in values and settled["positional_encoding"] is None:
+            settled["positional_encoding_shape"] = None
+        if "layernorm" not in values and settled["skip_connection"] is None:
+            settled["layernorm"] = False
+        if "dropout_on" not in values:
+            way, axis = settled["positional_encoding_way"], settled["softmax_axis"]
+            settled["dropout_on"] = way is EncodingWay.TRANSFORMER or (way is EncodingWay.PGL_SUM and axis is not None)
+        return cls(**settled).validate()
+
+
+# Field name -> the reference's option name, for every field but backbone/value_source (its model_name).
+OPTION_FIELDS = {
+    "scale": "Scale",
+    "softmax_axis": "Softmax_axis",
+    "balance": "Balance",
+    "positional_encoding": "Positional_encoding",
+    "positional_encoding_shape": "Positional_encoding_shape",
+    "positional_encoding_way": "Positional_encoding_way",
+    "dropout_on": "Dropout_on",
+    "dropout_ratio": "Dropout_ratio",
+    "classifier_on": "Classifier_on",
+    "cls_on": "CLS_on",
+    "cls_mix": "CLS_mix",
+    "key_value_emb": "key_value_emb",
+    "skip_connection": "Skip_connection",
+    "layernorm": "Layernorm",
+    # not options of the reference (fixed there); kept so that a record holds the whole configuration
+    "feature_dim": "feature_dim",
+    "head_dropout": "head_dropout",
+    "head_layernorm_eps": "head_layernorm_eps",
+    "positional_table_rows": "positional_table_rows",
+}
+
+_TRUE, _FALSE = ("true", "yes", "1", "t", "y"), ("false", "no", "0", "f", "n")
+
+
+def option_values(option: str) -> list[str]:
+    """The spellings an option accepts, for help texts and error messages ('model_name' included)."""
+    if option == "model_name":
+        return [b.value + s for b in Backbone for s in ("", "_Attention")]
+    kind = _FIELD_TYPES[_FIELD_OF_OPTION[option]]
+    if kind is bool:
+        return ["true", "false"]
+    if issubclass(kind, enum.Enum):
+        return [member.value for member in kind] + ["None"]
+    return [kind.__name__]
+
+
+def parse_option(option: str, value: object) -> object:
+    """One option's value from its reference spelling (or already typed). Raises ModelConfigError."""
+    field_name = _FIELD_OF_OPTION.get(option)
+    if field_name is None:
+        raise ModelConfigError(f"unknown model option {option!r}")
+    kind = _FIELD_TYPES[field_name]
+    text = value.strip() if isinstance(value, str) else value
+    if kind is bool:
+        if isinstance(text, bool):
+            return text
+        if isinstance(text, str) and text.lower() in _TRUE + _FALSE:
+            return text.lower() in _TRUE
+    elif kind in (int, float):
+        try:
+            if not isinstance(text, bool):
+                return kind(text)
+        except (TypeError, ValueError):
+            pass
+        raise ModelConfigError(f"{option} must be a number ({kind.__name__}), not {value!r}")
+    else:
+        if text is None or isinstance(text, kind):
+            return text
+        if isinstance(text, str):
+            if text.lower() == "none":
+                return None
+            for member in kind:
+                if member.value.lower() == text.lower():
+                    return member
+    raise ModelConfigError(f"unknown {option} {value!r}; choose one of {', '.join(option_values(option))}")
+
+
+def _type_problems(cfg: ModelConfig) -> list[str]:
+    problems = []
+    for item in fields(cfg):
+        value = getattr(cfg, item.name)
+        kind = _FIELD_TYPES.get(item.name)
+        if kind is None:
+            continue
+        optional = item.name not in ("backbone", "value_source")
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            if not (isinstance(value, kind) or (optional and value is None)):
+                allowed = ", ".join(f"{kind.__name__}.{member.name}" for member in kind) + (", None" if optional else "")
+                problems.append(
+                    f"{item.name} must be one of {allowed}, not {value!r} (ModelConfig.from_options reads the reference's spellings)"
+                )
+        elif isinstance(value, bool) and kind is not bool or not isinstance(value, (int, float) if kind is float else kind):
+            problems.append(f"{item.name} must be a {kind.__name__}, not {value!r}")
+    if not problems and not 0.0 <= cfg.dropout_ratio <= 1.0:
+        problems.append(f"Dropout_ratio must lie in [0, 1], not {cfg.dropout_ratio}")
+    return problems
+
+
+_FIELD_TYPES: dict[str, type] = {
+    "backbone": Backbone,
+    "value_source": ValueSource,
+    "scale": Scale,
+    "softmax_axis": SoftmaxAxis,
+    "balance": Balance,
+    "positional_encoding": PositionalEncoding,
+    "positional_encoding_shape": EncodingShape,
+    "positional_encoding_way": EncodingWay,
+    "dropout_on": bool,
+    "dropout_ratio": float,
+    "classifier_on": bool,
+    "cls_on": bool,
+    "cls_mix": ClsMix,
+    "key_value_emb": KeyValueEmbedding,
+    "skip_connection": SkipConnection,
+    "layernorm": bool,
+    "feature_dim": int,
+    "head_dropout": float,
+    "head_layernorm_eps": float,
+    "positional_table_rows": int,
+}
+_FIELD_OF_OPTION = {option: field_name for field_name, option in OPTION_FIELDS.items()}
+
+
+def _combination_problems(cfg: ModelConfig) -> list[str]:
+    """Options that contradict each other, or that the others leave without any effect."""
+    problems = []
+    pe, way, axis = cfg.positional_encoding, cfg.positional_encoding_way, cfg.softmax_axis
+    mix = cfg.cls_mix if cfg.cls_on else None  # without a CLS row, CLS_mix has no effect (refused below)
+    if cfg.cls_on and cfg.cls_mix is None:
+        problems.append("CLS_on true needs a CLS_mix (CNN, SM or Final): the CLS row must be averaged into the steps somewhere")
+    if not cfg.cls_on and cfg.cls_mix is not None:
+        problems.append(f"CLS_mix {cfg.cls_mix.value} averages the CLS row into the steps, but CLS_on is false (no CLS row): leave CLS_mix None")
+    if cfg.balance is not None and axis is not SoftmaxAxis.TD:
+        problems.append(
+            f"Balance {cfg.balance.value} weighs the temporal softmax map against the feature one; it needs "
+            f"Softmax_axis TD (both maps), not {_spelled(axis)}"
+        )
+    if pe is not None and cfg.positional_encoding_shape is None:
+        problems.append(f"Positional_encoding {pe.value} needs a Positional_encoding_shape (TD or T)")
+    if pe is None and cfg.positional_encoding_shape is not None:
+        problems.append(
+            f"Positional_encoding_shape {cfg.positional_encoding_shape.value} shapes a positional encoding, "
+            "but Positional_encoding is None: leave the shape None"
+        )
+    if pe is not None and way is None:
+        problems.append(
+            f"Positional_encoding {pe.value} with Positional_encoding_way None is never added (the reference builds "
+            "it and leaves it unused): choose PGL_SUM or Transformer, or Positional_encoding None"
+        )
+    if cfg.dropout_on and way is None:
+        problems.append(
+            "Dropout_on true with Positional_encoding_way None: the dropout acts only in the PGL_SUM way (on the "
+            "softmax maps) or the Transformer way (on the input), so it would never apply: set Dropout_on false"
+        )
+    if cfg.dropout_on and way is EncodingWay.PGL_SUM and axis is None:
+        problems.append(
+            "Dropout_on true in the PGL_SUM way drops out the softmax maps, and Softmax_axis None has none: "
+            "set Dropout_on false"
+        )
+    if mix is ClsMix.SM and axis is None:
+        problems.append("CLS_mix SM averages the CLS row into the softmax maps, and Softmax_axis None has none")
+    if cfg.skip_connection is SkipConnection.IF and mix is ClsMix.SM:
+        problems.append(
+            "Skip_connection IF adds the input (still T+1 rows with the CLS row) to the weighted features that "
+            "CLS_mix SM has already averaged to T rows: use CLS_mix CNN or Final"
+        )
+    if cfg.layernorm and cfg.skip_connection is None:
+        problems.append("Layernorm normalises after the skip connection, and Skip_connection is None: set Layernorm false")
+    if cfg.value_source is ValueSource.CNN and cfg.key_value_emb is KeyValueEmbedding.V:
+        problems.append(
+            f"key_value_emb v embeds the values, but {cfg.model_name} weighs the CNN's own output, which is not "
+            f"embedded: use {cfg.model_name}_Attention, or key_value_emb k, kv or None"
+        )
+    return problems
+
+
+def _width_problems(cfg: ModelConfig) -> list[str]:
+    """Follow the widths through the forward pass: the input features are F wide, the CNN's output D."""
+    f_width, d_width, name = cfg.feature_dim, cfg.backbone.width, cfg.backbone.value
+    widths = f"{name}'s attention map is {d_width} wide and the features {f_width}"
+    if cfg.positional_encoding_way is EncodingWay.TRANSFORMER and d_width != f_width:
+        return [f"Positional_encoding_way Transformer projects the features with a {d_width} x {d_width} layer, "
+                f"and {widths}: only GoogleNet fits"]
+    problems = []
+    mix = cfg.cls_mix if cfg.cls_on else None
+    has_key_embedding = cfg.key_value_emb in (KeyValueEmbedding.K, KeyValueEmbedding.KV)
+    key_width = d_width if has_key_embedding else f_width
+    if cfg.skip_connection is SkipConnection.KC and key_width != d_width:
+        problems.append(f"Skip_connection KC adds the key to the attention map, and without a key embedding {widths}")
+    # the input's width when the values are computed: CLS_mix CNN averages it to D columns
+    input_width = d_width if mix is ClsMix.CNN else f_width
+    if cfg.value_source is ValueSource.CNN:
+        value_width = d_width
+    elif cfg.key_value_emb is KeyValueEmbedding.KV:
+        if input_width != f_width:
+            problems.append(
+                f"key_value_emb kv embeds the {f_width}-wide features, and CLS_mix CNN has averaged them to "
+                f"{name}'s width {d_width}"
+            )
+        value_width = d_width
+    elif cfg.key_value_emb is KeyValueEmbedding.V:
+        if input_width != d_width:
+            problems.append(f"key_value_emb v embeds the values with a {d_width} x {d_width} layer, and {widths}")
+        value_width = d_width
+    else:
+        value_width = input_width
+    if mix is ClsMix.SM:
+        value_width = d_width  # SM averages the values to the attention map's shape
+    if value_width != d_width and not problems:
+        problems.append(
+            f"without a value embedding the attention maps weigh the features themselves, and {widths} "
+            "(CLS_mix CNN or SM would average the features to the map's width)"
+        )
+    if cfg.skip_connection is SkipConnection.IF and input_width != d_width:
+        problems.append(f"Skip_connection IF adds the input features to the weighted ones, and {widths}")
+    return problems
+
+
+def _spelled(value: enum.Enum | None) -> str:
+    return "None" if value is None else str(value.value)
 
 
 @dataclass(frozen=True)

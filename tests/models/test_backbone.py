@@ -1,18 +1,26 @@
 import pytest
 import torch
 
+from config import Backbone, ModelConfigError
 from models.backbone import (
+    BACKBONES,
     STAND_IN_MARKER_SUFFIX,
     BackboneInit,
     BackboneOrigin,
     BackboneWeightsUnavailable,
+    backbone_spec,
+    build_backbone,
     build_googlenet,
     imagenet_file_origin,
     imagenet_weights_are_stand_in,
     imagenet_weights_path,
+    run_trunk,
     seeded_random_googlenet,
+    spec_of,
     trunk_origin,
 )
+from models.stand_in import main as stand_in_main
+from models.stand_in import write_stand_in_imagenet_weights
 
 
 def test_imagenet_path_loads_the_cached_file(stand_in_torch_home):
@@ -70,3 +78,49 @@ def test_seeded_random_googlenet_is_reproducible_and_leaves_the_global_stream_al
     assert torch.rand(1) == expected_next
     assert torch.equal(first.conv1.conv.weight, second.conv1.conv.weight)
     assert first.aux1 is None and seeded_random_googlenet(3, aux_logits=True).aux1 is not None
+
+
+@pytest.mark.parametrize("backbone", list(Backbone))
+def test_every_backbone_loads_its_stand_in_from_torchvisions_file_name(stand_in_torch_home, backbone):
+    spec = BACKBONES[backbone]
+    file_names = {
+        Backbone.GOOGLENET: "googlenet-1378be20.pth",
+        Backbone.RESNET: "resnet18-f37072fd.pth",
+        Backbone.EFFICIENTNET: "efficientnet_b0_rwightman-7f5810bc.pth",
+        Backbone.MOBILENET: "mobilenet_v2-b0353104.pth",
+    }
+    assert imagenet_weights_path(spec) == stand_in_torch_home / "hub" / "checkpoints" / file_names[backbone]
+    if backbone is not Backbone.GOOGLENET:  # the fixture wrote GoogLeNet's
+        assert trunk_origin(BackboneInit.IMAGENET, spec) is BackboneOrigin.IMAGENET  # nothing marked yet
+        write_stand_in_imagenet_weights(seed=1, spec=spec)
+    assert imagenet_file_origin(spec) is BackboneOrigin.STAND_IN
+    net = build_backbone(spec, BackboneInit.IMAGENET)
+    cached = torch.load(imagenet_weights_path(spec), weights_only=True)
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, cached[key]), key
+    assert spec_of(net) is spec
+    trunk = run_trunk(net, torch.rand(1, 3, 3, 64))  # three rows: fewer than GoogLeNet's max pools take
+    assert trunk.shape == (3, spec.width) == (3, backbone.width)
+
+
+def test_missing_weights_name_the_backbone_and_its_file(offline_empty_torch_home):
+    spec = BACKBONES[Backbone.MOBILENET]
+    with pytest.raises(BackboneWeightsUnavailable, match="ImageNet MobileNet-V2 weights are not available") as error:
+        build_backbone(spec, BackboneInit.IMAGENET)
+    assert "mobilenet_v2-b0353104.pth" in str(error.value)
+
+
+def test_origin_descriptions_per_backbone():
+    assert BackboneOrigin.IMAGENET.description == "torchvision ImageNet GoogLeNet (IMAGENET1K_V1)"  # as older records say
+    assert BackboneOrigin.IMAGENET.describe(BACKBONES[Backbone.RESNET]) == "torchvision ImageNet ResNet-18 (IMAGENET1K_V1)"
+    assert "EfficientNet-B0" in BackboneOrigin.FILE.describe(BACKBONES[Backbone.EFFICIENTNET])
+    assert backbone_spec("resnet") is BACKBONES[Backbone.RESNET]
+    with pytest.raises(ModelConfigError, match="choose one of GoogleNet, ResNet, EfficientNet, MobileNet"):
+        backbone_spec("VGG")
+
+
+def test_stand_in_command_writes_every_backbone(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    stand_in_main(["--backbone", "all"])
+    assert capsys.readouterr().out.count("STAND-IN") == 4
+    assert all(imagenet_weights_are_stand_in(spec) for spec in BACKBONES.values())

@@ -113,3 +113,35 @@ def test_gradients_reach_every_trained_parameter():
     for name, parameter in net.named_parameters():
         if name not in unused:
             assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
+
+
+def test_released_forward_is_todays_data_flow(model):
+    """The released configuration's forward, restated op for op as it was before the variants:
+    the outputs must stay bit-identical, in eval mode and in train mode under the same seed."""
+    import torch.nn.functional as F
+
+    from models.backbone import run_trunk
+
+    def released(net, features):
+        n_steps, dim = features.shape
+        image = torch.cat((net.CLS, features.expand(1, 3, n_steps, dim)), dim=2)
+        key = net.key_embedding(image)
+        attention = run_trunk(net.googlenet, key) + key[0, 0]
+        attention = net.Positional_encoding_op(net.layernorm1(attention[None, None])[0, 0])
+        over_time = net.dropout(F.softmax(attention, dim=0))
+        over_features = net.dropout(F.softmax(attention, dim=1))
+        value = net.value_embedding(image[0, 0])
+        mixed = F.adaptive_avg_pool2d((value * over_time + value * over_features)[None], (n_steps, dim))[0]
+        return net.linear2(net.linear1(mixed)).squeeze(-1)
+
+    features = torch.rand(23, 1024)
+    with torch.no_grad():
+        assert torch.equal(model(features), released(model, features))
+        model.train()
+        try:
+            torch.manual_seed(5)
+            ours = model(features)
+            torch.manual_seed(5)
+            assert torch.equal(ours, released(model, features))
+        finally:
+            model.eval()
