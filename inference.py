@@ -26,7 +26,7 @@ log = logging.getLogger("inference")
 RANDOM_DRAWS = 100
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON to PATH")
@@ -40,6 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="add the trainable parameters and the mean MACs of a score prediction over the test videos to the report")
     parser.add_argument("--random-draws", type=POSITIVE, default=RANDOM_DRAWS,
                         help=f"draws of the Random baseline in the report, from 1 (default: {RANDOM_DRAWS})")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     if args.complexity and not args.report:

@@ -42,11 +42,13 @@ class KeptElsewhere:
 class Fallback:
     """Writes an output in its place or, if the system refuses, under a folder of this run's own
     beneath the system's temporary folder (else the current folder), with the output's absolute
-    path repeated below it so that files that belong together stay together."""
+    path repeated below it. Once a folder has refused a file, the later files meant for it (the
+    record and curve of a kept weights file) go straight to the same fallback, to stay together."""
 
     def __init__(self, roots: Sequence[Path] | None = None) -> None:
         self._roots = [Path(root) for root in roots] if roots is not None else [Path(tempfile.gettempdir()), Path.cwd()]
         self._folders: dict[Path, Path] = {}  # root -> this run's folder under it, made on first use
+        self._refused: dict[Path, OutputError] = {}  # folder -> why it refused a file
         self.kept: list[KeptElsewhere] = []
 
     def _folder(self, root: Path) -> Path:
@@ -58,6 +60,8 @@ class Fallback:
     def write(self, path: Path, writer: Callable[[Path], object]) -> Path:
         """Call ``writer(path)``; if that raises ``OutputError``, ``writer`` again on the fallback path.
 
+        ``writer`` writes the output (a file, or a folder of files) at the path it is given.
+
         Returns:
             Where the output is.
 
@@ -65,18 +69,17 @@ class Fallback:
             OutputError: no place would take it; the message lists every place tried and why.
         """
         path = Path(path)
-        try:
-            writer(path)
-            return path
-        except OutputError as error:
-            first = error
+        first = self._refused.get(path.parent)
+        if first is None:
+            try:
+                writer(path)
+                return path
+            except OutputError as error:
+                first = self._refused[path.parent] = error
         tried = [f"{path} ({reason(first)})"]
         for root in self._roots:
             try:
-                folder = self._folder(root)
-                if folder in path.parents:  # already a kept file (a record beside kept weights): do not nest
-                    continue
-                target = folder / Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(path)).anchor)
+                target = self._folder(root) / Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(path)).anchor)
                 writer(target)
             except OSError as error:  # OutputError included
                 tried.append(f"{root} ({reason(error)})")

@@ -126,13 +126,12 @@ def train_split(
 
     write = fallback.write if fallback is not None else _write_in_place
     state = keeper.state
-    weights_path = write(weights_path_for(weights_dir, name, split.number, train_cfg.seed if seed_folder else None),
-                         lambda path: save_checkpoint(state, path))
-    result = SplitTraining(name, split.number, weights_path, keeper.epoch, keeper.metrics, history)
+    wanted = weights_path_for(weights_dir, name, split.number, train_cfg.seed if seed_folder else None)
+    result = SplitTraining(name, split.number, write(wanted, lambda path: save_checkpoint(state, path)), keeper.epoch, keeper.metrics, history)
     record = training_record(result, benchmark, train_cfg, device)
-    write(record_path_for(weights_path), lambda path: write_json_atomic(path, record))  # beside the weights, wherever they are
+    write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
     title = f"{name} split {split.number}, seed {train_cfg.seed}" + (" (SYNTHETIC data)" if benchmark.synthetic else "")
-    write(curve_path_for(weights_path), lambda path: plot_training_curve(
+    write(curve_path_for(wanted), lambda path: plot_training_curve(
         path, title, [r.epoch for r in history], [r.loss for r in history], [r.kendall for r in history],
         [r.spearman for r in history], keeper.epoch,
     ))

@@ -85,16 +85,37 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
                 tmp.unlink(missing_ok=True)
 
 
+def _refused_write(error: BaseException) -> OSError | None:
+    """The failed system call behind ``error``, if its chain of causes holds one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.errno is not None:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 @contextlib.contextmanager
 def atomic_stream(path: str | os.PathLike) -> Iterator[IO[bytes]]:
     """An open binary stream that becomes ``path`` only if the block succeeds (``atomic_output``).
 
-    Writers that open the file themselves in C++ (``torch.save`` given a path) report a full disk
-    as their own RuntimeError; given this Python stream, the failed ``write`` is an ``OSError``
-    and so an ``OutputError`` naming ``path``.
+    For serializers that report a failed write as their own error: ``torch.save`` given a path
+    writes from C++ and a full disk is "RuntimeError: ... iostream error"; given this stream, the
+    refused ``write`` is an ``OSError`` that torch chains to its RuntimeError, and the block's
+    error becomes an ``OutputError`` naming ``path``.
     """
     with atomic_output(path) as tmp, open(tmp, "wb") as stream:
-        yield stream
+        try:
+            yield stream
+        except OSError:
+            raise  # atomic_output names it
+        except Exception as error:
+            refused = _refused_write(error)
+            if refused is None:
+                raise
+            raise _output_error(Path(path), refused) from error
 
 
 def write_json_atomic(path: str | os.PathLike, payload: Any) -> None:
