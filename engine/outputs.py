@@ -190,6 +190,8 @@ def claim_outputs(outputs: Sequence[Path], inputs: Iterable[Path] = (), lock: Se
         OutputLocked: another running process holds one of the locks.
     """
     outputs = [Path(path) for path in outputs]
+    if not set(map(Path, lock)) <= set(outputs):
+        raise ValueError("every locked path must be one of the outputs")  # a caller's mistake, not the user's
     _refuse_collisions(outputs, inputs)
     for output in outputs:
         if output.is_dir():

@@ -4,6 +4,7 @@ keep their traceback."""
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,17 @@ def test_a_second_run_on_the_same_weights_is_refused(tiny_data_dir, tiny_splits,
         first.release()
     assert f"{weights} is being written by another run (pid {os.getpid()}" in caplog.text
     assert "python train.py --the-first-run" in caplog.text
+
+
+def test_no_output_is_ever_an_input(tiny_data_dir, tiny_splits, tmp_path, no_training, caplog):
+    """A splits file kept in the weights folder under a record's name is an input, never overwritten."""
+    splits = tmp_path / "w" / "SumMe" / "split1.json"
+    splits.parent.mkdir(parents=True)
+    shutil.copy(tiny_splits["SumMe"], splits)
+    args = train_args(tiny_data_dir, {"SumMe": splits}, tmp_path / "w")
+    assert train.main(train.parse_args(args)) == 2
+    assert f"the output {splits} is the input {splits}" in caplog.text
+    assert splits.read_bytes() == tiny_splits["SumMe"].read_bytes()
 
 
 @pytest.mark.parametrize("bug", [RuntimeError("CUDA out of memory (test)"), KeyError("a bug")], ids=["RuntimeError", "KeyError"])

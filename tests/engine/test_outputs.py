@@ -105,3 +105,22 @@ def test_fallback_says_everything_it_tried(tmp_path, full_disk):
     fallback = Fallback(roots=[tmp_path / "spare"])
     with pytest.raises(OutputError, match=r"could not write .*out.bin, nor keep it elsewhere; tried: .*No space left on device.*spare"):
         fallback.write(tmp_path / "out.bin", _atomic_bytes)
+
+
+def test_a_lock_left_by_a_dead_run_is_taken_over_with_a_warning(tmp_path, caplog):
+    import json
+    import subprocess
+    import sys
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True).stdout)
+    weights = tmp_path / "split1.pt"
+    lock_path_for(weights).write_text(json.dumps({"pid": dead, "command": "python train.py --killed"}))
+    with claim_outputs([weights], lock=[weights]):
+        pass
+    assert f"{lock_path_for(weights)} was left by pid {dead}" in caplog.text and "--killed" in caplog.text
+    assert "no longer running; taking it over" in caplog.text
+
+
+def test_locked_paths_must_be_outputs(tmp_path):
+    with pytest.raises(ValueError, match="locked path"):
+        claim_outputs([tmp_path / "a.json"], lock=[tmp_path / "b.json"])
