@@ -14,26 +14,23 @@ import sys
 from pathlib import Path
 
 from config import dataset_specs
-from dataset.errors import DataError
-from engine.cli import add_common_arguments, check_common_arguments, load_dataset_and_splits, setup_logging
-from engine.complexity import measure_csta
-from engine.inference import evaluate_weights
-from engine.report import DatasetReport, build_report, evaluation_json, evaluation_table, labels, write_report, write_video_plots
-from engine.seeds import seeds_table, spread_over_seeds
-from evaluation.baselines import DEFAULT_DRAWS, baselines_table, human_row_or_unavailable, random_baseline
-from models.checkpoint import CheckpointMismatch
-from utils import write_json_atomic
+from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
+from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
+from engine.outputs import Fallback, claim_outputs
 from utils.errors import ProjectError
-from utils.runtime import select_device
 
 log = logging.getLogger("inference")
 
+# evaluation.baselines.DEFAULT_DRAWS, repeated because importing that module loads scipy (1-2 s)
+# before --help could answer; tests/test_inference.py checks that the two agree.
+RANDOM_DRAWS = 100
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON to PATH")
-    parser.add_argument("--seeds", type=int, nargs="+", metavar="S",
+    parser.add_argument("--seeds", type=SEED, nargs="+", metavar="S",
                         help="evaluate the weights of several seeds (<weights-dir>/<dataset>/seed<S>/split<k>.pt, as train.py --seeds "
                         "writes them) and print mean ± std; a single seed reads the usual <dataset>/split<k>.pt")
     parser.add_argument("--report", type=Path, metavar="DIR",
@@ -41,12 +38,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "and DIR/plots/<dataset>/.../<video>.png")
     parser.add_argument("--complexity", action="store_true",
                         help="add the trainable parameters and the mean MACs of a score prediction over the test videos to the report")
-    parser.add_argument("--random-draws", type=int, default=DEFAULT_DRAWS,
-                        help=f"draws of the Random baseline in the report (default: {DEFAULT_DRAWS})")
+    parser.add_argument("--random-draws", type=POSITIVE, default=RANDOM_DRAWS,
+                        help=f"draws of the Random baseline in the report, from 1 (default: {RANDOM_DRAWS})")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
-    if args.random_draws < 1:
-        parser.error("--random-draws must be at least 1")
     if args.complexity and not args.report:
         parser.error("--complexity adds to the report: give --report DIR too")
     args.command_line = list(sys.argv[1:] if argv is None else argv)  # recorded in the report
@@ -54,51 +54,99 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Check the data, the weights files and every output, then evaluate (torch is imported only then).
+
+    Returns:
+        0 when every output is where it was asked for; 1 when some had to be kept elsewhere (the
+        disk filled during the run: the log says where); 2 when the run was refused (a message names why).
+    """
     setup_logging()
     seeds: list[int | None] = list(dict.fromkeys(args.seeds or []))
-    several = len(seeds) > 1
-    if not several:
+    if len(seeds) < 2:
         seeds = [None]  # one seed: the flat <dataset>/split<k>.pt layout, as train.py writes it
     try:
-        device = select_device(args.device)
+        from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
+
         jobs = [load_dataset_and_splits(spec, args, need_train=False) for spec in dataset_specs(args.dataset)]
-        reports = []
-        for benchmark, splits in jobs:
-            runs = []
-            for seed in seeds:
-                run = evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split), seed=seed)
-                log.info("%s%s\n", f"seed {seed}: " if seed is not None else "", evaluation_table(run))
-                runs.append(run)
-            spread = spread_over_seeds(benchmark.spec.name, {run.seed: run.mean for run in runs}) if several else None
-            if spread:
-                notes = labels(benchmark.synthetic, any(run.stand_in_backbone for run in runs)).strip()
-                log.info("Mean over splits, then mean ± std over %d seed(s):\n%s\n", len(runs), seeds_table([spread], notes))
-            baselines, computation = [], None
-            if args.report:
-                # the test videos actually evaluated, each once, so the rows compare like with like
-                keys = list(dict.fromkeys(video.key for split in runs[0].splits for video in split.videos))
-                videos = benchmark.subset(tuple(keys))
-                baselines = [random_baseline(videos, benchmark.spec, args.random_draws), human_row_or_unavailable(videos, benchmark.spec)]
-                log.info("%s\n", baselines_table(benchmark.spec.name, baselines, benchmark.synthetic))
-                if args.complexity:
-                    computation = measure_csta([video.n_steps for video in videos], device)
-            reports.append(DatasetReport(benchmark, runs, baselines, spread, computation))
-    except (ProjectError, DataError, CheckpointMismatch, FileNotFoundError, RuntimeError) as error:
+        weights = [(benchmark.spec.name, seed, weights_to_evaluate(args.weights_dir, benchmark.spec.name, splits, bool(args.split), seed))
+                   for benchmark, splits in jobs for seed in seeds]
+        inputs = [path for benchmark, _ in jobs for path in input_files(benchmark, args)]
+        inputs += [path for _, _, present in weights for _, weights_path in present
+                   for path in (weights_path, record_path_for(weights_path)) if path.is_file()]
+        outputs = [args.json] if args.json else []
+        if args.report:
+            outputs += report_outputs(args.report, [(name, seed, split.number, split.test_keys)
+                                                    for name, seed, present in weights for split, _ in present])
+        claim = claim_outputs(outputs, inputs, lock=[path for path in (args.json, args.report and args.report / REPORT_FILES[0]) if path])
+    except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
+    with claim:
+        from models.checkpoint import CheckpointMismatch  # torch: imported once the run is known to be possible
+
+        try:
+            return _evaluate(args, jobs, seeds, claim.fallback)
+        except (ProjectError, CheckpointMismatch, OSError) as error:  # CheckpointMismatch is not a ProjectError (yet)
+            log.error("error: %s", error)
+            return 2
+
+
+def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
+    """The work, once the inputs are read and every output is known to be writable."""
+    from engine.complexity import measure_csta
+    from engine.inference import evaluate_weights
+    from engine.report import DatasetReport, build_report, evaluation_json, evaluation_table, labels, write_report, write_video_plots
+    from engine.seeds import seeds_table, spread_over_seeds
+    from evaluation.baselines import baselines_table, human_row_or_unavailable, random_baseline
+    from utils import write_json_atomic
+    from utils.runtime import select_device
+
+    several = len(seeds) > 1
+    device = select_device(args.device)
+    reports = []
+    for benchmark, splits in jobs:
+        runs = []
+        for seed in seeds:
+            run = evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split), seed=seed)
+            log.info("%s%s\n", f"seed {seed}: " if seed is not None else "", evaluation_table(run))
+            runs.append(run)
+        spread = spread_over_seeds(benchmark.spec.name, {run.seed: run.mean for run in runs}) if several else None
+        if spread:
+            notes = labels(benchmark.synthetic, any(run.stand_in_backbone for run in runs)).strip()
+            log.info("Mean over splits, then mean ± std over %d seed(s):\n%s\n", len(runs), seeds_table([spread], notes))
+        baselines, computation = [], None
+        if args.report:
+            # the test videos actually evaluated, each once, so the rows compare like with like
+            keys = list(dict.fromkeys(video.key for split in runs[0].splits for video in split.videos))
+            videos = benchmark.subset(tuple(keys))
+            baselines = [random_baseline(videos, benchmark.spec, args.random_draws), human_row_or_unavailable(videos, benchmark.spec)]
+            log.info("%s\n", baselines_table(benchmark.spec.name, baselines, benchmark.synthetic))
+            if args.complexity:
+                computation = measure_csta([video.n_steps for video in videos], device)
+        reports.append(DatasetReport(benchmark, runs, baselines, spread, computation))
+
     if args.json:
         if several:
             payload = {r.benchmark.spec.name: {"runs": {str(run.seed): evaluation_json([run])[run.dataset] for run in r.runs},
                                               "across_seeds": r.spread.as_dict()} for r in reports}
         else:
             payload = evaluation_json([r.runs[0] for r in reports])
-        write_json_atomic(args.json, payload)
-        log.info("wrote %s", args.json)
+        log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
     if args.report:
-        plots = {r.benchmark.spec.name: [p for run in r.runs for p in write_video_plots(args.report, r.benchmark, run)] for r in reports}
         command = shlex.join(["python", "inference.py", *args.command_line])
-        json_path, md_path = write_report(args.report, build_report(reports, device, command, plots))
-        log.info("wrote %s, %s and %d plot(s)", md_path, json_path, sum(map(len, plots.values())))
+        plots: dict[str, list[str]] = {}
+
+        def write_report_folder(folder: Path) -> None:
+            plots.clear()
+            plots.update({r.benchmark.spec.name: [p for run in r.runs for p in write_video_plots(folder, r.benchmark, run)] for r in reports})
+            write_report(folder, build_report(reports, device, command, plots))
+
+        folder = fallback.write(args.report, write_report_folder)
+        log.info("wrote %s, %s and %d plot(s)", *(folder / name for name in REPORT_FILES), sum(map(len, plots.values())))
+    if fallback.kept:
+        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
+                    len(fallback.kept), fallback.summary())
+        return 1
     return 0
 
 

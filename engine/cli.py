@@ -1,19 +1,49 @@
-"""Command-line pieces shared by train.py and inference.py."""
+"""Command-line pieces shared by train.py and inference.py.
+
+Standard library and config.py only: ``--help`` and argument errors answer before torch, numpy or
+h5py are imported (tests/engine/test_cli.py holds that).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR, DatasetSpec
-from dataset.benchmark import Benchmark, load_benchmark
-from dataset.splits import Split, check_splits, read_splits, select_splits
+from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR
+
+SEED_MAX = 2**32 - 1  # numpy's seeds are unsigned 32-bit
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` for integers in [low, high], so a bad value is a usage error at parse time.
+
+    argparse prints the message after the flag: "argument --seed: expected a whole number from 0 to
+    4294967295, got '-1'".
+    """
+    bounds = f"of at least {low}" if high is None else f"from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got {text!r}")
+        return value
+
+    return parse
+
+
+SEED = whole_number(0, SEED_MAX)
+POSITIVE = whole_number(1)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="all", help="dataset(s) to use (default: all)")
-    parser.add_argument("--split", type=int, nargs="+", metavar="K", help="split number(s), from 1 (default: every split)")
+    parser.add_argument("--split", type=POSITIVE, nargs="+", metavar="K",
+                        help="split number(s), from 1 (default: every split)")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: CUDA when available, else CPU)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"folder with the eccv16 h5 files and ydata-anno.tsv (default: {DEFAULT_DATA_DIR})")
     parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR, help=f"folder of <dataset>/split<k>.pt files (default: {DEFAULT_WEIGHTS_DIR})")
@@ -27,17 +57,6 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.splits_file is not None and args.dataset == "all":
         parser.error("--splits-file describes one dataset's videos: choose it with --dataset SumMe or --dataset TVSum")
-    if args.split and any(k < 1 for k in args.split):
-        parser.error("--split numbers count from 1")
-
-
-def load_dataset_and_splits(spec: DatasetSpec, args: argparse.Namespace, need_train: bool) -> tuple[Benchmark, list[Split]]:
-    """Read and check the data and the chosen splits before any work starts."""
-    splits_path = args.splits_file or spec.splits_path()
-    splits = select_splits(read_splits(splits_path, spec), args.split, splits_path)
-    benchmark = load_benchmark(spec, args.data_dir)
-    check_splits(splits, benchmark.videos, splits_path, benchmark.h5_path, need_train)
-    return benchmark, splits
 
 
 def setup_logging() -> None:

@@ -11,8 +11,9 @@ import torch
 from dataset.benchmark import Benchmark
 from dataset.errors import DataError
 from dataset.splits import Split
+from engine.layout import weights_to_evaluate
 from engine.scoring import predict_scores, to_device
-from engine.training import read_training_record, weights_path_for
+from engine.training import read_training_record
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
 from models.backbone import BackboneInit, BackboneOrigin
 from models.checkpoint import load_checkpoint
@@ -65,18 +66,10 @@ def evaluate_weights(
         seed: read weights/<dataset>/seed<S>/split<k>.pt instead (train.py --seeds with several seeds).
     """
     name = benchmark.spec.name
-    present = [(split, weights_path_for(weights_dir, name, split.number, seed)) for split in splits]
-    missing = [str(path) for _, path in present if not path.is_file()]
-    if missing and (require_all or len(missing) == len(present)):
-        raise FileNotFoundError(
-            f"{name}: weights file(s) not found: {', '.join(missing)}\n"
-            f"Train them with train.py, or put the released CSTA weights in {Path(weights_dir) / name}/."
-        )
+    present = weights_to_evaluate(weights_dir, name, splits, require_all, seed)
     model = build_csta(BackboneInit.RANDOM).to(device)  # every trunk tensor comes from the file
     results = []
     for split, path in present:
-        if not path.is_file():
-            continue
         load_checkpoint(model, path)
         model.eval()
         scores = {video.record.key: predict_scores(model, video.features) for video in to_device(benchmark.subset(split.test_keys), device)}

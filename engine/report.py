@@ -21,9 +21,10 @@ import torch
 
 from dataset.benchmark import Benchmark
 from engine.inference import DatasetEvaluation
+from engine.layout import REPORT_FILES, curve_path_for, video_plot_path
 from engine.plots import plot_video_scores
 from engine.seeds import SeedSpread
-from engine.training import SplitTraining, curve_path_for
+from engine.training import SplitTraining
 from evaluation.baselines import BaselineRow, format_value
 from evaluation.summary import choose_shots, summary_budget
 from utils import atomic_output, write_json_atomic
@@ -163,9 +164,6 @@ def _run_payload(run: DatasetEvaluation) -> dict:
 
 def write_video_plots(out_dir: Path, benchmark: Benchmark, run: DatasetEvaluation) -> list[str]:
     """One PNG per test video: predicted vs ground-truth step scores, the chosen shots shaded."""
-    folder = Path(out_dir) / "plots" / benchmark.spec.name
-    if run.seed is not None:
-        folder = folder / f"seed{run.seed}"
     written = []
     tag = " (SYNTHETIC data)" if benchmark.synthetic else ""
     for split in run.splits:
@@ -175,8 +173,8 @@ def write_video_plots(out_dir: Path, benchmark: Benchmark, run: DatasetEvaluatio
             chosen = choose_shots(scores, video.change_points, video.n_frames, video.picks, summary_budget(video.change_points)).chosen
             title = (f"{benchmark.spec.name} {video.key}, split {split.split}{tag}: "
                      f"F1 {metrics.f1:.1f}, tau {metrics.kendall:.3f}, rho {metrics.spearman:.3f}")
-            path = plot_video_scores(folder / f"split{split.split}" / f"{video.key}.png", title, video.picks, scores,
-                                     video.gtscore, video.change_points, chosen)
+            path = plot_video_scores(video_plot_path(out_dir, benchmark.spec.name, run.seed, split.split, video.key), title,
+                                     video.picks, scores, video.gtscore, video.change_points, chosen)
             written.append(str(path.relative_to(out_dir)))
     return written
 
@@ -277,7 +275,7 @@ def report_markdown(payload: dict) -> str:
 def write_report(out_dir: Path, payload: dict) -> tuple[Path, Path]:
     """report.json and report.md in ``out_dir``, each written atomically."""
     out_dir = Path(out_dir)
-    json_path, md_path = out_dir / "report.json", out_dir / "report.md"
+    json_path, md_path = (out_dir / name for name in REPORT_FILES)
     write_json_atomic(json_path, payload)
     with atomic_output(md_path) as tmp:
         tmp.write_text(report_markdown(payload))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from config import ModelConfig, TrainConfig
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
 from engine.epoch_selection import BestEpochKeeper
+from engine.layout import curve_path_for, record_path_for, weights_path_for
+from engine.outputs import Fallback
 from engine.plots import plot_training_curve
 from engine.scoring import evaluate_model, to_device
 from evaluation.protocol import MeanMetrics, mean_metrics
@@ -52,15 +55,9 @@ def trunk_init(train_cfg: TrainConfig) -> BackboneInit:
     return BackboneInit.IMAGENET if train_cfg.imagenet_init else BackboneInit.RANDOM
 
 
-def weights_path_for(weights_dir: Path, dataset: str, split: int, seed: int | None = None) -> Path:
-    """<weights_dir>/<dataset>/split<k>.pt, or .../<dataset>/seed<S>/split<k>.pt for one of several seeds."""
-    folder = Path(weights_dir) / dataset
-    return (folder if seed is None else folder / f"seed{seed}") / f"split{split}.pt"
-
-
-def curve_path_for(weights_path: Path) -> Path:
-    """split<k>_curve.png beside split<k>.pt."""
-    return Path(weights_path).with_name(f"{Path(weights_path).stem}_curve.png")
+def _write_in_place(path: Path, writer: Callable[[Path], object]) -> Path:
+    writer(path)
+    return path
 
 
 def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: list) -> float:
@@ -86,6 +83,7 @@ def train_split(
     weights_dir: Path,
     model_cfg: ModelConfig | None = None,
     seed_folder: bool = False,
+    fallback: Fallback | None = None,
 ) -> SplitTraining:
     """Train a fresh model on ``split`` and write the kept epoch's weights, with a JSON record and
     the training curve (PNG) beside them.
@@ -95,6 +93,9 @@ def train_split(
 
     Args:
         seed_folder: write under <dataset>/seed<S>/ (one of several seeds) instead of <dataset>/.
+        fallback: where the files go when their folder refuses them at the end (the disk filled
+            during training); the result's ``weights_path`` says where the weights are. Without
+            one, such a failure raises ``OutputError`` and the trained weights are lost.
     """
     name = benchmark.spec.name
     seed_everything(train_cfg.seed)  # per split, so one split trains the same alone or in a batch
@@ -123,16 +124,17 @@ def train_split(
         keeper.epoch, keeper.metrics = train_cfg.epochs, metrics
         keeper.state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
 
-    weights_path = weights_path_for(weights_dir, name, split.number, train_cfg.seed if seed_folder else None)
-    result = SplitTraining(name, split.number, weights_path, keeper.epoch, keeper.metrics, history)
-    save_checkpoint(keeper.state, weights_path)
-    write_json_atomic(weights_path.with_suffix(".json"), training_record(result, benchmark, train_cfg, device))
-    plot_training_curve(
-        curve_path_for(weights_path),
-        f"{name} split {split.number}, seed {train_cfg.seed}" + (" (SYNTHETIC data)" if benchmark.synthetic else ""),
-        [r.epoch for r in history], [r.loss for r in history], [r.kendall for r in history], [r.spearman for r in history],
-        keeper.epoch,
-    )
+    write = fallback.write if fallback is not None else _write_in_place
+    state = keeper.state
+    wanted = weights_path_for(weights_dir, name, split.number, train_cfg.seed if seed_folder else None)
+    result = SplitTraining(name, split.number, write(wanted, lambda path: save_checkpoint(state, path)), keeper.epoch, keeper.metrics, history)
+    record = training_record(result, benchmark, train_cfg, device)
+    write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
+    title = f"{name} split {split.number}, seed {train_cfg.seed}" + (" (SYNTHETIC data)" if benchmark.synthetic else "")
+    write(curve_path_for(wanted), lambda path: plot_training_curve(
+        path, title, [r.epoch for r in history], [r.loss for r in history], [r.kendall for r in history],
+        [r.spearman for r in history], keeper.epoch,
+    ))
     return result
 
 
@@ -159,7 +161,7 @@ def training_record(result: SplitTraining, benchmark: Benchmark, train_cfg: Trai
 
 def read_training_record(weights_path: Path) -> dict | None:
     """The JSON record train.py writes beside a weights file, if any (released weights have none)."""
-    record_path = Path(weights_path).with_suffix(".json")
+    record_path = record_path_for(weights_path)
     if not record_path.is_file():
         return None
     try:

@@ -1,0 +1,212 @@
+"""A run's outputs: all checked and locked before the work starts, and kept somewhere when their
+own place cannot be written once the work is done.
+
+train.py and inference.py call ``claim_outputs`` with every file they will write, before loading
+torch or training anything: a read-only folder, a path under a regular file, a full disk, an
+output that is one of the inputs, or another run writing the same file then costs seconds, not a
+training run. If the disk still fills during the run, ``Fallback.write`` keeps the result under
+the system's temporary folder and says where. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from utils.errors import ProjectError
+from utils.files import OutputError, reason
+from utils.lock import OutputLock, acquire_lock
+
+log = logging.getLogger(__name__)
+
+PROBE_BYTES = 64 * 1024  # a full disk refuses this much; an empty file would still be created
+
+
+class OutputConflict(ProjectError):
+    """An output that would replace one of the run's inputs, another of its outputs, or a folder."""
+
+
+@dataclass(frozen=True)
+class KeptElsewhere:
+    wanted: Path  # where the output should have gone
+    kept: Path  # where it is
+    reason: str  # why the first place refused it ("No space left on device")
+
+
+class Fallback:
+    """Writes an output in its place or, if the system refuses, under a folder of this run's own
+    beneath the system's temporary folder (else the current folder), with the output's absolute
+    path repeated below it. Once a folder has refused a file, the later files meant for it (the
+    record and curve of a kept weights file) go straight to the same fallback, to stay together."""
+
+    def __init__(self, roots: Sequence[Path] | None = None) -> None:
+        self._roots = [Path(root) for root in roots] if roots is not None else [Path(tempfile.gettempdir()), Path.cwd()]
+        self._folders: dict[Path, Path] = {}  # root -> this run's folder under it, made on first use
+        self._refused: dict[Path, OutputError] = {}  # folder -> why it refused a file
+        self.kept: list[KeptElsewhere] = []
+
+    def _folder(self, root: Path) -> Path:
+        if root not in self._folders:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            self._folders[root] = Path(tempfile.mkdtemp(prefix=f"csta-kept-{stamp}-", dir=root))
+        return self._folders[root]
+
+    def write(self, path: Path, writer: Callable[[Path], object]) -> Path:
+        """Call ``writer(path)``; if that raises ``OutputError``, ``writer`` again on the fallback path.
+
+        ``writer`` writes the output (a file, or a folder of files) at the path it is given.
+
+        Returns:
+            Where the output is.
+
+        Raises:
+            OutputError: no place would take it; the message lists every place tried and why.
+        """
+        path = Path(path)
+        first = self._refused.get(path.parent)
+        if first is None:
+            try:
+                writer(path)
+                return path
+            except OutputError as error:
+                first = self._refused[path.parent] = error
+        tried = [f"{path} ({reason(first)})"]
+        for root in self._roots:
+            try:
+                target = self._folder(root) / Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(path)).anchor)
+                writer(target)
+            except OSError as error:  # OutputError included
+                tried.append(f"{root} ({reason(error)})")
+                continue
+            self.kept.append(KeptElsewhere(path, target, reason(first)))
+            log.warning("could not write %s (%s); kept it as %s instead", path, reason(first), target)
+            return target
+        raise OutputError(f"could not write {path}, nor keep it elsewhere; tried: {'; '.join(tried)}", path, first) from first
+
+    def summary(self) -> str:
+        """One line per output that is not where it was asked for; '' when every output is."""
+        return "\n".join(f"  {kept.wanted} -> {kept.kept} ({kept.reason})" for kept in self.kept)
+
+
+class ClaimedOutputs:
+    """The checked and locked outputs of a run. Leaving the ``with`` block releases the locks and
+    removes the folders the claim created that are still empty (the run stopped before writing)."""
+
+    def __init__(self) -> None:
+        self.locks: list[OutputLock] = []
+        self.created: list[Path] = []  # folders made by the claim, parents first
+        self.fallback = Fallback()
+
+    def release(self) -> None:
+        for lock in self.locks:
+            lock.release()
+        self.locks = []
+        for folder in reversed(self.created):
+            with contextlib.suppress(OSError):  # not empty: the run wrote into it, and it stays
+                folder.rmdir()
+        self.created = []
+
+    def __enter__(self) -> ClaimedOutputs:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):  # links followed
+        return True
+    with contextlib.suppress(OSError):
+        return a.exists() and b.exists() and os.path.samefile(a, b)  # hard links
+    return False
+
+
+def _refuse_collisions(outputs: Sequence[Path], inputs: Iterable[Path]) -> None:
+    inputs = [Path(path) for path in inputs]
+    for output in outputs:
+        for source in inputs:
+            if _same_file(output, source):
+                raise OutputConflict(f"the output {output} is the input {source}: writing it would destroy that input; "
+                                     "write the output elsewhere")
+    by_real: dict[str, Path] = {}
+    for output in outputs:
+        real = os.path.realpath(output)
+        if real in by_real:
+            raise OutputConflict(f"two outputs of this run are the same file ({by_real[real]} and {output}); one would "
+                                 "replace the other")
+        by_real[real] = output
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; returns those created, parents first."""
+    missing = []
+    for candidate in [folder, *folder.parents]:
+        if os.path.lexists(candidate):
+            if not candidate.is_dir():
+                raise OutputError(f"cannot create the folder {folder}: {candidate} exists and is not a folder", folder)
+            break
+        missing.append(candidate)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the folder {folder}: {reason(error)}", folder, error) from error
+    return missing[::-1]
+
+
+def _probe(folder: Path) -> None:
+    """Prove ``folder`` takes a file with some data in it, then leave it as it was."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".csta-write-test-", dir=folder)
+    except OSError as error:
+        raise OutputError(f"cannot write in {folder}: {reason(error)}", folder, error) from error
+    try:
+        os.write(fd, bytes(PROBE_BYTES))
+    except OSError as error:
+        raise OutputError(f"cannot write in {folder}: {reason(error)}", folder, error) from error
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def claim_outputs(outputs: Sequence[Path], inputs: Iterable[Path] = (), lock: Sequence[Path] = ()) -> ClaimedOutputs:
+    """Check every output of a run before the work starts, and lock the main ones.
+
+    Args:
+        outputs: every file the run will write.
+        inputs: every file the run reads; no output may be one of them (links and hard links followed).
+        lock: the outputs that another run must not write meanwhile (a lock file each, <output>.lock,
+            held until the claim is released; one left by a run that died is taken over, with a warning).
+
+    Raises:
+        OutputConflict: an output is an input, two outputs are the same file, or an output is a folder.
+        OutputError: a folder cannot be created or written (read-only, under a regular file, full disk).
+        OutputLocked: another running process holds one of the locks.
+    """
+    outputs = [Path(path) for path in outputs]
+    if not set(map(Path, lock)) <= set(outputs):
+        raise ValueError("every locked path must be one of the outputs")  # a caller's mistake, not the user's
+    _refuse_collisions(outputs, inputs)
+    for output in outputs:
+        if output.is_dir():
+            raise OutputConflict(f"the output {output} is an existing folder; a file cannot replace it")
+    claim = ClaimedOutputs()
+    try:
+        for folder in dict.fromkeys(output.parent for output in outputs):
+            claim.created += _make_folder(folder)
+            _probe(folder)
+        for output in lock:
+            held = acquire_lock(output)
+            claim.locks.append(held)
+            if held.taken_over is not None:
+                log.warning("%s was left by %s, which is no longer running; taking it over", held.path, held.taken_over.describe())
+    except BaseException:
+        claim.release()
+        raise
+    return claim

@@ -1,0 +1,74 @@
+"""The command line of train.py and inference.py (engine/cli.py): every number checked at parse time,
+and parsing fast because it imports no heavy library."""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import inference
+import train
+from engine.cli import SEED_MAX
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = {"train": train, "inference": inference}
+HEAVY = ("torch", "torchvision", "numpy", "scipy", "h5py", "matplotlib")
+
+# Values every numeric flag must refuse, and values it must accept, by flag.
+BAD = {
+    "--seed": ["-1", str(SEED_MAX + 1), "1.5", "x", "nan"],
+    "--seeds": ["-1", str(SEED_MAX + 1), "x"],
+    "--epochs": ["0", "-3", "1.5", "inf"],
+    "--split": ["0", "-1", "x"],
+    "--random-draws": ["0", "-5", "x"],
+}
+GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"]}
+
+
+def numeric_flags(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option that takes a value with a converter other than a path or plain text."""
+    return [action.option_strings[0] for action in parser._actions
+            if action.option_strings and action.type not in (None, str, Path)]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_numeric_flag_is_range_checked_at_parse_time(script, capsys):
+    parser_flags = numeric_flags(SCRIPTS[script].build_parser())
+    assert parser_flags, "no numeric flag found: the introspection is broken"
+    for action in SCRIPTS[script].build_parser()._actions:
+        assert action.type not in (int, float), f"{script} {action.option_strings}: a bare {action.type.__name__} accepts any value"
+    for flag in parser_flags:
+        assert flag in BAD, f"{script} {flag}: add its bad values to this test"
+        for value in BAD[flag]:
+            with pytest.raises(SystemExit) as caught:
+                SCRIPTS[script].parse_args([flag, value])
+            assert caught.value.code == 2
+            assert f"argument {flag}: expected a whole number" in capsys.readouterr().err
+        for value in GOOD[flag]:
+            assert SCRIPTS[script].parse_args([flag, value]) is not None
+
+
+def test_inference_default_draws_match_the_library():
+    from evaluation.baselines import DEFAULT_DRAWS
+
+    assert inference.parse_args([]).random_draws == DEFAULT_DRAWS
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_parsing_imports_no_heavy_library(script):
+    """--help and argument errors answer in well under a second: nothing heavy is loaded to parse."""
+    code = (f"import sys, {script}; {script}.parse_args(['--dataset', 'SumMe']); "
+            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"parsing {script}.py's arguments imported {loaded}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help_answers(script):
+    result = subprocess.run([sys.executable, f"{script}.py", "--help"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "--weights-dir" in result.stdout
