@@ -64,9 +64,13 @@ def str2bool(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
 def bounded(convert: Callable[[str], float], low: float, high: float, *, low_open: bool = False) -> Callable[[str], Any]:
     """An argparse type: ``convert``'s value, finite and within [low, high] ((low, high] if ``low_open``)."""
-    interval = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+    interval = f"{'(' if low_open else '['}{_number(low)}, {_number(high)}]"
     kind = "an integer" if convert is int else "a number"
 
     def parse(text: str) -> float:
@@ -82,8 +86,8 @@ def bounded(convert: Callable[[str], float], low: float, high: float, *, low_ope
     return parse
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command line, every value checked (finite numbers in range, one input at least). Torch-free."""
+def build_parser() -> argparse.ArgumentParser:
+    """Every flag; each number is checked by its type (finite, in range) as it is parsed."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="*", type=Path, help="video files and/or folders of videos")
     parser.add_argument("--weights", "--weight_path", dest="weights", type=Path, default=DEFAULT_WEIGHTS_DIR / "SumMe" / "split4.pt",
@@ -119,6 +123,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     reference.add_argument("--input_is_file", type=str2bool, help="true: summarise --file_path; false: every --ext video in --dir_path")
     reference.add_argument("--file_path", type=Path, help="one video (with --input_is_file true)")
     reference.add_argument("--dir_path", type=Path, help="a folder of videos (with --input_is_file false)")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, every value checked (finite numbers in range, one input at least). Torch-free."""
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.input_is_file is not None or args.file_path or args.dir_path:
