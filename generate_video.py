@@ -185,14 +185,14 @@ def plan_run(args: argparse.Namespace) -> list[VideoOutputs]:
     inputs = find_videos(args.inputs, args.extensions)
     if not inputs.videos:
         raise PlanError(f"no videos found in {', '.join(map(display_path, args.inputs))} (extensions: {', '.join(args.extensions)})")
+    kinds = output_kinds(args.format, not args.no_video, not args.no_extras)
+    plans = name_outputs(inputs.videos, args.out, kinds)
+    check_outputs_are_not_inputs(plans, args.out, inputs, [p for p in (args.weights, args.backbone_weights) if p is not None])
     if not args.weights.is_file():
         raise PlanError(f"weights file not found: {display_path(args.weights)} (train it with train.py, or put the released "
                         "CSTA weights there: see README, 'Real data and weights')")
     if args.backbone_weights is not None and not args.backbone_weights.is_file():
         raise PlanError(f"backbone weights file not found: {display_path(args.backbone_weights)}")
-    kinds = output_kinds(args.format, not args.no_video, not args.no_extras)
-    plans = name_outputs(inputs.videos, args.out, kinds)
-    check_outputs_are_not_inputs(plans, args.out, inputs, [p for p in (args.weights, args.backbone_weights) if p is not None])
     if "video" in kinds:
         from video.codecs import check_encoders  # PyAV: a few tenths of a second, still no torch
 
