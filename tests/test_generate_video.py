@@ -446,7 +446,7 @@ def test_interrupted_batch_is_finished_by_the_same_command(clip, weights, tmp_pa
     monkeypatch.setattr(video.writer, "_encode", ctrl_c_in_b)
     with caplog.at_level("INFO"):
         assert run(*argv) == generate_video.EXIT_INTERRUPTED
-    lines = [line for line in caplog.text.splitlines() if "interrupted" in line]
+    lines = [line for line in caplog.text.splitlines() if line.startswith("interrupted")]
     assert len(lines) == 1 and "1 of 3 video(s) finished" in lines[0] and "run the same command again" in lines[0]
     assert "Traceback" not in caplog.text
     assert sorted(p.name for p in out.iterdir()) == ["a.json", "a.mp4", "a.png"]  # nothing half-written
