@@ -12,6 +12,10 @@ Running the same command again skips the videos it already finished (each output
 video and settings it was made from) and removes what an interrupted run left half-written; any
 other file under an output's name is kept unless --overwrite is given. Ctrl-C stops cleanly.
 
+Exit status: 0 every video summarised (now or by an earlier run), 1 some video failed (the others
+were done), 2 nothing started (a mistake in the command, a missing or unusable file), 130 stopped
+by Ctrl-C or a kill.
+
 The reference implementation's flags (--input_is_file, --file_path, --dir_path, --ext,
 --sample_rate, --save_path, --weight_path) keep working.
 """
@@ -25,6 +29,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -223,12 +228,12 @@ def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
         log.error("error: %s\nOr pass a local copy of the file with --backbone-weights PATH.", error)
         return None
     except (ProjectError, OSError, CheckpointMismatch) as error:
-        log.error("error: %s", error)
+        log.error("error: %s", display_path(str(error)))
         return None
     except ValueError as error:  # load_frame_embedder's word for a --backbone-weights file that does not fit
         if source is not BackboneSource.FILE:
             raise
-        log.error("error: %s", error)
+        log.error("error: %s", display_path(str(error)))
         return None
     config = SummarizeConfig(
         ratio=args.ratio, seconds=args.seconds, sample_rate=args.sample_rate, segmentation=Segmentation(args.segmentation),
@@ -239,13 +244,13 @@ def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     return Summarizer(model, embedder, args.weights, config)
 
 
+@dataclass
 class _Progress:
     """What the run has done so far, for the line printed when it is interrupted."""
 
-    def __init__(self) -> None:
-        self.total = 0
-        self.finished = 0  # done now or by an earlier run
-        self.failed = 0
+    total: int = 0
+    finished: int = 0  # done now or by an earlier run
+    failed: int = 0
 
 
 def _names(jobs: list[VideoJob]) -> str:
@@ -292,13 +297,17 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
                 outcomes.append(outcome)
                 progress.finished += outcome.ok
                 progress.failed += not outcome.ok
+    return _report(blocked, todo, outcomes, progress)
+
+
+def _report(blocked: list[VideoJob], todo: list[VideoJob], outcomes: list[Any], progress: _Progress) -> int:
+    """The run's last lines and its exit status: 0 when every video is summarised (now or before), else 1."""
     failures = [job.reason for job in blocked] + [o.message for o in outcomes if not o.ok]
     if outcomes and outcomes[-1].disk_full:
-        left = len(todo) - len(outcomes)
         log.error("\nstopped: the disk is full. %d video(s) finished, %d not started. Free some space and run the same command "
-                  "again: finished videos are skipped.", progress.finished, left)
+                  "again: finished videos are skipped.", progress.finished, len(todo) - len(outcomes))
     if failures:
-        log.error("\n%d of %d video(s) failed:\n%s", len(failures), len(jobs), "\n".join(f"  {m}" for m in failures))
+        log.error("\n%d of %d video(s) failed:\n%s", len(failures), progress.total, "\n".join(f"  {m}" for m in failures))
         return 1
     return 0
 

@@ -47,9 +47,9 @@ def fingerprint(source: Path, settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("ascii")).hexdigest()[:40]
 
 
-def mark_text(mark: str) -> str:
+def mark_text(run_fingerprint: str) -> str:
     """The text stored in an output (the video's comment, the picture's text chunk)."""
-    return f"{FORMAT} fingerprint {mark} (made by generate_video.py: CSTA video summary)"
+    return f"{FORMAT} fingerprint {run_fingerprint} (made by generate_video.py: CSTA video summary)"
 
 
 def _marked(text: object) -> str | None:
@@ -110,16 +110,16 @@ class VideoJob:
         return self.outputs.paths
 
 
-def assess(outputs: VideoOutputs, mark: str, overwrite: bool) -> VideoJob:
+def assess(outputs: VideoOutputs, run_fingerprint: str, overwrite: bool) -> VideoJob:
     """What to do with one video, from the files already under its output names."""
     present = [path for path in outputs.paths.values() if os.path.lexists(path)]
     if not present:
-        return VideoJob(outputs, mark, JobState.TODO, replace=overwrite)
-    foreign = [path for path in present if read_mark(path) != mark]
+        return VideoJob(outputs, run_fingerprint, JobState.TODO, replace=overwrite)
+    foreign = [path for path in present if read_mark(path) != run_fingerprint]
     if not foreign and len(present) == len(outputs.paths):
-        return VideoJob(outputs, mark, JobState.DONE, replace=False)
+        return VideoJob(outputs, run_fingerprint, JobState.DONE, replace=False)
     if foreign and not overwrite:
         reason = (f"{display_path(outputs.source)}: output already exists ({', '.join(map(display_path, foreign))}) and was not made "
                   "from this video with these settings; pass --overwrite to replace it")
-        return VideoJob(outputs, mark, JobState.BLOCKED, replace=False, reason=reason)
-    return VideoJob(outputs, mark, JobState.TODO, replace=True)
+        return VideoJob(outputs, run_fingerprint, JobState.BLOCKED, replace=False, reason=reason)
+    return VideoJob(outputs, run_fingerprint, JobState.TODO, replace=True)
