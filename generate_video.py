@@ -2,34 +2,63 @@
 
     python generate_video.py clip.mp4 holiday/ --weights weights/SumMe/split4.pt --out summaries/
 
-For each video, writes <out>/<name>.mp4 (the summary, with the source's audio), <name>.json (shots,
-scores, what was chosen) and <name>.png (importance over time and keyframes). The reference
-implementation's flags (--input_is_file, --file_path, --dir_path, --ext, --sample_rate,
---save_path, --weight_path) keep working.
+For each video, writes <out>/<name>.mp4 (the summary, with the source's audio and orientation),
+<name>.json (shots, scores, what was chosen) and <name>.png (importance over time and keyframes).
+Videos with the same name from different folders get the folder in their outputs' names
+(cam1/clip.mp4 -> cam1_clip.mp4), and the run says so.
+
+Nothing is ever written over an input, whatever the flags. Every output is complete or absent.
+Running the same command again skips the videos it already finished (each output records the
+video and settings it was made from) and removes what an interrupted run left half-written; any
+other file under an output's name is kept unless --overwrite is given. Ctrl-C stops cleanly.
+
+Exit status: 0 every video summarised (now or by an earlier run), 1 some video failed (the others
+were done), 2 nothing started (a mistake in the command, a missing or unusable file), 130 stopped
+by Ctrl-C or a kill.
+
+The reference implementation's flags (--input_is_file, --file_path, --dir_path, --ext,
+--sample_rate, --save_path, --weight_path) keep working.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
+import os
+import signal
 import sys
-import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+# Only torch-free modules here: --help and every check of the inputs and outputs answer before
+# torch and torchvision are imported (5 s on a small CPU); see _load_summarizer.
 from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO
-from engine.cli import setup_logging
-from models.backbone import BackboneInit, BackboneWeightsUnavailable
-from models.checkpoint import CheckpointMismatch, load_checkpoint
-from models.csta import build_csta
-from summarize.embedder import BackboneSource, load_frame_embedder
-from summarize.runner import VIDEO_EXTENSIONS, SummarizeConfig, Summarizer, find_videos, summarize_all
-from summarize.segmentation import Segmentation
+from summarize.outdir import hold_output_folder, prepare_output_folder
+from summarize.plan import (
+    VIDEO_EXTENSIONS,
+    PlanError,
+    VideoOutputs,
+    check_outputs_are_not_inputs,
+    display_path,
+    find_videos,
+    name_outputs,
+    output_kinds,
+)
+from summarize.provenance import JobState, VideoJob, assess, describe_file, fingerprint
 from utils.errors import ProjectError
-from utils.runtime import select_device
 
 log = logging.getLogger("generate_video")
 
-CONTAINERS = ("mp4", "mkv", "mov", "webm", "avi")
+CONTAINERS = ("mp4", "mkv", "mov", "webm", "avi")  # video.codecs.CONTAINERS (a test keeps them equal)
+SEGMENTATIONS = ("fast", "full")  # summarize.segmentation.Segmentation's values (a test keeps them equal)
+IMAGENET_FILE_NAME = "googlenet-1378be20.pth"  # torchvision's, in the torch hub cache
+MAX_SECONDS = 10_000_000  # --seconds above this (116 days) is a typing mistake
+MAX_SAMPLE_RATE = 10_000
+MAX_BATCH_SIZE = 4096
+EXIT_INTERRUPTED = 130
 
 
 def str2bool(value: str) -> bool:
@@ -40,29 +69,58 @@ def str2bool(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def bounded(convert: Callable[[str], float], low: float, high: float, *, low_open: bool = False) -> Callable[[str], Any]:
+    """An argparse type: ``convert``'s value, finite and within [low, high] ((low, high] if ``low_open``)."""
+    interval = f"{'(' if low_open else '['}{_number(low)}, {_number(high)}]"
+    kind = "an integer" if convert is int else "a number"
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind} in {interval}, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (low_open and value == low) or value > high:
+            raise argparse.ArgumentTypeError(f"must be {kind} in {interval}, got {text!r}")
+        return value
+
+    parse.__name__ = kind  # argparse names the type by it in its own messages
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every flag; each number is checked by its type (finite, in range) as it is parsed."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="*", type=Path, help="video files and/or folders of videos")
     parser.add_argument("--weights", "--weight_path", dest="weights", type=Path, default=DEFAULT_WEIGHTS_DIR / "SumMe" / "split4.pt",
                         help="CSTA weights file (default: weights/SumMe/split4.pt, the reference's default)")
-    parser.add_argument("--out", "--save_path", dest="out", type=Path, default=Path("summary_videos"), help="output folder (default: summary_videos/)")
+    parser.add_argument("--out", "--save_path", dest="out", type=Path, default=Path("summary_videos"),
+                        help="output folder (default: summary_videos/); not an input folder")
     parser.add_argument("--ext", default=",".join(VIDEO_EXTENSIONS), help="extensions to take from folders, comma-separated (default: common video types)")
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--ratio", type=float, default=SUMMARY_RATIO, help=f"share of the video the summary may take (default {SUMMARY_RATIO})")
-    length.add_argument("--seconds", type=float, help="instead of --ratio: the summary's length at most, in seconds (e.g. 120)")
-    parser.add_argument("--sample_rate", "--sample-rate", dest="sample_rate", type=int, default=FRAME_SAMPLE_RATE,
+    length.add_argument("--ratio", type=bounded(float, 0, 1, low_open=True), default=SUMMARY_RATIO,
+                        help=f"share of the video the summary may take, in (0, 1] (default {SUMMARY_RATIO})")
+    length.add_argument("--seconds", type=bounded(float, 0, MAX_SECONDS, low_open=True),
+                        help="instead of --ratio: the summary's length at most, in seconds (e.g. 120)")
+    parser.add_argument("--sample_rate", "--sample-rate", dest="sample_rate", type=bounded(int, 1, MAX_SAMPLE_RATE), default=FRAME_SAMPLE_RATE,
                         help=f"frames between the model's steps (default {FRAME_SAMPLE_RATE}, as in training)")
-    parser.add_argument("--segmentation", choices=[s.value for s in Segmentation], default=Segmentation.FAST.value,
+    parser.add_argument("--segmentation", choices=SEGMENTATIONS, default="fast",
                         help="fast: KTS on the sampled features, boundaries refined at full frame rate (default); "
                         "full: the reference route, KTS on the features of every frame (slow)")
     parser.add_argument("--format", choices=CONTAINERS, default="mp4", help="summary video file type (default mp4)")
     parser.add_argument("--video-codec", help="encoder for the summary's video (default: the format's usual one, e.g. libx264)")
     parser.add_argument("--audio-codec", help="encoder for the summary's audio (default: the format's usual one, e.g. aac)")
     parser.add_argument("--no-video", action="store_true", help="skip the summary video (write only the JSON and PNG)")
-    parser.add_argument("--no-extras", action="store_true", help="skip the JSON and PNG (write only the video)")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the JSON and PNG (write only the video; it still records what it was made from)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace files under the outputs' names that this command did not make (never an input)")
     parser.add_argument("--device", help="torch device (default: CUDA when available, else CPU)")
-    parser.add_argument("--batch-size", type=int, help="frames per GoogLeNet batch (default: 8 on CPU, 64 on CUDA)")
+    parser.add_argument("--batch-size", type=bounded(int, 1, MAX_BATCH_SIZE),
+                        help="frames per GoogLeNet batch (default: 8 on CPU, 64 on CUDA)")
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet GoogLeNet weights (googlenet-1378be20.pth)")
     parser.add_argument("--random-backbone", action="store_true", help="random GoogLeNet features (tests and demos only; outputs say so)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -70,6 +128,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     reference.add_argument("--input_is_file", type=str2bool, help="true: summarise --file_path; false: every --ext video in --dir_path")
     reference.add_argument("--file_path", type=Path, help="one video (with --input_is_file true)")
     reference.add_argument("--dir_path", type=Path, help="a folder of videos (with --input_is_file false)")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, every value checked (finite numbers in range, one input at least). Torch-free."""
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.input_is_file is not None or args.file_path or args.dir_path:
@@ -83,12 +147,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             args.inputs.append(args.file_path)
     if not args.inputs:
         parser.error("give at least one video file or folder")
-    if not 0 < args.ratio <= 1:
-        parser.error("--ratio must be in (0, 1]")
-    if args.seconds is not None and args.seconds <= 0:
-        parser.error("--seconds must be positive")
-    if args.sample_rate < 1 or (args.batch_size is not None and args.batch_size < 1):
-        parser.error("--sample_rate and --batch-size must be at least 1")
+    args.extensions = tuple(e.strip().lower().lstrip(".") for e in args.ext.split(",") if e.strip().lstrip("."))
+    if not args.extensions:
+        parser.error("--ext names no extension")
     if args.no_video and args.no_extras:
         parser.error("--no-video and --no-extras together leave nothing to write")
     if args.random_backbone and args.backbone_weights:
@@ -96,50 +157,177 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def check_output_folder(folder: Path) -> None:
-    """Fail before any work if the output folder cannot be created or written."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
-            pass
-    except OSError as error:
-        raise OSError(f"output folder {folder} cannot be written ({error.strerror or error})") from error
+def imagenet_cache_file() -> Path:
+    """Where torchvision keeps the ImageNet GoogLeNet file (torch.hub.get_dir()'s rule, without torch)."""
+    home = os.getenv("TORCH_HOME", os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "torch"))
+    return Path(os.path.expanduser(home)) / "hub" / "checkpoints" / IMAGENET_FILE_NAME
 
 
-def main(args: argparse.Namespace) -> int:
-    setup_logging()
-    extensions = tuple(e.strip().lower().lstrip(".") for e in args.ext.split(",") if e.strip())
+def run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Everything besides the source that changes a summary: the fingerprint covers it, the JSON shows it."""
+    if args.random_backbone:
+        backbone = {"kind": "random"}
+    elif args.backbone_weights:
+        backbone = {"kind": "file", "file": describe_file(args.backbone_weights)}
+    else:
+        cached = imagenet_cache_file()
+        backbone = {"kind": "imagenet", "file": describe_file(cached) if cached.is_file() else None}
+    return {
+        "weights": describe_file(args.weights), "backbone": backbone,
+        "ratio": None if args.seconds is not None else args.ratio, "seconds": args.seconds,
+        "sample_rate": args.sample_rate, "segmentation": args.segmentation, "batch_size": args.batch_size,
+        "device": args.device, "video_codec": args.video_codec, "audio_codec": args.audio_codec,
+    }
+
+
+def plan_run(args: argparse.Namespace) -> list[VideoOutputs]:
+    """The videos and their outputs, checked before any heavy import: inputs exist, no output is an
+    input or another video's output, the encoders fit the container, the output folder is writable.
+
+    Raises:
+        ProjectError, OSError: the message names the file and the problem.
+    """
+    inputs = find_videos(args.inputs, args.extensions)
+    if not inputs.videos:
+        raise PlanError(f"no videos found in {', '.join(map(display_path, args.inputs))} (extensions: {', '.join(args.extensions)})")
+    kinds = output_kinds(args.format, not args.no_video, not args.no_extras)
+    plans = name_outputs(inputs.videos, args.out, kinds)
+    check_outputs_are_not_inputs(plans, args.out, inputs, [p for p in (args.weights, args.backbone_weights) if p is not None])
+    if not args.weights.is_file():
+        raise PlanError(f"weights file not found: {display_path(args.weights)} (train it with train.py, or put the released "
+                        "CSTA weights there: see README, 'Real data and weights')")
+    if args.backbone_weights is not None and not args.backbone_weights.is_file():
+        raise PlanError(f"backbone weights file not found: {display_path(args.backbone_weights)}")
+    if "video" in kinds:
+        from video.codecs import check_encoders  # PyAV: a few tenths of a second, still no torch
+
+        check_encoders(args.out / f"summary.{args.format}", args.video_codec, args.audio_codec)
+    prepare_output_folder(args.out)
+    return plans
+
+
+def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
+    """The networks and the Summarizer; None (after saying why) when a file or the device is unusable.
+    Here, not at the top of the module, so that nothing before needs torch."""
+    from models.backbone import BackboneInit, BackboneWeightsUnavailable
+    from models.checkpoint import CheckpointMismatch, load_checkpoint
+    from models.csta import build_csta
+    from summarize.embedder import BackboneSource, load_frame_embedder
+    from summarize.runner import SummarizeConfig, Summarizer
+    from summarize.segmentation import Segmentation
+    from utils.runtime import select_device
+
+    source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.FILE if args.backbone_weights else BackboneSource.IMAGENET
     try:
         device = select_device(args.device)
         model = build_csta(BackboneInit.RANDOM)  # every tensor comes from the weights file
         load_checkpoint(model, args.weights)
         model.to(device)
-        source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.FILE if args.backbone_weights else BackboneSource.IMAGENET
         embedder = load_frame_embedder(source, device, args.backbone_weights)
-        check_output_folder(args.out)
-        videos = find_videos(args.inputs, extensions)
     except BackboneWeightsUnavailable as error:
         log.error("error: %s\nOr pass a local copy of the file with --backbone-weights PATH.", error)
-        return 2
-    except (ProjectError, FileNotFoundError, CheckpointMismatch, OSError, ValueError, RuntimeError) as error:
-        log.error("error: %s", error)
-        return 2
-    if not videos:
-        log.error("error: no videos found in %s (extensions: %s)", ", ".join(map(str, args.inputs)), ", ".join(extensions))
-        return 2
+        return None
+    except (ProjectError, OSError, CheckpointMismatch) as error:
+        log.error("error: %s", display_path(str(error)))
+        return None
+    except ValueError as error:  # load_frame_embedder's word for a --backbone-weights file that does not fit
+        if source is not BackboneSource.FILE:
+            raise
+        log.error("error: %s", display_path(str(error)))
+        return None
     config = SummarizeConfig(
         ratio=args.ratio, seconds=args.seconds, sample_rate=args.sample_rate, segmentation=Segmentation(args.segmentation),
-        batch_size=args.batch_size, container=args.format, video_codec=args.video_codec, audio_codec=args.audio_codec,
-        write_video=not args.no_video, write_extras=not args.no_extras, overwrite=args.overwrite, progress=not args.quiet,
+        batch_size=args.batch_size, video_codec=args.video_codec, audio_codec=args.audio_codec,
+        progress=not args.quiet, settings=settings,
     )
-    log.info("%d video(s) -> %s | weights %s | backbone: %s | device %s", len(videos), args.out, args.weights, embedder.description, device)
-    outcomes = summarize_all(Summarizer(model, embedder, args.weights, config), videos, args.out)
-    failures = [o for o in outcomes if not o.ok]
+    log.info("weights %s | backbone: %s | device %s", display_path(args.weights), display_path(embedder.description), device)
+    return Summarizer(model, embedder, args.weights, config)
+
+
+@dataclass
+class _Progress:
+    """What the run has done so far, for the line printed when it is interrupted."""
+
+    total: int = 0
+    finished: int = 0  # done now or by an earlier run
+    failed: int = 0
+
+
+def _names(jobs: list[VideoJob]) -> str:
+    shown = ", ".join(display_path(job.source.name) for job in jobs[:5])
+    return shown + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+
+
+def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
+    try:
+        plans = plan_run(args)
+        settings = run_settings(args)
+    except (ProjectError, OSError) as error:
+        log.error("error: %s", display_path(str(error)))
+        return 2
+    progress.total = len(plans)
+    outputs = [path for plan in plans for path in plan.paths.values()]
+    with hold_output_folder(args.out, outputs) as hold:
+        for path in hold.removed:
+            log.info("removed %s, left half-written by an interrupted run", display_path(path))
+        for path in hold.kept:
+            log.info("left %s alone (half-written by an interrupted run, or by another run writing here now)", display_path(path))
+        try:
+            jobs = [assess(plan, fingerprint(plan.source, settings), args.overwrite) for plan in plans]
+        except OSError as error:
+            log.error("error: %s", display_path(str(error)))
+            return 2
+        done = [job for job in jobs if job.state is JobState.DONE]
+        blocked = [job for job in jobs if job.state is JobState.BLOCKED]
+        todo = [job for job in jobs if job.state is JobState.TODO]
+        progress.finished = len(done)
+        if done:
+            log.info("%d video(s) already summarised by an earlier run of this command, skipped: %s", len(done), _names(done))
+        for job in blocked:
+            log.error("FAILED %s", job.reason)
+        outcomes = []
+        if todo:
+            summarizer = _load_summarizer(args, settings)
+            if summarizer is None:
+                return 2
+            from summarize.runner import summarize_all
+
+            log.info("%d video(s) to summarise -> %s", len(todo), display_path(args.out))
+            for outcome in summarize_all(summarizer, todo):
+                outcomes.append(outcome)
+                progress.finished += outcome.ok
+                progress.failed += not outcome.ok
+    return _report(blocked, todo, outcomes, progress)
+
+
+def _report(blocked: list[VideoJob], todo: list[VideoJob], outcomes: list[Any], progress: _Progress) -> int:
+    """The run's last lines and its exit status: 0 when every video is summarised (now or before), else 1."""
+    failures = [job.reason for job in blocked] + [o.message for o in outcomes if not o.ok]
+    if outcomes and outcomes[-1].disk_full:
+        log.error("\nstopped: the disk is full. %d video(s) finished, %d not started. Free some space and run the same command "
+                  "again: finished videos are skipped.", progress.finished, len(todo) - len(outcomes))
     if failures:
-        log.error("\n%d of %d video(s) failed:\n%s", len(failures), len(outcomes), "\n".join(f"  {o.message}" for o in failures))
+        log.error("\n%d of %d video(s) failed:\n%s", len(failures), progress.total, "\n".join(f"  {m}" for m in failures))
         return 1
     return 0
 
 
+def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    progress = _Progress()
+    try:
+        return _summarise(args, progress)
+    except KeyboardInterrupt:  # each write in progress removed its temporary file on the way out
+        log.error("\ninterrupted: %d of %d video(s) finished%s; run the same command again to do the rest "
+                  "(finished videos are skipped)", progress.finished, progress.total,
+                  f", {progress.failed} failed" if progress.failed else "")
+        return EXIT_INTERRUPTED
+
+
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # a plain kill stops like Ctrl-C: temporary files removed, one line said
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     sys.exit(main(parse_args()))

@@ -1,14 +1,23 @@
-"""What a user gets beside the summary video: a JSON record and a picture to glance at."""
+"""What a user gets beside the summary video: a JSON record and a picture to glance at.
+
+Both carry the run's fingerprint (summarize.provenance), so a rerun recognises them; both name
+files as ``display_path`` text, so a name that is not UTF-8 is written as escapes, never a crash.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from summarize.plan import display_path
+from summarize.provenance import PNG_KEY, mark_text
 from summarize.selection import Selection
 from utils import atomic_output, write_json_atomic
+from video.orientation import UPRIGHT, Orientation
 from video.reader import frames_at
 from video.timing import FrameClock
 
@@ -28,12 +37,18 @@ class VideoSummaryRecord:
     segmentation: str
     summary_video: Path | None
     clock: FrameClock  # when each frame is shown (variable-rate videos are not i / fps)
+    fingerprint: str = ""  # the run's, for recognising this output later (summarize.provenance)
+    settings: dict[str, Any] = field(default_factory=dict)  # what the fingerprint covers, for a reader
+    orientation: Orientation = UPRIGHT  # how the source is shown (a phone's quarter turn)
 
     def payload(self) -> dict:
         fps, clock = self.fps, self.clock
         kept = int(self.selection.keep.sum())
+        source = display_path(self.source)
         return {
-            "source": str(self.source),
+            "source": source,
+            # the exact bytes, when the name is not UTF-8 and "source" shows it with escapes
+            **({"source_path_bytes": os.fsencode(self.source).hex()} if source != str(self.source) else {}),
             "fps": fps,
             "n_frames": self.n_frames,
             "duration_seconds": clock.total_seconds,
@@ -52,9 +67,13 @@ class VideoSummaryRecord:
             "summary_seconds": clock.kept_seconds(self.selection.keep),
             "summary_ratio": kept / self.n_frames,
             "fallback": self.selection.fallback,
-            "weights": str(self.weights),
-            "backbone": self.backbone,
-            "summary_video": str(self.summary_video) if self.summary_video else None,
+            "weights": display_path(self.weights),
+            "backbone": display_path(self.backbone),
+            "summary_video": display_path(self.summary_video) if self.summary_video else None,
+            "display_rotation_degrees": 90 * self.orientation.quarter_turns,  # counter-clockwise, as players turn it
+            "display_mirrored": self.orientation.mirrored,
+            "fingerprint": self.fingerprint,
+            "settings": self.settings,
         }
 
 
@@ -71,6 +90,16 @@ def keyframe_indices(record: VideoSummaryRecord) -> list[int]:
     return sorted((a + b) // 2 for a, b in runs[:MAX_KEYFRAMES])
 
 
+def keyframes(record: VideoSummaryRecord) -> tuple[list[int], list[np.ndarray]]:
+    """The keyframes' indices and pictures as a player shows them (turned upright); frames that
+    cannot be read back are left out. Pictures Sized [H, W, 3] uint8."""
+    indices = keyframe_indices(record)
+    clock = record.clock
+    shown = frames_at(record.source, [float(clock.starts[i]) for i in indices], 0.5 * float(clock.durations.min()))
+    found = [(i, record.orientation.upright(f)) for i, f in zip(indices, shown, strict=True) if f is not None]
+    return [i for i, _ in found], [f for _, f in found]
+
+
 def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = None) -> None:
     """Importance over time with shot boundaries and the kept frames shaded, and a keyframe strip."""
     import matplotlib  # here, not at the top: only this picture needs it, and it is slow to import
@@ -78,10 +107,8 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    indices = keyframe_indices(record)
+    indices, frames = keyframes(record)
     clock = record.clock
-    shown = frames_at(record.source, [float(clock.starts[i]) for i in indices], 0.5 * float(clock.durations.min()))
-    indices, frames = [i for i, f in zip(indices, shown, strict=True) if f is not None], [f for f in shown if f is not None]
     columns = max(len(frames), 1)
     figure = plt.figure(figsize=(12, 5.5 if frames else 3.5), dpi=100)
     grid = figure.add_gridspec(2 if frames else 1, columns, height_ratios=[2, 1.3] if frames else [1])
@@ -94,8 +121,8 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
     axis.fill_between(seconds, 0, 1, where=keep, color="tab:orange", alpha=0.3, step="mid", label="in the summary",
                       transform=axis.get_xaxis_transform())
     title = (f"{record.source.name}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(keep):.1f} s, "
-             f"{len(record.shots)} shots ({record.segmentation} segmentation)")
-    axis.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
+             f"{len(record.shots)} shots ({record.segmentation} segmentation)") + (f"\n{note}" if note else "")
+    axis.set_title(display_path(title), fontsize=10, parse_math=False)  # a '$' in a name is not TeX
     axis.set_xlabel("seconds")
     axis.set_ylabel("score")
     axis.set_xlim(0, max(seconds[-1], 1e-3))
@@ -106,6 +133,8 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
         image_axis.set_title(f"{seconds[index]:.1f} s", fontsize=8)
         image_axis.axis("off")
     figure.tight_layout()
-    with atomic_output(path) as tmp:
-        figure.savefig(tmp, format="png")
-    plt.close(figure)
+    try:
+        with atomic_output(path) as tmp:
+            figure.savefig(tmp, format="png", metadata={PNG_KEY: mark_text(record.fingerprint)})
+    finally:
+        plt.close(figure)

@@ -1,11 +1,20 @@
-"""Summarising videos end to end: features, shots, scores, selection, then the outputs."""
+"""Summarising videos end to end: features, shots, scores, selection, then the outputs.
+
+Which videos, under which names, and whether each is new, finished or blocked is decided before
+(summarize.plan, summarize.provenance); this module does the work for one ``VideoJob`` at a time.
+A video that cannot be handled (the project's own errors, a file's OS errors, the video package's
+read/write errors) is reported and the batch goes on; anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -18,15 +27,22 @@ from models.csta import predict_scores
 from summarize.analysis import FrameAnalysis, analyse_video
 from summarize.embedder import FrameEmbedder
 from summarize.outputs import VideoSummaryRecord, write_picture, write_record
+from summarize.plan import display_path
+from summarize.provenance import VideoJob, mark_text
 from summarize.segmentation import Segmentation, find_shots, model_inputs
 from summarize.selection import frames_for_seconds, select_frames
+from utils.errors import ProjectError
+from video.errors import VideoDecodeError, VideoEncodeError, VideoOpenError
+from video.orientation import read_orientation
 from video.reader import VideoInfo, probe
 from video.timing import FrameClock
 from video.writer import write_summary
 
 log = logging.getLogger(__name__)
 
-VIDEO_EXTENSIONS = ("mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "wmv", "flv")
+# What one video may fail with without stopping the batch: a problem with that file, not a bug.
+VIDEO_FAILURES = (ProjectError, OSError, VideoOpenError, VideoDecodeError, VideoEncodeError)
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True)
@@ -36,13 +52,38 @@ class SummarizeConfig:
     sample_rate: int = FRAME_SAMPLE_RATE  # frames between the model's steps (15: 2 steps/s at 30 fps)
     segmentation: Segmentation = Segmentation.FAST
     batch_size: int | None = None  # frames per GoogLeNet batch; None: 8 on CPU (bigger is not faster there), 64 on CUDA
-    container: str = "mp4"  # summary video's file type
     video_codec: str | None = None  # None: the container's default
     audio_codec: str | None = None
-    write_video: bool = True
-    write_extras: bool = True  # the JSON record and the PNG picture
-    overwrite: bool = False
     progress: bool = True
+    settings: dict[str, Any] = field(default_factory=dict)  # what the run's fingerprint covers, for the JSON record
+
+
+class VideoTooShort(ProjectError):
+    """A video with fewer decodable frames than one model step needs."""
+
+
+def _os_cause(error: BaseException) -> OSError | None:
+    """The OS error behind ``error`` (itself, or one in its chain of causes), if any."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError) and error.errno is not None:
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+class OutputNotWritten(ProjectError):
+    """One output of a video could not be written; says which, why, and what was kept."""
+
+    def __init__(self, path: Path, kept: list[Path], error: BaseException) -> None:
+        cause = _os_cause(error)
+        self.path = path
+        self.disk_full = cause is not None and cause.errno in _DISK_FULL
+        reason = cause.strerror if cause is not None and cause.strerror else str(error)
+        kept_text = f"kept: {', '.join(map(display_path, kept))}" if kept else "no other output of this video was written"
+        super().__init__(f"{display_path(path)} could not be written ({reason}): nothing was left under that name, and an "
+                         f"earlier file there, if any, is unchanged; {kept_text}")
 
 
 @dataclass
@@ -51,6 +92,7 @@ class VideoOutcome:
     ok: bool
     message: str
     outputs: list[Path] = field(default_factory=list)
+    disk_full: bool = False  # the batch stops: every later video would fail the same way
 
 
 class Summarizer:
@@ -62,31 +104,23 @@ class Summarizer:
         self.weights_path = weights_path
         self.config = config
 
-    def output_paths(self, source: Path, out_dir: Path) -> dict[str, Path]:
-        paths = {}
-        if self.config.write_video:
-            paths["video"] = out_dir / f"{source.stem}.{self.config.container}"
-        if self.config.write_extras:
-            paths["json"] = out_dir / f"{source.stem}.json"
-            paths["png"] = out_dir / f"{source.stem}.png"
-        return paths
-
-    def summarize(self, source: Path, out_dir: Path) -> VideoOutcome:
-        """Summarise ``source`` into ``out_dir``; raises on bad input (the caller records the failure)."""
-        cfg = self.config
+    def summarize(self, job: VideoJob) -> VideoOutcome:
+        """Summarise ``job.source`` into ``job.paths``; raises on bad input (the caller records the failure)."""
+        source = job.source
         started = time.perf_counter()
-        paths = self.output_paths(source, out_dir)
-        existing = [str(p) for p in paths.values() if p.exists()]
-        if existing and not cfg.overwrite:
-            raise FileExistsError(f"{source}: output already exists ({', '.join(existing)}); pass --overwrite to replace it")
+        if not job.replace:  # checked again here: a file may have appeared since the run was planned
+            existing = [display_path(p) for p in job.paths.values() if p.exists()]
+            if existing:
+                raise FileExistsError(f"{display_path(source)}: output already exists ({', '.join(existing)}); "
+                                      "pass --overwrite to replace it")
         info = probe(source)
         analysis = self._analyse(source, info)
-        record = self._choose(source, info, analysis, paths.get("video"))
-        outputs = self._write(record, paths)
+        record = self._choose(job, info, analysis)
+        outputs = self._write(record, job)
         selection, clock = record.selection, record.clock
         kept = int(selection.keep.sum())
         message = (
-            f"{source.name}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(selection.keep):.1f} s "
+            f"{display_path(source.name)}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(selection.keep):.1f} s "
             f"({kept} of {analysis.n_frames} frames, {len(record.shots)} shots) in {time.perf_counter() - started:.1f} s"
         )
         if selection.fallback:
@@ -101,16 +135,17 @@ class Summarizer:
         self.embedder.match_reference_exactly(cfg.segmentation is Segmentation.FULL)
         analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress)
         if analysis.n_frames < cfg.sample_rate:
-            raise ValueError(f"{source}: only {analysis.n_frames} frame(s) could be decoded; a summary needs at least {cfg.sample_rate}")
+            raise VideoTooShort(f"{display_path(source)}: only {analysis.n_frames} frame(s) could be decoded; "
+                                f"a summary needs at least {cfg.sample_rate}")
         if info.reported_frames and info.reported_frames != analysis.n_frames:
             log.info("%s: the container reports %d frames but %d were decoded; using %d",
-                     source.name, info.reported_frames, analysis.n_frames, analysis.n_frames)
+                     display_path(source.name), info.reported_frames, analysis.n_frames, analysis.n_frames)
         return analysis
 
-    def _choose(self, source: Path, info: VideoInfo, analysis: FrameAnalysis, summary_video: Path | None) -> VideoSummaryRecord:
+    def _choose(self, job: VideoJob, info: VideoInfo, analysis: FrameAnalysis) -> VideoSummaryRecord:
         """Shots, CSTA's scores and the knapsack's choice."""
-        cfg = self.config
-        with tqdm(total=1, desc=f"shots {source.name}", unit="video", disable=not cfg.progress, dynamic_ncols=True) as bar:
+        cfg, source = self.config, job.source
+        with tqdm(total=1, desc=f"shots {display_path(source.name)}", unit="video", disable=not cfg.progress, dynamic_ncols=True) as bar:
             shots = find_shots(analysis, cfg.segmentation, cfg.sample_rate)
             bar.update()
         features, picks = model_inputs(analysis, cfg.sample_rate)
@@ -118,7 +153,8 @@ class Summarizer:
         scores = predict_scores(self.model, torch.from_numpy(features).to(device))
         clock = FrameClock.from_times(analysis.times, info.frame_rate)
         if not clock.constant_rate:
-            log.info("%s has a variable frame rate (%.3f fps on average): the summary keeps each frame's own timing", source.name, info.fps)
+            log.info("%s has a variable frame rate (%.3f fps on average): the summary keeps each frame's own timing",
+                     display_path(source.name), info.fps)
         if cfg.seconds is None:
             budget = summary_budget(shots, cfg.ratio)
         else:
@@ -128,47 +164,48 @@ class Summarizer:
             source=source, fps=info.fps, n_frames=analysis.n_frames, shots=shots,
             shot_scores=selection.shot_scores, selection=selection, weights=self.weights_path,
             backbone=self.embedder.description, segmentation=cfg.segmentation.value,
-            summary_video=summary_video, clock=clock,
+            summary_video=job.paths.get("video"), clock=clock, fingerprint=job.fingerprint, settings=cfg.settings,
+            orientation=read_orientation(source),
         )
 
-    def _write(self, record: VideoSummaryRecord, paths: dict[str, Path]) -> list[Path]:
-        """The summary video, then the JSON record and the picture; returns what was written."""
+    def _write(self, record: VideoSummaryRecord, job: VideoJob) -> list[Path]:
+        """The summary video, then the JSON record and the picture, each complete or not at all;
+        returns what was written.
+
+        Raises:
+            OutputNotWritten: names the output that failed and those already written.
+        """
         cfg = self.config
-        outputs = []
-        if cfg.write_video:
-            write_summary(record.source, record.selection.keep, paths["video"], video_codec=cfg.video_codec,
-                          audio_codec=cfg.audio_codec, progress=cfg.progress, overwrite=cfg.overwrite, clock=record.clock)
-            outputs.append(paths["video"])
-        if cfg.write_extras:
-            write_record(record, paths["json"])
-            note = None if self.embedder.origin is BackboneOrigin.IMAGENET else f"backbone: {self.embedder.description}"
-            write_picture(record, paths["png"], note)
-            outputs += [paths["json"], paths["png"]]
-        return outputs
-
-
-def find_videos(inputs: list[Path], extensions: tuple[str, ...]) -> list[Path]:
-    """Files as given; folders scanned (not recursively) for the extensions, sorted."""
-    found: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
+        note = None if self.embedder.origin is BackboneOrigin.IMAGENET else f"backbone: {self.embedder.description}"
+        writers = {
+            "video": lambda path: write_summary(record.source, record.selection.keep, path, video_codec=cfg.video_codec,
+                                                audio_codec=cfg.audio_codec, progress=cfg.progress, overwrite=job.replace,
+                                                clock=record.clock, metadata={"comment": mark_text(job.fingerprint)}),
+            "json": lambda path: write_record(record, path),
+            "png": lambda path: write_picture(record, path, note),
+        }
+        written: list[Path] = []
+        for kind, path in job.paths.items():
             try:
-                found += sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in extensions)
-            except OSError as error:
-                raise OSError(f"input folder {item} cannot be read ({error.strerror or error})") from error
-        else:
-            found.append(item)
-    return found
+                writers[kind](path)
+            except (OSError, VideoEncodeError) as error:
+                raise OutputNotWritten(path, written, error) from error
+            written.append(path)
+        return written
 
 
-def summarize_all(summarizer: Summarizer, sources: list[Path], out_dir: Path) -> list[VideoOutcome]:
-    """Every video in turn; a failing video is reported and the others still run."""
-    outcomes = []
-    for source in sources:
+def summarize_all(summarizer: Summarizer, jobs: list[VideoJob]) -> Iterator[VideoOutcome]:
+    """Every job in turn, one outcome each as it finishes; a video that fails is reported and the
+    others still run, except when the disk is full (every later video would fail the same way)."""
+    for job in jobs:
+        source = job.source
         try:
-            outcome = summarizer.summarize(source, out_dir)
-        except (OSError, ValueError, RuntimeError) as error:
-            outcome = VideoOutcome(source, False, f"{source}: {error}" if str(source) not in str(error) else str(error))
+            outcome = summarizer.summarize(job)
+        except VIDEO_FAILURES as error:
+            text, name = display_path(str(error)), display_path(source)
+            full = isinstance(error, OutputNotWritten) and error.disk_full
+            outcome = VideoOutcome(source, False, text if name in text else f"{name}: {text}", disk_full=full)
         log.info("%s%s", "" if outcome.ok else "FAILED ", outcome.message)
-        outcomes.append(outcome)
-    return outcomes
+        yield outcome
+        if outcome.disk_full:
+            return

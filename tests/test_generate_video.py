@@ -1,6 +1,12 @@
 """generate_video.py end to end on small generated clips (moving shapes, hard cuts, a tone)."""
 
+import errno
 import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import av
 import numpy as np
@@ -10,7 +16,7 @@ import torch
 import generate_video
 from models.backbone import BackboneInit
 from models.csta import build_csta
-from video.reader import count_frames
+from video.reader import count_frames, probe
 from video.synthetic import write_demo_video
 
 SIZE = (160, 96)
@@ -272,3 +278,287 @@ def test_variable_frame_rate_video_keeps_its_timing(weights, tmp_path):
     assert count_frames(out / "vfr.mp4") == record["summary_frames"]
     assert lengths["video"] == pytest.approx(record["summary_seconds"], abs=0.11)
     assert lengths["audio"] == pytest.approx(record["summary_seconds"], abs=0.05)
+
+
+# --- the command line answers at once, and every number is checked as it is parsed ---------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_help_user_errors_and_planning_import_no_torch(clip, weights, tmp_path):
+    # Run in a fresh interpreter: this one has torch loaded already.
+    script = textwrap.dedent(f"""
+        import os
+        import sys
+        import generate_video as g
+        try:
+            g.parse_args(["--help"])
+        except SystemExit as done:
+            assert done.code == 0
+        assert g.main(g.parse_args(["{tmp_path / 'missing.mp4'}", "--out", "{tmp_path / 'out'}"])) == 2
+        # an output over an input
+        assert g.main(g.parse_args([sys.argv[1], "--weights", sys.argv[2], "--out", os.path.dirname(sys.argv[1])])) == 2
+        g.plan_run(g.parse_args([sys.argv[1], "--weights", sys.argv[2], "--out", "{tmp_path / 'planned'}"]))
+        heavy = sorted(m for m in ("torch", "torchvision", "matplotlib", "cv2") if m in sys.modules)
+        assert not heavy, heavy
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(clip[0]), str(weights)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "missing.mp4: no such file or folder" in done.stderr and "would replace the input" in done.stderr
+    assert "usage:" in done.stdout
+
+
+def test_every_numeric_flag_is_checked_when_parsed(capsys):
+    numeric = [a for a in generate_video.build_parser()._actions if a.type not in (None, Path, str, generate_video.str2bool)]
+    assert {a.dest for a in numeric} == {"ratio", "seconds", "sample_rate", "batch_size"}
+    for action in numeric:
+        assert action.type not in (int, float), f"{action.dest}: a bare {action.type.__name__} takes nan, inf and any size"
+        for bad in ("nan", "inf", "-inf", "1e999", "-1", "0", "1e12", "ten", ""):
+            with pytest.raises(SystemExit) as exited:
+                generate_video.parse_args(["x.mp4", action.option_strings[0], bad])
+            assert exited.value.code == 2, (action.dest, bad)
+            assert f"argument {action.option_strings[0]}" in capsys.readouterr().err
+    args = generate_video.parse_args(["x.mp4", "--seconds", "2.5", "--sample_rate", "15", "--batch-size", "4"])
+    assert (args.seconds, args.sample_rate, args.batch_size) == (2.5, 15, 4)
+    assert generate_video.parse_args(["x.mp4", "--ratio", "1"]).ratio == 1.0
+
+
+# Flags that do not change what a summary is (names, which files, how loudly). Every other flag must
+# change the fingerprint, so that a rerun never skips a video whose summary would now differ.
+SAME_SUMMARY = {"help", "inputs", "out", "ext", "format", "no_video", "no_extras", "overwrite", "quiet",
+                "input_is_file", "file_path", "dir_path"}
+
+
+def test_every_flag_that_changes_a_summary_changes_the_fingerprint(weights, tmp_path):
+    other_weights = tmp_path / "other.pt"
+    other_weights.write_bytes(weights.read_bytes())
+    backbone = tmp_path / "googlenet.pth"
+    backbone.write_bytes(b"a local backbone file")
+    changes = {"weights": ["--weights", other_weights], "ratio": ["--ratio", "0.3"], "seconds": ["--seconds", "5"],
+               "sample_rate": ["--sample_rate", "10"], "segmentation": ["--segmentation", "full"],
+               "video_codec": ["--video-codec", "mpeg4"], "audio_codec": ["--audio-codec", "libopus"], "device": ["--device", "cpu"],
+               "batch_size": ["--batch-size", "16"], "backbone_weights": ["--backbone-weights", backbone],
+               "random_backbone": ["--random-backbone"]}
+    dests = {action.dest for action in generate_video.build_parser()._actions}
+    assert dests == SAME_SUMMARY | set(changes), "a new flag: add it to SAME_SUMMARY or make run_settings cover it"
+    base = ["x.mp4", "--weights", str(weights)]
+    settings = generate_video.run_settings(generate_video.parse_args(base))
+    for dest, extra in changes.items():
+        assert generate_video.run_settings(generate_video.parse_args([*base, *map(str, extra)])) != settings, dest
+    for dest, extra in {"out": ["--out", tmp_path], "format": ["--format", "mkv"], "quiet": ["--quiet"],
+                        "overwrite": ["--overwrite"], "no_extras": ["--no-extras"]}.items():
+        assert generate_video.run_settings(generate_video.parse_args([*base, *map(str, extra)])) == settings, dest
+    st = weights.stat()
+    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000))  # retrained in place
+    assert generate_video.run_settings(generate_video.parse_args(base)) != settings
+
+
+def test_parser_choices_match_the_library(monkeypatch, tmp_path):
+    from models.backbone import imagenet_weights_path
+    from summarize.segmentation import Segmentation
+    from video.codecs import CONTAINERS
+
+    assert set(generate_video.SEGMENTATIONS) == {s.value for s in Segmentation}
+    assert {f".{c}" for c in generate_video.CONTAINERS} == set(CONTAINERS)
+    for home in (None, tmp_path / "torch_home"):
+        if home is None:
+            monkeypatch.delenv("TORCH_HOME", raising=False)
+        else:
+            monkeypatch.setenv("TORCH_HOME", str(home))
+        assert generate_video.imagenet_cache_file() == imagenet_weights_path()
+
+
+# --- nothing lost: outputs never replace inputs or each other ------------------------------------
+
+def test_output_folder_that_is_the_input_folder_is_refused_before_any_work(clip, weights, tmp_path, caplog, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    source = folder / "scenes.mp4"
+    source.write_bytes(clip[0].read_bytes())
+    decoded = []
+    monkeypatch.setattr("summarize.analysis.sampled_frames", lambda *a, **k: decoded.append(a) or iter(()))
+    for inputs in ([folder], [source]):
+        assert run(*inputs, "--weights", weights, "--out", folder, "--random-backbone", "--overwrite") == 2
+        assert source.read_bytes() == clip[0].read_bytes() and not decoded
+        assert str(folder) in caplog.text
+    assert sorted(p.name for p in folder.iterdir()) == ["scenes.mp4"]
+
+
+def test_same_names_from_two_folders_get_two_summaries(clip, weights, tmp_path, caplog):
+    for camera in ("cam1", "cam2"):
+        (tmp_path / camera).mkdir()
+    (tmp_path / "cam1" / "clip.mp4").write_bytes(clip[0].read_bytes())
+    write_demo_video(tmp_path / "cam2" / "clip.mp4", scenes=1, seconds_per_scene=1.0, fps=30.0, size=SIZE, audio=False)
+    out = tmp_path / "out"
+    with caplog.at_level("INFO"):
+        assert run(tmp_path / "cam1", tmp_path / "cam2", "--weights", weights, "--out", out, "--random-backbone",
+                   "--overwrite", "--no-video") == 0
+    records = {name: json.loads((out / f"{name}.json").read_text()) for name in ("cam1_clip", "cam2_clip")}
+    assert records["cam1_clip"]["source"] == str(tmp_path / "cam1" / "clip.mp4") and records["cam1_clip"]["n_frames"] == 240
+    assert records["cam2_clip"]["source"] == str(tmp_path / "cam2" / "clip.mp4") and records["cam2_clip"]["n_frames"] == 30
+    assert "cam1_clip.*" in caplog.text
+
+
+# --- interrupted batches: the same command again finishes the work -------------------------------
+
+def _batch(tmp_path, clip, names=("a", "b", "c")):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in names:
+        write_demo_video(folder / f"{name}.mp4", scenes=1, seconds_per_scene=1.0, fps=30.0, size=SIZE, audio=False,
+                         seed=ord(name[0]))
+    return folder
+
+
+def _leftover_of(path):
+    """A file named as ``atomic_output`` names its temporary file for ``path``: what a kill -9 mid-write leaves."""
+    from utils.files import atomic_output
+
+    with pytest.raises(RuntimeError), atomic_output(path) as tmp:
+        name = tmp.name
+        raise RuntimeError("stop before the rename")
+    (path.parent / name).write_bytes(b"half a summary")
+    return path.parent / name
+
+
+def _analysed(monkeypatch) -> list[str]:
+    import summarize.runner
+
+    seen, real = [], summarize.runner.analyse_video
+    monkeypatch.setattr(summarize.runner, "analyse_video", lambda path, *a, **k: seen.append(path.name) or real(path, *a, **k))
+    return seen
+
+
+def test_interrupted_batch_is_finished_by_the_same_command(clip, weights, tmp_path, caplog, monkeypatch):
+    import video.writer
+
+    folder, out = _batch(tmp_path, clip), tmp_path / "out"
+    argv = [folder, "--weights", weights, "--out", out, "--random-backbone"]
+    real_encode, calls = video.writer._encode, []
+
+    def ctrl_c_in_b(stream, frame):  # Ctrl-C while the second video's summary is being encoded
+        calls.append(stream.container.name)
+        if any(".b.mp4." in name for name in calls) and len(calls) > 3:
+            raise KeyboardInterrupt
+        return real_encode(stream, frame)
+
+    monkeypatch.setattr(video.writer, "_encode", ctrl_c_in_b)
+    with caplog.at_level("INFO"):
+        assert run(*argv) == generate_video.EXIT_INTERRUPTED
+    lines = [line for line in caplog.text.splitlines() if line.startswith("interrupted")]
+    assert len(lines) == 1 and "1 of 3 video(s) finished" in lines[0] and "run the same command again" in lines[0]
+    assert "Traceback" not in caplog.text
+    assert sorted(p.name for p in out.iterdir()) == ["a.json", "a.mp4", "a.png"]  # nothing half-written
+    finished = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+
+    monkeypatch.setattr(video.writer, "_encode", real_encode)
+    leftover = _leftover_of(out / "b.mp4")  # as a kill -9 would leave it
+    analysed = _analysed(monkeypatch)
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert run(*argv) == 0
+    assert analysed == ["b.mp4", "c.mp4"]
+    assert "1 video(s) already summarised by an earlier run of this command, skipped: a.mp4" in caplog.text
+    assert f"removed {leftover}" in caplog.text and not leftover.exists()
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name.startswith("a.")} == finished
+    assert sorted(p.name for p in out.iterdir()) == [f"{n}.{e}" for n in "abc" for e in ("json", "mp4", "png")]
+
+    # once more: nothing to do, answered without loading torch
+    script = "import sys, generate_video as g; code = g.main(g.parse_args(sys.argv[1:])); assert 'torch' not in sys.modules; sys.exit(code)"
+    done = subprocess.run([sys.executable, "-c", script, *map(str, argv), "--quiet", "--device", "cpu"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "3 video(s) already summarised" in done.stderr
+
+
+@pytest.mark.parametrize("flag", ["--no-extras", "--no-video"])
+def test_a_rerun_recognises_its_outputs_whichever_are_written(clip, weights, tmp_path, monkeypatch, flag):
+    folder, out = _batch(tmp_path, clip, names=("a",)), tmp_path / "out"
+    argv = [folder, "--weights", weights, "--out", out, "--random-backbone", flag]
+    assert run(*argv) == 0
+    analysed = _analysed(monkeypatch)
+    assert run(*argv) == 0 and analysed == []
+
+
+def test_outputs_made_from_another_source_or_settings_are_kept_unless_overwrite(clip, weights, tmp_path, caplog, monkeypatch):
+    folder, out = _batch(tmp_path, clip, names=("a",)), tmp_path / "out"
+    argv = [folder, "--weights", weights, "--out", out, "--random-backbone", "--no-video"]
+    assert run(*argv, "--ratio", "0.3") == 0
+    earlier = (out / "a.json").read_bytes()
+    assert run(*argv) == 1  # another budget: not this command's output
+    assert "was not made from this video with these settings; pass --overwrite" in caplog.text
+    assert (out / "a.json").read_bytes() == earlier
+    source = folder / "a.mp4"
+    st = source.stat()
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # the video was replaced meanwhile
+    assert run(*argv, "--ratio", "0.3") == 1 and (out / "a.json").read_bytes() == earlier
+    analysed = _analysed(monkeypatch)
+    assert run(*argv, "--overwrite") == 0 and analysed == ["a.mp4"]
+    assert json.loads((out / "a.json").read_text())["budget_frames"] != json.loads(earlier)["budget_frames"]
+
+
+# --- one file that cannot be handled does not stop a batch ---------------------------------------
+
+def test_odd_file_names_do_not_stop_a_batch(clip, weights, tmp_path, caplog):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = [os.fsdecode(b"clip\xff"), "price $x_$ and 5", "two\nlines", "100% %s", "smile \U0001f600 ü", "zz last"]
+    for name in names:
+        write_demo_video(folder / f"{name}.mp4", scenes=1, seconds_per_scene=0.6, fps=30.0, size=SIZE, audio=False)
+    out = tmp_path / "out"
+    argv = [folder, "--weights", weights, "--out", out, "--random-backbone"]
+    assert run(*argv) == 0
+    for name in names:
+        record = json.loads((out / f"{name}.json").read_bytes().decode("utf-8"))
+        record["source"].encode("utf-8")  # no lone surrogate reaches the JSON
+        assert (out / f"{name}.png").stat().st_size > 1000 and count_frames(out / f"{name}.mp4") == record["summary_frames"]
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert run(*argv) == 0
+    assert f"{len(names)} video(s) already summarised" in caplog.text
+
+
+# --- a full disk: which output, and what was kept ------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["mp4", "json", "png"])
+def test_full_disk_names_the_output_keeps_what_was_written_and_stops(clip, weights, tmp_path, caplog, monkeypatch, kind):
+    folder, out = _batch(tmp_path, clip, names=("a", "b")), tmp_path / "out"
+    out.mkdir()
+    target = out / f"a.{kind}"
+    target.write_bytes(b"an earlier file under that name")
+    real_replace = os.replace
+
+    def disk_full_for_target(src, dst):
+        if Path(dst) == target:
+            raise OSError(errno.ENOSPC, "No space left on device", str(src))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", disk_full_for_target)
+    with caplog.at_level("INFO"):
+        assert run(folder, "--weights", weights, "--out", out, "--random-backbone", "--overwrite") == 1
+    order = ["mp4", "json", "png"]
+    kept = [f"{out / 'a'}.{e}" for e in order[:order.index(kind)]]
+    assert f"{target} could not be written (No space left on device)" in caplog.text
+    assert (f"kept: {', '.join(kept)}" if kept else "no other output of this video was written") in caplog.text
+    assert "stopped: the disk is full" in caplog.text and "1 not started" in caplog.text
+    assert target.read_bytes() == b"an earlier file under that name"
+    assert sorted(p.name for p in out.iterdir()) == sorted([Path(k).name for k in kept] + [target.name])  # no b, no temporaries
+
+
+# --- a phone video plays upright ------------------------------------------------------------------
+
+def test_portrait_phone_video_keeps_its_orientation(weights, tmp_path):
+    from tests.video.helpers import write_rotated_clip
+    from video.orientation import read_orientation
+
+    source = tmp_path / "phone.mp4"
+    write_rotated_clip(source, -90, frames=60, size=(96, 64))
+    out = tmp_path / "out"
+    assert run(source, "--weights", weights, "--out", out, "--random-backbone") == 0
+    assert read_orientation(out / "phone.mp4") == read_orientation(source)
+    assert read_orientation(source).quarter_turns == 3
+    record = json.loads((out / "phone.json").read_text())
+    assert record["display_rotation_degrees"] == 270
+    assert run(source, "--weights", weights, "--out", out, "--random-backbone", "--format", "avi", "--no-extras") == 0
+    assert (probe(out / "phone.avi").width, probe(out / "phone.avi").height) == (64, 96)  # turned upright: no matrix in AVI

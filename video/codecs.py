@@ -6,11 +6,19 @@ name or one argument, never a code edit.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import av
+
+from utils.errors import ProjectError
+
+
+class CodecError(ProjectError, ValueError):
+    """An output type or encoder that cannot be used: an unknown suffix or encoder name, or an
+    encoder the container cannot hold. The message names the output file."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,7 @@ class ContainerSpec:
     video_codec: str
     audio_codec: str
     variable_frame_rate: bool = True  # can hold frames of differing durations (AVI cannot)
+    display_matrix: bool = True  # can hold a display matrix (a phone's "show this turned"); AVI cannot
 
 
 CONTAINERS: dict[str, ContainerSpec] = {
@@ -28,7 +37,7 @@ CONTAINERS: dict[str, ContainerSpec] = {
     ".mkv": ContainerSpec("matroska", "libx264", "aac"),
     ".mov": ContainerSpec("mov", "libx264", "aac"),
     ".webm": ContainerSpec("webm", "libvpx-vp9", "libopus"),
-    ".avi": ContainerSpec("avi", "mpeg4", "mp2", variable_frame_rate=False),
+    ".avi": ContainerSpec("avi", "mpeg4", "mp2", variable_frame_rate=False, display_matrix=False),
 }
 
 
@@ -55,11 +64,11 @@ def container_for(path: str | Path) -> ContainerSpec:
     """The container for ``path``'s suffix.
 
     Raises:
-        ValueError: the suffix is not one of ``CONTAINERS``.
+        CodecError: the suffix is not one of ``CONTAINERS``.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in CONTAINERS:
-        raise ValueError(f"{path}: unsupported output suffix {suffix!r}; use one of {', '.join(CONTAINERS)}")
+        raise CodecError(f"{path}: unsupported output suffix {suffix!r}; use one of {', '.join(CONTAINERS)}")
     return CONTAINERS[suffix]
 
 
@@ -67,9 +76,9 @@ def _check_encoder(name: str, kind: str, path: Path) -> av.Codec:
     try:
         codec = av.Codec(name, "w")
     except (av.FFmpegError, ValueError) as exc:  # PyAV raises either for an unknown encoder name
-        raise ValueError(f"{path}: no {kind} encoder named {name!r} in this FFmpeg build ({exc})") from exc
+        raise CodecError(f"{path}: no {kind} encoder named {name!r} in this FFmpeg build ({exc})") from exc
     if codec.type != kind:
-        raise ValueError(f"{path}: {name!r} is a {codec.type} encoder, not a {kind} encoder")
+        raise CodecError(f"{path}: {name!r} is a {codec.type} encoder, not a {kind} encoder")
     return codec
 
 
@@ -77,7 +86,25 @@ def _add_stream(container: av.container.OutputContainer, codec_name: str, path: 
     try:
         return container.add_stream(codec_name, **kwargs)
     except ValueError as exc:  # PyAV's refusal of a codec the container cannot hold, e.g. mpeg4 in webm
-        raise ValueError(f"{path}: {exc}") from exc
+        raise CodecError(f"{path}: {exc}") from exc
+
+
+def check_encoders(path: str | Path, video_codec: str | None, audio_codec: str | None) -> None:
+    """Fail now, not after a video has been decoded, if ``path``'s container cannot be written with
+    these encoders (None: the container's default): each must exist, be of its kind, and be one
+    the container can hold. Nothing is written.
+
+    Raises:
+        CodecError: names ``path`` and the encoder.
+    """
+    path = Path(path)
+    spec = container_for(path)
+    codecs = [(video_codec or spec.video_codec, "video"), (audio_codec or spec.audio_codec, "audio")]
+    for name, kind in codecs:
+        _check_encoder(name, kind, path)
+    with av.open(io.BytesIO(), "w", format=spec.format) as container:  # writes nothing until a packet is muxed
+        for name, _ in codecs:
+            _add_stream(container, name, path)
 
 
 def add_video_stream(container: av.container.OutputContainer, codec_name: str, rate: Fraction, width: int, height: int,

@@ -19,6 +19,7 @@ from utils.memory import PeriodicRelease, release_free_memory
 from video.audio_cut import AudioCutter, kept_runs, sample_runs
 from video.codecs import add_audio_stream, add_video_stream, container_for
 from video.errors import VideoEncodeError
+from video.orientation import Orientation, read_orientation
 from video.reader import decode_video, frame_rate, open_video
 from video.timing import FrameClock
 
@@ -33,6 +34,7 @@ class SummaryWriteResult:
     frames_written: int
     video_seconds: float
     audio_seconds: float | None  # None when the source has no audio
+    orientation: Orientation  # the source's; kept as its display matrix, or by turning the frames (AVI)
 
 
 def _encode(stream: av.stream.Stream, frame: av.frame.Frame | None) -> list[av.Packet]:
@@ -56,7 +58,7 @@ def _check_keep(keep: np.ndarray, source: Path) -> np.ndarray:
 def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
                   video_codec: str | None = None, audio_codec: str | None = None,
                   progress: bool = True, overwrite: bool = False,
-                  clock: FrameClock | None = None) -> SummaryWriteResult:
+                  clock: FrameClock | None = None, metadata: dict[str, str] | None = None) -> SummaryWriteResult:
     """Encode the kept frames of ``source`` (and the audio under them) into ``out_path``.
 
     Output frame k is the k-th kept frame, at the source's size. A constant-rate source (or any
@@ -65,6 +67,9 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
     stays with its pictures; its duration equals the video's within a frame. A variable-rate
     ``clock`` keeps each frame's own duration and the audio under its real time range (AVI,
     which cannot hold variable durations, is written at the constant rate, with a warning).
+
+    A source that is shown turned (a phone's display matrix) gives a summary shown the same way:
+    the matrix is copied, or, in AVI, which cannot hold one, the frames themselves are turned.
 
     Args:
         source: the video the summary is taken from.
@@ -76,15 +81,19 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
         overwrite: replace an existing ``out_path``.
         clock: each frame's presentation time and duration, e.g.
             ``FrameClock.from_times(reader.frame_times(source), probe(source).frame_rate)``.
+        metadata: container tags to write (e.g. {"comment": ...}); keys every container keeps:
+            "comment", "title".
 
     Returns:
         The path, frames written, and video and audio durations in seconds.
 
     Raises:
         FileExistsError: ``out_path`` exists and ``overwrite`` is False.
-        ValueError: empty selection, ``keep`` of the wrong length (names both counts), unknown suffix or codec.
+        ValueError: empty selection, ``keep`` of the wrong length (names both counts).
+        CodecError (a ValueError): unknown suffix or codec, or a codec the container cannot hold.
         VideoOpenError, VideoDecodeError: the source cannot be read.
-        VideoEncodeError: FFmpeg failed to encode or write (e.g. a codec the container cannot hold).
+        VideoEncodeError: FFmpeg failed to encode or write (a full disk among others; the message
+            names the output, and nothing is left under its name).
     """
     source, out_path = Path(source), Path(out_path)
     keep = _check_keep(keep, source)
@@ -93,20 +102,24 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
         raise FileExistsError(f"{out_path} exists; pass overwrite=True to replace it")
     if clock is not None and len(clock) != len(keep):
         raise ValueError(f"{source}: a clock of {len(clock)} frames for {len(keep)} keep flags")
+    orientation = read_orientation(source)
     with open_video(source) as src:
         bar = tqdm(total=len(keep), desc=f"writing {out_path.name}", unit="frame", disable=not progress)
         with bar, atomic_output(out_path) as tmp:
             progress_counts = [0]  # kept frames encoded so far, for the error message
             try:
                 with av.open(str(tmp), "w", format=spec.format) as dst:
+                    dst.metadata.update(metadata or {})
                     clock = _clock(src, source, keep, clock, spec.variable_frame_rate)
                     written, audio_seconds = _transcode(src, source, keep, clock, dst, out_path, video_codec or spec.video_codec,
-                                                        audio_codec or spec.audio_codec, bar, progress_counts)
+                                                        audio_codec or spec.audio_codec, bar, progress_counts,
+                                                        orientation, spec.display_matrix)
             except av.FFmpegError as exc:  # encoder or muxer; decoding failures arrive as VideoDecodeError
-                raise VideoEncodeError(f"{out_path}: encoding failed after {progress_counts[0]} kept frames ({exc})") from exc
+                raise VideoEncodeError(f"{out_path}: encoding failed after {progress_counts[0]} kept frames, "
+                                       f"so it was not written ({exc})") from exc
             if out_path.exists() and not overwrite:  # appeared while we worked: still never clobbered
                 raise FileExistsError(f"{out_path} appeared while writing; pass overwrite=True to replace it")
-    return SummaryWriteResult(out_path, written, clock.kept_seconds(keep), audio_seconds)
+    return SummaryWriteResult(out_path, written, clock.kept_seconds(keep), audio_seconds, orientation)
 
 
 def _video_start(video_in: av.video.stream.VideoStream) -> float:
@@ -130,13 +143,22 @@ def _clock(src: av.container.InputContainer, source: Path, keep: np.ndarray, clo
 
 def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray, clock: FrameClock,
                dst: av.container.OutputContainer, out_path: Path, video_codec: str, audio_codec: str, bar: tqdm,
-               counts: list[int]) -> tuple[int, float | None]:
-    """The one demux pass: encode kept video frames and the cut audio into ``dst``; returns (frames, audio seconds)."""
+               counts: list[int], orientation: Orientation, matrix_allowed: bool) -> tuple[int, float | None]:
+    """The one demux pass: encode kept video frames and the cut audio into ``dst``; returns (frames, audio seconds).
+
+    ``orientation`` is kept as the output's display matrix when ``matrix_allowed``, else by turning
+    every kept frame upright (the output is then the source's height wide after an odd turn).
+    """
     video_in = src.streams.video[0]
     audio_in = src.streams.audio[0] if src.streams.audio else None
     rate = frame_rate(video_in)
     width, height = video_in.codec_context.width, video_in.codec_context.height
+    turn = None if matrix_allowed or orientation.upright_as_stored else orientation
+    if turn is not None and turn.swaps_sides:
+        width, height = height, width
     video_out = add_video_stream(dst, video_codec, rate, width, height, out_path)
+    if matrix_allowed and orientation.matrix is not None:
+        video_out.set_display_matrix(orientation.matrix)  # before the first frame: it goes into the header
     variable = not clock.constant_rate
     if variable:  # the source's own time base holds its frames' times exactly
         video_out.codec_context.time_base = video_out.time_base = video_in.time_base
@@ -164,6 +186,8 @@ def _transcode(src: av.container.InputContainer, source: Path, keep: np.ndarray,
                 dst.mux(_encode(audio_out, piece))
             continue
         if index < len(keep) and keep[index]:  # past the end of keep: keep counting for the error below
+            if turn is not None:
+                frame = av.VideoFrame.from_ndarray(turn.upright(frame.to_ndarray(format="rgb24")), format="rgb24")
             frame = frame.reformat(width=width, height=height, format=video_out.pix_fmt)
             if variable:
                 frame.pts, frame.time_base = round(shown / video_in.time_base), video_in.time_base

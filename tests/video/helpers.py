@@ -74,3 +74,25 @@ def write_variable_rate_clip(path: Path, size: tuple[int, int] = (64, 48)) -> np
             container.mux(audio.encode(frame))
         container.mux(audio.encode(None))
     return times
+
+
+def write_rotated_clip(path: Path, degrees: int, *, hflip: bool = False, vflip: bool = False, frames: int = 12,
+                       size: tuple[int, int] = (64, 48)) -> np.ndarray:
+    """A clip stored landscape with a display matrix (PyAV's ``set_display_rotation``: turn counter-
+    clockwise by ``degrees``, then mirror), as a phone writes one; -90 is an upright phone. Every
+    frame is one picture whose colours change across and down, so any turn or mirror shows.
+    Returns that picture, Sized [H, W, 3]."""
+    width, height = size
+    image = np.zeros((height, width, 3), np.uint8)
+    image[..., 0] = np.linspace(0, 255, width, dtype=np.uint8)[None, :]
+    image[..., 1] = np.linspace(0, 255, height, dtype=np.uint8)[:, None]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv444p"
+        stream.set_display_rotation(degrees, hflip=hflip, vflip=vflip)
+        for index in range(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return image

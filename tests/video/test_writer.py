@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import av
 import numpy as np
 import pytest
@@ -176,7 +178,9 @@ def test_codec_the_container_cannot_hold(demo_clip, keep, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ffmpeg_failure_while_encoding_names_the_output(demo_clip, keep, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("code", "reason"), [(-542398533, "Generic error in an external library"),
+                                             (-errno.ENOSPC, "No space left on device")], ids=["external", "disk-full"])
+def test_ffmpeg_failure_while_encoding_names_the_output(demo_clip, keep, tmp_path, monkeypatch, code, reason):
     from video.errors import VideoEncodeError
 
     real_encode, calls = writer_module._encode, []
@@ -184,12 +188,13 @@ def test_ffmpeg_failure_while_encoding_names_the_output(demo_clip, keep, tmp_pat
     def failing_encode(stream, frame):
         calls.append(frame)
         if len(calls) == 10:
-            raise av.error.ExternalError(542398533, "Generic error in an external library")
+            av.error.err_check(code, str(tmp_path / ".summary.mp4.abcdefgh.partial"))
         return real_encode(stream, frame)
 
     monkeypatch.setattr(writer_module, "_encode", failing_encode)
-    with pytest.raises(VideoEncodeError, match=r"summary.mp4: encoding failed after \d+ kept frames"):
+    with pytest.raises(VideoEncodeError, match=r"summary.mp4: encoding failed after \d+ kept frames, so it was not written") as caught:
         write_summary(demo_clip.path, keep, tmp_path / "summary.mp4", progress=False)
+    assert reason in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
 

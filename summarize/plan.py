@@ -1,0 +1,207 @@
+"""What a summary run will read and write, decided before any heavy import and before any video is
+decoded: the videos, one set of output names for each, and the checks that keep a run from
+destroying data. No output may be one of the inputs (compared as files: links and hard links
+included), and no two videos may share an output name (two folders' ``clip.mp4``; ``clip.mp4`` and
+``clip.mkv``; ``Clip.mp4`` and ``clip.mp4`` on a case-blind disk). Torch-free, so that a user's
+mistake is answered in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from utils.errors import ProjectError
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = ("mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "wmv", "flv")
+
+
+class PlanError(ProjectError):
+    """A run that would replace an input, write two videos' outputs under one name, or read a missing
+    input; refused before any work. The message names the paths."""
+
+
+def display_path(path: str | bytes | os.PathLike) -> str:
+    """``path`` (or any text holding one) as text that can always be printed, drawn and stored in UTF-8
+    JSON: bytes of a name that are not UTF-8 (a file from another system) appear as ``\\xff``
+    escapes instead of failing later in a plot or a strict JSON reader."""
+    raw = os.fspath(path)
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "backslashreplace")
+    try:
+        return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name decodes to
+        return raw.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file ``path`` leads to (links followed); None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise PlanError(f"{display_path(path)} cannot be checked ({error.strerror or error})") from error
+    return st.st_dev, st.st_ino
+
+
+def _name_key(name: str) -> str:
+    """Names that one disk or another treats as the same file (case, Unicode composition) get one key."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+@dataclass(frozen=True)
+class Inputs:
+    videos: list[Path]  # each file once, in the order given (folders sorted)
+    folders: list[Path]  # the folders that were scanned
+
+
+def find_videos(inputs: Iterable[Path], extensions: tuple[str, ...]) -> Inputs:
+    """Files as given; folders scanned (not recursively) for the extensions, sorted. A file reached
+    twice (named twice, or by a link) is taken once.
+
+    Raises:
+        PlanError: an input that does not exist or cannot be read.
+    """
+    videos: list[Path] = []
+    folders: list[Path] = []
+    seen: dict[tuple[int, int], Path] = {}
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            folders.append(item)
+            try:
+                found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in extensions)
+            except OSError as error:
+                raise PlanError(f"input folder {display_path(item)} cannot be read ({error.strerror or error})") from error
+        elif os.path.lexists(item) and not item.exists():
+            raise PlanError(f"{display_path(item)}: a link to a file that does not exist")
+        elif not item.exists():
+            raise PlanError(f"{display_path(item)}: no such file or folder")
+        else:
+            found = [item]
+        for path in found:
+            identity = _identity(path)
+            if identity in seen:
+                log.info("%s is %s again: summarised once", display_path(path), display_path(seen[identity]))
+                continue
+            seen[identity] = path
+            videos.append(path)
+    return Inputs(videos, folders)
+
+
+@dataclass(frozen=True)
+class VideoOutputs:
+    """One video and the files its summary goes to."""
+
+    source: Path
+    label: str  # the outputs' shared name: the video's stem, or longer when another video has that stem
+    paths: dict[str, Path]  # kind ("video", "json", "png") -> path, in the order they are written
+
+
+def output_kinds(container: str, write_video: bool, write_extras: bool) -> dict[str, str]:
+    """kind -> suffix of the outputs each video gets."""
+    kinds = {}
+    if write_video:
+        kinds["video"] = f".{container}"
+    if write_extras:
+        kinds["json"] = ".json"
+        kinds["png"] = ".png"
+    return kinds
+
+
+def _parent_names(path: Path) -> list[str]:
+    return list(Path(os.path.abspath(path)).parent.parts[1:])  # without the root
+
+
+def _distinct_labels(group: list[Path]) -> dict[Path, str] | None:
+    """Labels for videos that share a stem: the fewest parent folders (and, when two share a folder,
+    the extension) that tell them apart, joined by '_': cam1/clip.mp4 -> 'cam1_clip'."""
+    deepest = max(len(_parent_names(p)) for p in group)
+    for with_extension in (False, True):
+        for depth in range(0 if with_extension else 1, deepest + 1):
+            labels = {}
+            for path in group:
+                folders = _parent_names(path)
+                parts = [*folders[len(folders) - depth:], path.stem] if depth else [path.stem]
+                if with_extension:
+                    parts.append(path.suffix.lstrip("."))
+                labels[path] = "_".join(parts)
+            if len({_name_key(label) for label in labels.values()}) == len(group):
+                return labels
+    return None
+
+
+def name_outputs(videos: list[Path], out_dir: Path, kinds: dict[str, str]) -> list[VideoOutputs]:
+    """Every video's output paths in ``out_dir``: ``<stem><suffix>``, or, for videos that share a stem
+    (in any case), a longer label from their folders; each such renaming is logged. Names keep the
+    source's own bytes (a name that is not UTF-8 stays as it is on disk).
+
+    Raises:
+        PlanError: two outputs would still share a name (the message names both videos).
+    """
+    labels = {path: path.stem for path in videos}
+    by_stem: dict[str, list[Path]] = defaultdict(list)
+    for path in videos:
+        by_stem[_name_key(labels[path])].append(path)
+    for group in by_stem.values():
+        if len(group) == 1:
+            continue
+        distinct = _distinct_labels(group)
+        if distinct is None:
+            raise PlanError("these videos' summaries would have the same name: " + ", ".join(map(display_path, group))
+                            + "; rename one of them")
+        labels.update(distinct)
+        log.info("videos with the same name get outputs named after their folders: %s",
+                 "; ".join(f"{display_path(p)} -> {display_path(distinct[p])}.*" for p in group))
+    owners: dict[str, Path] = {}
+    for path in videos:
+        key = _name_key(labels[path])
+        if key in owners:  # a longer label met another video's plain stem
+            raise PlanError(f"the summaries of {display_path(owners[key])} and {display_path(path)} would have the same name "
+                            f"({display_path(labels[path])}); rename one of them")
+        owners[key] = path
+    return [VideoOutputs(path, labels[path], {kind: out_dir / f"{labels[path]}{suffix}" for kind, suffix in kinds.items()})
+            for path in videos]
+
+
+def check_outputs_are_not_inputs(plans: list[VideoOutputs], out_dir: Path, inputs: Inputs, other_inputs: Iterable[Path]) -> None:
+    """Refuse a run in which any output would be written over any input (a video, or ``other_inputs``
+    such as the weights), whatever the flags: compared as files (symbolic and hard links, a
+    case-blind disk) and as resolved paths. Also refuse an output folder that is an input folder:
+    the summaries would be mixed with the videos and taken as videos by the next run.
+
+    Raises:
+        PlanError: names the output and the input.
+    """
+    protected: dict[tuple[int, int], Path] = {}
+    resolved: dict[Path, Path] = {}
+    for path in [*inputs.videos, *other_inputs]:
+        identity = _identity(path)
+        if identity is not None:
+            protected[identity] = path
+        resolved[Path(path).resolve()] = path
+    out_identity = _identity(out_dir)
+    for folder in inputs.folders:
+        if folder.resolve() == out_dir.resolve() or (out_identity is not None and _identity(folder) == out_identity):
+            raise PlanError(f"the output folder {display_path(out_dir)} is also an input folder ({display_path(folder)}): "
+                            "summaries would be mixed with the videos they summarise; choose another output folder")
+    clashes = []
+    for plan in plans:
+        for output in plan.paths.values():
+            identity = _identity(output)
+            source = protected.get(identity) if identity is not None else None
+            source = source or resolved.get(output.resolve())
+            if source is not None:
+                clashes.append(f"{display_path(output)} (summary of {display_path(plan.source)}) would replace the input "
+                               f"{display_path(source)}")
+    if clashes:
+        raise PlanError("refusing to write over inputs, whatever the flags:\n  " + "\n  ".join(clashes)
+                        + "\nchoose another output folder")
