@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from utils import atomic_output
 from utils.errors import ProjectError
+from utils.files import atomic_stream
 
 # Prefixes some training wrappers add to every key; stripping them costs nothing and is unambiguous.
 _WRAPPER_PREFIXES = ("module.", "_orig_mod.")
@@ -193,5 +193,7 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike) -> None:
 
 def save_checkpoint(state: dict[str, torch.Tensor], path: str | os.PathLike) -> None:
     """Write a state_dict in the released layout, atomically (never a half-written file)."""
-    with atomic_output(path) as tmp:
-        torch.save({key: value.detach().cpu() for key, value in state.items()}, tmp)
+    # through a Python stream: torch.save given a path writes from C++, and a full disk would come
+    # back as torch's RuntimeError with the errno lost instead of an OutputError naming the file
+    with atomic_stream(path) as stream:
+        torch.save({key: value.detach().cpu() for key, value in state.items()}, stream)

@@ -1,3 +1,4 @@
+import errno
 import os
 
 import pytest
@@ -6,6 +7,7 @@ import torch
 from models.backbone import BackboneInit
 from models.checkpoint import WRAPPER_KEYS, CheckpointMismatch, load_checkpoint, read_state_dict, save_checkpoint
 from models.csta import build_csta
+from utils.files import OutputError
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +69,12 @@ def test_failed_save_keeps_previous_file(tmp_path, trained_like, monkeypatch):
     path = tmp_path / "split1.pt"
     path.write_bytes(b"previous weights")
 
-    def broken_save(obj, f, *args, **kwargs):
-        with open(f, "wb") as handle:
-            handle.write(b"half")
-        raise OSError("disk full (test)")
+    def broken_save(obj, stream, *args, **kwargs):
+        stream.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(torch, "save", broken_save)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="split1.pt"):
         save_checkpoint(trained_like.state_dict(), path)
     assert path.read_bytes() == b"previous weights"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["split1.pt"]
