@@ -1,5 +1,7 @@
 """The error raised for input KTS cannot segment."""
 
+from utils.errors import ProjectError
 
-class KTSInputError(ValueError):
+
+class KTSInputError(ProjectError, ValueError):
     """Features or a kernel that cannot be segmented, or parameters that do not fit them."""
