@@ -1,10 +1,8 @@
-import hashlib
 import math
 
 import numpy as np
 
 from engine.plots import plot_training_curve, plot_video_scores
-from engine.report import sha256_of
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -21,9 +19,3 @@ def test_training_curve_accepts_nan_epochs(tmp_path):
     path = tmp_path / "split1_curve.png"
     plot_training_curve(path, "split 1", [1, 2, 3], [0.3, 0.2, 0.1], [math.nan, 0.1, 0.2], [math.nan, 0.15, 0.25], kept_epoch=3)
     assert path.read_bytes().startswith(PNG_MAGIC)
-
-
-def test_checksum(tmp_path):
-    path = tmp_path / "f"
-    path.write_bytes(b"abc" * 1_000_000)
-    assert sha256_of(path) == hashlib.sha256(b"abc" * 1_000_000).hexdigest()

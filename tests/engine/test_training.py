@@ -39,15 +39,6 @@ def test_short_run_lowers_loss_and_writes_loadable_weights(tiny_data_dir, tiny_s
     assert len(record["history"]) == 5
 
 
-def test_keeper_needs_both_tau_and_rho_to_improve():
-    keeper = BestEpochKeeper()
-    net = torch.nn.Linear(1, 1)
-    sequence = [(0.10, 0.10), (0.20, 0.05), (0.15, 0.15), (0.15, 0.30), (0.30, 0.20), (float("nan"), 0.9), (0.31, 0.31)]
-    kept = [keeper.offer(epoch, MeanMetrics(0, tau, rho), net) for epoch, (tau, rho) in enumerate(sequence, 1)]
-    assert kept == [True, False, True, False, True, False, True]
-    assert keeper.epoch == 7
-
-
 def test_selected_epoch_weights_are_the_ones_written(tiny_data_dir, tiny_splits, tmp_path, monkeypatch):
     benchmark = load_benchmark(SUMME, tiny_data_dir)
     split = read_splits(tiny_splits["SumMe"])[0]

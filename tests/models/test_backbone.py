@@ -19,7 +19,6 @@ from models.backbone import (
     spec_of,
     trunk_origin,
 )
-from models.stand_in import main as stand_in_main
 from models.stand_in import write_stand_in_imagenet_weights
 
 
@@ -117,10 +116,3 @@ def test_origin_descriptions_per_backbone():
     assert backbone_spec("resnet") is BACKBONES[Backbone.RESNET]
     with pytest.raises(ModelConfigError, match="choose one of GoogleNet, ResNet, EfficientNet, MobileNet"):
         backbone_spec("VGG")
-
-
-def test_stand_in_command_writes_every_backbone(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    stand_in_main(["--backbone", "all"])
-    assert capsys.readouterr().out.count("STAND-IN") == 4
-    assert all(imagenet_weights_are_stand_in(spec) for spec in BACKBONES.values())
