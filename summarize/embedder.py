@@ -2,13 +2,15 @@
 
 Per frame: Resize 256, CenterCrop 224, ImageNet mean/std (torchvision's IMAGENET1K_V1 transforms,
 on a PIL image as the reference does), the GoogLeNet trunk and its global average pool (no
-dropout, no classifier), then L2 normalisation. Frames go through the network in batches.
+dropout, no classifier), then L2 normalisation. Frames go through the network in batches: in
+channels-last (fast, equal to the reference's features up to float rounding), or, for the reference
+route, with one-frame kernels (summarize.exact_trunk: bit-identical to the reference's one-frame calls).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,11 @@ from PIL import Image
 from torchvision.models import GoogLeNet, googlenet
 
 from models.backbone import IMAGENET_WEIGHTS, TRUNK_LAYERS, BackboneInit, build_googlenet, imagenet_weights_are_stand_in
+from summarize.exact_trunk import ExactBatchedTrunk
+from summarize.workers import map_in_workers
+
+# Single-threaded workers for the exact route, at most this many (each holds a batch's activations, ~100 MB for 8 frames).
+MAX_EXACT_WORKERS = 8
 
 
 class BackboneSource(enum.Enum):
@@ -34,12 +41,17 @@ class FrameEmbedder:
         self.description = description  # how the backbone was initialised, for every output
         self.transform = IMAGENET_WEIGHTS.transforms()
         self.memory_format = torch.contiguous_format
+        self.exact = False
+        self.exact_trunk: ExactBatchedTrunk | None = None
 
     def match_reference_exactly(self, exact: bool) -> None:
-        """exact: the reference's memory layout (with batches of one frame, bit-identical features);
-        otherwise channels-last, about twice as fast on CPU, equal up to float rounding (~1e-17 seen)."""
+        """exact: features bit-identical to the reference's one-frame calls, in batches of any size
+        (on CPU: summarize.exact_trunk; elsewhere one frame per call); otherwise channels-last,
+        faster still on CPU, equal up to float rounding (~1e-8)."""
+        self.exact = exact
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
         self.net = self.net.to(memory_format=self.memory_format)
+        self.exact_trunk = ExactBatchedTrunk(self.net) if exact and self.device.type == "cpu" else None
 
     def preprocess(self, frame: np.ndarray) -> torch.Tensor:
         """RGB uint8 Sized [H, W, 3] -> normalised crop Sized [3, 224, 224] (CPU; safe in a worker thread)."""
@@ -48,12 +60,37 @@ class FrameEmbedder:
     @torch.inference_mode()
     def embed(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
         """Features of preprocessed frames. Returns Sized [len(crops), 1024], float32."""
+        if self.exact:
+            return self._embed_exactly(crops)
         x = torch.stack(list(crops)).to(self.device).contiguous(memory_format=self.memory_format)
         for name in TRUNK_LAYERS:
             x = getattr(self.net, name)(x)
         x = self.net.avgpool(x).flatten(1)
         x = x / (torch.norm(x, dim=1, keepdim=True) + 1e-10)
         return x.float().cpu().numpy()
+
+    def embed_batches(self, batches: Iterable[Sequence[torch.Tensor]]) -> Iterator[np.ndarray]:
+        """``embed`` of each batch, in order. The exact route on CPU computes batches side by side in
+        single-threaded workers, one per intra-op thread PyTorch would use (summarize.workers)."""
+        if self.exact_trunk is None:
+            for crops in batches:
+                yield self.embed(crops)
+            return
+        yield from map_in_workers(self.embed, batches, min(self.exact_trunk.reference_threads, MAX_EXACT_WORKERS))
+
+    def _embed_exactly(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
+        """The reference's arithmetic: each frame's pooled trunk output (Sized [1024]) over its norm + 1e-10."""
+        if self.exact_trunk is not None:
+            return self.exact_trunk(torch.stack(list(crops))).numpy()
+        return torch.stack([self._embed_one_frame(crop) for crop in crops]).float().cpu().numpy()
+
+    def _embed_one_frame(self, crop: torch.Tensor) -> torch.Tensor:
+        """One frame alone through the network, as the reference calls it (other devices than the CPU). Sized [1024]."""
+        x = crop.unsqueeze(0).to(self.device)
+        for name in TRUNK_LAYERS:
+            x = getattr(self.net, name)(x)
+        pooled = self.net.avgpool(x).squeeze()
+        return pooled / (torch.norm(pooled) + 1e-10)
 
 
 def load_frame_embedder(source: BackboneSource, device: torch.device, weights_path: Path | None = None) -> FrameEmbedder:
