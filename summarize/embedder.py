@@ -19,7 +19,7 @@ from PIL import Image
 from torchvision.models import GoogLeNet, googlenet
 
 from models.backbone import IMAGENET_WEIGHTS, TRUNK_LAYERS, BackboneInit, build_googlenet, imagenet_weights_are_stand_in
-from summarize.exact_trunk import ExactBatchedTrunk
+from summarize.exact_trunk import ExactBatchedTrunk, intra_op_threads
 from summarize.workers import map_in_workers
 
 # Single-threaded workers for the exact route, at most this many (each holds a batch's activations, ~100 MB for 8 frames).
@@ -71,12 +71,32 @@ class FrameEmbedder:
 
     def embed_batches(self, batches: Iterable[Sequence[torch.Tensor]]) -> Iterator[np.ndarray]:
         """``embed`` of each batch, in order. The exact route on CPU computes batches side by side in
-        single-threaded workers, one per intra-op thread PyTorch would use (summarize.workers)."""
+        single-threaded workers, one per intra-op thread PyTorch would use (summarize.workers).
+
+        There every batch is run at the first batch's size (a shorter last one is padded, the padding's
+        features dropped), and that first batch is run here before any worker starts: it is where the
+        exact trunk checks its kernels, which briefly changes PyTorch's process-wide thread count.
+        """
         if self.exact_trunk is None:
             for crops in batches:
                 yield self.embed(crops)
             return
-        yield from map_in_workers(self.embed, batches, min(self.exact_trunk.reference_threads, MAX_EXACT_WORKERS))
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:
+            return
+        size = len(first)
+
+        def embed_at_size(crops: Sequence[torch.Tensor]) -> np.ndarray:
+            if len(crops) > size:
+                raise ValueError(f"exact embedding: a batch of {len(crops)} frames after a first batch of {size}; later batches may only be smaller")
+            padding = [crops[-1]] * (size - len(crops))
+            return self.embed([*crops, *padding])[:len(crops)]
+
+        with intra_op_threads(1):  # the workers' thread count: the check must be made at it
+            features = embed_at_size(first)
+        yield features
+        yield from map_in_workers(embed_at_size, batches, min(self.exact_trunk.reference_threads, MAX_EXACT_WORKERS))
 
     def _embed_exactly(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
         """The reference's arithmetic: each frame's pooled trunk output (Sized [1024]) over its norm + 1e-10."""

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
 
 import torch
@@ -71,7 +70,7 @@ def _frame_by_frame(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 @contextlib.contextmanager
 def intra_op_threads(count: int) -> Iterator[None]:
-    """PyTorch's intra-op thread count for the calling thread, restored afterwards."""
+    """PyTorch's intra-op thread count (for the whole process) set to ``count``, then restored."""
     before = torch.get_num_threads()
     torch.set_num_threads(count)
     try:
@@ -148,20 +147,24 @@ def max_pool(x: torch.Tensor, pool: nn.MaxPool2d) -> torch.Tensor:
 
 
 class ExactBatchedTrunk:
-    """The GoogLeNet trunk and average pool on batches, equal bit for bit to one-frame passes (CPU, NCHW).
+    """The GoogLeNet trunk, average pool and L2 norm on batches, equal bit for bit to one-frame passes (CPU, NCHW).
 
     ``net`` must be in eval mode, in the contiguous (NCHW) layout, on the CPU. The one-frame passes
     it matches are those made with ``reference_threads`` intra-op threads (PyTorch's default, the
     reference's setting, unless given): PyTorch chooses a one-frame convolution's kernel by thread
     count too. A batch may be computed with any thread count (each count is checked on its own), so
-    single-threaded workers can run batches side by side. Safe to call from several threads.
+    single-threaded workers can run batches side by side.
+
+    The first call for each (batch size, thread count) is the check: it sets PyTorch's intra-op
+    thread count, which is process-wide, to ``reference_threads`` for its one-frame calls. Make that
+    call while no other thread runs PyTorch (FrameEmbedder.embed_batches does); later calls are
+    safe from several threads at once.
     """
 
     def __init__(self, net: GoogLeNet, reference_threads: int | None = None) -> None:
         self.net = net
         self.reference_threads = reference_threads or torch.get_num_threads()
         self.plans: dict[tuple[int, int], dict[nn.Module, str]] = {}  # (batch size, threads) -> layer -> kernel name
-        self._calibration = threading.Lock()
 
     @torch.inference_mode()
     def __call__(self, crops: torch.Tensor) -> torch.Tensor:
@@ -171,15 +174,12 @@ class ExactBatchedTrunk:
         key = (x.shape[0], torch.get_num_threads())
         plan = self.plans.get(key)
         if plan is None:
-            with self._calibration:
-                plan = self.plans.get(key)
-                if plan is None:
-                    plan = {}
-                    features = self._features(x, plan, calibrating=True)
-                    self.plans[key] = plan
-                    log.debug("exact batched trunk, %d frames x %d threads: %s", *key,
-                              {kind: sum(1 for v in plan.values() if v == kind) for kind in set(plan.values())})
-                    return features
+            plan = {}
+            features = self._features(x, plan, calibrating=True)
+            self.plans[key] = plan
+            log.debug("exact batched trunk, %d frames x %d threads: %s", *key,
+                      {kind: sum(1 for v in plan.values() if v == kind) for kind in set(plan.values())})
+            return features
         return self._features(x, plan, calibrating=False)
 
     def _features(self, x: torch.Tensor, plan: dict[nn.Module, str], calibrating: bool) -> torch.Tensor:
