@@ -75,7 +75,8 @@ class FrameEmbedder:
 
         There every batch is run at the first batch's size (a shorter last one is padded, the padding's
         features dropped), and that first batch is run here before any worker starts: it is where the
-        exact trunk checks its kernels, which briefly changes PyTorch's process-wide thread count.
+        exact trunk checks its kernels, which briefly changes PyTorch's process-wide thread count. If
+        some layer can only run one frame at a time, all batches run here, at the default thread count.
         """
         if self.exact_trunk is None:
             for crops in batches:
@@ -96,7 +97,11 @@ class FrameEmbedder:
         with intra_op_threads(1):  # the workers' thread count: the check must be made at it
             features = embed_at_size(first)
         yield features
-        yield from map_in_workers(embed_at_size, batches, min(self.exact_trunk.reference_threads, MAX_EXACT_WORKERS))
+        if self.exact_trunk.fully_batched(size, 1):
+            yield from map_in_workers(embed_at_size, batches, min(self.exact_trunk.reference_threads, MAX_EXACT_WORKERS))
+        else:  # a layer matched only one frame at a time, at the reference's thread count: no workers
+            for crops in batches:
+                yield embed_at_size(crops)
 
     def _embed_exactly(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
         """The reference's arithmetic: each frame's pooled trunk output (Sized [1024]) over its norm + 1e-10."""

@@ -201,14 +201,18 @@ class ExactBatchedTrunk:
         if isinstance(layer, Inception):
             branches = (layer.branch1, layer.branch2, layer.branch3, layer.branch4)
             return torch.cat([self._layer(branch, x, plan, calibrating) for branch in branches], 1)
-        with intra_op_threads(self.reference_threads):
-            return _frame_by_frame(layer, x)  # not part of torchvision's GoogLeNet: keep it exact, if slow
+        return self._run(layer, x, {"frame by frame": _frame_by_frame}, plan, calibrating)  # not in torchvision's GoogLeNet
+
+    def fully_batched(self, batch_size: int, threads: int) -> bool:
+        """Whether every layer of the checked (batch_size, threads) plan runs batched: then no call
+        changes the thread count, and single-threaded workers may run batches side by side."""
+        return "frame by frame" not in self.plans[(batch_size, threads)].values()
 
     def _run(self, module: nn.Module, x: torch.Tensor, kernels: dict[str, Kernel], plan: dict[nn.Module, str],
              calibrating: bool) -> torch.Tensor:
         if not calibrating:
             name = plan[module]
-            if name == "frame by frame":
+            if name == "frame by frame":  # one-frame kernels are chosen by thread count: the reference's
                 with intra_op_threads(self.reference_threads):
                     return kernels[name](module, x)
             return kernels[name](module, x)

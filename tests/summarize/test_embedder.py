@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from models.backbone import BackboneWeightsUnavailable
+from summarize import exact_trunk
 from summarize.embedder import BackboneSource, load_frame_embedder
 from tests.summarize.reference import reference_style_features
 
@@ -22,6 +23,20 @@ def test_reference_route_in_batches_is_bit_identical(stand_in_torch_home, frames
     ours = np.concatenate(list(embedder.embed_batches([crops[0:2], crops[2:4], crops[4:5]])))
     np.testing.assert_array_equal(ours, reference_style_features(frames))
     assert torch.get_num_threads() == threads  # the workers' single thread does not outlive the pass
+
+
+def test_reference_route_stays_exact_when_a_batched_kernel_rounds_differently(stand_in_torch_home, frames, monkeypatch):
+    def onednn_off_by_a_rounding(conv, x):
+        out = exact_trunk._onednn_conv(conv, x)
+        return torch.nextafter(out, torch.full_like(out, np.inf))
+
+    monkeypatch.setitem(exact_trunk.CONV_KERNELS, "onednn", onednn_off_by_a_rounding)
+    embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
+    embedder.match_reference_exactly(True)
+    crops = [embedder.preprocess(f) for f in frames]
+    ours = np.concatenate(list(embedder.embed_batches([crops[0:2], crops[2:4], crops[4:5]])))
+    np.testing.assert_array_equal(ours, reference_style_features(frames))
+    assert not embedder.exact_trunk.fully_batched(2, 1)  # so the batches ran one after another, not in workers
 
 
 def test_fast_layout_in_batches_is_equal_up_to_rounding(stand_in_torch_home, frames):
