@@ -62,8 +62,8 @@ def run_reference_child(reference: Path, dump: Path, argv: list[str]) -> None:
     official.main()
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run ``command``; (wall seconds, peak resident MiB of that process, its output)."""
+def timed(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Run ``command``; (wall seconds, CPU seconds (user + system), peak resident MiB of that process, its output)."""
     with tempfile.TemporaryFile("w+") as output:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, text=True)
@@ -74,7 +74,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
         text = output.read()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{text[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, text
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
 def load() -> str:
@@ -186,9 +186,10 @@ def main() -> None:
                 command += ["--random-backbone"] if args.random_backbone else []
                 cwd = ROOT
             before = load()
-            seconds, peak, _ = timed(command, cwd)
+            seconds, cpu, peak, _ = timed(command, cwd)
             times[name].append(seconds)
-            print(f"round {round_index + 1}, {name:9s}: {seconds:6.1f} s, peak {peak:.0f} MiB (load average {before} -> {load()})", flush=True)
+            print(f"round {round_index + 1}, {name:9s}: {seconds:6.1f} s ({cpu:.0f} s of CPU), peak {peak:.0f} MiB "
+                  f"(load average {before} -> {load()})", flush=True)
             if name == "official":
                 found[name] = np.load(f"{dump}_shots.npy")
                 official_dump = dump
