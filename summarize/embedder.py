@@ -48,6 +48,8 @@ class FrameEmbedder:
         """exact: features bit-identical to the reference's one-frame calls, in batches of any size
         (on CPU: summarize.exact_trunk; elsewhere one frame per call); otherwise channels-last,
         faster still on CPU, equal up to float rounding (~1e-8)."""
+        if exact and self.exact:
+            return  # already exact: keep the checked plans (one check per process, not per video)
         self.exact = exact
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
         self.net = self.net.to(memory_format=self.memory_format)
