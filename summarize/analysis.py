@@ -1,6 +1,5 @@
 """One streaming pass over a video: GoogLeNet features of the frames that need them, and a tiny
-colour thumbnail of every frame for finding cuts. Decoding and preprocessing run in a worker
-thread while the network embeds the previous batch; no frame is kept once it is processed."""
+colour thumbnail of every frame for finding cuts. No frame is kept once it is processed."""
 
 from __future__ import annotations
 
@@ -60,63 +59,94 @@ def sampled_frames(path: Path, every: int) -> Iterator[tuple[np.ndarray, np.ndar
 
 def analyse_video(
     path: Path, embedder: FrameEmbedder, embed_every: int, batch_size: int = 32,
-    expected_frames: int | None = None, progress: bool = True,
+    expected_frames: int | None = None, progress: bool = True, overlap: bool | None = None,
 ) -> FrameAnalysis:
-    """Decode ``path`` once; embed every ``embed_every``-th frame (1: every frame, the reference route)."""
-    batches: queue.Queue = queue.Queue(maxsize=2)  # bounded: decoding never runs far ahead
-    stop = threading.Event()
+    """Decode ``path`` once; embed every ``embed_every``-th frame (1: every frame, the reference route).
+
+    overlap: decode and preprocess in a worker thread while the network embeds the previous batch.
+    Default: only when frames are skipped (embed_every > 1), where decoding is most of the work.
+    When every frame is embedded (the exact route) this thread decodes while the embedder's own
+    single-threaded workers run the network (FrameEmbedder.embed_batches); a decoding thread
+    beside them would only add a thread to a small CPU.
+    """
+    if overlap is None:
+        overlap = embed_every > 1
     thumbnails: list[np.ndarray] = []
     times: list[float] = []
-
-    def put(item: object) -> None:
-        while not stop.is_set():
-            try:
-                batches.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
-
-    def decode() -> None:
-        crops = []
-        try:
-            for small, rgb, time in sampled_frames(path, embed_every):
-                if stop.is_set():
-                    return
-                thumbnails.append(small)
-                times.append(time)
-                if rgb is not None:
-                    crops.append(embedder.preprocess(rgb))
-                    if len(crops) == batch_size:
-                        put(crops)
-                        crops = []
-            if crops:
-                put(crops)
-            put(_DONE)
-        except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises it
-            put(error)
-
-    worker = threading.Thread(target=decode, name=f"decode {path.name}", daemon=True)
     features = []
     release = PeriodicRelease()  # without it, freed frame buffers pile up as heap fragments (utils/memory.py)
     bar = tqdm(total=expected_frames or None, desc=f"features {path.name}", unit="frame", disable=not progress, dynamic_ncols=True)
-    worker.start()
+    batches = _crop_batches(path, embedder, embed_every, batch_size, thumbnails, times)
+    source = _in_worker(batches, path) if overlap else batches
     try:
-        while True:
-            item = batches.get()
-            if item is _DONE:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            features.append(embedder.embed(item))
+        for batch_features in embedder.embed_batches(source):
+            features.append(batch_features)
             release.tick()
             bar.n = len(thumbnails)
             bar.refresh()
     finally:
-        stop.set()
-        worker.join(timeout=5)
+        source.close()  # closes the video (in the worker's case, stops the worker, which closes it)
         bar.n = len(thumbnails)
         bar.close()
     n_frames = len(thumbnails)
     stacked = np.concatenate(features) if features else np.zeros((0, 1024), np.float32)
     return FrameAnalysis(n_frames, stacked, embed_every, np.stack(thumbnails) if thumbnails else np.zeros((0, 288), np.uint8),
                          np.array(times[:n_frames], dtype=np.float64))
+
+
+def _crop_batches(
+    path: Path, embedder: FrameEmbedder, embed_every: int, batch_size: int, thumbnails: list[np.ndarray], times: list[float],
+) -> Iterator[list]:
+    """Preprocessed crops in batches of ``batch_size`` (the last may be smaller); appends every
+    frame's thumbnail and time to the lists as it decodes."""
+    crops = []
+    for small, rgb, time in sampled_frames(path, embed_every):
+        thumbnails.append(small)
+        times.append(time)
+        if rgb is not None:
+            crops.append(embedder.preprocess(rgb))
+            if len(crops) == batch_size:
+                yield crops
+                crops = []
+    if crops:
+        yield crops
+
+
+def _in_worker(batches: Iterator[list], path: Path) -> Iterator[list]:
+    """``batches`` produced in a worker thread, at most two ahead of the consumer."""
+    handoff: queue.Queue = queue.Queue(maxsize=2)  # bounded: decoding never runs far ahead
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                put(batch)
+            put(_DONE)
+        except BaseException as error:  # noqa: BLE001 - handed to the consuming thread, which raises it
+            put(error)
+        finally:
+            batches.close()
+
+    worker = threading.Thread(target=produce, name=f"decode {path.name}", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)

@@ -2,13 +2,15 @@
 
 Per frame: Resize 256, CenterCrop 224, ImageNet mean/std (torchvision's IMAGENET1K_V1 transforms,
 on a PIL image as the reference does), the GoogLeNet trunk and its global average pool (no
-dropout, no classifier), then L2 normalisation. Frames go through the network in batches.
+dropout, no classifier), then L2 normalisation. Frames go through the network in batches: in
+channels-last (fast, equal to the reference's features up to float rounding), or, for the reference
+route, with one-frame kernels (summarize.exact_trunk: bit-identical to the reference's one-frame calls).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,11 @@ from models.backbone import (
     trunk_feature_map,
 )
 from models.checkpoint import CheckpointMismatch, read_state_dict
+from summarize.exact_trunk import ExactBatchedTrunk, intra_op_threads
+from summarize.workers import map_in_workers
+
+# Single-threaded workers for the exact route, at most this many (each holds a batch's activations, ~100 MB for 8 frames).
+MAX_EXACT_WORKERS = 8
 
 
 class BackboneSource(enum.Enum):
@@ -44,6 +51,8 @@ class FrameEmbedder:
         self.weights_path = weights_path  # the file given by path (BackboneOrigin.FILE)
         self.transform = IMAGENET_WEIGHTS.transforms()
         self.memory_format = torch.contiguous_format
+        self.exact = False
+        self.exact_trunk: ExactBatchedTrunk | None = None
 
     @property
     def description(self) -> str:
@@ -55,10 +64,15 @@ class FrameEmbedder:
         return self.origin.description
 
     def match_reference_exactly(self, exact: bool) -> None:
-        """exact: the reference's memory layout (with batches of one frame, bit-identical features);
-        otherwise channels-last, about twice as fast on CPU, equal up to float rounding (~1e-17 seen)."""
+        """exact: features bit-identical to the reference's one-frame calls, in batches of any size
+        (on CPU: summarize.exact_trunk; elsewhere one frame per call); otherwise channels-last,
+        faster still on CPU, equal up to float rounding (~1e-8)."""
+        if exact and self.exact:
+            return  # already exact: keep the checked plans (one check per process, not per video)
+        self.exact = exact
         self.memory_format = torch.contiguous_format if exact else torch.channels_last
         self.net = self.net.to(memory_format=self.memory_format)
+        self.exact_trunk = ExactBatchedTrunk(self.net) if exact and self.device.type == "cpu" else None
 
     def preprocess(self, frame: np.ndarray) -> torch.Tensor:
         """RGB uint8 Sized [H, W, 3] -> normalised crop Sized [3, 224, 224] (CPU; safe in a worker thread)."""
@@ -67,10 +81,57 @@ class FrameEmbedder:
     @torch.inference_mode()
     def embed(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
         """Features of preprocessed frames. Returns Sized [len(crops), 1024], float32."""
+        if self.exact:
+            return self._embed_exactly(crops)
         x = torch.stack(list(crops)).to(self.device).contiguous(memory_format=self.memory_format)
         x = self.net.avgpool(trunk_feature_map(self.net, x)).flatten(1)
         x = x / (torch.norm(x, dim=1, keepdim=True) + 1e-10)
         return x.float().cpu().numpy()
+
+    def embed_batches(self, batches: Iterable[Sequence[torch.Tensor]]) -> Iterator[np.ndarray]:
+        """``embed`` of each batch, in order. The exact route on CPU computes batches side by side in
+        single-threaded workers, one per intra-op thread PyTorch would use (summarize.workers).
+
+        There every batch is run at the first batch's size (a shorter last one is padded, the padding's
+        features dropped), and that first batch is run here before any worker starts: it is where the
+        exact trunk checks its kernels, which briefly changes PyTorch's process-wide thread count. If
+        some layer can only run one frame at a time, all batches run here, at the default thread count.
+        """
+        if self.exact_trunk is None:
+            for crops in batches:
+                yield self.embed(crops)
+            return
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:
+            return
+        size = len(first)
+
+        def embed_at_size(crops: Sequence[torch.Tensor]) -> np.ndarray:
+            if len(crops) > size:
+                raise ValueError(f"exact embedding: a batch of {len(crops)} frames after a first batch of {size}; later batches may only be smaller")
+            padding = [crops[-1]] * (size - len(crops))
+            return self.embed([*crops, *padding])[:len(crops)]
+
+        with intra_op_threads(1):  # the workers' thread count: the check must be made at it
+            features = embed_at_size(first)
+        yield features
+        if self.exact_trunk.fully_batched(size, 1):
+            yield from map_in_workers(embed_at_size, batches, min(self.exact_trunk.reference_threads, MAX_EXACT_WORKERS))
+        else:  # a layer matched only one frame at a time, at the reference's thread count: no workers
+            for crops in batches:
+                yield embed_at_size(crops)
+
+    def _embed_exactly(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
+        """The reference's arithmetic: each frame's pooled trunk output (Sized [1024]) over its norm + 1e-10."""
+        if self.exact_trunk is not None:
+            return self.exact_trunk(torch.stack(list(crops))).numpy()
+        return torch.stack([self._embed_one_frame(crop) for crop in crops]).float().cpu().numpy()
+
+    def _embed_one_frame(self, crop: torch.Tensor) -> torch.Tensor:
+        """One frame alone through the network, as the reference calls it (other devices than the CPU). Sized [1024]."""
+        pooled = self.net.avgpool(trunk_feature_map(self.net, crop.unsqueeze(0).to(self.device))).squeeze()
+        return pooled / (torch.norm(pooled) + 1e-10)
 
 
 def load_frame_embedder(source: BackboneSource, device: torch.device, weights_path: Path | None = None) -> FrameEmbedder:

@@ -14,9 +14,10 @@ class Segmentation(enum.Enum):
     """How shots are found.
 
     FULL: the reference route: KTS on the GoogLeNet features of EVERY frame (exact KTS, the
-    reference's rounding), so every frame must be embedded; one frame per batch, because batched
-    convolutions round differently (by about 2e-8) and KTS's tie-breaking sees it. The features,
-    and so the shots, are then bit-identical to the reference's.
+    reference's rounding), so every frame must be embedded. KTS's float32 sums and tie-breaking
+    see a difference of one rounding in the features, so they must be the reference's bit for bit:
+    the frames go through the network in batches run with the reference's one-frame kernels
+    (summarize.exact_trunk), which makes the features, and so the shots, bit-identical to it.
     FAST: KTS on the GoogLeNet features the model reads anyway (every sample_rate-th frame, with
     desc_rate telling KTS the real length), then each boundary placed at full frame rate where a
     12 x 8 colour thumbnail of every frame changes most (kts.refine_change_points).
@@ -31,7 +32,8 @@ class Segmentation(enum.Enum):
         return 1 if self is Segmentation.FULL else None
 
     def batch_size(self, requested: int) -> int:
-        return 1 if self is Segmentation.FULL else requested
+        """Frames per network call; both routes batch (the full route's batches are exact)."""
+        return requested
 
 
 def find_shots(analysis: FrameAnalysis, route: Segmentation, sample_rate: int) -> np.ndarray:

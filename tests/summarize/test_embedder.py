@@ -1,47 +1,50 @@
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-from torch import nn
-from torchvision.models import GoogLeNet_Weights, googlenet
 
 from models.backbone import BackboneWeightsUnavailable
 from models.checkpoint import CheckpointMismatch
+from summarize import exact_trunk
 from summarize.embedder import BackboneSource, load_frame_embedder
-
-
-def reference_style_features(frames):
-    """Features as the reference pipeline computes them: one frame at a time, the network's
-    children up to the average pool, then L2 normalisation."""
-    weights = GoogLeNet_Weights.IMAGENET1K_V1
-    net = nn.Sequential(*list(googlenet(weights=weights).children())[:-2]).eval()
-    out = []
-    with torch.no_grad():
-        for frame in frames:
-            x = net(weights.transforms()(Image.fromarray(frame)).unsqueeze(0)).squeeze()
-            out.append((x / (torch.norm(x) + 1e-10)).numpy())
-    return np.stack(out)
+from tests.summarize.reference import reference_style_features
 
 
 @pytest.fixture
 def frames():
     rng = np.random.default_rng(0)
-    return [rng.integers(0, 256, (90, 160, 3), dtype=np.uint8) for _ in range(3)]
+    return [rng.integers(0, 256, (90, 160, 3), dtype=np.uint8) for _ in range(5)]
 
 
-def test_reference_layout_one_frame_per_batch_is_bit_identical(stand_in_torch_home, frames):
+def test_reference_route_in_batches_is_bit_identical(stand_in_torch_home, frames):
     embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
     assert "STAND-IN" in embedder.description
     embedder.match_reference_exactly(True)
-    ours = np.concatenate([embedder.embed([embedder.preprocess(f)]) for f in frames])
+    threads = torch.get_num_threads()
+    crops = [embedder.preprocess(f) for f in frames]
+    ours = np.concatenate(list(embedder.embed_batches([crops[0:2], crops[2:4], crops[4:5]])))
     np.testing.assert_array_equal(ours, reference_style_features(frames))
+    assert torch.get_num_threads() == threads  # the workers' single thread does not outlive the pass
+
+
+def test_reference_route_stays_exact_when_a_batched_kernel_rounds_differently(stand_in_torch_home, frames, monkeypatch):
+    def onednn_off_by_a_rounding(conv, x):
+        out = exact_trunk._onednn_conv(conv, x)
+        return torch.nextafter(out, torch.full_like(out, np.inf))
+
+    monkeypatch.setitem(exact_trunk.CONV_KERNELS, "onednn", onednn_off_by_a_rounding)
+    embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
+    embedder.match_reference_exactly(True)
+    crops = [embedder.preprocess(f) for f in frames]
+    ours = np.concatenate(list(embedder.embed_batches([crops[0:2], crops[2:4], crops[4:5]])))
+    np.testing.assert_array_equal(ours, reference_style_features(frames))
+    assert not embedder.exact_trunk.fully_batched(2, 1)  # so the batches ran one after another, not in workers
 
 
 def test_fast_layout_in_batches_is_equal_up_to_rounding(stand_in_torch_home, frames):
     embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
     embedder.match_reference_exactly(False)
     ours = embedder.embed([embedder.preprocess(f) for f in frames])
-    assert ours.shape == (3, 1024) and ours.dtype == np.float32
+    assert ours.shape == (len(frames), 1024) and ours.dtype == np.float32
     np.testing.assert_allclose(ours, reference_style_features(frames), atol=1e-6)
 
 
