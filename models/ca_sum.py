@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.pgl_sum import MethodConfigError, init_like_authors
+from models.pgl_sum import AttentionRegressor, MethodConfigError, init_like_authors
 
 
 @dataclass(frozen=True)
@@ -111,27 +111,13 @@ class ConcentratedAttention(nn.Module):
         return self.out(torch.cat((concentrated @ self.Wv(x), characteristics), dim=-1))
 
 
-class CASum(nn.Module):
+class CASum(AttentionRegressor):
     """Scores every step of a video: concentrated attention plus the features, then a two-layer regressor."""
 
     def __init__(self, config: CASumConfig | None = None) -> None:
-        super().__init__()
         config = config or CASumConfig()
+        super().__init__(ConcentratedAttention(config.feature_dim, config.hidden_dim, config.block_size), config.feature_dim, config.dropout)
         self.config = config
-        dim = config.feature_dim
-        self.attention = ConcentratedAttention(dim, config.hidden_dim, config.block_size)
-        self.linear_1 = nn.Linear(dim, dim)
-        self.linear_2 = nn.Linear(dim, 1)
-        self.drop = nn.Dropout(p=config.dropout)
-        self.norm_y = nn.LayerNorm(dim, eps=1e-6)
-        self.norm_linear = nn.LayerNorm(dim, eps=1e-6)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """features: Sized [T, feature_dim]. Returns step scores in (0, 1), Sized [T]."""
-        y = features + self.attention(features)
-        y = self.norm_y(self.drop(y))
-        y = self.norm_linear(self.drop(torch.relu(self.linear_1(y))))
-        return torch.sigmoid(self.linear_2(y)).view(-1)
 
 
 def build_ca_sum(config: CASumConfig | None = None, device: torch.device | str | None = None) -> CASum:

@@ -208,18 +208,17 @@ class GlobalLocalAttention(nn.Module):
         return torch.cat(pieces, dim=0)
 
 
-class PGLSum(nn.Module):
-    """Scores every step of a video: attention output plus the features, then a two-layer regressor."""
+class AttentionRegressor(nn.Module):
+    """The authors' scoring model shared by PGL-SUM and CA-SUM: the attention module's output added to
+    the features, then a two-layer regressor with dropout and LayerNorms (their attribute names,
+    registered in their order, so that one seed gives their initial weights)."""
 
-    def __init__(self, config: PGLSumConfig | None = None) -> None:
+    def __init__(self, attention: nn.Module, dim: int, dropout: float) -> None:
         super().__init__()
-        config = config or PGLSumConfig()
-        self.config = config
-        dim = config.feature_dim
-        self.attention = GlobalLocalAttention(config)
+        self.attention = attention
         self.linear_1 = nn.Linear(dim, dim)
         self.linear_2 = nn.Linear(dim, 1)
-        self.drop = nn.Dropout(p=config.dropout)
+        self.drop = nn.Dropout(p=dropout)
         self.norm_y = nn.LayerNorm(dim, eps=1e-6)
         self.norm_linear = nn.LayerNorm(dim, eps=1e-6)
 
@@ -229,6 +228,15 @@ class PGLSum(nn.Module):
         y = self.norm_y(self.drop(y))
         y = self.norm_linear(self.drop(torch.relu(self.linear_1(y))))
         return torch.sigmoid(self.linear_2(y)).view(-1)
+
+
+class PGLSum(AttentionRegressor):
+    """Scores every step of a video: global and local attention plus the features, then a two-layer regressor."""
+
+    def __init__(self, config: PGLSumConfig | None = None) -> None:
+        config = config or PGLSumConfig()
+        super().__init__(GlobalLocalAttention(config), config.feature_dim, config.dropout)
+        self.config = config
 
 
 def init_like_authors(model: nn.Module) -> None:

@@ -32,6 +32,7 @@ from summarize.provenance import VideoJob, mark_text
 from summarize.segmentation import Segmentation, find_shots, model_inputs
 from summarize.selection import frames_for_seconds, select_frames
 from utils.errors import ProjectError
+from utils.files import refused_write
 from video.errors import VideoDecodeError, VideoEncodeError, VideoOpenError
 from video.orientation import read_orientation
 from video.reader import VideoInfo, probe
@@ -62,22 +63,11 @@ class VideoTooShort(ProjectError):
     """A video with fewer decodable frames than one model step needs."""
 
 
-def _os_cause(error: BaseException) -> OSError | None:
-    """The OS error behind ``error`` (itself, or one in its chain of causes), if any."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, OSError) and error.errno is not None:
-            return error
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return None
-
-
 class OutputNotWritten(ProjectError):
     """One output of a video could not be written; says which, why, and what was kept."""
 
     def __init__(self, path: Path, kept: list[Path], error: BaseException) -> None:
-        cause = _os_cause(error)
+        cause = refused_write(error)
         self.path = path
         self.disk_full = cause is not None and cause.errno in _DISK_FULL
         reason = cause.strerror if cause is not None and cause.strerror else str(error)

@@ -85,7 +85,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
                 tmp.unlink(missing_ok=True)
 
 
-def _refused_write(error: BaseException) -> OSError | None:
+def refused_write(error: BaseException) -> OSError | None:
     """The failed system call behind ``error``, if its chain of causes holds one."""
     seen: set[int] = set()
     current: BaseException | None = error
@@ -112,7 +112,7 @@ def atomic_stream(path: str | os.PathLike) -> Iterator[IO[bytes]]:
         except OSError:
             raise  # atomic_output names it
         except Exception as error:
-            refused = _refused_write(error)
+            refused = refused_write(error)
             if refused is None:
                 raise
             raise _output_error(Path(path), refused) from error
