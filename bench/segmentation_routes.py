@@ -39,7 +39,7 @@ def colour_histogram(rgb: np.ndarray) -> np.ndarray:
 
 def describe(path: Path) -> tuple[np.ndarray, np.ndarray]:
     descriptors, thumbnails = [], []
-    for small, rgb in sampled_frames(path, 1):
+    for small, rgb, _ in sampled_frames(path, 1):
         thumbnails.append(small)
         descriptors.append(colour_histogram(rgb))
     return np.stack(descriptors).astype(np.float32), np.stack(thumbnails).astype(np.float32)

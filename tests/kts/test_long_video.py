@@ -26,6 +26,19 @@ def test_exact_mode_is_the_reference_call():
     np.testing.assert_array_equal(detect_change_points(x), expected)  # auto: short videos go exact
 
 
+def test_exact_kernel_rounds_as_the_references_two_copy_product(monkeypatch):
+    """The reference multiplies two separate arrays (general BLAS product); X @ X.T of one buffer
+    goes to the symmetric routine, which rounds some entries differently."""
+    import kts.long_video
+
+    seen = []
+    real = kts.long_video.auto_change_points
+    monkeypatch.setattr(kts.long_video, "auto_change_points", lambda kernel, *a, **k: (seen.append(kernel.copy()), real(kernel, *a, **k))[1])
+    x = np.random.default_rng(0).standard_normal((300, 1024)).astype(np.float32)
+    detect_change_points(x, mode="exact")
+    np.testing.assert_array_equal(seen[0], np.matmul(x.copy(), x.copy().T))
+
+
 def test_fast_mode_finds_hard_cuts_at_full_frame_rate():
     x, cuts = planted_video(6000, (60, 300), seed=2)
     found = detect_change_points(x, mode="fast", coarse_frames=500)  # every 12th frame, then refined
