@@ -33,6 +33,7 @@ import torch.utils.data
 
 from dataset.errors import DataError
 from dataset.h5 import VideoRecord
+from utils.memory import release_free_memory
 
 ANNOTATION_DIR = "anno"
 FEATURE_DIR = "feat"
@@ -102,6 +103,8 @@ def read_annotations(data_dir: str | Path, split: VideoXumSplit) -> list[VideoXu
     if not entries:
         raise DataError(f"{path}: the {split.value} split holds no videos")
     annotations = [_parse_annotation(entry, index, path) for index, entry in enumerate(entries)]
+    del entries
+    release_free_memory()  # the parsed JSON's lists (~10x the arrays kept) go back to the system
     seen: set[str] = set()
     for annotation in annotations:
         if annotation.video_id in seen:
@@ -178,6 +181,40 @@ def video_record(annotation: VideoXumAnnotation, features: np.ndarray, where: st
     )
 
 
+class AnnotationTable:
+    """A split's annotations packed into a few numpy arrays instead of one Python object per video.
+
+    Why: a DataLoader's forked workers share the parent's memory until a page is written, and merely
+    reading a Python object writes its reference count; with one object per video every worker ends
+    up with its own copy of all of them in the course of an epoch. Numpy arrays' contents are read
+    without writes, so the workers keep sharing them. ``vsum_onehot`` of all videos is one uint8 array.
+    """
+
+    def __init__(self, annotations: list[VideoXumAnnotation]) -> None:
+        lengths = np.array([a.vsum_onehot.shape[1] for a in annotations], dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(lengths)])
+        self.n_annotators = np.array([a.vsum_onehot.shape[0] for a in annotations], dtype=np.int64)
+        rows = int(self.n_annotators.max())
+        self.onehot = np.zeros((rows, int(self.offsets[-1])), dtype=np.uint8)
+        for index, annotation in enumerate(annotations):
+            self.onehot[:annotation.vsum_onehot.shape[0], self.offsets[index]:self.offsets[index + 1]] = annotation.vsum_onehot
+        self.video_ids = np.array([a.video_id for a in annotations])
+        self.durations = np.array([a.duration for a in annotations], dtype=np.float64)
+        self.sampled_frames = np.array([-1 if a.sampled_frames is None else a.sampled_frames for a in annotations], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.video_ids)
+
+    def n_frames(self) -> np.ndarray:
+        """Frames of each video's ``vsum_onehot``, Sized [n_videos]."""
+        return np.diff(self.offsets)
+
+    def __getitem__(self, index: int) -> VideoXumAnnotation:
+        sampled = int(self.sampled_frames[index])
+        onehot = self.onehot[:self.n_annotators[index], self.offsets[index]:self.offsets[index + 1]]
+        return VideoXumAnnotation(str(self.video_ids[index]), float(self.durations[index]), None if sampled < 0 else sampled, onehot)
+
+
 class VideoXumDataset(torch.utils.data.Dataset):
     """One split of VideoXum with one feature set; item i reads video i's features from disk.
 
@@ -192,26 +229,29 @@ class VideoXumDataset(torch.utils.data.Dataset):
         self.split = split
         self.feature_name = features
         self.folder = feature_folder(self.data_dir, features)
-        self.annotations = read_annotations(self.data_dir, split)
+        annotations = read_annotations(self.data_dir, split)
         self.synthetic = (self.data_dir / SYNTHETIC_MARKER).exists()
         present = {entry.name for entry in _scan(self.folder)}
-        missing = [a.video_id for a in self.annotations if f"{a.video_id}.npz" not in present]
+        missing = [a.video_id for a in annotations if f"{a.video_id}.npz" not in present]
         if missing:
             shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             raise DataError(
                 f"features of {len(missing)} {split.value} video(s) not found in {self.folder}: {shown} "
                 f"(expected <video_id>.npz; extract them with python -m cli.extract_features)"
             )
+        self.annotations = AnnotationTable(annotations)
+        del annotations, present
+        release_free_memory()
 
     def __len__(self) -> int:
         return len(self.annotations)
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return tuple(a.video_id for a in self.annotations)
+        return tuple(str(video_id) for video_id in self.annotations.video_ids)
 
     def feature_path(self, index: int) -> Path:
-        return self.folder / f"{self.annotations[index].video_id}.npz"
+        return self.folder / f"{self.annotations.video_ids[index]}.npz"
 
     def __getitem__(self, index: int) -> VideoRecord:
         annotation = self.annotations[index]

@@ -77,6 +77,24 @@ class V2VMeans:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class PublishedV2V:
+    """A V2V row as VideoXum published it, for the report to put beside ours."""
+
+    method: str
+    f1: float  # percent; the README's "F1 score" column, which does not say whether it is F1 max or mean
+    kendall: float
+    spearman: float
+    source: str
+
+
+VIDEOXUM_MODEL_ZOO = "github.com/jylins/videoxum README, section 4 Model Zoo (test split; ~0.1% off the paper, it says)"
+PUBLISHED_V2V = (
+    PublishedV2V("VTSUM-BLIP + TT", 22.4, 0.176, 0.233, VIDEOXUM_MODEL_ZOO),
+    PublishedV2V("VTSUM-BLIP + TT + CA", 23.5, 0.196, 0.258, VIDEOXUM_MODEL_ZOO),
+)
+
+
 def nan_as_zero(value: float) -> float:
     """VideoXum's rule for an undefined rank correlation (a constant prediction or target)."""
     return 0.0 if math.isnan(value) else float(value)

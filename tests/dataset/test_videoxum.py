@@ -107,3 +107,15 @@ def test_a_damaged_feature_file_is_named(videoxum_dir):
     np.savez(dataset.feature_path(0), other=np.zeros((3, 8)))
     with pytest.raises(DataError, match="no 'features' array"):
         dataset[0]
+
+
+def test_the_annotation_table_gives_back_each_video_s_annotation():
+    from dataset.videoxum import AnnotationTable, VideoXumAnnotation
+
+    given = [VideoXumAnnotation("v_a", 2.5, 3, np.array([[1, 0, 1], [0, 1, 1]], np.uint8)),
+             VideoXumAnnotation("v_b", 1.0, None, np.array([[1], [0], [1]], np.uint8))]
+    table = AnnotationTable(given)
+    assert len(table) == 2 and table.n_frames().tolist() == [3, 1]
+    for original, back in zip(given, (table[0], table[1]), strict=True):
+        assert (back.video_id, back.duration, back.sampled_frames) == (original.video_id, original.duration, original.sampled_frames)
+        np.testing.assert_array_equal(back.vsum_onehot, original.vsum_onehot)

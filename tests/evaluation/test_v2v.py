@@ -110,3 +110,24 @@ def test_mean_over_videos_and_shape_checks():
         mean_v2v([])
     with pytest.raises(ValueError, match="vsum_onehot has shape"):
         evaluate_video_v2v(np.zeros(5), np.zeros((10, 6)), "v")
+
+
+def test_the_knapsack_protocol_over_one_frame_shots_keeps_the_top_int_15_percent():
+    """The CSTA-style second protocol on a VideoXum record (dataset.videoxum: one shot per 1 fps frame)."""
+    from dataset.videoxum import VideoXumAnnotation, video_record
+    from evaluation.summary import generate_summary
+
+    onehot = np.zeros((10, 20), np.uint8)
+    onehot[:, 3:6] = 1
+    record = video_record(VideoXumAnnotation("v", 20.0, 20, onehot), np.zeros((20, 4), np.float32), "v")
+    scores = np.linspace(0, 1, 20)
+    summary = generate_summary(scores, record.change_points, record.n_frames, record.picks)
+    assert np.flatnonzero(summary).tolist() == [17, 18, 19]  # int(20 x 0.15) = 3 frames, no extra one
+    assert np.flatnonzero(top_share_selection(scores)).tolist() == [16, 17, 18, 19]  # VideoXum's rule: one more
+
+
+def test_published_rows_name_their_source():
+    from evaluation.v2v import PUBLISHED_V2V
+
+    assert {row.method for row in PUBLISHED_V2V} == {"VTSUM-BLIP + TT", "VTSUM-BLIP + TT + CA"}
+    assert all("jylins/videoxum" in row.source for row in PUBLISHED_V2V)
