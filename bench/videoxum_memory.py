@@ -108,7 +108,8 @@ def train_estimate(train: VideoXumDataset, n_videos: int) -> None:
     elapsed = time.perf_counter() - start
     frames = sum(v.record.n_steps for v in timed)
     total_frames = int(train.annotations.n_frames().sum())
-    print(f"CSTA training on CPU ({torch.get_num_threads()} threads): {len(timed)} videos, {frames} frames in {elapsed:.1f} s "
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"CSTA training on CPU ({torch.get_num_threads()} threads; load average {load}): {len(timed)} videos, {frames} frames in {elapsed:.1f} s "
           f"({elapsed / len(timed):.2f} s/video, {1000 * elapsed / frames:.2f} ms/frame); EXTRAPOLATED to the "
           f"{len(train)} training videos ({total_frames} frames): {elapsed / frames * total_frames / 60:.0f} min per epoch")
 

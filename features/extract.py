@@ -1,5 +1,6 @@
 """Per-frame features of whole video collections at a fixed rate, in VideoXum's layout:
-OUT/<video_id>.npz with the key ``features`` (float32, Sized [n_samples, 1024]).
+OUT/<video_id>.npz with the key ``features`` (float32, Sized [n_samples, d]; d = 1024 for GoogLeNet
+pool5, the default, 512 for ResNet-18, 1280 for EfficientNet-B0 and MobileNet-V2).
 
 Sampling: the frame shown at each instant k / fps (k = 0, 1, ...; times relative to the first
 frame) while the video lasts, i.e. ceil(duration x fps) samples where duration is the last frame's
@@ -19,7 +20,6 @@ an ``ExtractConfig``, loads one embedder per worker (``load_frame_embedder``) an
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from config import Backbone
 from dataset.videoxum import FEATURE_KEY
 from features.embedder import FrameEmbedder
 from utils.errors import ProjectError
@@ -41,16 +42,10 @@ class ExtractionError(ProjectError):
     """A set of videos that cannot be extracted together (e.g. two with the same video id)."""
 
 
-class FeatureBackbone(enum.Enum):
-    """The frame CNNs the extractor can run. GoogLeNet pool5 is the paper's (and eccv16's) feature."""
-
-    GOOGLENET = "googlenet"
-
-
 @dataclass(frozen=True)
 class ExtractConfig:
     fps: float = 1.0
-    backbone: FeatureBackbone = FeatureBackbone.GOOGLENET
+    backbone: Backbone = Backbone.GOOGLENET  # GoogLeNet pool5: the paper's (and eccv16's) feature
     batch_size: int = 16
     exact: bool = False  # the reference route's bit-exact kernels (slower); otherwise equal up to float rounding
     progress: bool = True
@@ -135,7 +130,7 @@ def frames_at_rate(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]
 
 
 def sampled_features(path: Path, embedder: FrameEmbedder, cfg: ExtractConfig) -> np.ndarray:
-    """Features of ``path``'s frames at ``cfg.fps``, Sized [n_samples, 1024], float32."""
+    """Features of ``path``'s frames at ``cfg.fps``, Sized [n_samples, embedder.width], float32."""
 
     def batches() -> Iterator[list]:
         crops = []
@@ -148,7 +143,7 @@ def sampled_features(path: Path, embedder: FrameEmbedder, cfg: ExtractConfig) ->
             yield crops
 
     parts = list(embedder.embed_batches(batches()))
-    return np.concatenate(parts) if parts else np.zeros((0, 1024), np.float32)
+    return np.concatenate(parts) if parts else np.zeros((0, embedder.width), np.float32)
 
 
 def extract_one(job: ExtractJob, embedder: FrameEmbedder, cfg: ExtractConfig) -> ExtractResult:
@@ -172,6 +167,8 @@ def local_runner(embedder: FrameEmbedder) -> JobRunner:
     """Runs the jobs here, one after another, with one embedder (the default; Ray's runner replaces it)."""
 
     def run(jobs: Sequence[ExtractJob], cfg: ExtractConfig) -> Iterator[ExtractResult]:
+        if embedder.spec.backbone is not cfg.backbone:
+            raise ValueError(f"the embedder runs {embedder.spec.title}, the settings ask for {cfg.backbone.value}")
         embedder.match_reference_exactly(cfg.exact)
         for job in jobs:
             yield extract_one(job, embedder, cfg)

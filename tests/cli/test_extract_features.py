@@ -6,16 +6,18 @@ import numpy as np
 import pytest
 
 from cli.extract_features import BACKBONES, main, parse_args
-from features.extract import FeatureBackbone
+from config import Backbone
+from models.backbone import backbone_spec
 from video.synthetic import write_demo_video
 
 
 def test_backbone_choices_match_the_library():
-    assert BACKBONES == tuple(b.value for b in FeatureBackbone)
+    assert [backbone_spec(name).backbone for name in BACKBONES] == list(Backbone)
 
 
 @pytest.mark.parametrize("argv", [["v.mp4"], ["v.mp4", "--out", "o", "--fps", "0"], ["v.mp4", "--out", "o", "--fps", "x"],
-                                  ["v.mp4", "--out", "o", "--random-backbone", "--backbone-weights", "w.pth"]])
+                                  ["v.mp4", "--out", "o", "--random-backbone", "--backbone-weights", "w.pth"],
+                                  ["v.mp4", "--out", "o", "--backbone", "resnet", "--exact"]])
 def test_argument_errors(argv):
     with pytest.raises(SystemExit) as caught:
         parse_args(argv)
