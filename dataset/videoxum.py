@@ -85,7 +85,12 @@ def _parse_annotation(entry: object, index: int, path: Path) -> VideoXumAnnotati
     if not np.isin(onehot, (0, 1)).all():
         raise DataError(f"{where}: vsum_onehot holds values other than 0 and 1")
     sampled = entry.get("sampled_frames")
-    return VideoXumAnnotation(video_id, float(entry["duration"]), None if sampled is None else int(sampled), onehot.astype(np.uint8))
+    try:
+        duration = float(entry["duration"])
+        sampled = None if sampled is None else int(sampled)
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{where}: duration {entry['duration']!r} / sampled_frames {sampled!r} are not numbers") from error
+    return VideoXumAnnotation(video_id, duration, sampled, onehot.astype(np.uint8))
 
 
 def read_annotations(data_dir: str | Path, split: VideoXumSplit) -> list[VideoXumAnnotation]:

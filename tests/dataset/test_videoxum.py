@@ -91,6 +91,9 @@ def test_empty_split_and_bad_annotations_name_the_file(videoxum_dir):
     path.write_text(json.dumps([{"video_id": "v_a", "vsum_onehot": [[0, 1]]}]))
     with pytest.raises(DataError, match="lacks duration"):
         read_annotations(videoxum_dir, VideoXumSplit.VAL)
+    path.write_text(json.dumps([{"video_id": "v_a", "duration": "long", "vsum_onehot": [[0, 1]]}]))
+    with pytest.raises(DataError, match="v_a: duration 'long'"):
+        read_annotations(videoxum_dir, VideoXumSplit.VAL)
     path.write_text("{not json")
     with pytest.raises(DataError, match="not valid JSON"):
         read_annotations(videoxum_dir, VideoXumSplit.VAL)
