@@ -70,7 +70,7 @@ BACKBONES: dict[Backbone, BackboneSpec] = {
 }  # fmt: skip
 
 GOOGLENET = BACKBONES[Backbone.GOOGLENET]
-IMAGENET_WEIGHTS = GOOGLENET.weights  # the frame features' CNN (summarize/embedder.py)
+IMAGENET_WEIGHTS = GOOGLENET.weights  # the frame features' CNN (features/embedder.py)
 TRUNK_LAYERS = GOOGLENET.trunk_layers
 MIN_TRUNK_ROWS = GOOGLENET.min_rows
 

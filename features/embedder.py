@@ -1,10 +1,11 @@
-"""GoogLeNet pool5 features of video frames, as the eccv16 features and the reference pipeline make them.
+"""GoogLeNet pool5 features of video frames, as the eccv16 features and the reference pipeline make them
+(and, for feature extraction, the pooled trunk of the other torchvision backbones CSTA knows).
 
 Per frame: Resize 256, CenterCrop 224, ImageNet mean/std (torchvision's IMAGENET1K_V1 transforms,
 on a PIL image as the reference does), the GoogLeNet trunk and its global average pool (no
 dropout, no classifier), then L2 normalisation. Frames go through the network in batches: in
 channels-last (fast, equal to the reference's features up to float rounding), or, for the reference
-route, with one-frame kernels (summarize.exact_trunk: bit-identical to the reference's one-frame calls).
+route, with one-frame kernels (features.exact_trunk: bit-identical to the reference's one-frame calls).
 """
 
 from __future__ import annotations
@@ -15,21 +16,26 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
-from torchvision.models import GoogLeNet, googlenet
+from torch import nn
+from torchvision.models import googlenet
 
+from config import Backbone
+from features.exact_trunk import ExactBatchedTrunk, intra_op_threads
+from features.workers import map_in_workers
 from models.backbone import (
-    IMAGENET_WEIGHTS,
+    GOOGLENET,
     BackboneInit,
     BackboneOrigin,
-    build_googlenet,
+    backbone_spec,
+    build_backbone,
     imagenet_file_origin,
-    seeded_random_googlenet,
+    seeded_random_backbone,
+    spec_of,
     trunk_feature_map,
 )
 from models.checkpoint import CheckpointMismatch, read_state_dict
-from summarize.exact_trunk import ExactBatchedTrunk, intra_op_threads
-from summarize.workers import map_in_workers
 
 # Single-threaded workers for the exact route, at most this many (each holds a batch's activations, ~100 MB for 8 frames).
 MAX_EXACT_WORKERS = 8
@@ -42,14 +48,17 @@ class BackboneSource(enum.Enum):
 
 
 class FrameEmbedder:
-    """Turns RGB frames into L2-normalised 1024-d GoogLeNet features on one device."""
+    """Turns RGB frames into L2-normalised features on one device: 1024-d GoogLeNet pool5 (or the
+    pooled trunk of another torchvision backbone: ResNet-18 512-d, EfficientNet-B0 and MobileNet-V2
+    1280-d, each with its own ImageNet preprocessing; those have no exact route)."""
 
-    def __init__(self, net: GoogLeNet, device: torch.device, origin: BackboneOrigin, weights_path: Path | None = None) -> None:
+    def __init__(self, net: nn.Module, device: torch.device, origin: BackboneOrigin, weights_path: Path | None = None) -> None:
         self.net = net.to(device).eval()
+        self.spec = spec_of(net)
         self.device = device
         self.origin = origin  # where the weights came from, for every output
         self.weights_path = weights_path  # the file given by path (BackboneOrigin.FILE)
-        self.transform = IMAGENET_WEIGHTS.transforms()
+        self.transform = self.spec.weights.transforms()
         self.memory_format = torch.contiguous_format
         self.exact = False
         self.exact_trunk: ExactBatchedTrunk | None = None
@@ -58,15 +67,22 @@ class FrameEmbedder:
     def description(self) -> str:
         """The backbone in words, for logs and the JSON record."""
         if self.origin is BackboneOrigin.FILE:
-            return f"GoogLeNet weights from {self.weights_path}"
+            return f"{self.spec.title} weights from {self.weights_path}"
         if self.origin is BackboneOrigin.RANDOM:
-            return "RANDOM backbone: features are not ImageNet features"
-        return self.origin.description
+            return "RANDOM backbone: features are not ImageNet features" + ("" if self.spec is GOOGLENET else f" ({self.spec.title})")
+        return self.origin.describe(self.spec)
+
+    @property
+    def width(self) -> int:
+        """Size of one frame's feature."""
+        return self.spec.width
 
     def match_reference_exactly(self, exact: bool) -> None:
         """exact: features bit-identical to the reference's one-frame calls, in batches of any size
-        (on CPU: summarize.exact_trunk; elsewhere one frame per call); otherwise channels-last,
+        (on CPU: features.exact_trunk; elsewhere one frame per call); otherwise channels-last,
         faster still on CPU, equal up to float rounding (~1e-8)."""
+        if exact and self.spec is not GOOGLENET:
+            raise ValueError(f"the exact route exists for GoogLeNet only, not {self.spec.title}")
         if exact and self.exact:
             return  # already exact: keep the checked plans (one check per process, not per video)
         self.exact = exact
@@ -80,17 +96,17 @@ class FrameEmbedder:
 
     @torch.inference_mode()
     def embed(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
-        """Features of preprocessed frames. Returns Sized [len(crops), 1024], float32."""
+        """Features of preprocessed frames. Returns Sized [len(crops), width], float32."""
         if self.exact:
             return self._embed_exactly(crops)
         x = torch.stack(list(crops)).to(self.device).contiguous(memory_format=self.memory_format)
-        x = self.net.avgpool(trunk_feature_map(self.net, x)).flatten(1)
+        x = self._pool(trunk_feature_map(self.net, x)).flatten(1)
         x = x / (torch.norm(x, dim=1, keepdim=True) + 1e-10)
         return x.float().cpu().numpy()
 
     def embed_batches(self, batches: Iterable[Sequence[torch.Tensor]]) -> Iterator[np.ndarray]:
         """``embed`` of each batch, in order. The exact route on CPU computes batches side by side in
-        single-threaded workers, one per intra-op thread PyTorch would use (summarize.workers).
+        single-threaded workers, one per intra-op thread PyTorch would use (features.workers).
 
         There every batch is run at the first batch's size (a shorter last one is padded, the padding's
         features dropped), and that first batch is run here before any worker starts: it is where the
@@ -122,6 +138,11 @@ class FrameEmbedder:
             for crops in batches:
                 yield embed_at_size(crops)
 
+    def _pool(self, feature_map: torch.Tensor) -> torch.Tensor:
+        """The network's own global average pool (GoogLeNet's pool5); MobileNet-V2 pools in its forward, without a module."""
+        pool = getattr(self.net, "avgpool", None)
+        return pool(feature_map) if pool is not None else F.adaptive_avg_pool2d(feature_map, 1)
+
     def _embed_exactly(self, crops: Sequence[torch.Tensor]) -> np.ndarray:
         """The reference's arithmetic: each frame's pooled trunk output (Sized [1024]) over its norm + 1e-10."""
         if self.exact_trunk is not None:
@@ -134,25 +155,31 @@ class FrameEmbedder:
         return pooled / (torch.norm(pooled) + 1e-10)
 
 
-def load_frame_embedder(source: BackboneSource, device: torch.device, weights_path: Path | None = None) -> FrameEmbedder:
-    """The ImageNet GoogLeNet from torchvision's cache, a local copy of it, or random weights.
+def load_frame_embedder(source: BackboneSource, device: torch.device, weights_path: Path | None = None,
+                        backbone: Backbone = Backbone.GOOGLENET) -> FrameEmbedder:
+    """The ImageNet network (GoogLeNet unless ``backbone`` says otherwise) from torchvision's cache,
+    a local copy of it, or random weights.
 
     Raises BackboneWeightsUnavailable (from models.backbone) when the ImageNet file is missing,
     FileNotFoundError / CheckpointMismatch for a weights file that is missing or does not fit.
     """
+    spec = backbone_spec(backbone)
     if source is BackboneSource.RANDOM:
-        return FrameEmbedder(seeded_random_googlenet(0), device, BackboneOrigin.RANDOM)
+        return FrameEmbedder(seeded_random_backbone(spec, 0), device, BackboneOrigin.RANDOM)
     if source is BackboneSource.FILE:
         if weights_path is None or not Path(weights_path).is_file():
             raise FileNotFoundError(f"backbone weights file not found: {weights_path}")
-        state = read_state_dict(weights_path, "GoogLeNet weights")
-        net = googlenet(weights=None, aux_logits=False, init_weights=False)
-        state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+        state = read_state_dict(weights_path, f"{spec.title} weights")
+        if spec is GOOGLENET:
+            net = googlenet(weights=None, aux_logits=False, init_weights=False)
+            state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+        else:
+            net = spec.builder(weights=None)
         try:
             missing, unexpected = net.load_state_dict(state, strict=False)
         except RuntimeError as error:  # shape mismatches
-            raise CheckpointMismatch(f"{weights_path} does not fit torchvision's GoogLeNet: {error}") from error
+            raise CheckpointMismatch(f"{weights_path} does not fit torchvision's {spec.title}: {error}") from error
         if missing or unexpected:
-            raise CheckpointMismatch(f"{weights_path} is not a torchvision GoogLeNet state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
+            raise CheckpointMismatch(f"{weights_path} is not a torchvision {spec.title} state_dict (missing {missing[:5]}, unexpected {unexpected[:5]})")
         return FrameEmbedder(net, device, BackboneOrigin.FILE, Path(weights_path))
-    return FrameEmbedder(build_googlenet(BackboneInit.IMAGENET), device, imagenet_file_origin())
+    return FrameEmbedder(build_backbone(spec, BackboneInit.IMAGENET), device, imagenet_file_origin(spec))

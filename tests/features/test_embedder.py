@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from models.backbone import BackboneWeightsUnavailable
+from config import Backbone
+from features import exact_trunk
+from features.embedder import BackboneSource, load_frame_embedder
+from models.backbone import BackboneWeightsUnavailable, backbone_spec, trunk_feature_map
 from models.checkpoint import CheckpointMismatch
-from summarize import exact_trunk
-from summarize.embedder import BackboneSource, load_frame_embedder
 from tests.summarize.reference import reference_style_features
 
 
@@ -68,3 +70,24 @@ def test_a_backbone_file_that_is_not_a_state_dict_is_named(tmp_path, content):
     torch.save(content, path)
     with pytest.raises(CheckpointMismatch, match="backbone.pth"):
         load_frame_embedder(BackboneSource.FILE, torch.device("cpu"), path)
+
+
+@pytest.mark.parametrize(("backbone", "width"), [(Backbone.RESNET, 512), (Backbone.EFFICIENTNET, 1280), (Backbone.MOBILENET, 1280)])
+def test_other_backbones_give_their_pooled_trunk(frames, backbone, width, tmp_path):
+    embedder = load_frame_embedder(BackboneSource.RANDOM, torch.device("cpu"), backbone=backbone)
+    assert embedder.width == width and backbone_spec(backbone).title in embedder.description
+    embedder.match_reference_exactly(False)
+    ours = embedder.embed([embedder.preprocess(f) for f in frames[:2]])
+    net = embedder.net
+    crops = torch.stack([backbone_spec(backbone).weights.transforms()(Image.fromarray(f)) for f in frames[:2]])
+    with torch.no_grad():
+        pooled = torch.nn.functional.adaptive_avg_pool2d(trunk_feature_map(net, crops), 1).flatten(1)
+    expected = (pooled / (pooled.norm(dim=1, keepdim=True) + 1e-10)).numpy()  # the reference's epsilon
+    assert ours.shape == (2, width)
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
+    with pytest.raises(ValueError, match="GoogLeNet only"):
+        embedder.match_reference_exactly(True)
+    path = tmp_path / "weights.pth"
+    torch.save(net.state_dict(), path)
+    loaded = load_frame_embedder(BackboneSource.FILE, torch.device("cpu"), path, backbone)
+    assert str(path) in loaded.description
