@@ -209,10 +209,10 @@ def plan_run(args: argparse.Namespace) -> list[VideoOutputs]:
 def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     """The networks and the Summarizer; None (after saying why) when a file or the device is unusable.
     Here, not at the top of the module, so that nothing before needs torch."""
+    from features.embedder import BackboneSource, load_frame_embedder
     from models.backbone import BackboneInit, BackboneWeightsUnavailable
     from models.checkpoint import CheckpointMismatch, load_checkpoint
     from models.csta import build_csta
-    from summarize.embedder import BackboneSource, load_frame_embedder
     from summarize.runner import SummarizeConfig, Summarizer
     from summarize.segmentation import Segmentation
     from utils.runtime import select_device

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from summarize.embedder import FrameEmbedder
+from features.embedder import FrameEmbedder
 from utils.memory import PeriodicRelease
 from video.reader import decode_video, open_video
 

@@ -22,10 +22,10 @@ from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
 from evaluation.summary import summary_budget
+from features.embedder import FrameEmbedder
 from models.backbone import BackboneOrigin
 from models.csta import predict_scores
 from summarize.analysis import FrameAnalysis, analyse_video
-from summarize.embedder import FrameEmbedder
 from summarize.outputs import VideoSummaryRecord, write_picture, write_record
 from summarize.plan import display_path
 from summarize.provenance import VideoJob, mark_text

@@ -17,7 +17,7 @@ class Segmentation(enum.Enum):
     reference's rounding), so every frame must be embedded. KTS's float32 sums and tie-breaking
     see a difference of one rounding in the features, so they must be the reference's bit for bit:
     the frames go through the network in batches run with the reference's one-frame kernels
-    (summarize.exact_trunk), which makes the features, and so the shots, bit-identical to it.
+    (features.exact_trunk), which makes the features, and so the shots, bit-identical to it.
     FAST: KTS on the GoogLeNet features the model reads anyway (every sample_rate-th frame, with
     desc_rate telling KTS the real length), then each boundary placed at full frame rate where a
     12 x 8 colour thumbnail of every frame changes most (kts.refine_change_points).

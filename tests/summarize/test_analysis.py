@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from features.embedder import BackboneSource, load_frame_embedder
 from summarize.analysis import analyse_video
-from summarize.embedder import BackboneSource, load_frame_embedder
 from summarize.segmentation import Segmentation, find_shots, model_inputs
 from tests.summarize.reference import opencv_frames, reference_shots, reference_style_features
 

@@ -9,7 +9,7 @@ import pytest
 
 from utils.errors import ProjectError
 
-PACKAGES = ["cli", "dataset", "engine", "evaluation", "kts", "models", "summarize", "utils", "video"]
+PACKAGES = ["cli", "dataset", "engine", "evaluation", "features", "kts", "models", "summarize", "utils", "video"]
 TOP_LEVEL_MODULES = ["config", "train", "inference", "generate_video"]
 
 # Not yet ProjectErrors; they live in packages other helpers are changing now. Strict: once one is

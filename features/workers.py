@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import torch
 
-from summarize.exact_trunk import intra_op_threads
+from features.exact_trunk import intra_op_threads
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

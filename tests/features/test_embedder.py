@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
+from features import exact_trunk
+from features.embedder import BackboneSource, load_frame_embedder
 from models.backbone import BackboneWeightsUnavailable
 from models.checkpoint import CheckpointMismatch
-from summarize import exact_trunk
-from summarize.embedder import BackboneSource, load_frame_embedder
 from tests.summarize.reference import reference_style_features
 
 

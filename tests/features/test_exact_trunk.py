@@ -6,8 +6,8 @@ import torch
 from torch import nn
 from torchvision.models import googlenet
 
-from summarize import exact_trunk
-from summarize.exact_trunk import ExactBatchedTrunk, intra_op_threads, max_pool
+from features import exact_trunk
+from features.exact_trunk import ExactBatchedTrunk, intra_op_threads, max_pool
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def net():
 
 @pytest.fixture(scope="module")
 def crops():
-    """Smaller than the real 224 x 224 crops, for speed (tests/summarize/test_embedder.py runs those)."""
+    """Smaller than the real 224 x 224 crops, for speed (tests/features/test_embedder.py runs those)."""
     generator = torch.Generator().manual_seed(1)
     return torch.randn(4, 3, 64, 64, generator=generator)
 

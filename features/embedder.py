@@ -4,7 +4,7 @@ Per frame: Resize 256, CenterCrop 224, ImageNet mean/std (torchvision's IMAGENET
 on a PIL image as the reference does), the GoogLeNet trunk and its global average pool (no
 dropout, no classifier), then L2 normalisation. Frames go through the network in batches: in
 channels-last (fast, equal to the reference's features up to float rounding), or, for the reference
-route, with one-frame kernels (summarize.exact_trunk: bit-identical to the reference's one-frame calls).
+route, with one-frame kernels (features.exact_trunk: bit-identical to the reference's one-frame calls).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import torch
 from PIL import Image
 from torchvision.models import GoogLeNet, googlenet
 
+from features.exact_trunk import ExactBatchedTrunk, intra_op_threads
+from features.workers import map_in_workers
 from models.backbone import (
     IMAGENET_WEIGHTS,
     BackboneInit,
@@ -28,8 +30,6 @@ from models.backbone import (
     trunk_feature_map,
 )
 from models.checkpoint import CheckpointMismatch, read_state_dict
-from summarize.exact_trunk import ExactBatchedTrunk, intra_op_threads
-from summarize.workers import map_in_workers
 
 # Single-threaded workers for the exact route, at most this many (each holds a batch's activations, ~100 MB for 8 frames).
 MAX_EXACT_WORKERS = 8
@@ -65,7 +65,7 @@ class FrameEmbedder:
 
     def match_reference_exactly(self, exact: bool) -> None:
         """exact: features bit-identical to the reference's one-frame calls, in batches of any size
-        (on CPU: summarize.exact_trunk; elsewhere one frame per call); otherwise channels-last,
+        (on CPU: features.exact_trunk; elsewhere one frame per call); otherwise channels-last,
         faster still on CPU, equal up to float rounding (~1e-8)."""
         if exact and self.exact:
             return  # already exact: keep the checked plans (one check per process, not per video)
@@ -90,7 +90,7 @@ class FrameEmbedder:
 
     def embed_batches(self, batches: Iterable[Sequence[torch.Tensor]]) -> Iterator[np.ndarray]:
         """``embed`` of each batch, in order. The exact route on CPU computes batches side by side in
-        single-threaded workers, one per intra-op thread PyTorch would use (summarize.workers).
+        single-threaded workers, one per intra-op thread PyTorch would use (features.workers).
 
         There every batch is run at the first batch's size (a shorter last one is padded, the padding's
         features dropped), and that first batch is run here before any worker starts: it is where the

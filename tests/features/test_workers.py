@@ -6,7 +6,7 @@ import time
 import pytest
 import torch
 
-from summarize.workers import map_in_workers
+from features.workers import map_in_workers
 
 
 def test_results_come_in_order_whatever_finishes_first():
