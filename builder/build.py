@@ -79,9 +79,9 @@ def part_settings(cfg: BuildConfig, backbone: str) -> dict:
             "backbone": backbone}
 
 
-def _check_scorable(fields: dict[str, np.ndarray], change_points: np.ndarray, n_frames: int, picks: np.ndarray) -> str | None:
+def _check_scorable(fields: dict[str, np.ndarray], picks: np.ndarray) -> str | None:
     """Why dataset/h5.py (or the protocol) would refuse this video's labels, or None."""
-    problem = budget_problem(change_points, n_frames) or user_summary_problem(fields["user_summary"])
+    problem = user_summary_problem(fields["user_summary"])
     if problem is None and USER_SCORES in fields:
         scores = fields[USER_SCORES]
         flat = constant_rows((scores / scores.max(axis=1, keepdims=True))[:, picks])
@@ -96,6 +96,10 @@ def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: B
     entries = []
     for source, part in parts:
         labels = plan.labels_of(source)
+        problem = budget_problem(part.change_points, part.n_frames)
+        if problem:  # the shots, whatever the labels: dataset/h5.py would refuse the file
+            report.failed[display_path(source)] = f"{display_path(source)}: {problem}"
+            continue
         if labels is None:
             entries.append(DatasetEntry(part, None))
             continue
@@ -106,7 +110,7 @@ def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: B
         except DataError as error:
             report.failed[display_path(source)] = str(error)
             continue
-        problem = _check_scorable(targets.fields, part.change_points, part.n_frames, part.picks)
+        problem = _check_scorable(targets.fields, part.picks)
         if problem:
             report.failed[display_path(source)] = f"{where}: {problem}"
             continue

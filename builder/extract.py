@@ -11,8 +11,8 @@ from pathlib import Path
 from builder.errors import BuildError
 from builder.parts import VideoPart
 from builder.settings import Route
+from features.embedder import FrameEmbedder
 from summarize.analysis import analyse_video
-from summarize.embedder import FrameEmbedder
 from summarize.segmentation import Segmentation, find_shots, model_inputs
 from video.reader import probe
 from video.timing import FrameClock
