@@ -165,7 +165,7 @@ def build(cfg: BuildConfig, plan: BuildPlan, extract: Extractor, backbone: str, 
         entries = assemble(plan, ((s, finished[s]) for s in plan.videos if s in finished), report)
         if not entries:
             raise BuildError(f"not one video could be built, {display_path(cfg.out)} was not written:\n  "
-                             + "\n  ".join(f"{k}: {v}" for k, v in report.failed.items()))
+                             + "\n  ".join(report.failed.values()))
         started = time.perf_counter()
         write_dataset(cfg.out, entries, plan.kind, {BACKBONE_ORIGIN_ATTR: origin, "backbone": backbone,
                                                     "preprocess": cfg.preprocess.description, "stride": cfg.stride,
