@@ -96,7 +96,7 @@ def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: B
     entries = []
     for source, part in parts:
         labels = plan.labels_of(source)
-        problem = budget_problem(part.change_points, part.n_frames)
+        problem = None if labels is None else budget_problem(part.change_points, part.n_frames)
         if problem:  # the shots, whatever the labels: dataset/h5.py would refuse the file
             report.failed[display_path(source)] = f"{display_path(source)}: {problem}"
             continue

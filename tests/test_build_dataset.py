@@ -3,8 +3,11 @@ a stand-in ImageNet backbone -> build_dataset.py -> score.py; and the command li
 
 import json
 import logging
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import h5py
 import numpy as np
@@ -97,3 +100,25 @@ def test_ray_is_a_clear_usage_error(capsys):
     with pytest.raises(SystemExit):
         build_dataset.parse_args(["v/", "--out", "o.h5", "--ray"])
     assert "the Ray video-library path (issue 12) is not in this build yet" in capsys.readouterr().err
+
+
+def test_a_killed_build_resumes_where_it_stopped(tmp_path):
+    videos = tmp_path / "videos"
+    for index in range(4):
+        write_demo_video(videos / f"v{index}.mp4", scenes=2, seconds_per_scene=1.0, fps=30, size=(64, 64), audio=False, seed=index)
+    out = tmp_path / "o.h5"
+    command = [sys.executable, "build_dataset.py", str(videos), "--out", str(out), "--random-backbone", "--quiet"]
+    child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.DEVNULL)
+    parts = tmp_path / "o.h5.parts"
+    deadline = time.monotonic() + 120
+    while not list(parts.glob("*.h5")) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert not out.exists(), "the build finished before it could be killed"
+    kept = len(list(parts.glob("*.h5")))
+    assert 1 <= kept < 4
+    assert build(videos, "--out", out, "--random-backbone") == 0
+    record = json.loads((tmp_path / "o.build.json").read_text())
+    assert record["resumed"] == kept and record["videos"] == [f"v{i}.mp4" for i in range(4)]
+    assert not parts.exists()

@@ -4,6 +4,7 @@ fail, labels that cannot be used, the output only under its name when complete."
 import json
 
 import h5py
+import numpy as np
 import pytest
 
 from builder.build import BuildReport, assemble, build, local_map, part_settings, report_path
@@ -100,3 +101,28 @@ def test_unusable_labels_leave_the_video_out_with_the_reason(folder):
     report = BuildReport(cfg.out)
     assert assemble(plan, [(folder / "videos" / "a.mp4", part)], report) == []
     assert "every user summary selects every frame" in report.failed[str(folder / "videos" / "a.mp4")]
+
+
+def test_label_lengths_that_disagree_are_resolved_and_reported(tmp_path):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "a.mp4").write_bytes(b"a")
+    labels = tmp_path / "anno.tsv"
+    rows = np.random.default_rng(0).integers(1, 6, (2, 297))  # 3 frames short of the 300 decoded
+    labels.write_text("".join(f"a\tX\t{','.join(map(str, row))}\n" for row in rows))
+    cfg = BuildConfig(inputs=(videos,), out=tmp_path / "my.h5", labels=labels, progress=False)
+    report = BuildReport(cfg.out)
+    entries = assemble(plan_build(cfg), [(videos / "a.mp4", make_part("a.mp4", 300))], report)
+    assert len(entries) == 1 and entries[0].targets.fields["user_scores"].shape == (2, 300)
+    assert report.notes == {"a.mp4": ["297 labelled frames for 300 decoded: padded with the last score (3 frames)"]}
+
+
+def test_the_human_baseline_runs_on_a_built_file(tmp_path):
+    from dataset.custom import LabelKind
+    from evaluation.baselines import human_baseline
+    from tests.builder.helpers import write_built
+
+    for kind in (LabelKind.SCORES, LabelKind.SEGMENTS):
+        data = read_custom(write_built(tmp_path / f"{kind.value}.h5", kind, [make_part("a.mp4"), make_part("b.mp4", seed=3)]))
+        row = human_baseline(list(data.videos.values()), data.spec)
+        assert row.n_videos == 2 and 0 <= row.f1 <= 100 and -1 <= row.kendall <= 1
