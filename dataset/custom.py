@@ -20,9 +20,14 @@ import numpy as np
 
 from config import CorrelationTarget, DatasetSpec, F1Reduction
 from dataset.annotations import annotator_step_scores
+from dataset.benchmark import Benchmark
 from dataset.errors import DataError
 from dataset.h5 import VideoRecord, read_eccv16, video_sort_key
 from dataset.h5_file import open_h5
+from dataset.splits import FORMAT_TAG, Split
+from utils import write_json_atomic
+
+DEFAULT_FOLDS = 5
 
 # Root attributes the builder writes (the official loaders ignore them).
 LABELS_ATTR = "labels"  # a LabelKind value
@@ -131,3 +136,28 @@ def _annotator_scores(raw: np.ndarray | None, video: VideoRecord, where: str) ->
     if not np.isfinite(raw).all() or np.any(raw.max(axis=1) <= 0):
         raise DataError(f"{where}: {USER_SCORES} must be finite with a positive maximum per annotator")
     return annotator_step_scores(raw, stride, where)
+
+
+def custom_benchmark(path: str | Path, f1_reduction: F1Reduction | None = None) -> tuple[Benchmark, CustomDataset]:
+    """A built file as the engine's Benchmark (for train.py/inference.py --dataset custom --h5 PATH), and its details."""
+    data = read_custom(path, f1_reduction)
+    return Benchmark(data.spec, data.path, data.videos, data.synthetic), data
+
+
+def random_splits(keys: list[str], seed: int, folds: int = DEFAULT_FOLDS) -> list[Split]:
+    """``folds`` folds from ``seed``, every video tested exactly once (as the official splits are made).
+
+    Raises:
+        DataError: fewer videos than folds (some test set would be empty).
+    """
+    if len(keys) < folds:
+        raise DataError(f"{len(keys)} videos cannot make {folds} folds with a test video each; give --splits-file or more videos")
+    order = np.random.default_rng(seed).permutation(len(keys))
+    tests = [sorted((keys[i] for i in order[fold::folds]), key=video_sort_key) for fold in range(folds)]
+    return [Split(number, tuple(k for k in keys if k not in test), tuple(test)) for number, test in enumerate(tests, start=1)]
+
+
+def write_splits(path: str | Path, dataset: str, splits: list[Split]) -> None:
+    """Splits in the project's JSON format (dataset/splits.py reads them back), written atomically."""
+    write_json_atomic(path, {"format": FORMAT_TAG, "dataset": dataset,
+                             "splits": [{"train": list(s.train_keys), "test": list(s.test_keys)} for s in splits]})

@@ -42,3 +42,28 @@ def test_files_that_cannot_be_scored(tmp_path):
         del h5["video_1/user_scores"]
     with pytest.raises(DataError, match="no user_scores field"):
         read_custom(path)
+
+
+def test_random_folds_test_every_video_once_and_read_back(tmp_path):
+    from dataset.custom import random_splits, write_splits
+    from dataset.splits import read_splits
+
+    keys = [f"video_{i}" for i in range(1, 13)]
+    splits = random_splits(keys, seed=7)
+    assert len(splits) == 5 and sorted(k for s in splits for k in s.test_keys) == sorted(keys)
+    assert all(set(s.train_keys) == set(keys) - set(s.test_keys) for s in splits)
+    assert random_splits(keys, seed=7) == splits and random_splits(keys, seed=8) != splits
+    path = tmp_path / "splits.json"
+    write_splits(path, "my", splits)
+    assert read_splits(path, custom_spec(tmp_path / "my.h5", LabelKind.SCORES)) == splits
+    with pytest.raises(DataError, match="3 videos cannot make 5 folds"):
+        random_splits(keys[:3], seed=0)
+
+
+def test_a_built_file_as_the_engine_s_benchmark(tmp_path):
+    from dataset.custom import custom_benchmark
+
+    path = write_built(tmp_path / "my.h5", LabelKind.SCORES, [make_part("a.mp4")])
+    benchmark, data = custom_benchmark(path)
+    assert benchmark.spec.name == "my" and benchmark.h5_path == path and list(benchmark.videos) == ["video_1"]
+    assert benchmark.videos["video_1"].annotator_scores is not None and data.names["video_1"] == "a.mp4"
