@@ -122,3 +122,12 @@ def test_a_killed_build_resumes_where_it_stopped(tmp_path):
     record = json.loads((tmp_path / "o.build.json").read_text())
     assert record["resumed"] == kept and record["videos"] == [f"v{i}.mp4" for i in range(4)]
     assert not parts.exists()
+
+
+def test_a_list_file_of_videos(tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_text("a.mp4\nfolder/b.mkv\n")
+    args = build_dataset.parse_args([f"@{listing}", "--out", "o.h5", "--stride", "5", "--preprocess", "resize"])
+    assert [str(p) for p in args.inputs] == ["a.mp4", "folder/b.mkv"]
+    cfg = build_dataset.config_from(args)
+    assert cfg.stride == 5 and cfg.preprocess.value == "resize" and cfg.route.value == "fast"
