@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -84,11 +85,14 @@ def bench_build(args: argparse.Namespace) -> dict:
         cfg = BuildConfig(inputs=(folder / "videos",), out=folder / "bench.h5", route=route, progress=False)
         embedder.transform = frame_transform(cfg.preprocess)
         plan = plan_build(cfg)
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         report = build(cfg, plan, lambda v: extract_video(v, embedder, cfg.stride, route, None, False),
                        embedder.description, embedder.origin.value)
         total = time.perf_counter() - started
+        load_between = os.getloadavg()[0]
         alone = stage_alone(clips, embedder, cfg.stride, route)
+        load_after = os.getloadavg()[0]
     alone["write"] = report.seconds["write"]
     frames = report.frames
     return {
@@ -98,6 +102,7 @@ def bench_build(args: argparse.Namespace) -> dict:
         "build_stages": {k: round(v, 2) for k, v in report.seconds.items()},
         "stages_alone": {k: round(v, 2) for k, v in alone.items()},
         "share_alone": {k: f"{100 * v / sum(alone.values()):.0f}%" for k, v in alone.items()},
+        "load_average_1min": [round(x, 1) for x in (load_before, load_between, load_after)],
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
     }
 

@@ -168,7 +168,7 @@ def build(cfg: BuildConfig, plan: BuildPlan, extract: Extractor, backbone: str, 
                              + "\n  ".join(report.failed.values()))
         started = time.perf_counter()
         write_dataset(cfg.out, entries, plan.kind, {BACKBONE_ORIGIN_ATTR: origin, "backbone": backbone,
-                                                    "preprocess": cfg.preprocess.description, "stride": cfg.stride,
+                                                    "preprocess": cfg.preprocess.value, "preprocess_steps": cfg.preprocess.description, "stride": cfg.stride,
                                                     "segmentation": cfg.route.value})
         stages["write"] += time.perf_counter() - started
         report.seconds = stages
