@@ -59,7 +59,10 @@ def read_labels(path: str | Path) -> LabelFile:
         raise DataError(f"{path}: cannot be read ({error})") from error
     header = tuple(field.strip().lower() for field in first.strip().split(","))
     if header == SEGMENT_HEADER:
-        return LabelFile(path, LabelKind.SEGMENTS, _read_segments(path))
+        try:
+            return LabelFile(path, LabelKind.SEGMENTS, _read_segments(path))
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
+            raise DataError(f"{path}: cannot be read as a CSV ({error})") from error
     if "\t" not in first:
         raise DataError(f"{path}: neither a segment CSV (header {','.join(SEGMENT_HEADER)}) nor ydata-anno.tsv-style "
                         f"scores (id<TAB>category<TAB>scores); the first line starts {first[:60]!r}")

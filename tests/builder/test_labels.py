@@ -52,6 +52,13 @@ def test_duplicated_annotator_line_in_scores(tmp_path):
         read_labels(path)
 
 
+def test_a_file_that_is_not_text(tmp_path):
+    path = tmp_path / "seg.csv"
+    path.write_bytes(b"video,annotator,start,end\nclip,a,0,1\n\xff\xfe,a,0,1\n")
+    with pytest.raises(DataError, match=r"seg.csv: cannot be read"):
+        read_labels(path)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="cannot be read"):
         read_labels(tmp_path / "none.csv")

@@ -46,7 +46,7 @@ def test_save_scores_h5_layout(tmp_path, data):
 ])
 def test_bad_predictions_name_the_video(tmp_path, data, payload, message):
     path = tmp_path / "p.json"
-    path.write_text(json.dumps(payload).replace("NaN", "NaN"))
+    path.write_text(json.dumps(payload))
     with pytest.raises(PredictionError, match=message):
         match_predictions(path, read_predictions(path), data)
 
