@@ -120,6 +120,33 @@ def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: B
     return entries
 
 
+def _finish_videos(store: PartStore, plan: BuildPlan, extract: Extractor, video_map: VideoMap, report: BuildReport,
+                   progress: bool) -> tuple[dict[Path, VideoPart], dict[str, float]]:
+    """Every video's part: kept from an earlier run, or made now and kept at once; seconds per stage of those made now."""
+    finished = {source: part for source in plan.videos if (part := store.finished(source)) is not None}
+    todo = [source for source in plan.videos if source not in finished]
+    report.resumed = len(finished)
+    if finished:
+        log.info("resuming: %d of %d videos were finished by an earlier run", len(finished), len(plan.videos))
+    stages = {"decode_embed": 0.0, "kts": 0.0, "write": 0.0}
+    with tqdm(total=len(todo), desc="videos", unit="video", disable=not progress or not todo, dynamic_ncols=True) as bar:
+        for source, outcome in video_map(extract, todo):
+            bar.update()
+            if isinstance(outcome, BaseException):
+                text, name = display_path(str(outcome)), display_path(source)
+                report.failed[name] = text if display_path(source.name) in text else f"{name}: {text}"
+                log.info("FAILED %s", report.failed[name])
+                continue
+            started = time.perf_counter()
+            store.write(source, outcome)
+            outcome.seconds["write"] = time.perf_counter() - started
+            for stage in stages:
+                stages[stage] += outcome.seconds.get(stage, 0.0)
+            report.frames += outcome.n_frames
+            finished[source] = outcome
+    return finished, stages
+
+
 def build(cfg: BuildConfig, plan: BuildPlan, extract: Extractor, backbone: str, origin: str,
           video_map: VideoMap = local_map) -> BuildReport:
     """Build ``cfg.out`` from ``plan``'s videos with ``extract`` (one video -> its part).
@@ -134,42 +161,15 @@ def build(cfg: BuildConfig, plan: BuildPlan, extract: Extractor, backbone: str, 
     try:
         store = PartStore(cfg.out, part_settings(cfg, backbone))
         store.open(restart=cfg.overwrite)
-        finished: dict[Path, VideoPart] = {}
-        todo = []
-        for source in plan.videos:
-            part = store.finished(source)
-            if part is None:
-                todo.append(source)
-            else:
-                finished[source] = part
-        report.resumed = len(finished)
-        if finished:
-            log.info("resuming: %d of %d videos were finished by an earlier run", len(finished), len(plan.videos))
-        stages = {"decode_embed": 0.0, "kts": 0.0, "write": 0.0}
-        bar = tqdm(total=len(todo), desc="videos", unit="video", disable=not cfg.progress or not todo, dynamic_ncols=True)
-        for source, outcome in video_map(extract, todo):
-            bar.update()
-            if isinstance(outcome, BaseException):
-                text = display_path(str(outcome))
-                report.failed[display_path(source)] = text if display_path(source.name) in text else f"{display_path(source)}: {text}"
-                log.info("FAILED %s", report.failed[display_path(source)])
-                continue
-            started = time.perf_counter()
-            store.write(source, outcome)
-            outcome.seconds["write"] = time.perf_counter() - started
-            for stage in stages:
-                stages[stage] += outcome.seconds.get(stage, 0.0)
-            report.frames += outcome.n_frames
-            finished[source] = outcome
-        bar.close()
+        finished, stages = _finish_videos(store, plan, extract, video_map, report, cfg.progress)
         entries = assemble(plan, ((s, finished[s]) for s in plan.videos if s in finished), report)
         if not entries:
             raise BuildError(f"not one video could be built, {display_path(cfg.out)} was not written:\n  "
                              + "\n  ".join(report.failed.values()))
         started = time.perf_counter()
-        write_dataset(cfg.out, entries, plan.kind, {BACKBONE_ORIGIN_ATTR: origin, "backbone": backbone,
-                                                    "preprocess": cfg.preprocess.value, "preprocess_steps": cfg.preprocess.description, "stride": cfg.stride,
-                                                    "segmentation": cfg.route.value})
+        attributes = {BACKBONE_ORIGIN_ATTR: origin, "backbone": backbone, "preprocess": cfg.preprocess.value,
+                      "preprocess_steps": cfg.preprocess.description, "stride": cfg.stride, "segmentation": cfg.route.value}
+        write_dataset(cfg.out, entries, plan.kind, attributes)
         stages["write"] += time.perf_counter() - started
         report.seconds = stages
         report.videos = [entry.part.source for entry in entries]
