@@ -2,7 +2,7 @@
 
 Exit status: 0 every video built, 1 the file was written but some videos were left out (listed;
 their parts are kept for the next run), 2 nothing was written (a mistake in the command or the
-labels, a missing file, or no video could be built).
+labels, a missing file, or no video could be built), 130 stopped by Ctrl-C (finished videos kept).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from summarize.plan import display_path
 from utils.errors import ProjectError
 
 log = logging.getLogger("build_dataset")
+EXIT_INTERRUPTED = 130
 
 
 def _log_plan(plan: BuildPlan) -> None:
@@ -61,6 +62,10 @@ def run_build(cfg: BuildConfig) -> int:
     except (ProjectError, OSError) as error:
         log.error("error: %s", display_path(str(error)))
         return 2
+    except KeyboardInterrupt:
+        log.error("stopped; the videos finished so far are kept in %s.parts/: run the same command to resume",
+                  display_path(cfg.out))
+        return EXIT_INTERRUPTED
     for video, notes in report.notes.items():
         for note in notes:
             log.info("labels of %s: %s", video, note)
