@@ -12,7 +12,7 @@ Examples: data/examples/. Videos are matched to labels by file stem.
 
 A killed build resumes where it stopped (finished videos are kept in <out>.parts/); the h5 appears
 under its name only when complete. A video that cannot be decoded is named, left out and listed.
-Exit status: 0 all built, 1 written with some videos left out, 2 nothing written.
+Exit status: 0 all built, 1 written with some videos left out, 2 nothing written, 130 stopped by Ctrl-C.
 """
 
 from __future__ import annotations
