@@ -39,3 +39,13 @@ def test_malformed_files(tmp_path):
     bad.write_text("a\tVT\t1,2\na\tVT\t1,2\nb\tVT\t1,2\n")
     with pytest.raises(DataError, match="different numbers of annotators"):
         read_tvsum_annotations(bad)
+
+
+def test_rows_keep_category_and_line_numbers(tmp_path):
+    from dataset.annotations import read_annotation_rows
+
+    path = tmp_path / "anno.tsv"
+    path.write_text("a\tVT\t1,2\n\nb\tXX\t3,4,5\na\tVT\t2,1\n")
+    rows = read_annotation_rows(path)
+    assert list(rows) == ["a", "b"] and rows["a"].lines == (1, 4) and rows["b"].category == "XX"
+    np.testing.assert_array_equal(rows["a"].scores, [[1, 2], [2, 1]])

@@ -9,8 +9,8 @@ import pytest
 
 from utils.errors import ProjectError
 
-PACKAGES = ["cli", "dataset", "engine", "evaluation", "features", "kts", "models", "summarize", "utils", "video"]
-TOP_LEVEL_MODULES = ["config", "train", "inference", "generate_video"]
+PACKAGES = ["builder", "cli", "dataset", "engine", "evaluation", "features", "kts", "models", "summarize", "utils", "video"]
+TOP_LEVEL_MODULES = ["config", "train", "inference", "generate_video", "build_dataset", "score"]
 
 # Not yet ProjectErrors; they live in packages other helpers are changing now. Strict: once one is
 # fixed, its case passes and fails the run until it is taken off this list.

@@ -1,0 +1,80 @@
+"""build_dataset.py's work: plan (no torch), load the frame embedder, build, say what happened.
+
+Exit status: 0 every video built, 1 the file was written but some videos were left out (listed;
+their parts are kept for the next run), 2 nothing was written (a mistake in the command or the
+labels, a missing file, or no video could be built), 130 stopped by Ctrl-C (finished videos kept).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from builder.plan import BuildPlan, plan_build
+from builder.settings import BuildConfig, frame_transform
+from summarize.plan import display_path
+from utils.errors import ProjectError
+
+log = logging.getLogger("build_dataset")
+EXIT_INTERRUPTED = 130
+
+
+def _log_plan(plan: BuildPlan) -> None:
+    if plan.unlabelled:
+        log.info("left out, no labels in the label file (%d): %s", len(plan.unlabelled), ", ".join(display_path(v) for v in plan.unlabelled))
+    if plan.unmatched:
+        log.info("labels for videos that are not among the inputs (%d, ignored): %s", len(plan.unmatched), ", ".join(plan.unmatched))
+    log.info("%d videos, labels: %s", len(plan.videos), plan.kind.value)
+
+
+def run_build(cfg: BuildConfig) -> int:
+    """Build ``cfg.out``; every project or OS error is one line on the log and a non-zero status."""
+    try:
+        plan = plan_build(cfg)
+    except (ProjectError, OSError) as error:
+        log.error("error: %s", display_path(str(error)))
+        return 2
+    _log_plan(plan)
+    # torch only from here: every check above answers in a fraction of a second
+    from builder.build import build, report_path
+    from builder.extract import extract_video
+    from features.embedder import BackboneSource, load_frame_embedder
+    from models.backbone import BackboneOrigin, BackboneWeightsUnavailable
+    from utils.runtime import select_device
+
+    source = BackboneSource.RANDOM if cfg.random_backbone else BackboneSource.FILE if cfg.backbone_weights else BackboneSource.IMAGENET
+    try:
+        embedder = load_frame_embedder(source, select_device(cfg.device), cfg.backbone_weights)
+    except BackboneWeightsUnavailable as error:
+        log.error("error: %s\nOr pass a local copy of the file with --backbone-weights PATH.", error)
+        return 2
+    except (ProjectError, OSError, ValueError) as error:  # ValueError: a --backbone-weights file that does not fit
+        log.error("error: %s", display_path(str(error)))
+        return 2
+    embedder.transform = frame_transform(cfg.preprocess)
+    log.info("features: %s | %s | every %d frames | shots: %s route", embedder.description, cfg.preprocess.description,
+             cfg.stride, cfg.route.value)
+
+    def extract(video):  # noqa: ANN001, ANN202 - one video -> its part
+        return extract_video(video, embedder, cfg.stride, cfg.route, cfg.batch_size, cfg.progress)
+
+    try:
+        report = build(cfg, plan, extract, embedder.description, embedder.origin.value)
+    except (ProjectError, OSError) as error:
+        log.error("error: %s", display_path(str(error)))
+        return 2
+    except KeyboardInterrupt:
+        log.error("stopped; the videos finished so far are kept in %s.parts/: run the same command to resume",
+                  display_path(cfg.out))
+        return EXIT_INTERRUPTED
+    for video, notes in report.notes.items():
+        for note in notes:
+            log.info("labels of %s: %s", video, note)
+    label = embedder.origin.warning or ("" if embedder.origin in (BackboneOrigin.IMAGENET, BackboneOrigin.FILE) else embedder.description)
+    log.info("wrote %s: %d videos (%d from an earlier run)%s; report %s", display_path(cfg.out), len(report.videos),
+             report.resumed, f" [{label}]" if label else "", display_path(report_path(cfg.out)))
+    if report.failed:
+        log.info("left out (%d):\n  %s", len(report.failed), "\n  ".join(report.failed.values()))
+        log.info("their finished neighbours are kept in %s.parts/; fix them and run again with --overwrite", display_path(cfg.out))
+        return 1
+    return 0
+
