@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from utils.errors import ProjectError
@@ -439,6 +439,168 @@ def _width_problems(cfg: ModelConfig) -> list[str]:
 
 def _spelled(value: enum.Enum | None) -> str:
     return "None" if value is None else str(value.value)
+
+
+# ---- PGL-SUM's and CA-SUM's architecture options (torch-free, so that command lines parse without torch) ----
+
+
+class MethodConfigError(ProjectError, ValueError):
+    """A model option outside what the method's architecture allows; the message names it."""
+
+
+class PGLPositionalEncoding(enum.Enum):
+    """PGL-SUM's sinusoidal table added to the attention energies (models.pgl_sum calls it PositionalEncoding)."""
+
+    ABSOLUTE = "absolute"  # position of each step (Vaswani et al.), the paper's choice
+    RELATIVE = "relative"  # offset between the two steps
+
+
+class Fusion(enum.Enum):
+    """How a segment's local attention output joins the global one (both L2-normalised first)."""
+
+    ADD = "add"  # the paper's choice
+    MULT = "mult"
+    AVG = "avg"
+    MAX = "max"
+
+
+@dataclass(frozen=True)
+class PGLSumConfig:
+    """The architecture options of PGL-SUM; defaults are the authors' training and released configuration."""
+
+    feature_dim: int = 1024  # GoogLeNet pool5 features ("input_size")
+    hidden_dim: int = 1024  # width of Q, K, V over all global heads ("output_size"; their solver sets it to input_size)
+    heads: int = 8  # global attention heads
+    num_segments: int | None = 4  # local attention mechanisms, one per segment; None: global attention only
+    local_heads: int = 4  # heads of every local attention (a constant in the authors' code)
+    fusion: Fusion | None = Fusion.ADD  # None: the local attentions exist (their weights load) but are not used
+    positional_encoding: PGLPositionalEncoding | None = PGLPositionalEncoding.ABSOLUTE
+    frequency: int = 10000  # base of the sinusoids ("freq")
+    dropout: float = 0.5  # on the attention maps and twice in the regression head (fixed in the authors' code)
+
+    def __post_init__(self) -> None:
+        # The authors' code fails only at the first forward (a matmul of mismatched widths); refuse at once instead.
+        if self.heads < 1 or self.hidden_dim % self.heads:
+            raise MethodConfigError(f"PGL-SUM: heads={self.heads} must be at least 1 and divide the hidden width {self.hidden_dim}")
+        if self.num_segments is not None:
+            if self.num_segments < 2:
+                raise MethodConfigError(f"PGL-SUM: num_segments={self.num_segments}; use None (no local attention) or 2 or more")
+            local_width = self.hidden_dim // self.num_segments
+            if local_width < self.local_heads or local_width % self.local_heads:
+                raise MethodConfigError(
+                    f"PGL-SUM: num_segments={self.num_segments} gives local attentions of width {self.hidden_dim} // "
+                    f"{self.num_segments} = {local_width}, which {self.local_heads} local heads cannot share evenly; "
+                    "choose num_segments among 2, 4, 5, 8, 16 (for width 1024)"
+                )
+        if not isinstance(self.fusion, Fusion | None) or not isinstance(self.positional_encoding, PGLPositionalEncoding | None):
+            raise MethodConfigError(f"PGL-SUM: fusion and positional_encoding must be enum values or None, got {self.fusion!r}, {self.positional_encoding!r}")
+
+    def as_dict(self) -> dict:
+        """Plain JSON values (enums by their value), for the record beside a weights file."""
+        values = asdict(self)
+        for key in ("fusion", "positional_encoding"):
+            values[key] = None if values[key] is None else values[key].value
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> PGLSumConfig:
+        """The inverse of as_dict; an unknown option is a MethodConfigError naming the known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise MethodConfigError(f"PGL-SUM has no option {', '.join(unknown)}; its options are {', '.join(sorted(known))}")
+        values = dict(values)
+        try:
+            if isinstance(values.get("fusion"), str):
+                values["fusion"] = Fusion(values["fusion"].lower())
+            if isinstance(values.get("positional_encoding"), str):
+                values["positional_encoding"] = PGLPositionalEncoding(values["positional_encoding"].lower())
+        except ValueError as error:
+            raise MethodConfigError(f"PGL-SUM: {error}; fusion is one of {[f.value for f in Fusion]}, "
+                                    f"positional_encoding one of {[p.value for p in PGLPositionalEncoding]} or None") from error
+        return cls(**values)
+
+    # the interface ModelConfig offers, so that records and command lines treat every method alike
+    to_options = as_dict
+    from_options = from_dict
+
+
+@dataclass(frozen=True)
+class CASumConfig:
+    """The architecture options of CA-SUM; defaults are the authors' training and released configuration."""
+
+    feature_dim: int = 1024  # GoogLeNet pool5 features ("input_size")
+    hidden_dim: int = 1024  # width of Q, K, V ("output_size"; their solver sets it to input_size)
+    block_size: int = 60  # steps per diagonal block of the attention matrix (30 s of video at 2 fps)
+    dropout: float = 0.5  # twice in the regression head (fixed in the authors' code)
+
+    def __post_init__(self) -> None:
+        if self.block_size < 1:
+            raise MethodConfigError(f"CA-SUM: block_size={self.block_size} must be at least 1")
+
+    def as_dict(self) -> dict:
+        """Plain JSON values, for the record beside a weights file."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> CASumConfig:
+        """The inverse of as_dict; an unknown option is a MethodConfigError naming the known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise MethodConfigError(f"CA-SUM has no option {', '.join(unknown)}; its options are {', '.join(sorted(known))}")
+        return cls(**values)
+
+    to_options = as_dict
+    from_options = from_dict
+
+
+# The model options of each method (models.methods.METHODS holds the same types as MethodSpec.config_type).
+METHOD_CONFIGS: dict[str, type] = {"CSTA": ModelConfig, "PGL-SUM": PGLSumConfig, "CA-SUM": CASumConfig}
+
+
+# ---- which epoch's weights a training run keeps (torch-free, so that train.py --select parses without torch) ----
+
+
+class EpochRule(enum.Enum):
+    """Which epoch's weights a training run keeps: each method's authors' rule, selectable for every method."""
+
+    BEST_ON_TEST = "test"  # CSTA: the last epoch whose mean test Kendall tau AND Spearman rho both beat the best so far
+    LOSS_CURVE = "loss-curve"  # PGL-SUM: from the shape of the training-loss curve (choose_best_epoch.py)
+    MIN_LOSS = "min-loss"  # CA-SUM: minimum training loss over epochs 21-400 (choose_best_model.py, 'argmin')
+    LAST = "last"  # the final epoch (CA-SUM's alternative 'last')
+
+    @property
+    def looks_at_test_labels(self) -> bool:
+        """True when the choice reads the test videos' annotations: its figures are not a held-out estimate."""
+        return self is EpochRule.BEST_ON_TEST
+
+    @property
+    def label(self) -> str:
+        """How every table names the rule, saying whether it saw test labels."""
+        return _RULE_LABELS[self]
+
+    @property
+    def min_epochs(self) -> int:
+        """Fewest epochs for which the rule means what its authors meant (MIN_LOSS refuses fewer)."""
+        return {EpochRule.LOSS_CURVE: LOSS_CURVE_START + 2, EpochRule.MIN_LOSS: MIN_LOSS_START + 1}.get(self, 1)
+
+
+_RULE_LABELS = {
+    EpochRule.BEST_ON_TEST: "best on test tau & rho (CSTA's rule; looks at test labels)",
+    EpochRule.LOSS_CURVE: "training-loss curve (PGL-SUM's rule; no test labels)",
+    EpochRule.MIN_LOSS: "minimum training loss (CA-SUM's rule; no test labels)",
+    EpochRule.LAST: "last epoch (no test labels)",
+}
+
+# PGL-SUM's rule (choose_best_epoch.py): changes are examined from this 0-based epoch on, with this tolerance in percent.
+LOSS_CURVE_START = 15
+LOSS_CURVE_TOLERANCE = 1.0
+# CA-SUM's rule (choose_best_model.py): the minimum is sought from this 0-based epoch, among the first MIN_LOSS_HORIZON.
+MIN_LOSS_START = 20
+MIN_LOSS_HORIZON = 400
+# CA-SUM's choice among sigmas: improvements above this are treated as failures (set to 0).
+MAX_LENGTH_IMPROVEMENT = 1.5
 
 
 @dataclass(frozen=True)
