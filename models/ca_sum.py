@@ -20,40 +20,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.pgl_sum import AttentionRegressor, MethodConfigError, init_like_authors
+from config import CASumConfig, MethodConfigError
+from models.pgl_sum import AttentionRegressor, init_like_authors
 
-
-@dataclass(frozen=True)
-class CASumConfig:
-    """The architecture options of CA-SUM; defaults are the authors' training and released configuration."""
-
-    feature_dim: int = 1024  # GoogLeNet pool5 features ("input_size")
-    hidden_dim: int = 1024  # width of Q, K, V ("output_size"; their solver sets it to input_size)
-    block_size: int = 60  # steps per diagonal block of the attention matrix (30 s of video at 2 fps)
-    dropout: float = 0.5  # twice in the regression head (fixed in the authors' code)
-
-    def __post_init__(self) -> None:
-        if self.block_size < 1:
-            raise MethodConfigError(f"CA-SUM: block_size={self.block_size} must be at least 1")
-
-    def as_dict(self) -> dict:
-        """Plain JSON values, for the record beside a weights file."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> CASumConfig:
-        """The inverse of as_dict; an unknown option is a MethodConfigError naming the known ones."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise MethodConfigError(f"CA-SUM has no option {', '.join(unknown)}; its options are {', '.join(sorted(known))}")
-        return cls(**values)
+__all__ = ["CASum", "CASumConfig", "MethodConfigError", "build_ca_sum"]
 
 
 def block_mask(n_steps: int, block_size: int, device: torch.device) -> torch.Tensor:

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from config import ModelConfig, TrainConfig
+from config import CASumConfig, MethodConfigError, ModelConfig, PGLSumConfig, TrainConfig
 from models.backbone import BackboneInit
-from models.ca_sum import CASumConfig, build_ca_sum
+from models.ca_sum import build_ca_sum
 from models.csta import build_csta
-from models.pgl_sum import MethodConfigError, PGLSumConfig, build_pgl_sum
+from models.pgl_sum import build_pgl_sum
 from models.variants import read_key_facts
 from utils.errors import ProjectError
 
@@ -174,18 +174,16 @@ class MethodSpec:
         return self.builder(config, backbone_init, device)
 
     def config_to_dict(self, config: Any) -> dict:
-        """The options as plain JSON values, for the record beside a weights file."""
-        return config.as_dict() if hasattr(config, "as_dict") else asdict(config)
+        """The options as plain JSON values, for the record beside a weights file (CSTA: the reference's names)."""
+        return config.to_options()
 
     def config_from_dict(self, values: Mapping[str, Any]) -> Any:
         """The options a record holds; an option of another method is a MethodConfigError naming this method's."""
-        if hasattr(self.config_type, "from_dict"):
-            return self.config_type.from_dict(dict(values))
-        known = {f.name for f in fields(self.config_type)}
+        known = set(self.default_config().to_options())
         unknown = sorted(set(values) - known)
         if unknown:
             raise MethodConfigError(f"{self.name} has no option {', '.join(unknown)}; its options are {', '.join(sorted(known))}")
-        return self.config_type(**values)
+        return self.config_type.from_options(dict(values))
 
 
 def _build_csta(config: ModelConfig, backbone_init: BackboneInit | None, device: torch.device | str | None) -> nn.Module:

@@ -14,94 +14,20 @@ masks from the same seed.
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from utils.errors import ProjectError
+from config import Fusion, MethodConfigError, PGLSumConfig
+from config import PGLPositionalEncoding as PositionalEncoding
 
-
-class MethodConfigError(ProjectError, ValueError):
-    """A model option outside what the method's architecture allows; the message names it."""
-
-
-class PositionalEncoding(enum.Enum):
-    """Which sinusoidal table is added to the attention energies."""
-
-    ABSOLUTE = "absolute"  # position of each step (Vaswani et al.), the paper's choice
-    RELATIVE = "relative"  # offset between the two steps
-
-
-class Fusion(enum.Enum):
-    """How a segment's local attention output joins the global one (both L2-normalised first)."""
-
-    ADD = "add"  # the paper's choice
-    MULT = "mult"
-    AVG = "avg"
-    MAX = "max"
-
-
-@dataclass(frozen=True)
-class PGLSumConfig:
-    """The architecture options of PGL-SUM; defaults are the authors' training and released configuration."""
-
-    feature_dim: int = 1024  # GoogLeNet pool5 features ("input_size")
-    hidden_dim: int = 1024  # width of Q, K, V over all global heads ("output_size"; their solver sets it to input_size)
-    heads: int = 8  # global attention heads
-    num_segments: int | None = 4  # local attention mechanisms, one per segment; None: global attention only
-    local_heads: int = 4  # heads of every local attention (a constant in the authors' code)
-    fusion: Fusion | None = Fusion.ADD  # None: the local attentions exist (their weights load) but are not used
-    positional_encoding: PositionalEncoding | None = PositionalEncoding.ABSOLUTE
-    frequency: int = 10000  # base of the sinusoids ("freq")
-    dropout: float = 0.5  # on the attention maps and twice in the regression head (fixed in the authors' code)
-
-    def __post_init__(self) -> None:
-        # The authors' code fails only at the first forward (a matmul of mismatched widths); refuse at once instead.
-        if self.heads < 1 or self.hidden_dim % self.heads:
-            raise MethodConfigError(f"PGL-SUM: heads={self.heads} must be at least 1 and divide the hidden width {self.hidden_dim}")
-        if self.num_segments is not None:
-            if self.num_segments < 2:
-                raise MethodConfigError(f"PGL-SUM: num_segments={self.num_segments}; use None (no local attention) or 2 or more")
-            local_width = self.hidden_dim // self.num_segments
-            if local_width < self.local_heads or local_width % self.local_heads:
-                raise MethodConfigError(
-                    f"PGL-SUM: num_segments={self.num_segments} gives local attentions of width {self.hidden_dim} // "
-                    f"{self.num_segments} = {local_width}, which {self.local_heads} local heads cannot share evenly; "
-                    "choose num_segments among 2, 4, 5, 8, 16 (for width 1024)"
-                )
-        if not isinstance(self.fusion, Fusion | None) or not isinstance(self.positional_encoding, PositionalEncoding | None):
-            raise MethodConfigError(f"PGL-SUM: fusion and positional_encoding must be enum values or None, got {self.fusion!r}, {self.positional_encoding!r}")
-
-    def as_dict(self) -> dict:
-        """Plain JSON values (enums by their value), for the record beside a weights file."""
-        values = asdict(self)
-        for key in ("fusion", "positional_encoding"):
-            values[key] = None if values[key] is None else values[key].value
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict) -> PGLSumConfig:
-        """The inverse of as_dict; an unknown option is a MethodConfigError naming the known ones."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise MethodConfigError(f"PGL-SUM has no option {', '.join(unknown)}; its options are {', '.join(sorted(known))}")
-        values = dict(values)
-        try:
-            if values.get("fusion") is not None:
-                values["fusion"] = Fusion(str(values["fusion"]).lower())
-            if values.get("positional_encoding") is not None:
-                values["positional_encoding"] = PositionalEncoding(str(values["positional_encoding"]).lower())
-        except ValueError as error:
-            raise MethodConfigError(f"PGL-SUM: {error}; fusion is one of {[f.value for f in Fusion]}, "
-                                    f"positional_encoding one of {[p.value for p in PositionalEncoding]} or None") from error
-        return cls(**values)
+__all__ = ["AttentionRegressor", "Fusion", "MethodConfigError", "PGLSum", "PGLSumConfig", "PositionalEncoding", "build_pgl_sum",
+           "init_like_authors"]
 
 
 def absolute_positions(n_steps: int, dim: int, frequency: int, device: torch.device) -> torch.Tensor:
