@@ -12,6 +12,7 @@ import pytest
 import inference
 import train
 from engine.cli import SEED_MAX
+from engine.model_flags import model_flag_dests
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = {"train": train, "inference": inference}
@@ -29,9 +30,10 @@ GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epoc
 
 
 def numeric_flags(parser: argparse.ArgumentParser) -> list[str]:
-    """Every option that takes a value with a converter other than a path or plain text."""
+    """Every option that takes a value with a converter other than a path or plain text (the model
+    options excepted: tests/engine/test_model_flags.py checks them)."""
     return [action.option_strings[0] for action in parser._actions
-            if action.option_strings and action.type not in (None, str, Path)]
+            if action.option_strings and action.type not in (None, str, Path) and action.dest not in model_flag_dests()]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
