@@ -568,6 +568,50 @@ class CASumConfig:
 METHOD_CONFIGS: dict[str, type] = {"CSTA": ModelConfig, "PGL-SUM": PGLSumConfig, "CA-SUM": CASumConfig}
 
 
+# ---- which epoch's weights a training run keeps (torch-free, so that train.py --select parses without torch) ----
+
+
+class EpochRule(enum.Enum):
+    """Which epoch's weights a training run keeps: each method's authors' rule, selectable for every method."""
+
+    BEST_ON_TEST = "test"  # CSTA: the last epoch whose mean test Kendall tau AND Spearman rho both beat the best so far
+    LOSS_CURVE = "loss-curve"  # PGL-SUM: from the shape of the training-loss curve (choose_best_epoch.py)
+    MIN_LOSS = "min-loss"  # CA-SUM: minimum training loss over epochs 21-400 (choose_best_model.py, 'argmin')
+    LAST = "last"  # the final epoch (CA-SUM's alternative 'last')
+
+    @property
+    def looks_at_test_labels(self) -> bool:
+        """True when the choice reads the test videos' annotations: its figures are not a held-out estimate."""
+        return self is EpochRule.BEST_ON_TEST
+
+    @property
+    def label(self) -> str:
+        """How every table names the rule, saying whether it saw test labels."""
+        return _RULE_LABELS[self]
+
+    @property
+    def min_epochs(self) -> int:
+        """Fewest epochs for which the rule means what its authors meant (MIN_LOSS refuses fewer)."""
+        return {EpochRule.LOSS_CURVE: LOSS_CURVE_START + 2, EpochRule.MIN_LOSS: MIN_LOSS_START + 1}.get(self, 1)
+
+
+_RULE_LABELS = {
+    EpochRule.BEST_ON_TEST: "best on test tau & rho (CSTA's rule; looks at test labels)",
+    EpochRule.LOSS_CURVE: "training-loss curve (PGL-SUM's rule; no test labels)",
+    EpochRule.MIN_LOSS: "minimum training loss (CA-SUM's rule; no test labels)",
+    EpochRule.LAST: "last epoch (no test labels)",
+}
+
+# PGL-SUM's rule (choose_best_epoch.py): changes are examined from this 0-based epoch on, with this tolerance in percent.
+LOSS_CURVE_START = 15
+LOSS_CURVE_TOLERANCE = 1.0
+# CA-SUM's rule (choose_best_model.py): the minimum is sought from this 0-based epoch, among the first MIN_LOSS_HORIZON.
+MIN_LOSS_START = 20
+MIN_LOSS_HORIZON = 400
+# CA-SUM's choice among sigmas: improvements above this are treated as failures (set to 0).
+MAX_LENGTH_IMPROVEMENT = 1.5
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """The paper's training protocol (reference section 4)."""

@@ -1,8 +1,18 @@
-"""Train CSTA on SumMe and/or TVSum, split by split, with the paper's protocol.
+"""Train CSTA (any variant), PGL-SUM or CA-SUM on SumMe and/or TVSum, split by split, each with its
+authors' protocol and epoch rule unless told otherwise.
 
-Writes weights/<dataset>/split<k>.pt (the released layout), with a JSON record and the training
-curve (split<k>_curve.png) beside each. With several --seeds: weights/<dataset>/seed<S>/split<k>.pt
-and a table of mean ± std over the seeds.
+Writes weights/<dataset>/split<k>.pt (the released layout), with a JSON record (the method, its
+options, the protocol, the rule that chose the epoch) and the training curve (split<k>_curve.png)
+beside each; inference.py rebuilds the model from the record. With several --seeds:
+weights/<dataset>/seed<S>/split<k>.pt and a table of mean ± std over the seeds.
+
+The authors' protocols (each flag below overrides one field):
+  CSTA     100 epochs, lr 1e-3, weight decay 1e-7, no clipping, 1 video per step, seed 123456, --select test
+  PGL-SUM  200 epochs, lr 5e-5, weight decay 1e-5, clip 5, 20/40 videos per step (SumMe/TVSum), seed 12345,
+           --select loss-curve
+  CA-SUM   400 epochs, lr 5e-4, weight decay 1e-5, clip 5, 20/40 videos per step, seed 12345, --select min-loss,
+           one run per length factor 0.5/0.6/0.7/0.8/0.9, then its authors' choice among them
+Rules that look at the test labels (test) are labelled so in every table and record.
 """
 
 from __future__ import annotations
@@ -10,30 +20,51 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from config import TrainConfig, dataset_specs
-from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
+from config import EpochRule, dataset_specs
+from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, number_in, setup_logging
 from engine.layout import training_outputs, weights_path_for
+from engine.model_flags import add_model_arguments
 from engine.outputs import Fallback, claim_outputs
 from utils.errors import ProjectError
+
+if TYPE_CHECKING:
+    from engine.training_plan import TrainingPlan
 
 log = logging.getLogger("train")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = TrainConfig()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
-    parser.add_argument("--epochs", type=POSITIVE, default=defaults.epochs, help=f"epochs per split, from 1 (default: {defaults.epochs})")
-    seeds = parser.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=SEED, default=defaults.seed,
-                       help=f"random seed (0 to 2**32-1), applied at the start of every split (default: {defaults.seed})")
+    add_model_arguments(parser)
+    protocol = parser.add_argument_group("training protocol (default: the method's authors'; see above)")
+    protocol.add_argument("--epochs", type=POSITIVE, help="epochs per split, from 1")
+    seeds = protocol.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=SEED, help="random seed (0 to 2**32-1), applied at the start of every split (and sigma)")
     seeds.add_argument(
         "--seeds", type=SEED, nargs="+", metavar="S",
         help="train every split once per seed; with more than one seed the weights go to <dataset>/seed<S>/split<k>.pt "
         "and a mean ± std table over the seeds is printed (the paper reports ten runs)",
     )
-    parser.add_argument("--random-init", action="store_true", help="start the GoogLeNet trunk from random weights instead of ImageNet (not the paper's setting)")
+    protocol.add_argument("--lr", type=number_in(0.0, open_ends=True), help="Adam's learning rate")
+    protocol.add_argument("--weight-decay", type=number_in(0.0), help="Adam's L2 weight decay")
+    protocol.add_argument("--grad-clip", type=number_in(0.0, none_is=0.0), metavar="NORM",
+                          help="clip the total gradient norm before each step; 0 or none: no clipping")
+    protocol.add_argument("--videos-per-step", type=POSITIVE, metavar="N",
+                          help="videos whose gradients are summed before one optimiser step, on every dataset")
+    protocol.add_argument("--select", choices=[rule.value for rule in EpochRule],
+                          help="which epoch's weights to keep: test (CSTA's: best test tau and rho; looks at test labels), "
+                          "loss-curve (PGL-SUM's), min-loss (CA-SUM's: minimum training loss after epoch 20), last")
+    protocol.add_argument("--length-factor", type=number_in(0.0, 1.0, open_ends=True), metavar="SIGMA",
+                          help="CA-SUM: one run with this length factor sigma (0 to 1) instead of its authors' sweep over "
+                          "0.5-0.9 and their choice among them")
+    protocol.add_argument("--random-init", action="store_true",
+                          help="start CSTA's CNN trunk from random weights instead of ImageNet (not the paper's setting)")
+    parser.add_argument("--tensorboard", type=Path, metavar="DIR",
+                        help="also log loss, F1, tau and rho per epoch for TensorBoard under DIR/<method>/<dataset>/split<k>")
     return parser
 
 
@@ -52,9 +83,12 @@ def main(args: argparse.Namespace) -> int:
         disk filled during the run: the log says where); 2 when the run was refused (a message names why).
     """
     setup_logging()
-    seeds = list(dict.fromkeys(args.seeds or [args.seed]))
-    several = len(seeds) > 1
     try:
+        from engine.training_plan import plan_from_args  # the method's defaults, checked before any data is read; no torch
+
+        plan = plan_from_args(args)
+        seeds = list(dict.fromkeys(args.seeds or [plan.seed]))
+        several = len(seeds) > 1
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
         jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
@@ -67,40 +101,39 @@ def main(args: argparse.Namespace) -> int:
         return 2
     with claim:
         try:
-            return _train(args, jobs, seeds, claim.fallback)
+            return _train(args, plan, jobs, seeds, claim.fallback)
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
             return 2
 
 
-def _train(args: argparse.Namespace, jobs: list, seeds: list[int], fallback: Fallback) -> int:
+def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
-    from dataclasses import replace
-
     from engine.report import labels, training_table
     from engine.seeds import seeds_table, spread_over_seeds
-    from engine.training import SplitTraining, train_split, trunk_init
+    from engine.training import SplitTraining, train_method_split, trunk_init
     from evaluation.protocol import mean_metrics
-    from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_googlenet, trunk_origin
+    from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
     from utils.runtime import select_device
 
     several = len(seeds) > 1
-    train_cfg = TrainConfig(epochs=args.epochs, seed=seeds[0], imagenet_init=not args.random_init)
     device = select_device(args.device)
-    if train_cfg.imagenet_init:
+    trunk = plan.spec.trunk_spec(plan.model_config)
+    if trunk is not None and plan.imagenet_init:
         try:
-            build_googlenet(BackboneInit.IMAGENET)  # fail now, not after the first dataset
+            build_backbone(trunk, BackboneInit.IMAGENET)  # fail now, not after the first dataset
         except BackboneWeightsUnavailable as error:
             log.error("error: %s\nOr train from a randomly initialised trunk with --random-init (not the paper's setting).", error)
             return 2
 
-    origin = trunk_origin(trunk_init(train_cfg))
+    origin = trunk_origin(trunk_init(plan), trunk) if trunk is not None else None
     stand_in = origin is BackboneOrigin.STAND_IN
-    log.info("device: %s | epochs: %d | seed(s): %s | trunk: %s", device, train_cfg.epochs, " ".join(map(str, seeds)), origin.description)
+    log.info("device: %s | %s | seed(s): %s | trunk: %s", device, plan.describe(), " ".join(map(str, seeds)),
+             origin.describe(trunk) if origin is not None else "none")
     results: dict[int, list[SplitTraining]] = {}
     synthetic: dict[str, bool] = {}
     for seed in seeds:
-        seed_cfg = replace(train_cfg, seed=seed)
+        seed_plan = plan.with_seed(seed)
         results[seed] = []
         for spec, benchmark, splits in jobs:
             synthetic[spec.name] = benchmark.synthetic
@@ -108,8 +141,9 @@ def _train(args: argparse.Namespace, jobs: list, seeds: list[int], fallback: Fal
             log.info("%s%s: %d videos from %s; training %d split(s), seed %d",
                      spec.name, label, len(benchmark.videos), benchmark.h5_path, len(splits), seed)
             for split in splits:
-                result = train_split(benchmark, split, seed_cfg, device, args.weights_dir, seed_folder=several, fallback=fallback)
-                log.info("%s split %d: kept epoch %d -> %s", spec.name, split.number, result.best_epoch, result.weights_path)
+                result = train_method_split(benchmark, split, seed_plan, device, args.weights_dir, seed_folder=several, fallback=fallback)
+                log.info("%s split %d: kept epoch %d (%s) -> %s", spec.name, split.number, result.best_epoch, result.rule_label,
+                         result.weights_path)
                 results[seed].append(result)
         title = f"Test metrics of the kept epochs (seed {seed})" if several else "Test metrics of the kept epochs"
         log.info("\n%s:\n%s", title, training_table(results[seed], synthetic, stand_in))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +32,29 @@ def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
             value = None
         if value is None or value < low or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got {text!r}")
+        return value
+
+    return parse
+
+
+def number_in(low: float, high: float | None = None, open_ends: bool = False, none_is: float | None = None) -> Callable[[str], float]:
+    """An argparse ``type`` for finite numbers from ``low`` (to ``high``), ends excluded when ``open_ends``;
+    with ``none_is``, the word none stands for that value (a switch that turns something off)."""
+    if high is not None:
+        bound = f"between {low:g} and {high:g}" + (" (exclusive)" if open_ends else "")
+    else:
+        bound = f"above {low:g}" if open_ends else f"of at least {low:g}"
+
+    def parse(text: str) -> float:
+        if none_is is not None and text.strip().lower() == "none":
+            return none_is
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        outside = value < low or (high is not None and value > high) or (open_ends and value in (low, high))
+        if not math.isfinite(value) or outside:
+            raise argparse.ArgumentTypeError(f"expected a number {bound}" + (" or none" if none_is is not None else "") + f", got {text!r}")
         return value
 
     return parse

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from models.methods import EpochRule, Loss, Shuffle, retained_epochs, select_epoch
+from models.methods import EpochRule, Loss, LossAverage, Shuffle, retained_epochs, select_epoch
 from utils.errors import ProjectError
 
 
@@ -28,6 +29,18 @@ class TrainingVideo(Protocol):
 
 class TooFewTrainingVideos(ProjectError, ValueError):
     """Fewer training videos than one optimiser step takes: the authors' loop would never step."""
+
+
+@dataclass(frozen=True)
+class EpochSteps:
+    """How one epoch steps through the training videos; the defaults are CSTA's loop (one video per step)."""
+
+    loss: Loss = Loss.GTSCORE_MSE
+    videos_per_step: int = 1
+    grad_clip_norm: float | None = None
+    shuffle: Shuffle = Shuffle.RANDPERM
+    length_factor: float | None = None  # CA-SUM's sigma
+    loss_average: LossAverage = LossAverage.PYTHON_FLOAT
 
 
 def epoch_order(shuffle: Shuffle, n_videos: int) -> list[int]:
@@ -47,15 +60,17 @@ def train_epoch_accumulated(
     grad_clip_norm: float | None = None,
     length_factor: float | None = None,
     order: Sequence[int] | None = None,
+    loss_average: LossAverage = LossAverage.FLOAT32,
 ) -> float:
     """One epoch: len(videos) // videos_per_step optimiser steps on summed per-video gradients.
 
     Args:
         loss: the method's loss; called with (scores, gtscore, length_factor) per video.
         order: the videos' order (default: torch.randperm, CSTA's loop); see epoch_order.
+        loss_average: how the per-video losses are averaged (float32 as the authors' solvers do).
 
     Returns:
-        The mean loss of the videos used, averaged in float32 as the authors' solvers do.
+        The mean loss of the videos used.
     """
     steps = len(videos) // videos_per_step
     if steps == 0:
@@ -76,7 +91,20 @@ def train_epoch_accumulated(
         if grad_clip_norm is not None:
             nn.utils.clip_grad_norm_(model.parameters(), grad_clip_norm)
         optimizer.step()
+    if loss_average is LossAverage.PYTHON_FLOAT:
+        return sum(value.item() for value in losses) / len(losses)
     return torch.stack(losses).mean().item()
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: Sequence[TrainingVideo],
+                steps: EpochSteps = EpochSteps()) -> float:
+    """One epoch as ``steps`` says, in the order its shuffle draws; the mean loss of the videos used.
+
+    With the default steps this is CSTA's loop: a torch.randperm order, one optimiser step per video.
+    """
+    order = epoch_order(steps.shuffle, len(videos))
+    return train_epoch_accumulated(model, optimizer, videos, steps.loss, steps.videos_per_step, steps.grad_clip_norm,
+                                   steps.length_factor, order, steps.loss_average)
 
 
 class RuleKeeper:

@@ -103,16 +103,6 @@ def _whole(low: int) -> Callable[[str], int]:
     return parse
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not 0.0 < value < 1.0:
-        raise ValueError(f"expected a number between 0 and 1 (exclusive), got {text!r}")
-    return value
-
-
 def _values(option: str) -> str:
     return "{" + ",".join(option_values(option)) + "}"
 
@@ -162,8 +152,6 @@ MODEL_FLAGS: tuple[ModelFlag, ...] = (
               f"CA-SUM: steps per diagonal block of the attention matrix (authors': {_CA_DEFAULTS.block_size})"),
 )
 # CA-SUM's length factor sigma is a training option (train.py --length-factor), not a model option.
-
-FRACTION = _fraction  # for train.py's --length-factor
 
 
 def _argparse_type(flag: ModelFlag) -> Callable[[str], str]:
@@ -303,6 +291,6 @@ def _spelled(value: object) -> str:
 
 
 __all__ = [
-    "DEFAULT_METHOD", "FRACTION", "METHOD_NAMES", "MODEL_FLAGS", "ModelChoice", "ModelChoiceError", "ModelConfigError", "ModelFlag",
+    "DEFAULT_METHOD", "METHOD_NAMES", "MODEL_FLAGS", "ModelChoice", "ModelChoiceError", "ModelConfigError", "ModelFlag",
     "add_model_arguments", "choice_from_record", "config_from_options", "model_choice_from_args", "model_flag_dests", "reconcile",
 ]  # fmt: skip

@@ -66,7 +66,7 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
     loss_axes, rank_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, loss, marker="." if len(epochs) < 30 else None, color="tab:red")
     loss_axes.set_xlabel("epoch")
-    loss_axes.set_ylabel("training MSE")
+    loss_axes.set_ylabel("training loss")
     rank_axes.plot(epochs, kendall, marker="." if len(epochs) < 30 else None, label="Kendall tau")
     rank_axes.plot(epochs, spearman, marker="." if len(epochs) < 30 else None, label="Spearman rho")
     rank_axes.set_xlabel("epoch")

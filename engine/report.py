@@ -88,14 +88,18 @@ def evaluation_json(results: list[DatasetEvaluation]) -> dict:
 
 
 def training_table(results: list[SplitTraining], synthetic: dict[str, bool], stand_in: bool) -> str:
-    """One row per trained split: the kept epoch and its test metrics."""
-    lines = [f"  {'dataset':<8}{'split':>6}{'epoch':>7}{'F1 (%)':>9}{'tau':>9}{'rho':>9}  weights"]
+    """One row per trained split: the method, the kept epoch (and CA-SUM's sigma) and its test metrics; below,
+    the rule that chose each epoch and whether it looked at the test labels."""
+    lines = [f"  {'method':<9}{'dataset':<8}{'split':>6}{'epoch':>7}{'sigma':>7}{'F1 (%)':>9}{'tau':>9}{'rho':>9}  weights"]
     for r in results:
         m = r.metrics
+        method = r.plan.method if r.plan is not None else "CSTA"
+        sigma = f"{r.length_factor:g}" if r.length_factor is not None else "-"
         lines.append(
-            f"  {r.dataset:<8}{r.split:>6}{r.best_epoch:>7}{_fmt(m.f1, 2):>9}{_fmt(m.kendall, 3):>9}"
+            f"  {method:<9}{r.dataset:<8}{r.split:>6}{r.best_epoch:>7}{sigma:>7}{_fmt(m.f1, 2):>9}{_fmt(m.kendall, 3):>9}"
             f"{_fmt(m.spearman, 3):>9}  {r.weights_path}"
         )
+    lines += [f"  epoch chosen by: {label}" for label in dict.fromkeys(r.rule_label for r in results)]
     notes = labels(any(synthetic.values()), stand_in)
     return "\n".join(lines) + (f"\n{notes.strip()}" if notes else "")
 

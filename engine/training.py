@@ -1,11 +1,19 @@
-"""Training CSTA on one split with the paper's protocol (reference section 4)."""
+"""Training one split with a method's protocol: one loop for CSTA, PGL-SUM and CA-SUM.
+
+What differs between methods (the model, its loss, how many videos make one optimiser step, the
+gradient clipping, the video order, the epoch rule, CA-SUM's sigma sweep) comes from the run's
+TrainingPlan, built from the method's MethodSpec (models/methods.py); nothing here asks for a
+method by name. With CSTA's released configuration and the paper's protocol this is the loop of
+the paper's reference (one video per step, best epoch on the test tau and rho), bit for bit.
+"""
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,29 +24,52 @@ from tqdm import tqdm
 from config import ModelConfig, TrainConfig
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
-from engine.epoch_selection import BestEpochKeeper
+from engine.board import EpochBoard, run_folder
 from engine.layout import curve_path_for, record_path_for, weights_path_for
+from engine.method_training import EpochSteps, RuleKeeper, train_epoch
 from engine.outputs import Fallback
 from engine.plots import plot_training_curve
-from engine.scoring import evaluate_model, to_device
+from engine.scoring import DeviceVideo, evaluate_model, to_device
+from engine.training_plan import TrainingPlan
 from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit, trunk_origin
 from models.checkpoint import save_checkpoint
-from models.csta import build_csta
+from models.csta import predict_scores
+from models.methods import choose_length_factor, length_improvement
 from utils import write_json_atomic
 from utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
 
+__all__ = ["EpochRecord", "LengthFactorRun", "SplitTraining", "TrainingPlan", "read_training_record", "train_epoch",
+           "train_method_split", "train_split", "training_record", "trunk_init"]
+
 
 @dataclass
 class EpochRecord:
     epoch: int  # counts from 1
-    loss: float  # mean training MSE over the epoch's videos
+    loss: float  # mean training loss over the epoch's videos (CSTA, PGL-SUM: MSE; CA-SUM: length regularisation)
     f1: float
     kendall: float
     spearman: float
-    kept: bool  # this epoch's weights became the split's weights
+    kept: bool  # the epoch rule held this epoch's weights when it was trained (best on test: it was the best so far)
+
+
+@dataclass
+class LengthFactorRun:
+    """One training run of a split (CA-SUM: one per sigma), with the epoch its rule chose."""
+
+    length_factor: float | None  # CA-SUM's sigma; None for a loss without one
+    best_epoch: int
+    metrics: MeanMetrics  # of the chosen epoch, on the split's test videos
+    history: list[EpochRecord]
+    rule_chose: bool  # False: the rule found no epoch (no finite test tau and rho) and the last epoch was kept
+    improvement: float | None = None  # CA-SUM: how far training moved the mean score towards sigma (from an untrained model)
+    state: dict[str, torch.Tensor] | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict:
+        return {"length_factor": self.length_factor, "best_epoch": self.best_epoch, "metrics": self.metrics.as_dict(),
+                "rule_chose": self.rule_chose, "improvement": self.improvement, "history": [asdict(r) for r in self.history]}
 
 
 @dataclass
@@ -49,9 +80,17 @@ class SplitTraining:
     best_epoch: int
     metrics: MeanMetrics  # of the kept epoch, on the split's test videos
     history: list[EpochRecord] = field(default_factory=list)
+    plan: TrainingPlan | None = None  # how it was trained
+    runs: list[LengthFactorRun] = field(default_factory=list)  # CA-SUM's sweep: one per sigma, the chosen one among them
+    length_factor: float | None = None  # the sigma of the kept weights
+
+    @property
+    def rule_label(self) -> str:
+        """Which rule chose the epoch, and whether it looked at test labels (for tables)."""
+        return self.plan.rule.label if self.plan is not None else "not recorded"
 
 
-def trunk_init(train_cfg: TrainConfig) -> BackboneInit:
+def trunk_init(train_cfg: TrainConfig | TrainingPlan) -> BackboneInit:
     return BackboneInit.IMAGENET if train_cfg.imagenet_init else BackboneInit.RANDOM
 
 
@@ -60,19 +99,60 @@ def _write_in_place(path: Path, writer: Callable[[Path], object]) -> Path:
     return path
 
 
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: list) -> float:
-    """One pass over the training videos in a random order, one video per step; mean loss."""
-    model.train()
-    criterion = nn.MSELoss()
-    total = 0.0
-    for index in torch.randperm(len(videos)).tolist():
-        video = videos[index]
-        optimizer.zero_grad()
-        loss = criterion(model(video.features), video.gtscore)
-        loss.backward()
-        optimizer.step()
-        total += loss.item()
-    return total / len(videos)
+def _mean_scores(model: nn.Module, videos: Sequence[DeviceVideo]) -> list[float]:
+    """Each video's mean predicted score (eval mode): what CA-SUM's choice among sigmas compares."""
+    return [float(predict_scores(model, video.features).mean()) for video in videos]
+
+
+def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
+
+
+def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: torch.device, train_videos: list[DeviceVideo],
+               test_videos: list[DeviceVideo], length_factor: float | None, board_folder: Path | None) -> LengthFactorRun:
+    """Train a fresh model once (seeded as its authors do) and keep the epoch its rule chooses.
+
+    Every epoch: one pass over the training videos as the method steps through them, then the
+    test videos' metrics, then the rule's keeper and the TensorBoard scalars.
+    """
+    name, spec, protocol = benchmark.spec.name, plan.spec, plan.protocol
+    seed_everything(protocol.seed)  # per run, so one split trains the same alone or in a batch
+    model = spec.build(plan.model_config, trunk_init(plan) if spec.uses_backbone else None, device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
+    steps = EpochSteps(spec.loss, protocol.videos_per_step_for(name), protocol.grad_clip_norm, protocol.shuffle, length_factor,
+                       protocol.loss_average)
+    untrained = _mean_scores(model, test_videos) if length_factor is not None else None
+
+    keeper = RuleKeeper(plan.rule)
+    history: list[EpochRecord] = []
+    sigma = f", sigma {length_factor:g}" if length_factor is not None else ""
+    bar = tqdm(range(1, protocol.epochs + 1), desc=f"{spec.name} {name} split {split.number}{sigma}", unit="epoch", dynamic_ncols=True)
+    with EpochBoard(board_folder) as board:
+        for epoch in bar:
+            loss = train_epoch(model, optimizer, train_videos, steps)
+            metrics = mean_metrics(evaluate_model(model, test_videos, benchmark.spec))
+            kept = keeper.offer(model, loss, metrics.kendall, metrics.spearman)
+            history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
+            board.log(epoch, loss, metrics)
+            bar.set_postfix(loss=f"{loss:.4f}", tau=f"{metrics.kendall:.3f}", rho=f"{metrics.spearman:.3f}")
+    bar.close()
+
+    best_epoch, state = keeper.chosen()
+    rule_chose = best_epoch is not None
+    if not rule_chose:
+        log.warning(
+            "%s split %d%s: no epoch gave a finite test tau and rho, so no epoch was selected; "
+            "keeping the last epoch's weights (see the history in the JSON record).",
+            name, split.number, sigma,
+        )
+        best_epoch, state = protocol.epochs, _cpu_state(model)
+    chosen = history[best_epoch - 1]
+    run = LengthFactorRun(length_factor, best_epoch, MeanMetrics(chosen.f1, chosen.kendall, chosen.spearman), history, rule_chose,
+                          state=state)
+    if untrained is not None:
+        model.load_state_dict(state)
+        run.improvement = length_improvement(length_factor, _mean_scores(model, test_videos), untrained)
+    return run
 
 
 def train_split(
@@ -85,11 +165,28 @@ def train_split(
     seed_folder: bool = False,
     fallback: Fallback | None = None,
 ) -> SplitTraining:
-    """Train a fresh model on ``split`` and write the kept epoch's weights, with a JSON record and
-    the training curve (PNG) beside them.
+    """Train CSTA (the variant ``model_cfg``, default the released one) with the paper's protocol as
+    ``train_cfg`` holds it; see train_method_split."""
+    return train_method_split(benchmark, split, TrainingPlan.from_train_config(train_cfg, model_cfg), device, weights_dir,
+                              seed_folder, fallback)
 
-    The weights file is written once, at the end, through a temporary name: an interrupted run
-    leaves the previous file as it was.
+
+def train_method_split(
+    benchmark: Benchmark,
+    split: Split,
+    plan: TrainingPlan,
+    device: torch.device,
+    weights_dir: Path,
+    seed_folder: bool = False,
+    fallback: Fallback | None = None,
+) -> SplitTraining:
+    """Train a fresh model on ``split`` as ``plan`` says and write the kept epoch's weights, with a
+    JSON record and the training curve (PNG) beside them.
+
+    CA-SUM trains once per sigma of its sweep and keeps the sigma its authors' rule chooses (the
+    largest improvement over the untrained model, from the test videos' features, not their
+    labels); the record holds every sigma's run. The weights file is written once, at the end,
+    through a temporary name: an interrupted run leaves the previous file as it was.
 
     Args:
         seed_folder: write under <dataset>/seed<S>/ (one of several seeds) instead of <dataset>/.
@@ -98,65 +195,70 @@ def train_split(
             one, such a failure raises ``OutputError`` and the trained weights are lost.
     """
     name = benchmark.spec.name
-    seed_everything(train_cfg.seed)  # per split, so one split trains the same alone or in a batch
-    model = build_csta(trunk_init(train_cfg), model_cfg).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.learning_rate, weight_decay=train_cfg.weight_decay)
     train_videos = to_device(benchmark.subset(split.train_keys), device)
     test_videos = to_device(benchmark.subset(split.test_keys), device)
-
-    keeper = BestEpochKeeper()
-    history: list[EpochRecord] = []
-    bar = tqdm(range(1, train_cfg.epochs + 1), desc=f"{name} split {split.number}", unit="epoch", dynamic_ncols=True)
-    for epoch in bar:
-        loss = train_epoch(model, optimizer, train_videos)
-        metrics = mean_metrics(evaluate_model(model, test_videos, benchmark.spec))
-        kept = keeper.offer(epoch, metrics, model)
-        history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
-        bar.set_postfix(loss=f"{loss:.4f}", tau=f"{metrics.kendall:.3f}", rho=f"{metrics.spearman:.3f}", best=keeper.epoch)
-    bar.close()
-
-    if keeper.state is None:
-        log.warning(
-            "%s split %d: no epoch gave a finite test tau and rho, so no epoch was selected; "
-            "keeping the last epoch's weights (see the history in the JSON record).",
-            name, split.number,
-        )
-        keeper.epoch, keeper.metrics = train_cfg.epochs, metrics
-        keeper.state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
+    seed = plan.seed if seed_folder else None
+    runs = []
+    for factor in plan.length_factors():
+        board = run_folder(plan.tensorboard_dir, plan.method, name, split.number, seed, factor) if plan.tensorboard_dir else None
+        runs.append(_train_run(benchmark, split, plan, device, train_videos, test_videos, factor, board))
+    chosen = runs[choose_length_factor([run.improvement for run in runs])] if len(runs) > 1 else runs[0]
+    if len(runs) > 1:
+        log.info("%s split %d: sigma %g chosen among %s (improvements %s)", name, split.number, chosen.length_factor,
+                 ", ".join(f"{run.length_factor:g}" for run in runs), ", ".join(f"{run.improvement:.3f}" for run in runs))
 
     write = fallback.write if fallback is not None else _write_in_place
-    state = keeper.state
-    wanted = weights_path_for(weights_dir, name, split.number, train_cfg.seed if seed_folder else None)
-    result = SplitTraining(name, split.number, write(wanted, lambda path: save_checkpoint(state, path)), keeper.epoch, keeper.metrics, history)
-    record = training_record(result, benchmark, train_cfg, device)
+    state = chosen.state
+    wanted = weights_path_for(weights_dir, name, split.number, seed)
+    result = SplitTraining(name, split.number, write(wanted, lambda path: save_checkpoint(state, path)), chosen.best_epoch,
+                           chosen.metrics, chosen.history, plan, runs if len(runs) > 1 else [], chosen.length_factor)
+    record = training_record(result, benchmark, plan, device)
     write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
-    title = f"{name} split {split.number}, seed {train_cfg.seed}" + (" (SYNTHETIC data)" if benchmark.synthetic else "")
+    title = (f"{plan.method} {name} split {split.number}, seed {plan.seed}" + (f", sigma {chosen.length_factor:g}" if chosen.length_factor is not None else "")
+             + (" (SYNTHETIC data)" if benchmark.synthetic else ""))
     write(curve_path_for(wanted), lambda path: plot_training_curve(
-        path, title, [r.epoch for r in history], [r.loss for r in history], [r.kendall for r in history],
-        [r.spearman for r in history], keeper.epoch,
+        path, title, [r.epoch for r in chosen.history], [r.loss for r in chosen.history], [r.kendall for r in chosen.history],
+        [r.spearman for r in chosen.history], chosen.best_epoch,
     ))
+    for run in runs:
+        run.state = None  # the chosen weights are written; keep no copies in memory
     return result
 
 
-def training_record(result: SplitTraining, benchmark: Benchmark, train_cfg: TrainConfig, device: torch.device) -> dict:
-    """What a weights file was trained on and how, for reports and for anyone who finds it later."""
-    origin = trunk_origin(trunk_init(train_cfg))
-    return {
+def training_record(result: SplitTraining, benchmark: Benchmark, plan: TrainingPlan, device: torch.device) -> dict:
+    """What a weights file was trained on and how, for reports, for inference.py (which rebuilds the
+    model from "method" and "model_options") and for anyone who finds it later."""
+    trunk = plan.spec.trunk_spec(plan.model_config)
+    if trunk is not None:
+        origin = trunk_origin(trunk_init(plan), trunk)
+        backbone = {"backbone": origin.describe(trunk), "backbone_origin": origin.value}
+    else:
+        backbone = {"backbone": f"none ({plan.method} has no CNN trunk)"}
+    protocol = plan.protocol
+    record = {
         "dataset": result.dataset,
         "split": result.split,
         "synthetic_data": benchmark.synthetic,
         "data_file": str(benchmark.h5_path),
-        "backbone": origin.description,
-        "backbone_origin": origin.value,
+        **backbone,
         "device": str(device),
-        "train_config": asdict(train_cfg),
-        "selection": "epoch where both mean test Kendall tau and Spearman rho improved (paper protocol)",
+        # the fields inference reports read, for every method
+        "train_config": {"epochs": protocol.epochs, "learning_rate": protocol.learning_rate, "weight_decay": protocol.weight_decay,
+                         "seed": protocol.seed, "imagenet_init": plan.imagenet_init},
+        **plan.as_record(),
         "best_epoch": result.best_epoch,
         "metrics": result.metrics.as_dict(),
         "history": [asdict(record) for record in result.history],
         "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "torch": torch.__version__,
     }
+    if result.length_factor is not None:
+        record["length_factor"] = result.length_factor
+    if result.runs:
+        record["length_factor_choice"] = ("CA-SUM's rule: per sigma, the improvement of the chosen epoch's mean test score over "
+                                          "the untrained model's, towards sigma; the largest at most 1.5 wins (test features, not labels)")
+        record["length_factor_runs"] = [run.as_dict() for run in result.runs]
+    return record
 
 
 def read_training_record(weights_path: Path) -> dict | None:

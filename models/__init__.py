@@ -1,21 +1,7 @@
-"""The CSTA model (every variant of the reference's options), its attention CNNs and checkpoint handling."""
+"""The models: CSTA (every variant of the reference's options, models/csta.py), PGL-SUM, CA-SUM, their
+attention CNNs, checkpoint handling, and what differs between methods (models/methods.py).
 
-from models.backbone import BACKBONES, BackboneSpec, BackboneWeightsUnavailable, build_backbone, build_googlenet
-from models.checkpoint import CheckpointMismatch, load_checkpoint, save_checkpoint
-from models.csta import CSTA, build_csta
-from models.variants import explain_mismatch, fitting_config
-
-__all__ = [
-    "BACKBONES",
-    "CSTA",
-    "BackboneSpec",
-    "BackboneWeightsUnavailable",
-    "CheckpointMismatch",
-    "build_backbone",
-    "build_csta",
-    "build_googlenet",
-    "explain_mismatch",
-    "fitting_config",
-    "load_checkpoint",
-    "save_checkpoint",
-]
+The package imports nothing itself: import its modules directly. models/methods.py in particular
+loads torch only when a model is built, so that scripts resolve a method's defaults and refuse bad
+options before loading torch.
+"""

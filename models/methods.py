@@ -16,22 +16,34 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch import nn
 
-from config import CASumConfig, MethodConfigError, ModelConfig, PGLSumConfig, TrainConfig
-from models.backbone import BackboneInit
-from models.ca_sum import build_ca_sum
-from models.csta import build_csta
-from models.pgl_sum import build_pgl_sum
-from models.variants import read_key_facts
+from config import (
+    LOSS_CURVE_START,
+    LOSS_CURVE_TOLERANCE,
+    MAX_LENGTH_IMPROVEMENT,
+    MIN_LOSS_HORIZON,
+    MIN_LOSS_START,
+    CASumConfig,
+    EpochRule,
+    MethodConfigError,
+    ModelConfig,
+    PGLSumConfig,
+    TrainConfig,
+)
 from utils.errors import ProjectError
 
+if TYPE_CHECKING:  # torch is imported when a model is built or a loss computed, so that scripts can
+    # resolve a method's defaults and refuse bad options before loading torch
+    import torch
+    from torch import nn
+
+    from models.backbone import BackboneInit, BackboneSpec
+
 __all__ = [
-    "METHODS", "EpochRule", "Loss", "MethodConfigError", "MethodSpec", "SelectionUndefined", "Shuffle", "TrainingProtocol",
+    "METHODS", "EpochRule", "Loss", "LossAverage", "MethodConfigError", "MethodSpec", "SelectionUndefined", "Shuffle", "TrainingProtocol",
     "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement", "method_spec", "retained_epochs",
     "select_epoch",
 ]  # fmt: skip
@@ -55,13 +67,27 @@ class Loss(enum.Enum):
     def needs_labels(self) -> bool:
         return self is Loss.GTSCORE_MSE
 
+    @property
+    def takes_length_factor(self) -> bool:
+        """True when the loss needs sigma (CA-SUM's --length-factor)."""
+        return self is Loss.LENGTH_REGULARISATION
+
     def __call__(self, scores: torch.Tensor, gtscore: torch.Tensor | None, length_factor: float | None = None) -> torch.Tensor:
         """scores, gtscore: Sized [T]. Returns the scalar loss of one video."""
+        import torch  # noqa: PLC0415 - see the TYPE_CHECKING note above
+
         if self is Loss.GTSCORE_MSE:
-            return nn.functional.mse_loss(scores, gtscore)
+            return torch.nn.functional.mse_loss(scores, gtscore)
         if length_factor is None:
             raise MethodConfigError("the length-regularisation loss needs its factor sigma (length_factor)")
         return torch.abs(torch.mean(scores) - length_factor)
+
+
+class LossAverage(enum.Enum):
+    """How an epoch's per-video losses become the epoch's loss (the figure loss-based epoch rules read)."""
+
+    FLOAT32 = "float32"  # torch.stack(losses).mean(), as the PGL-SUM and CA-SUM solvers log it
+    PYTHON_FLOAT = "python-float"  # the sum of each loss.item() as Python floats, over the count: this project's CSTA loop
 
 
 class Shuffle(enum.Enum):
@@ -69,47 +95,6 @@ class Shuffle(enum.Enum):
 
     RANDPERM = "randperm"  # torch.randperm(n), this project's CSTA loop
     DATALOADER = "dataloader"  # the draws of a shuffled torch DataLoader, as the PGL-SUM and CA-SUM solvers iterate
-
-
-class EpochRule(enum.Enum):
-    """Which epoch's weights a training run keeps: each method's authors' rule, selectable for every method."""
-
-    BEST_ON_TEST = "test"  # CSTA: the last epoch whose mean test Kendall tau AND Spearman rho both beat the best so far
-    LOSS_CURVE = "loss-curve"  # PGL-SUM: from the shape of the training-loss curve (choose_best_epoch.py)
-    MIN_LOSS = "min-loss"  # CA-SUM: minimum training loss over epochs 21-400 (choose_best_model.py, 'argmin')
-    LAST = "last"  # the final epoch (CA-SUM's alternative 'last')
-
-    @property
-    def looks_at_test_labels(self) -> bool:
-        """True when the choice reads the test videos' annotations: its figures are not a held-out estimate."""
-        return self is EpochRule.BEST_ON_TEST
-
-    @property
-    def label(self) -> str:
-        """How every table names the rule, saying whether it saw test labels."""
-        return _RULE_LABELS[self]
-
-    @property
-    def min_epochs(self) -> int:
-        """Fewest epochs for which the rule means what its authors meant (MIN_LOSS refuses fewer)."""
-        return {EpochRule.LOSS_CURVE: LOSS_CURVE_START + 2, EpochRule.MIN_LOSS: MIN_LOSS_START + 1}.get(self, 1)
-
-
-_RULE_LABELS = {
-    EpochRule.BEST_ON_TEST: "best on test tau & rho (CSTA's rule; looks at test labels)",
-    EpochRule.LOSS_CURVE: "training-loss curve (PGL-SUM's rule; no test labels)",
-    EpochRule.MIN_LOSS: "minimum training loss (CA-SUM's rule; no test labels)",
-    EpochRule.LAST: "last epoch (no test labels)",
-}
-
-# PGL-SUM's rule (choose_best_epoch.py): changes are examined from this 0-based epoch on, with this tolerance in percent.
-LOSS_CURVE_START = 15
-LOSS_CURVE_TOLERANCE = 1.0
-# CA-SUM's rule (choose_best_model.py): the minimum is sought from this 0-based epoch, among the first MIN_LOSS_HORIZON.
-MIN_LOSS_START = 20
-MIN_LOSS_HORIZON = 400
-# CA-SUM's choice among sigmas: improvements above this are treated as failures (set to 0).
-MAX_LENGTH_IMPROVEMENT = 1.5
 
 
 @dataclass(frozen=True)
@@ -126,6 +111,7 @@ class TrainingProtocol:
     optimizer: str = "adam"
     length_factor: float | None = None  # CA-SUM's sigma for one run
     length_factor_sweep: tuple[float, ...] = ()  # the sigmas its authors train, one run each, before choosing
+    loss_average: LossAverage = LossAverage.FLOAT32
 
     def videos_per_step_for(self, dataset: str) -> int:
         """Videos per optimiser step on ``dataset`` (1 for a dataset the authors did not name)."""
@@ -134,6 +120,7 @@ class TrainingProtocol:
     def as_dict(self) -> dict:
         values = asdict(self)
         values["shuffle"] = self.shuffle.value
+        values["loss_average"] = self.loss_average.value
         values["videos_per_step"] = dict(self.videos_per_step)
         values["length_factor_sweep"] = list(self.length_factor_sweep)
         return values
@@ -173,6 +160,14 @@ class MethodSpec:
             raise MethodConfigError(f"{self.name} has no GoogLeNet trunk; backbone initialisation (--random-init) belongs to CSTA")
         return self.builder(config, backbone_init, device)
 
+    def trunk_spec(self, config: Any) -> BackboneSpec | None:
+        """The CNN trunk the model of ``config`` initialises from ImageNet (CSTA's backbone), or None."""
+        if not self.uses_backbone:
+            return None
+        from models.backbone import backbone_spec  # noqa: PLC0415
+
+        return backbone_spec(config.backbone)
+
     def config_to_dict(self, config: Any) -> dict:
         """The options as plain JSON values, for the record beside a weights file (CSTA: the reference's names)."""
         return config.to_options()
@@ -187,7 +182,22 @@ class MethodSpec:
 
 
 def _build_csta(config: ModelConfig, backbone_init: BackboneInit | None, device: torch.device | str | None) -> nn.Module:
+    from models.backbone import BackboneInit  # noqa: PLC0415 - torch only when a model is built
+    from models.csta import build_csta  # noqa: PLC0415
+
     return build_csta(backbone_init or BackboneInit.RANDOM, config).to(device)
+
+
+def _build_pgl_sum(config: PGLSumConfig, _: BackboneInit | None, device: torch.device | str | None) -> nn.Module:
+    from models.pgl_sum import build_pgl_sum  # noqa: PLC0415
+
+    return build_pgl_sum(config, device)
+
+
+def _build_ca_sum(config: CASumConfig, _: BackboneInit | None, device: torch.device | str | None) -> nn.Module:
+    from models.ca_sum import build_ca_sum  # noqa: PLC0415
+
+    return build_ca_sum(config, device)
 
 
 _CSTA_TRAIN = TrainConfig()
@@ -203,7 +213,7 @@ METHODS: dict[str, MethodSpec] = {
         builder=_build_csta,
         protocol=TrainingProtocol(
             learning_rate=_CSTA_TRAIN.learning_rate, weight_decay=_CSTA_TRAIN.weight_decay, epochs=_CSTA_TRAIN.epochs,
-            seed=_CSTA_TRAIN.seed, videos_per_step={"SumMe": 1, "TVSum": 1},
+            seed=_CSTA_TRAIN.seed, videos_per_step={"SumMe": 1, "TVSum": 1}, loss_average=LossAverage.PYTHON_FLOAT,
         ),
         loss=Loss.GTSCORE_MSE,
         selection=EpochRule.BEST_ON_TEST,
@@ -214,7 +224,7 @@ METHODS: dict[str, MethodSpec] = {
         name="PGL-SUM",
         source="Apostolidis et al., IEEE ISM 2021; github.com/e-apostolidis/PGL-SUM",
         config_type=PGLSumConfig,
-        builder=lambda config, _, device: build_pgl_sum(config, device),
+        builder=_build_pgl_sum,
         protocol=TrainingProtocol(
             learning_rate=5e-5, weight_decay=1e-5, epochs=200, seed=12345, videos_per_step=_WHOLE_TRAINING_SET,
             grad_clip_norm=5.0, shuffle=Shuffle.DATALOADER,
@@ -229,7 +239,7 @@ METHODS: dict[str, MethodSpec] = {
         name="CA-SUM",
         source="Apostolidis et al., ACM ICMR 2022; github.com/e-apostolidis/CA-SUM",
         config_type=CASumConfig,
-        builder=lambda config, _, device: build_ca_sum(config, device),
+        builder=_build_ca_sum,
         protocol=TrainingProtocol(
             learning_rate=5e-4, weight_decay=1e-5, epochs=400, seed=12345, videos_per_step=_WHOLE_TRAINING_SET,
             grad_clip_norm=5.0, shuffle=Shuffle.DATALOADER, length_factor=0.6, length_factor_sweep=(0.5, 0.6, 0.7, 0.8, 0.9),
@@ -257,6 +267,8 @@ def guess_methods(state: Mapping[str, torch.Tensor]) -> list[str]:
     A method with a CNN trunk (CSTA) is also recognised by the trunk's keys, so that its variants
     without a stored positional table (RPE, CPE, none) are named too.
     """
+    from models.variants import read_key_facts  # noqa: PLC0415 - torch, as the state itself
+
     return [spec.name for spec in METHODS.values()
             if spec.key_marker in state or (spec.uses_backbone and read_key_facts(state) is not None)]
 

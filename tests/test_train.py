@@ -47,6 +47,7 @@ def no_training(monkeypatch):
         raise AssertionError("training started although the run should have been refused")
 
     monkeypatch.setattr(training, "train_split", refuse)
+    monkeypatch.setattr(training, "train_method_split", refuse)
 
 
 @pytest.fixture(scope="module")

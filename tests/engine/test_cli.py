@@ -25,15 +25,25 @@ BAD = {
     "--epochs": ["0", "-3", "1.5", "inf"],
     "--split": ["0", "-1", "x"],
     "--random-draws": ["0", "-5", "x"],
+    "--videos-per-step": ["0", "-1", "2.5"],
+    "--lr": ["0", "-0.001", "x", "nan", "inf"],
+    "--weight-decay": ["-0.5", "x", "nan"],
+    "--grad-clip": ["-1", "x", "inf"],
+    "--length-factor": ["0", "1", "1.5", "x", "nan"],
 }
-GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"]}
+GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"],
+        "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"]}
+# What argparse says after the flag for a refused value.
+EXPECTED = {"--lr": "expected a number above 0", "--weight-decay": "expected a number of at least 0",
+            "--grad-clip": "expected a number of at least 0 or none", "--length-factor": "expected a number between 0 and 1"}
 
 
 def numeric_flags(parser: argparse.ArgumentParser) -> list[str]:
-    """Every option that takes a value with a converter other than a path or plain text (the model
-    options excepted: tests/engine/test_model_flags.py checks them)."""
+    """Every option that takes a value with a converter other than a path or plain text (the model options are
+    checked in tests/engine/test_model_flags.py)."""
+    model_flags = model_flag_dests()
     return [action.option_strings[0] for action in parser._actions
-            if action.option_strings and action.type not in (None, str, Path) and action.dest not in model_flag_dests()]
+            if action.option_strings and action.type not in (None, str, Path) and action.dest not in model_flags]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -48,7 +58,7 @@ def test_every_numeric_flag_is_range_checked_at_parse_time(script, capsys):
             with pytest.raises(SystemExit) as caught:
                 SCRIPTS[script].parse_args([flag, value])
             assert caught.value.code == 2
-            assert f"argument {flag}: expected a whole number" in capsys.readouterr().err
+            assert f"argument {flag}: {EXPECTED.get(flag, 'expected a whole number')}" in capsys.readouterr().err
         for value in GOOD[flag]:
             assert SCRIPTS[script].parse_args([flag, value]) is not None
 

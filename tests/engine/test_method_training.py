@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from engine.method_training import RuleKeeper, TooFewTrainingVideos, epoch_order, train_epoch_accumulated
+from engine.method_training import EpochSteps, RuleKeeper, TooFewTrainingVideos, epoch_order, train_epoch, train_epoch_accumulated
 from models.methods import EpochRule, Loss, Shuffle, select_epoch
 
 FLAT = [1.0] * 17  # epochs 1-17 (0-based 0-16): nothing happens
@@ -83,3 +83,45 @@ def test_rule_keeper_returns_the_rules_epoch_and_its_weights():
     epoch, state = keeper.chosen()
     assert epoch == select_epoch(EpochRule.LOSS_CURVE, curve) == 20
     assert state["weight"].item() == 20
+
+
+def test_best_on_test_needs_both_tau_and_rho_to_improve():
+    """CSTA's rule (the keeper train.py used before every method shared one loop): NaN never improves."""
+    keeper = RuleKeeper(EpochRule.BEST_ON_TEST)
+    net = nn.Linear(1, 1)
+    sequence = [(0.10, 0.10), (0.20, 0.05), (0.15, 0.15), (0.15, 0.30), (0.30, 0.20), (float("nan"), 0.9), (0.31, 0.31)]
+    kept = [keeper.offer(net, 1.0, tau, rho) for tau, rho in sequence]
+    assert kept == [True, False, True, False, True, False, True]
+    assert keeper.chosen()[0] == 7 and list(keeper.states) == [7]
+    nothing = RuleKeeper(EpochRule.BEST_ON_TEST)
+    nothing.offer(net, 1.0, float("nan"), 0.5)
+    assert nothing.chosen() == (None, None)
+
+
+def test_default_steps_are_cstas_loop_bit_for_bit():
+    """train_epoch with the default EpochSteps: a randperm order, one step per video (the loop CSTA always had)."""
+    videos = clips(5)
+    model, reference = scorer(), scorer()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-7)
+    reference_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-2, weight_decay=1e-7)
+    torch.manual_seed(3)
+    train_epoch(model, optimizer, videos)
+    torch.manual_seed(3)
+    for index in torch.randperm(len(videos)).tolist():
+        reference_optimizer.zero_grad()
+        nn.MSELoss()(reference(videos[index].features), videos[index].gtscore).backward()
+        reference_optimizer.step()
+    for trained, expected in zip(model.parameters(), reference.parameters(), strict=True):
+        assert torch.equal(trained, expected)
+
+
+def test_steps_follow_the_methods_protocol():
+    videos = clips(4)
+    model = scorer()
+    steps = EpochSteps(Loss.LENGTH_REGULARISATION, videos_per_step=4, grad_clip_norm=5.0, shuffle=Shuffle.DATALOADER, length_factor=0.3)
+    torch.manual_seed(1)
+    loss = train_epoch(model, torch.optim.SGD(model.parameters(), lr=0.0), videos, steps)
+    torch.manual_seed(1)
+    order = epoch_order(Shuffle.DATALOADER, 4)
+    expected = torch.stack([Loss.LENGTH_REGULARISATION(model(videos[i].features), None, 0.3) for i in order]).mean().item()
+    assert loss == pytest.approx(expected)

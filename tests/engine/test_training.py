@@ -6,7 +6,7 @@ import torch
 from config import DATASETS, TrainConfig
 from dataset import load_benchmark, read_splits
 from engine import training
-from engine.epoch_selection import BestEpochKeeper
+from engine.method_training import RuleKeeper
 from engine.scoring import evaluate_model, to_device
 from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit
@@ -49,14 +49,14 @@ def test_selected_epoch_weights_are_the_ones_written(tiny_data_dir, tiny_splits,
         tau, rho = next(scripted)
         return MeanMetrics(50.0, tau, rho)
 
-    original_offer = BestEpochKeeper.offer
+    original_offer = RuleKeeper.offer
 
-    def recording_offer(self, epoch, metrics, model):
-        snapshots[epoch] = {k: v.clone() for k, v in model.state_dict().items()}
-        return original_offer(self, epoch, metrics, model)
+    def recording_offer(self, model, *args):
+        snapshots[len(self.losses) + 1] = {k: v.clone() for k, v in model.state_dict().items()}
+        return original_offer(self, model, *args)
 
     monkeypatch.setattr(training, "mean_metrics", scripted_metrics)
-    monkeypatch.setattr(BestEpochKeeper, "offer", recording_offer)
+    monkeypatch.setattr(RuleKeeper, "offer", recording_offer)
     result = training.train_split(benchmark, split, TrainConfig(epochs=4, imagenet_init=False), torch.device("cpu"), tmp_path)
     assert result.best_epoch == 2
     assert [r.kept for r in result.history] == [True, True, False, False]

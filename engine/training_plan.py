@@ -1,0 +1,140 @@
+"""One training run's whole configuration (the method, its model options, its protocol, the epoch rule),
+resolved from train.py's flags and checked before any data is read.
+
+No torch here (models/methods.py loads it only to build a model), so that a bad combination of
+flags is refused at once, before the data files are opened and before torch is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from config import DATASETS, EpochRule, ModelConfig, TrainConfig
+from engine.model_flags import ModelChoice, model_choice_from_args
+from models.methods import MethodSpec, TrainingProtocol, method_spec
+from utils.errors import ProjectError
+
+
+class TrainingPlanError(ProjectError, ValueError):
+    """Training flags that do not fit together (the message names the flags and why)."""
+
+
+@dataclass(frozen=True)
+class ProtocolOverrides:
+    """The protocol fields a user set on the command line; None keeps the method's authors' value."""
+
+    epochs: int | None = None
+    learning_rate: float | None = None
+    weight_decay: float | None = None
+    grad_clip_norm: float | None = None  # 0: no clipping
+    videos_per_step: int | None = None  # for every dataset
+    seed: int | None = None
+    length_factor: float | None = None  # one CA-SUM run with this sigma instead of its authors' sweep
+
+    def apply(self, protocol: TrainingProtocol) -> TrainingProtocol:
+        changes: dict[str, Any] = {
+            name: getattr(self, name) for name in ("epochs", "learning_rate", "weight_decay", "seed") if getattr(self, name) is not None
+        }
+        if self.grad_clip_norm is not None:
+            changes["grad_clip_norm"] = self.grad_clip_norm or None
+        if self.videos_per_step is not None:
+            changes["videos_per_step"] = {name: self.videos_per_step for name in DATASETS}
+        if self.length_factor is not None:
+            changes["length_factor"], changes["length_factor_sweep"] = self.length_factor, ()
+        return replace(protocol, **changes)
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What one training run does; every method goes through the same loop with its plan."""
+
+    method: str
+    model_config: Any  # the method's options (config.METHOD_CONFIGS[method])
+    protocol: TrainingProtocol  # the authors' protocol with the user's overrides
+    rule: EpochRule  # which epoch's weights are kept
+    imagenet_init: bool = True  # CSTA's trunk from ImageNet (False: --random-init)
+    tensorboard_dir: Path | None = None  # per-epoch scalars go under here when given
+
+    @classmethod
+    def from_train_config(cls, train_cfg: TrainConfig, model_cfg: ModelConfig | None = None) -> TrainingPlan:
+        """CSTA with the paper's protocol as TrainConfig holds it (what ablate.py and older callers pass)."""
+        spec = method_spec("CSTA")
+        protocol = replace(spec.protocol, epochs=train_cfg.epochs, learning_rate=train_cfg.learning_rate,
+                           weight_decay=train_cfg.weight_decay, seed=train_cfg.seed)
+        return cls(spec.name, model_cfg or ModelConfig(), protocol, spec.selection, train_cfg.imagenet_init).check()
+
+    @property
+    def spec(self) -> MethodSpec:
+        return method_spec(self.method)
+
+    @property
+    def seed(self) -> int:
+        return self.protocol.seed
+
+    def with_seed(self, seed: int) -> TrainingPlan:
+        return replace(self, protocol=replace(self.protocol, seed=seed))
+
+    def length_factors(self) -> tuple[float | None, ...]:
+        """One run per value: the authors' sigma sweep, the one sigma asked for, or (None,) for a loss without one."""
+        if not self.spec.loss.takes_length_factor:
+            return (None,)
+        return self.protocol.length_factor_sweep or (self.protocol.length_factor,)
+
+    def check(self) -> TrainingPlan:
+        """Refuse a plan whose parts do not fit; returns the plan itself."""
+        problems = []
+        if self.protocol.epochs < self.rule.min_epochs:
+            problems.append(
+                f"--select {self.rule.value} ({self.rule.label}) needs at least {self.rule.min_epochs} epochs, and the run has "
+                f"{self.protocol.epochs}: train longer, or choose --select last or test"
+            )
+        if not self.imagenet_init and not self.spec.uses_backbone:
+            problems.append(f"--random-init starts CSTA's CNN trunk from random weights, and {self.method} has no trunk")
+        if problems:
+            raise TrainingPlanError("\n".join(problems))
+        return self
+
+    def describe(self) -> str:
+        """One line for the log."""
+        p = self.protocol
+        sigmas = ", ".join(str(s) for s in self.length_factors() if s is not None)
+        return (f"{self.method} | epochs {p.epochs} | lr {p.learning_rate:g} | weight decay {p.weight_decay:g} | clip "
+                f"{p.grad_clip_norm if p.grad_clip_norm is not None else 'none'} | videos per step "
+                f"{', '.join(f'{k} {v}' for k, v in p.videos_per_step.items())} | seed {p.seed} | selection: {self.rule.label}"
+                + (f" | length factor(s) {sigmas}" if sigmas else ""))
+
+    def as_record(self) -> dict:
+        """The record fields that say how the weights were trained and chosen (choice_from_record reads the first two)."""
+        return {
+            "method": self.method,
+            "model_options": self.model_config.to_options(),
+            "protocol": self.protocol.as_dict(),
+            "selection_rule": self.rule.value,
+            "selection": self.rule.label,
+            "selection_looks_at_test_labels": self.rule.looks_at_test_labels,
+        }
+
+
+def plan_for(choice: ModelChoice, overrides: ProtocolOverrides = ProtocolOverrides(), rule: EpochRule | None = None,
+             imagenet_init: bool = True, tensorboard_dir: Path | None = None) -> TrainingPlan:
+    """The plan for a model choice: the method's authors' protocol and rule unless overridden; checked."""
+    spec = method_spec(choice.method)
+    if overrides.length_factor is not None and not spec.loss.takes_length_factor:
+        raise TrainingPlanError(f"--length-factor is sigma of CA-SUM's length-regularisation loss; {spec.name}'s loss "
+                                f"({spec.loss.value}) takes none: choose --method CA-SUM or leave it out")
+    return TrainingPlan(spec.name, choice.config, overrides.apply(spec.protocol), rule or spec.selection, imagenet_init,
+                        tensorboard_dir).check()
+
+
+def plan_from_args(args: argparse.Namespace) -> TrainingPlan:
+    """train.py's flags as a checked plan (its seed is --seed's, or the method's; --seeds are applied per run)."""
+    overrides = ProtocolOverrides(
+        epochs=args.epochs, learning_rate=args.lr, weight_decay=args.weight_decay, grad_clip_norm=args.grad_clip,
+        videos_per_step=args.videos_per_step, seed=args.seed, length_factor=args.length_factor,
+    )
+    rule = EpochRule(args.select) if args.select else None
+    return plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard)
+
