@@ -367,3 +367,20 @@ def test_compare_and_save_scores_refuse_what_they_cannot_do(capsys):
         with pytest.raises(SystemExit):
             inference.parse_args(argv)
         assert message in capsys.readouterr().err
+
+
+def test_train_a_method_then_its_record_rebuilds_it(tiny_data_dir, tiny_splits, tmp_path, caplog):
+    weights = tmp_path / "weights"
+    data = ["--dataset", "TVSum", "--device", "cpu", "--data-dir", str(tiny_data_dir), "--splits-file", str(tiny_splits["TVSum"])]
+    assert train.main(train.parse_args([*data, "--weights-dir", str(weights), "--method", "PGL-SUM", "--heads", "2", "--segments", "None",
+                                        "--epochs", "2", "--videos-per-step", "1", "--select", "last", "--split", "1"])) == 0
+    out = tmp_path / "scores.h5"
+    # no --method: the record says PGL-SUM with 2 heads and no segments
+    assert inference.main(inference.parse_args([*data, "--weights-dir", str(weights), "--split", "1", "--save-scores", str(out)])) == 0
+    with h5py.File(out, "r") as saved:
+        video = saved["TVSum"][next(iter(saved["TVSum"]))]
+        assert video.attrs["method"] == "PGL-SUM" and video.attrs["selection_rule"] == "last"
+        assert json.loads(video.attrs["model_options"])["heads"] == 2
+    assert inference.main(inference.parse_args([*data, "--weights-dir", str(weights), "--split", "1", "--method", "PGL-SUM",
+                                                "--heads", "4"])) == 2
+    assert "--heads 4 contradicts the record" in caplog.text and "which says 2" in caplog.text
