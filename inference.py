@@ -23,7 +23,7 @@ from pathlib import Path
 from config import dataset_specs
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
-from engine.model_flags import ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
+from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
 from engine.outputs import Fallback, claim_outputs
 from utils.errors import ProjectError
 
@@ -32,6 +32,16 @@ log = logging.getLogger("inference")
 # evaluation.baselines.DEFAULT_DRAWS, repeated because importing that module loads scipy (1-2 s)
 # before --help could answer; tests/test_inference.py checks that the two agree.
 RANDOM_DRAWS = 100
+
+
+def compared_folder(text: str) -> tuple[str | None, Path]:
+    """An argparse type for --compare: 'DIR' or 'METHOD=DIR' (the method of weights without a record)."""
+    method, separator, folder = text.partition("=")
+    if separator and method in METHOD_NAMES:
+        return method, Path(folder)
+    if separator and method.upper().replace("_", "-") in METHOD_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown method {method!r} in {text!r}; methods are spelt {', '.join(METHOD_NAMES)}")
+    return None, Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,10 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--save-scores", type=Path, metavar="PATH.h5",
                         help="write every evaluated test video's step scores and 0/1 frame summary to PATH.h5 "
                         "(/<dataset>/<video>/step_scores and machine_summary, with the split and the model as attributes)")
-    parser.add_argument("--compare", type=Path, nargs="+", metavar="DIR",
+    parser.add_argument("--compare", type=compared_folder, nargs="+", metavar="[METHOD=]DIR",
                         help="instead of --weights-dir: several weights folders (one per method or setup, each laid out as "
                         "--weights-dir), printed as one table with the papers' figures, Random, Human and each row's "
-                        "selection rule; --json PATH writes it as JSON")
+                        "selection rule; --json PATH writes it as JSON. Weights with a record are scored as it says; "
+                        "METHOD= names the method of a folder without records (released weights: PGL-SUM=released/pgl), "
+                        "otherwise --method and the model options do")
     add_model_arguments(parser)
     return parser
 
@@ -92,7 +104,7 @@ def main(args: argparse.Namespace) -> int:
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
         jobs = [load_dataset_and_splits(spec, args, need_train=False) for spec in dataset_specs(args.dataset)]
-        folders = args.compare or [args.weights_dir]
+        folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
         weights = [(benchmark.spec.name, seed, weights_to_evaluate(folder, benchmark.spec.name, splits, bool(args.split), seed))
                    for folder in folders for benchmark, splits in jobs for seed in seeds]
         inputs = [path for benchmark, _ in jobs for path in input_files(benchmark, args)]
@@ -186,17 +198,22 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
 
 def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
     """--compare: every folder evaluated like --weights-dir, then one table per dataset."""
+    from config import METHOD_CONFIGS
     from engine.comparison import compare_dataset, comparison_json, comparison_table
     from engine.inference import check_models, evaluate_weights
+    from engine.model_flags import ModelChoice
     from utils import write_json_atomic
     from utils.runtime import select_device
 
     device = select_device(args.device)
-    check_models(jobs, args.compare, seeds, args.model, bool(args.split))
+    flags = {folder: ModelChoice(method, METHOD_CONFIGS[method](), frozenset({"method"})) if method else args.model
+             for method, folder in args.compare}
+    for folder, choice in flags.items():
+        check_models(jobs, [folder], seeds, choice, bool(args.split))
     tables = []
     for benchmark, splits in jobs:
-        runs = {folder: [evaluate_weights(benchmark, splits, folder, device, require_all=bool(args.split), seed=seed, flags=args.model)
-                         for seed in seeds] for folder in args.compare}
+        runs = {folder: [evaluate_weights(benchmark, splits, folder, device, require_all=bool(args.split), seed=seed, flags=choice)
+                         for seed in seeds] for folder, choice in flags.items()}
         tables.append(compare_dataset(benchmark, runs, args.random_draws))
         log.info("%s\n", comparison_table(tables[-1]))
     if args.json:

@@ -357,13 +357,21 @@ def test_compare_prints_one_table_of_several_methods(method_folders, tiny_data_d
     rows = [row["name"] for row in json.loads(out.read_text())["datasets"]["TVSum"]["rows"]]
     assert rows == ["CA-SUM (defaults), here", "CA-SUM, as published", "Random", "Human"]
     assert "| CA-SUM, as published | not stated | not stated | not stated |" in caplog.text
+    # METHOD=DIR names the method of a folder of released weights, beside a folder whose records say theirs
+    argv = [arg for arg in argv if arg not in ("--method", "CA-SUM")]
+    both = [*argv[:-1], f"CA-SUM={method_folders / 'ca'}", str(method_folders / "pgl")]
+    assert inference.main(inference.parse_args(both)) == 0
+    rows = [row["name"] for row in json.loads(out.read_text())["datasets"]["TVSum"]["rows"]]
+    assert rows == ["CA-SUM (defaults), here", "PGL-SUM (heads=2), here", "CA-SUM, as published", "PGL-SUM, as published",
+                    "Random", "Human"]
 
 
 def test_compare_and_save_scores_refuse_what_they_cannot_do(capsys):
     for argv, message in ((["--compare", "a", "--report", "r"], "does not combine with --report"),
                           (["--save-scores", "scores.txt"], "give a name ending in .h5"),
                           (["--method", "PGL-SUM", "--block-size", "30"], "--block-size is an option of CA-SUM, not of PGL-SUM"),
-                          (["--method", "DSNet"], "invalid choice: 'DSNet'")):
+                          (["--method", "DSNet"], "invalid choice: 'DSNet'"),
+                          (["--compare", "pgl-sum=released"], "unknown method 'pgl-sum' in 'pgl-sum=released'")):
         with pytest.raises(SystemExit):
             inference.parse_args(argv)
         assert message in capsys.readouterr().err
