@@ -7,10 +7,10 @@ beside each; inference.py rebuilds the model from the record. With several --see
 weights/<dataset>/seed<S>/split<k>.pt and a table of mean ± std over the seeds.
 
 The authors' protocols (each flag below overrides one field):
-  CSTA     100 epochs, lr 1e-3, weight decay 1e-7, no clipping, 1 video per step, seed 123456, --select test
-  PGL-SUM  200 epochs, lr 5e-5, weight decay 1e-5, clip 5, 20/40 videos per step (SumMe/TVSum), seed 12345,
+  CSTA     100 epochs, lr 0.001, weight decay 1e-07, no clipping, 1 video per step, seed 123456, --select test
+  PGL-SUM  200 epochs, lr 5e-05, weight decay 1e-05, clip 5, 20/40 videos per step (SumMe/TVSum), seed 12345,
            --select loss-curve
-  CA-SUM   400 epochs, lr 5e-4, weight decay 1e-5, clip 5, 20/40 videos per step, seed 12345, --select min-loss,
+  CA-SUM   400 epochs, lr 0.0005, weight decay 1e-05, clip 5, 20/40 videos per step, seed 12345, --select min-loss,
            one run per length factor 0.5/0.6/0.7/0.8/0.9, then its authors' choice among them
 Rules that look at the test labels (test) are labelled so in every table and record.
 """

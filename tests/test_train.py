@@ -2,6 +2,7 @@
 outputs stop it before any training, a disk that fills during training loses nothing, and bugs
 keep their traceback."""
 
+import json
 import logging
 import os
 import shutil
@@ -175,3 +176,91 @@ def test_train_stops_when_imagenet_weights_are_missing(tiny_data_dir, tiny_split
 def test_splits_file_needs_one_dataset(tmp_path):
     with pytest.raises(SystemExit):
         train.parse_args(["--splits-file", str(tmp_path / "x.json")])
+
+
+# ---- --method PGL-SUM / CA-SUM, --select, --tensorboard: the same loop, the method's protocol ----
+
+
+def rebuilt_metrics(weights_path: Path, tiny_data_dir, tiny_splits):
+    """Rebuild the model from the record beside the weights alone, load them strictly, score the test videos."""
+    import json
+
+    import torch
+
+    from config import DATASETS
+    from dataset import load_benchmark, read_splits
+    from engine.model_flags import choice_from_record
+    from engine.scoring import evaluate_model, to_device
+    from evaluation.protocol import mean_metrics
+    from models.checkpoint import read_state_dict
+    from models.methods import method_spec
+
+    record = json.loads(weights_path.with_suffix(".json").read_text())
+    chosen = choice_from_record(record)
+    model = method_spec(chosen.method).build(chosen.config)
+    model.load_state_dict(read_state_dict(weights_path, "weights"), strict=True)
+    benchmark = load_benchmark(DATASETS["SumMe"], tiny_data_dir)
+    split = read_splits(tiny_splits["SumMe"])[0]
+    return record, chosen, mean_metrics(evaluate_model(model, to_device(benchmark.subset(split.test_keys), torch.device("cpu")), benchmark.spec))
+
+
+def method_args(tiny_data_dir, tiny_splits, weights_dir, *extra):
+    return ["--dataset", "SumMe", "--split", "1", "--device", "cpu", "--data-dir", str(tiny_data_dir),
+            "--splits-file", str(tiny_splits["SumMe"]), "--weights-dir", str(weights_dir), *extra]
+
+
+def test_pgl_sum_trains_with_its_protocol_and_its_record_rebuilds_it(tiny_data_dir, tiny_splits, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    board = tmp_path / "board"
+    argv = method_args(tiny_data_dir, tiny_splits, tmp_path / "w", "--method", "PGL-SUM", "--segments", "2", "--fusion", "max",
+                       "--epochs", "2", "--videos-per-step", "2", "--select", "last", "--tensorboard", str(board))
+    assert train.main(train.parse_args(argv)) == 0
+    record, chosen, metrics = rebuilt_metrics(tmp_path / "w" / "SumMe" / "split1.pt", tiny_data_dir, tiny_splits)
+    assert chosen.method == "PGL-SUM" and chosen.config.num_segments == 2 and chosen.config.fusion.value == "max"
+    assert record["best_epoch"] == 2 and len(record["history"]) == 2
+    assert metrics.kendall == pytest.approx(record["metrics"]["kendall"]) and metrics.f1 == pytest.approx(record["metrics"]["f1"])
+    assert record["protocol"]["grad_clip_norm"] == 5.0 and record["protocol"]["videos_per_step"] == {"SumMe": 2, "TVSum": 2}
+    assert (record["selection_rule"], record["selection_looks_at_test_labels"]) == ("last", False)
+    assert record["backbone"] == "none (PGL-SUM has no CNN trunk)"
+    assert "epoch chosen by: last epoch (no test labels)" in caplog.text
+    assert list((board / "PGL-SUM" / "SumMe" / "split1").glob("events.out.tfevents.*"))
+
+
+def test_ca_sum_sweeps_sigma_and_keeps_the_chosen_one(tiny_data_dir, tiny_splits, tmp_path, caplog):
+    from models.methods import choose_length_factor
+
+    caplog.set_level(logging.INFO)
+    argv = method_args(tiny_data_dir, tiny_splits, tmp_path / "w", "--method", "CA-SUM", "--block_size", "30", "--epochs", "1",
+                       "--videos-per-step", "4", "--select", "test")
+    assert train.main(train.parse_args(argv)) == 0
+    record, chosen, metrics = rebuilt_metrics(tmp_path / "w" / "SumMe" / "split1.pt", tiny_data_dir, tiny_splits)
+    assert chosen.method == "CA-SUM" and chosen.config.block_size == 30
+    runs = record["length_factor_runs"]
+    assert [run["length_factor"] for run in runs] == [0.5, 0.6, 0.7, 0.8, 0.9]
+    assert record["length_factor"] == runs[choose_length_factor([run["improvement"] for run in runs])]["length_factor"]
+    kept = next(run for run in runs if run["length_factor"] == record["length_factor"])
+    assert record["best_epoch"] == kept["best_epoch"] and record["history"] == kept["history"]
+    assert metrics.spearman == pytest.approx(record["metrics"]["spearman"])
+    assert (record["selection_rule"], record["selection_looks_at_test_labels"]) == ("test", True)
+    assert "looks at test labels" in caplog.text
+
+
+def test_one_length_factor_is_one_run(tiny_data_dir, tiny_splits, tmp_path):
+    argv = method_args(tiny_data_dir, tiny_splits, tmp_path / "w", "--method", "CA-SUM", "--length-factor", "0.4", "--epochs", "1",
+                       "--videos-per-step", "4", "--select", "last")
+    assert train.main(train.parse_args(argv)) == 0
+    record = json.loads((tmp_path / "w" / "SumMe" / "split1.json").read_text())
+    assert record["length_factor"] == 0.4 and "length_factor_runs" not in record
+    assert record["protocol"]["length_factor_sweep"] == []
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--method", "CA-SUM", "--Softmax_axis", "T"], "--softmax-axis is an option of CSTA, not of CA-SUM"),
+    (["--CLS_on", "false", "--CLS_mix", "SM"], "CLS_on is false"),
+    (["--method", "CA-SUM", "--epochs", "5"], "needs at least 21 epochs"),
+])
+def test_bad_model_flags_are_refused_before_data_is_read(extra, message, tmp_path, caplog):
+    argv = ["--dataset", "SumMe", "--data-dir", str(tmp_path / "no data"), "--device", "cpu", "--weights-dir", str(tmp_path / "w"), *extra]
+    assert train.main(train.parse_args(argv)) == 2
+    assert message in caplog.text and "eccv16" not in caplog.text  # the data (missing here) was never looked for
+    assert not (tmp_path / "w").exists()
