@@ -20,6 +20,15 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_WEIGHTS_DIR = PROJECT_ROOT / "weights"
 SPLITS_DIR = PROJECT_ROOT / "dataset" / "splits"
 
+# The splits selectable by name (--splits): CSTA's own five (every video tested once), and the five
+# random 80/20 splits that PGL-SUM and CA-SUM ship (the same files in both repositories; see
+# dataset/splits/apostolidis/README.md for their source).
+SPLIT_SETS = {
+    "csta": SPLITS_DIR,
+    "pgl-sum": SPLITS_DIR / "apostolidis",
+    "ca-sum": SPLITS_DIR / "apostolidis",
+}
+
 TVSUM_ANNOTATION_FILE = "ydata-anno.tsv"
 
 
@@ -641,8 +650,11 @@ class DatasetSpec:
     def h5_path(self, data_dir: Path) -> Path:
         return Path(data_dir) / self.h5_name
 
-    def splits_path(self) -> Path:
-        return SPLITS_DIR / f"{self.name}.json"
+    def splits_path(self, split_set: str = "csta") -> Path:
+        """The splits file of this dataset in a named set of splits (see SPLIT_SETS)."""
+        if split_set not in SPLIT_SETS:
+            raise ValueError(f"unknown set of splits {split_set!r}; choose one of {', '.join(SPLIT_SETS)}")
+        return SPLIT_SETS[split_set] / f"{self.name}.json"
 
 
 DATASETS: dict[str, DatasetSpec] = {

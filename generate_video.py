@@ -1,4 +1,4 @@
-"""Summarise your own videos with CSTA: frame features, KTS shots, CSTA scores, knapsack selection.
+"""Summarise your own videos with CSTA (or PGL-SUM, CA-SUM): frame features, KTS shots, scores, knapsack selection.
 
     python generate_video.py clip.mp4 holiday/ --weights weights/SumMe/split4.pt --out summaries/
 
@@ -15,6 +15,10 @@ other file under an output's name is kept unless --overwrite is given. Ctrl-C st
 Exit status: 0 every video summarised (now or by an earlier run), 1 some video failed (the others
 were done), 2 nothing started (a mistake in the command, a missing or unusable file), 130 stopped
 by Ctrl-C or a kill.
+
+The weights are scored as the model their record (the .json beside them, written by train.py)
+names; released weights have none, so --method and the model options say what they are (default:
+CSTA's released configuration). A flag that contradicts the record is refused.
 
 The reference implementation's flags (--input_is_file, --file_path, --dir_path, --ext,
 --sample_rate, --save_path, --weight_path) keep working.
@@ -36,6 +40,7 @@ from typing import Any
 # Only torch-free modules here: --help and every check of the inputs and outputs answer before
 # torch and torchvision are imported (5 s on a small CPU); see _load_summarizer.
 from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO
+from engine.model_flags import ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
 from summarize.outdir import hold_output_folder, prepare_output_folder
 from summarize.plan import (
     VIDEO_EXTENSIONS,
@@ -96,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="*", type=Path, help="video files and/or folders of videos")
     parser.add_argument("--weights", "--weight_path", dest="weights", type=Path, default=DEFAULT_WEIGHTS_DIR / "SumMe" / "split4.pt",
-                        help="CSTA weights file (default: weights/SumMe/split4.pt, the reference's default)")
+                        help="weights file of CSTA, PGL-SUM or CA-SUM; the record beside it names the model, else --method and the "
+                        "model options do (default: weights/SumMe/split4.pt, the reference's default)")
     parser.add_argument("--out", "--save_path", dest="out", type=Path, default=Path("summary_videos"),
                         help="output folder (default: summary_videos/); not an input folder")
     parser.add_argument("--ext", default=",".join(VIDEO_EXTENSIONS), help="extensions to take from folders, comma-separated (default: common video types)")
@@ -124,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet GoogLeNet weights (googlenet-1378be20.pth)")
     parser.add_argument("--random-backbone", action="store_true", help="random GoogLeNet features (tests and demos only; outputs say so)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_model_arguments(parser)
     reference = parser.add_argument_group("the reference implementation's input flags")
     reference.add_argument("--input_is_file", type=str2bool, help="true: summarise --file_path; false: every --ext video in --dir_path")
     reference.add_argument("--file_path", type=Path, help="one video (with --input_is_file true)")
@@ -154,6 +161,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--no-video and --no-extras together leave nothing to write")
     if args.random_backbone and args.backbone_weights:
         parser.error("choose one of --random-backbone and --backbone-weights")
+    try:
+        args.model = model_choice_from_args(args)  # for weights without a record; a record wins over the defaults
+    except (ModelChoiceError, ModelConfigError, ValueError) as error:
+        parser.error(str(error))
     return args
 
 
@@ -172,8 +183,11 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
     else:
         cached = imagenet_cache_file()
         backbone = {"kind": "imagenet", "file": describe_file(cached) if cached.is_file() else None}
+    # the model options that leave no key in the weights (PGL-SUM's fusion, CA-SUM's block size, ...)
+    # change the summary: named flags join the fingerprint (the defaults keep earlier runs' fingerprints)
+    model = {"model": {"method": args.model.method, "options": args.model.options()}} if args.model.given else {}
     return {
-        "weights": describe_file(args.weights), "backbone": backbone,
+        **model, "weights": describe_file(args.weights), "backbone": backbone,
         "ratio": None if args.seconds is not None else args.ratio, "seconds": args.seconds,
         "sample_rate": args.sample_rate, "segmentation": args.segmentation, "batch_size": args.batch_size,
         "device": args.device, "video_codec": args.video_codec, "audio_codec": args.audio_codec,
@@ -209,10 +223,10 @@ def plan_run(args: argparse.Namespace) -> list[VideoOutputs]:
 def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     """The networks and the Summarizer; None (after saying why) when a file or the device is unusable.
     Here, not at the top of the module, so that nothing before needs torch."""
+    from engine.inference import build_model, model_for_weights
     from features.embedder import BackboneSource, load_frame_embedder
-    from models.backbone import BackboneInit, BackboneWeightsUnavailable
+    from models.backbone import BackboneWeightsUnavailable
     from models.checkpoint import CheckpointMismatch, load_checkpoint
-    from models.csta import build_csta
     from summarize.runner import SummarizeConfig, Summarizer
     from summarize.segmentation import Segmentation
     from utils.runtime import select_device
@@ -220,7 +234,8 @@ def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.FILE if args.backbone_weights else BackboneSource.IMAGENET
     try:
         device = select_device(args.device)
-        model = build_csta(BackboneInit.RANDOM)  # every tensor comes from the weights file
+        choice, _ = model_for_weights(args.model, args.weights)  # the record's model; flags must agree with it
+        model = build_model(choice, device)  # every tensor comes from the weights file
         load_checkpoint(model, args.weights)
         model.to(device)
         embedder = load_frame_embedder(source, device, args.backbone_weights)
@@ -240,7 +255,8 @@ def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
         batch_size=args.batch_size, video_codec=args.video_codec, audio_codec=args.audio_codec,
         progress=not args.quiet, settings=settings,
     )
-    log.info("weights %s | backbone: %s | device %s", display_path(args.weights), display_path(embedder.description), device)
+    log.info("weights %s (%s) | backbone: %s | device %s", display_path(args.weights), choice.describe(),
+             display_path(embedder.description), device)
     return Summarizer(model, embedder, args.weights, config)
 
 

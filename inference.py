@@ -1,8 +1,15 @@
-"""Evaluate CSTA weights (released or trained) with the benchmark protocol.
+"""Evaluate CSTA, PGL-SUM or CA-SUM weights (released or trained) with the benchmark protocol.
 
 For every split with a weights file: F1, Kendall tau and Spearman rho on its test videos, then the
-mean over splits. --seeds reads the several-seed layout of train.py (<dataset>/seed<S>/split<k>.pt)
-and adds mean ± std over the seeds; --report DIR writes report.md, report.json and per-video plots.
+mean over splits. Each weights file is scored as the model its record (split<k>.json, written by
+train.py) names; released weights have none, so --method and the model options say what they are
+(defaults: CSTA's released configuration). A flag that contradicts a record is refused.
+
+--seeds reads the several-seed layout of train.py (<dataset>/seed<S>/split<k>.pt) and adds mean ±
+std over the seeds; --report DIR writes report.md, report.json and per-video plots; --save-scores
+PATH.h5 writes every test video's step scores and 0/1 summary; --compare DIR... prints one table
+of several methods' folders beside their papers' figures, the Random and Human rows and each
+row's epoch-selection rule.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pathlib import Path
 from config import dataset_specs
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
+from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
 from engine.outputs import Fallback, claim_outputs
 from utils.errors import ProjectError
 
@@ -24,6 +32,16 @@ log = logging.getLogger("inference")
 # evaluation.baselines.DEFAULT_DRAWS, repeated because importing that module loads scipy (1-2 s)
 # before --help could answer; tests/test_inference.py checks that the two agree.
 RANDOM_DRAWS = 100
+
+
+def compared_folder(text: str) -> tuple[str | None, Path]:
+    """An argparse type for --compare: 'DIR' or 'METHOD=DIR' (the method of weights without a record)."""
+    method, separator, folder = text.partition("=")
+    if separator and method in METHOD_NAMES:
+        return method, Path(folder)
+    if separator and method.upper().replace("_", "-") in METHOD_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown method {method!r} in {text!r}; methods are spelt {', '.join(METHOD_NAMES)}")
+    return None, Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="add the trainable parameters and the mean MACs of a score prediction over the test videos to the report")
     parser.add_argument("--random-draws", type=POSITIVE, default=RANDOM_DRAWS,
                         help=f"draws of the Random baseline in the report, from 1 (default: {RANDOM_DRAWS})")
+    parser.add_argument("--save-scores", type=Path, metavar="PATH.h5",
+                        help="write every evaluated test video's step scores and 0/1 frame summary to PATH.h5 "
+                        "(/<dataset>/<video>/step_scores and machine_summary, with the split and the model as attributes)")
+    parser.add_argument("--compare", type=compared_folder, nargs="+", metavar="[METHOD=]DIR",
+                        help="instead of --weights-dir: several weights folders (one per method or setup, each laid out as "
+                        "--weights-dir), printed as one table with the papers' figures, Random, Human and each row's "
+                        "selection rule; --json PATH writes it as JSON. Weights with a record are scored as it says; "
+                        "METHOD= names the method of a folder without records (released weights: PGL-SUM=released/pgl), "
+                        "otherwise --method and the model options do")
+    add_model_arguments(parser)
     return parser
 
 
@@ -49,6 +77,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     check_common_arguments(parser, args)
     if args.complexity and not args.report:
         parser.error("--complexity adds to the report: give --report DIR too")
+    if args.compare and (args.report or args.save_scores):
+        parser.error("--compare prints its own table (and --json writes it): it does not combine with --report or --save-scores")
+    if args.save_scores is not None and args.save_scores.suffix.lower() not in (".h5", ".hdf5"):
+        parser.error(f"--save-scores writes an HDF5 file: give a name ending in .h5, not {args.save_scores}")
+    try:
+        args.model = model_choice_from_args(args)  # for weights without a record; a record wins over the defaults
+    except (ModelChoiceError, ModelConfigError, ValueError) as error:
+        parser.error(str(error))
     args.command_line = list(sys.argv[1:] if argv is None else argv)  # recorded in the report
     return args
 
@@ -68,16 +104,18 @@ def main(args: argparse.Namespace) -> int:
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
         jobs = [load_dataset_and_splits(spec, args, need_train=False) for spec in dataset_specs(args.dataset)]
-        weights = [(benchmark.spec.name, seed, weights_to_evaluate(args.weights_dir, benchmark.spec.name, splits, bool(args.split), seed))
-                   for benchmark, splits in jobs for seed in seeds]
+        folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
+        weights = [(benchmark.spec.name, seed, weights_to_evaluate(folder, benchmark.spec.name, splits, bool(args.split), seed))
+                   for folder in folders for benchmark, splits in jobs for seed in seeds]
         inputs = [path for benchmark, _ in jobs for path in input_files(benchmark, args)]
         inputs += [path for _, _, present in weights for _, weights_path in present
                    for path in (weights_path, record_path_for(weights_path)) if path.is_file()]
-        outputs = [args.json] if args.json else []
+        outputs = [path for path in (args.json, args.save_scores) if path]
         if args.report:
             outputs += report_outputs(args.report, [(name, seed, split.number, split.test_keys)
                                                     for name, seed, present in weights for split, _ in present])
-        claim = claim_outputs(outputs, inputs, lock=[path for path in (args.json, args.report and args.report / REPORT_FILES[0]) if path])
+        claim = claim_outputs(outputs, inputs, lock=[path for path in (args.json, args.save_scores, args.report and args.report / REPORT_FILES[0])
+                                                     if path])
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
@@ -85,8 +123,10 @@ def main(args: argparse.Namespace) -> int:
         from models.checkpoint import CheckpointMismatch  # torch: imported once the run is known to be possible
 
         try:
+            if args.compare:
+                return _compare(args, jobs, seeds, claim.fallback)
             return _evaluate(args, jobs, seeds, claim.fallback)
-        except (ProjectError, CheckpointMismatch, OSError) as error:  # CheckpointMismatch is not a ProjectError (yet)
+        except (ProjectError, CheckpointMismatch, OSError) as error:
             log.error("error: %s", error)
             return 2
 
@@ -94,7 +134,7 @@ def main(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     from engine.complexity import measure_csta
-    from engine.inference import evaluate_weights
+    from engine.inference import check_models, evaluate_weights
     from engine.report import DatasetReport, build_report, evaluation_json, evaluation_table, labels, write_report, write_video_plots
     from engine.seeds import seeds_table, spread_over_seeds
     from evaluation.baselines import baselines_table, human_row_or_unavailable, random_baseline
@@ -103,11 +143,12 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
 
     several = len(seeds) > 1
     device = select_device(args.device)
+    check_models(jobs, [args.weights_dir], seeds, args.model, bool(args.split))
     reports = []
     for benchmark, splits in jobs:
         runs = []
         for seed in seeds:
-            run = evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split), seed=seed)
+            run = evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split), seed=seed, flags=args.model)
             log.info("%s%s\n", f"seed {seed}: " if seed is not None else "", evaluation_table(run))
             runs.append(run)
         spread = spread_over_seeds(benchmark.spec.name, {run.seed: run.mean for run in runs}) if several else None
@@ -132,8 +173,13 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
         else:
             payload = evaluation_json([r.runs[0] for r in reports])
         log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
+    command = shlex.join(["python", "inference.py", *args.command_line])
+    if args.save_scores:
+        from engine.score_file import write_score_file
+
+        scored = [(r.benchmark, r.runs) for r in reports]
+        log.info("wrote %s", fallback.write(args.save_scores, lambda path: write_score_file(path, scored, command)))
     if args.report:
-        command = shlex.join(["python", "inference.py", *args.command_line])
         plots: dict[str, list[str]] = {}
 
         def write_report_folder(folder: Path) -> None:
@@ -146,6 +192,35 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
     if fallback.kept:
         log.warning("\n%d output(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
                     len(fallback.kept), fallback.summary())
+        return 1
+    return 0
+
+
+def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
+    """--compare: every folder evaluated like --weights-dir, then one table per dataset."""
+    from config import METHOD_CONFIGS
+    from engine.comparison import compare_dataset, comparison_json, comparison_table
+    from engine.inference import check_models, evaluate_weights
+    from engine.model_flags import ModelChoice
+    from utils import write_json_atomic
+    from utils.runtime import select_device
+
+    device = select_device(args.device)
+    flags = {folder: ModelChoice(method, METHOD_CONFIGS[method](), frozenset({"method"})) if method else args.model
+             for method, folder in args.compare}
+    for folder, choice in flags.items():
+        check_models(jobs, [folder], seeds, choice, bool(args.split))
+    tables = []
+    for benchmark, splits in jobs:
+        runs = {folder: [evaluate_weights(benchmark, splits, folder, device, require_all=bool(args.split), seed=seed, flags=choice)
+                         for seed in seeds] for folder, choice in flags.items()}
+        tables.append(compare_dataset(benchmark, runs, args.random_draws))
+        log.info("%s\n", comparison_table(tables[-1]))
+    if args.json:
+        payload = comparison_json(tables, shlex.join(["python", "inference.py", *args.command_line]))
+        log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
+    if fallback.kept:
+        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
         return 1
     return 0
 

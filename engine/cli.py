@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR
+from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR, SPLIT_SETS
 
 SEED_MAX = 2**32 - 1  # numpy's seeds are unsigned 32-bit
 
@@ -71,10 +71,16 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: CUDA when available, else CPU)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"folder with the eccv16 h5 files and ydata-anno.tsv (default: {DEFAULT_DATA_DIR})")
     parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR, help=f"folder of <dataset>/split<k>.pt files (default: {DEFAULT_WEIGHTS_DIR})")
-    parser.add_argument(
+    splits = parser.add_mutually_exclusive_group()
+    splits.add_argument(
+        "--splits", choices=list(SPLIT_SETS), default="csta",
+        help="a set of splits by name: csta (default: CSTA's five, every video tested once), pgl-sum or ca-sum (the five random "
+        "80/20 splits both of those repositories ship; their split_index k is split k+1 here)",
+    )
+    splits.add_argument(
         "--splits-file", type=Path,
         help="another splits file: this project's JSON, PGL-SUM JSON (train_keys/test_keys) or the reference's text; "
-        "needs a single --dataset (default: the official splits in dataset/splits/)",
+        "needs a single --dataset (default: the --splits set in dataset/splits/)",
     )
 
 

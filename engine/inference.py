@@ -1,4 +1,9 @@
-"""Evaluating trained or released weights on every split that has a weights file."""
+"""Evaluating trained or released weights on every split that has a weights file, for every method.
+
+Each weights file is scored by the model it was trained as: the record beside it (split<k>.json)
+names the method and its options, and flags that contradict the record are refused
+(engine.model_flags.reconcile). Released weights have no record: the flags say what they are.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ import torch
 from dataset.benchmark import Benchmark
 from dataset.errors import DataError
 from dataset.splits import Split
-from engine.layout import weights_to_evaluate
+from engine.layout import record_path_for, weights_to_evaluate
+from engine.model_flags import DEFAULT_METHOD, ModelChoice, choice_from_record, reconcile
 from engine.scoring import predict_scores, to_device
 from engine.training import read_training_record
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
-from models.backbone import BackboneInit, BackboneOrigin
+from models.backbone import BackboneOrigin
 from models.checkpoint import load_checkpoint
-from models.csta import build_csta
+from models.methods import EpochRule, method_spec
 
 
 @dataclass
@@ -30,6 +36,8 @@ class SplitEvaluation:
     backbone_origin: BackboneOrigin | None  # likewise
     scores: dict[str, np.ndarray] = field(default_factory=dict)  # predicted step scores per test video
     record: dict | None = None  # the training record beside the weights (released weights have none)
+    model: ModelChoice | None = None  # the method and options the weights were scored as
+    selection_rule: EpochRule | None = None  # the rule that chose the epoch (from the record; None: not known)
 
 
 @dataclass
@@ -50,6 +58,43 @@ class DatasetEvaluation:
         return any(split.backbone_origin is BackboneOrigin.STAND_IN for split in self.splits)
 
 
+def model_for_weights(flags: ModelChoice, weights_path: Path) -> tuple[ModelChoice, dict | None]:
+    """The model a weights file is scored as, and the record beside it (None for released weights).
+
+    Raises:
+        ModelChoiceError: a flag contradicts the record (the message names both values and the file).
+    """
+    record = read_training_record(weights_path)
+    return reconcile(flags, choice_from_record(record), record_path_for(weights_path)), record
+
+
+def selection_rule_of(record: dict | None) -> EpochRule | None:
+    """The epoch-selection rule a record names; CSTA's best-on-test for records written before the rules were selectable."""
+    if record is None:
+        return None
+    value = record.get("selection_rule", EpochRule.BEST_ON_TEST.value)
+    try:
+        return EpochRule(value)
+    except ValueError:
+        return None
+
+
+def check_models(jobs: list[tuple[Benchmark, list[Split]]], folders: list[Path], seeds: list[int | None], flags: ModelChoice,
+                 require_all: bool) -> None:
+    """Reconcile the flags with every weights file's record before any evaluation starts, so that a
+    contradiction in the last file does not come after minutes of work on the first ones."""
+    for folder in folders:
+        for benchmark, splits in jobs:
+            for seed in seeds:
+                for _, path in weights_to_evaluate(folder, benchmark.spec.name, splits, require_all, seed):
+                    model_for_weights(flags, path)
+
+
+def build_model(choice: ModelChoice, device: torch.device) -> torch.nn.Module:
+    """A model of the chosen method and options, ready to receive a whole weights file (trunk included)."""
+    return method_spec(choice.method).build(choice.config, device=device)
+
+
 def evaluate_weights(
     benchmark: Benchmark,
     splits: list[Split],
@@ -57,26 +102,34 @@ def evaluate_weights(
     device: torch.device,
     require_all: bool,
     seed: int | None = None,
+    flags: ModelChoice | None = None,
 ) -> DatasetEvaluation:
-    """Score each split's test videos with weights/<dataset>/split<k>.pt.
+    """Score each split's test videos with weights/<dataset>/split<k>.pt, each as the model its record names.
 
     Args:
         require_all: every split in ``splits`` must have its weights file (the user named them);
             otherwise splits without one are skipped, and at least one must exist.
         seed: read weights/<dataset>/seed<S>/split<k>.pt instead (train.py --seeds with several seeds).
+        flags: the model the command line asks for (default: CSTA's released configuration); a
+            record beside the weights wins, and contradicting it is a ModelChoiceError.
     """
+    flags = flags or ModelChoice(DEFAULT_METHOD, method_spec(DEFAULT_METHOD).default_config())
     name = benchmark.spec.name
     present = weights_to_evaluate(weights_dir, name, splits, require_all, seed)
-    model = build_csta(BackboneInit.RANDOM).to(device)  # every trunk tensor comes from the file
+    chosen = [(split, path, *model_for_weights(flags, path)) for split, path in present]  # every conflict before any work
+    models: dict[tuple[str, object], torch.nn.Module] = {}  # one model per method and options, refilled per split
     results = []
-    for split, path in present:
+    for split, path, choice, record in chosen:
+        key = (choice.method, choice.config)
+        if key not in models:
+            models[key] = build_model(choice, device)
+        model = models[key]
         load_checkpoint(model, path)
         model.eval()
         scores = {video.record.key: predict_scores(model, video.features) for video in to_device(benchmark.subset(split.test_keys), device)}
         videos = [evaluate_video(scores[key], benchmark.videos[key], benchmark.spec) for key in split.test_keys]
-        record = read_training_record(path)
         results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone"),
-                                       BackboneOrigin.from_record(record), scores, record))
+                                       BackboneOrigin.from_record(record), scores, record, choice, selection_rule_of(record)))
     if not results:
         raise DataError(f"{name}: no split to evaluate")
     return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results, seed)

@@ -156,8 +156,11 @@ def _training(record: dict | None) -> dict | None:
 def _run_payload(run: DatasetEvaluation) -> dict:
     return {
         "seed": run.seed,
+        "models": list(dict.fromkeys(s.model.describe() for s in run.splits if s.model)) or ["CSTA (defaults)"],
         "splits": [
             {"split": s.split, "weights": file_entry(s.weights_path), "training": _training(s.record),
+             "model": s.model.describe() if s.model else None,
+             "selection_rule": s.selection_rule.label if s.selection_rule else "not known (no training record)",
              "curve": str(curve_path_for(s.weights_path)) if curve_path_for(s.weights_path).is_file() else None, **s.metrics.as_dict(),
              "videos": [vars(v) for v in s.videos]}
             for s in run.splits
@@ -226,11 +229,13 @@ def _dataset_markdown(name: str, data: dict) -> list[str]:
     for run in data["runs"]:
         seed = f", seed {run['seed']}" if run["seed"] is not None else ""
         mean = run["mean"]
-        lines.append(_row(f"CSTA (this run{seed})", mean["f1"], mean["kendall"], mean["spearman"], f"mean over {len(run['splits'])} split(s)"))
+        lines.append(_row(f"{' + '.join(run['models'])} (this run{seed})", mean["f1"], mean["kendall"], mean["spearman"],
+                          f"mean over {len(run['splits'])} split(s); epochs chosen by: "
+                          + " / ".join(dict.fromkeys(split["selection_rule"] for split in run["splits"]))))
     spread = data["across_seeds"]
     if spread:
         m, s = spread["mean"], spread["std"]
-        lines.append(f"| CSTA (this run, {len(spread['seeds'])} seeds) | {m['f1']:.2f} ± {s['f1']:.2f} | "
+        lines.append(f"| {' + '.join(data['runs'][0]['models'])} (this run, {len(spread['seeds'])} seeds) | {m['f1']:.2f} ± {s['f1']:.2f} | "
                      f"{m['kendall']:.3f} ± {s['kendall']:.3f} | {m['spearman']:.3f} ± {s['spearman']:.3f} | "
                      f"mean ± {spread['std_convention']} |")
     for row in data["baselines"]:

@@ -19,6 +19,8 @@ choice); every score the authors' model gives as a number is unchanged.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -101,3 +103,17 @@ def build_ca_sum(config: CASumConfig | None = None, device: torch.device | str |
     model = CASum(config).to(device)
     init_like_authors(model)
     return model
+
+
+def config_from_keys(state: Mapping[str, torch.Tensor], wanted: CASumConfig) -> CASumConfig | None:
+    """The CA-SUM options whose state_dict has exactly ``state``'s keys and shapes, or None.
+
+    The keys tell the feature and hidden widths; the block size leaves no key and is kept as ``wanted`` has it.
+    """
+    query = state.get("attention.Wq.weight")
+    if query is None or query.dim() != 2:
+        return None
+    config = replace(wanted, feature_dim=query.shape[1], hidden_dim=query.shape[0])
+    with torch.device("meta"):
+        expected = {key: tuple(value.shape) for key, value in CASum(config).state_dict().items()}
+    return config if expected == {key: tuple(value.shape) for key, value in state.items()} else None

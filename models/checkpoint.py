@@ -1,4 +1,11 @@
-"""Reading and writing CSTA weights in the released layout (plain ``state_dict`` files)."""
+"""Reading and writing weights in each method's released layout (plain ``state_dict`` files).
+
+CSTA's (every variant), PGL-SUM's and CA-SUM's files are what their authors' code writes with
+``torch.save(model.state_dict(), path)``: the same keys and shapes, so theirs load here and ours
+load there. A file that does not fit the model asked for is refused with its missing, unexpected
+and mis-shaped keys, and with what the keys look like: another method, or another variant or
+options of the same method that they do fit.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,16 @@ import os
 import pickle
 import pickletools
 import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
+from config import ModelConfig
+from models import ca_sum, pgl_sum, variants
+from models.methods import METHODS, MethodSpec, guess_methods
 from utils.errors import ProjectError
 from utils.files import atomic_stream
 
@@ -176,18 +188,76 @@ def describe_mismatch(model: nn.Module, state: dict[str, torch.Tensor]) -> str:
     return "\n".join(lines)
 
 
+def method_of(model: nn.Module) -> MethodSpec:
+    """The method a model belongs to, from the type of its options (``model.config``)."""
+    config = getattr(model, "config", None)
+    for spec in METHODS.values():
+        if isinstance(config, spec.config_type):
+            return spec
+    raise CheckpointMismatch(f"{type(model).__name__} is not a model of any known method ({', '.join(METHODS)})")
+
+
+# How the keys and shapes of a state_dict tell each method's options that leave keys; None: they fit none.
+_OPTIONS_FROM_KEYS: dict[type, Callable[[Mapping[str, torch.Tensor], Any], Any]] = {
+    ModelConfig: variants.fitting_config,
+    pgl_sum.PGLSumConfig: pgl_sum.config_from_keys,
+    ca_sum.CASumConfig: ca_sum.config_from_keys,
+}
+
+
+def _changed(spec: MethodSpec, wanted: Any, found: Any) -> str:
+    """The options of ``found`` that differ from ``wanted``, as 'name value, ...' in the method's option names."""
+    if isinstance(found, ModelConfig):
+        changes = {k: v for k, v in variants.changed_options(wanted, found).items() if k != "model_name"}
+        prefix = found.model_name + (" with " if changes else "")
+        return prefix + ", ".join(f"{option} {variants.spelled_option(value)}" for option, value in changes.items())
+    before, after = spec.config_to_dict(wanted), spec.config_to_dict(found)
+    return ", ".join(f"{name} {after[name]}" for name in after if after[name] != before[name])
+
+
+def explain_weights(state: Mapping[str, torch.Tensor], model: nn.Module) -> str:
+    """What a state_dict that does not fit ``model`` looks like: another method's weights, or which
+    variant/options of the model's method its keys fit; a sentence saying so when the keys look like
+    no known method."""
+    spec = method_of(model)
+    looks_like = guess_methods(state)
+    if not looks_like:
+        return f"The keys look like the weights of none of {', '.join(METHODS)}."
+    if spec.name not in looks_like:
+        other = METHODS[looks_like[0]]
+        found = _OPTIONS_FROM_KEYS[other.config_type](state, other.default_config())
+        options = _changed(other, other.default_config(), found) if found is not None else ""
+        marker = other.key_marker if other.key_marker in state else next(iter(state))
+        return (f"These are {other.name} weights by their keys (such as {marker!r}), not {spec.name}'s: evaluate them "
+                f"with --method {other.name}" + (f" ({options})" if options else "") + ".")
+    if isinstance(model.config, ModelConfig):
+        return variants.explain_mismatch(state, model.config)
+    found = _OPTIONS_FROM_KEYS[spec.config_type](state, model.config)
+    if found is None:
+        return f"The keys are {spec.name}'s, but fit none of its architectures."
+    return f"The keys fit {spec.name} with {_changed(spec, model.config, found)} (the other options as asked)."
+
+
 def load_checkpoint(model: nn.Module, path: str | os.PathLike) -> None:
-    """Load a CSTA weights file (ours or the reference implementation's) into ``model``, strictly."""
+    """Load a weights file of the model's method (ours or its authors' code's) into ``model``, strictly.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointMismatch: the file is not a state_dict, or does not fit ``model``: the message
+            lists the missing, unexpected and mis-shaped keys and says what the keys look like.
+    """
     path = Path(path)
+    spec = method_of(model)
     if not path.is_file():
         raise FileNotFoundError(
-            f"weights file not found: {path} (train it with train.py, or put the released CSTA weights there: "
+            f"weights file not found: {path} (train it with train.py, or put the released {spec.name} weights there: "
             "see README, 'Real data and weights')"
         )
-    state = read_state_dict(path, "CSTA weights")
+    state = read_state_dict(path, f"{spec.name} weights")
     problems = describe_mismatch(model, state)
     if problems:
-        raise CheckpointMismatch(f"{path} does not fit the CSTA model:\n{problems}")
+        hint = explain_weights(state, model)
+        raise CheckpointMismatch(f"{path} does not fit the {spec.name} model asked for:\n{problems}" + (f"\n{hint}" if hint else ""))
     model.load_state_dict(state)
 
 

@@ -262,8 +262,15 @@ def method_spec(name: str) -> MethodSpec:
 
 
 def guess_methods(state: Mapping[str, torch.Tensor]) -> list[str]:
-    """The methods whose weights ``state`` looks like (by a key only they have); [] when none."""
-    return [spec.name for spec in METHODS.values() if spec.key_marker in state]
+    """The methods whose weights ``state`` looks like (by a key only they have); [] when none.
+
+    A method with a CNN trunk (CSTA) is also recognised by the trunk's keys, so that its variants
+    without a stored positional table (RPE, CPE, none) are named too.
+    """
+    from models.variants import read_key_facts  # noqa: PLC0415 - torch, as the state itself
+
+    return [spec.name for spec in METHODS.values()
+            if spec.key_marker in state or (spec.uses_backbone and read_key_facts(state) is not None)]
 
 
 # ---- epoch selection: pure functions of one run's history; epochs count from 1 ----

@@ -15,6 +15,9 @@ masks from the same seed.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -187,3 +190,32 @@ def build_pgl_sum(config: PGLSumConfig | None = None, device: torch.device | str
     model = PGLSum(config).to(device)
     init_like_authors(model)
     return model
+
+
+def _head_keys(state: Mapping[str, torch.Tensor], prefix: str) -> list[torch.Tensor]:
+    """The key projections of an attention's heads, in order (``prefix``.Wk.0.weight, .1, ...)."""
+    found: list[torch.Tensor] = []
+    while f"{prefix}.Wk.{len(found)}.weight" in state:
+        found.append(state[f"{prefix}.Wk.{len(found)}.weight"])
+    return found
+
+
+def config_from_keys(state: Mapping[str, torch.Tensor], wanted: PGLSumConfig) -> PGLSumConfig | None:
+    """The PGL-SUM options whose state_dict has exactly ``state``'s keys and shapes, or None.
+
+    The keys tell the widths, the global heads, the number of segments and the local heads; the
+    fusion, the positional encoding and the frequency leave no key and are kept as ``wanted`` has them.
+    """
+    global_heads = _head_keys(state, "attention.attention")
+    if not global_heads or any(weight.dim() != 2 for weight in global_heads):
+        return None
+    segments = sum(1 for key in state if re.fullmatch(r"attention\.local_attention\.\d+\.out\.weight", key))
+    local_heads = len(_head_keys(state, "attention.local_attention.0")) if segments else wanted.local_heads
+    try:
+        config = replace(wanted, feature_dim=global_heads[0].shape[-1], hidden_dim=sum(w.shape[0] for w in global_heads),
+                         heads=len(global_heads), num_segments=segments or None, local_heads=local_heads)
+    except MethodConfigError:
+        return None
+    with torch.device("meta"):
+        expected = {key: tuple(value.shape) for key, value in PGLSum(config).state_dict().items()}
+    return config if expected == {key: tuple(value.shape) for key, value in state.items()} else None

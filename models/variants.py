@@ -55,7 +55,7 @@ class KeyFacts:
         parts = [f"{self.backbone.value} backbone"]
         if self.transformer_way:
             parts.append("Positional_encoding_way Transformer")
-        kinds = sorted({_spelled(kind) + ("" if shape is None else f" (shape {shape.value})") for kind, shape in self.encodings})
+        kinds = sorted({spelled_option(kind) + ("" if shape is None else f" (shape {shape.value})") for kind, shape in self.encodings})
         parts.append("Positional_encoding " + " or ".join(kinds))
         parts.append(f"Classifier_on {str(self.classifier_on).lower()}")
         parts.append(f"CLS_on {str(self.cls_on).lower()}")
@@ -193,12 +193,13 @@ def explain_mismatch(state: Mapping[str, torch.Tensor], wanted: ModelConfig) -> 
     found = fitting_config(state, wanted)
     if found is not None:
         changes = {option: value for option, value in changed_options(wanted, found).items() if option != "model_name"}
-        listed = ", ".join(f"{option} {_spelled(value)}" for option, value in changes.items())
+        listed = ", ".join(f"{option} {spelled_option(value)}" for option, value in changes.items())
         text += f" They fit {found.model_name}" + (f" with {listed} (the other options as asked)." if listed else ".")
     return text
 
 
-def _spelled(value: object) -> str:
+def spelled_option(value: object) -> str:
+    """An option's value as the reference's command line spells it ('None', 'true', 'CPE', 0.6)."""
     if value is None:
         return "None"
     if isinstance(value, bool):

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import generate_video
+from engine.model_flags import model_flag_dests
 from models.backbone import BackboneInit
 from models.csta import build_csta
 from video.reader import count_frames, probe
@@ -310,7 +311,8 @@ def test_help_user_errors_and_planning_import_no_torch(clip, weights, tmp_path):
 
 
 def test_every_numeric_flag_is_checked_when_parsed(capsys):
-    numeric = [a for a in generate_video.build_parser()._actions if a.type not in (None, Path, str, generate_video.str2bool)]
+    numeric = [a for a in generate_video.build_parser()._actions  # the model options: tests/engine/test_model_flags.py
+               if a.type not in (None, Path, str, generate_video.str2bool) and a.dest not in model_flag_dests()]
     assert {a.dest for a in numeric} == {"ratio", "seconds", "sample_rate", "batch_size"}
     for action in numeric:
         assert action.type not in (int, float), f"{action.dest}: a bare {action.type.__name__} takes nan, inf and any size"
@@ -341,11 +343,16 @@ def test_every_flag_that_changes_a_summary_changes_the_fingerprint(weights, tmp_
                "batch_size": ["--batch-size", "16"], "backbone_weights": ["--backbone-weights", backbone],
                "random_backbone": ["--random-backbone"]}
     dests = {action.dest for action in generate_video.build_parser()._actions}
-    assert dests == SAME_SUMMARY | set(changes), "a new flag: add it to SAME_SUMMARY or make run_settings cover it"
+    assert dests == SAME_SUMMARY | set(changes) | model_flag_dests(), "a new flag: add it to SAME_SUMMARY or make run_settings cover it"
     base = ["x.mp4", "--weights", str(weights)]
     settings = generate_video.run_settings(generate_video.parse_args(base))
     for dest, extra in changes.items():
         assert generate_video.run_settings(generate_video.parse_args([*base, *map(str, extra)])) != settings, dest
+    # model options, some of which leave no key in the weights (CA-SUM's block size, CSTA's softmax axis)
+    for extra in (["--method", "CA-SUM"], ["--method", "CA-SUM", "--block-size", "30"], ["--softmax-axis", "T"], ["--Scale", "D"]):
+        assert generate_video.run_settings(generate_video.parse_args([*base, *extra])) != settings, extra
+    assert (generate_video.run_settings(generate_video.parse_args([*base, "--method", "CA-SUM", "--block-size", "30"]))
+            != generate_video.run_settings(generate_video.parse_args([*base, "--method", "CA-SUM"])))
     for dest, extra in {"out": ["--out", tmp_path], "format": ["--format", "mkv"], "quiet": ["--quiet"],
                         "overwrite": ["--overwrite"], "no_extras": ["--no-extras"]}.items():
         assert generate_video.run_settings(generate_video.parse_args([*base, *map(str, extra)])) == settings, dest
@@ -562,3 +569,24 @@ def test_portrait_phone_video_keeps_its_orientation(weights, tmp_path):
     assert record["display_rotation_degrees"] == 270
     assert run(source, "--weights", weights, "--out", out, "--random-backbone", "--format", "avi", "--no-extras") == 0
     assert (probe(out / "phone.avi").width, probe(out / "phone.avi").height) == (64, 96)  # turned upright: no matrix in AVI
+
+
+def test_the_weights_are_rebuilt_as_their_record_says(tmp_path, caplog):
+    from config import CASumConfig
+    from models.ca_sum import CASum
+    from models.methods import method_spec
+
+    path = tmp_path / "split1.pt"
+    torch.save(method_spec("CA-SUM").build(CASumConfig(block_size=30)).state_dict(), path)
+    path.with_suffix(".json").write_text(json.dumps({"method": "CA-SUM", "model_options": CASumConfig(block_size=30).to_options()}))
+    args = generate_video.parse_args(["x.mp4", "--weights", str(path), "--random-backbone", "--device", "cpu", "--quiet"])
+    summarizer = generate_video._load_summarizer(args, generate_video.run_settings(args))
+    assert isinstance(summarizer.model, CASum) and summarizer.model.config.block_size == 30
+    # flags that contradict the record, and released weights of another method, are named
+    args = generate_video.parse_args(["x.mp4", "--weights", str(path), "--random-backbone", "--method", "PGL-SUM"])
+    assert generate_video._load_summarizer(args, {}) is None
+    assert "--method PGL-SUM contradicts the record" in caplog.text and "which says the weights are CA-SUM" in caplog.text
+    path.with_suffix(".json").unlink()
+    args = generate_video.parse_args(["x.mp4", "--weights", str(path), "--random-backbone"])
+    assert generate_video._load_summarizer(args, {}) is None
+    assert "These are CA-SUM weights" in caplog.text and "--method CA-SUM" in caplog.text

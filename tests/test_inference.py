@@ -11,14 +11,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import h5py
 import pytest
+import torch
 
 import inference
 import train
+from config import PGLSumConfig
 from engine import inference as engine_inference
 from models.backbone import BackboneInit
 from models.checkpoint import save_checkpoint
 from models.csta import build_csta
+from models.methods import method_spec
 from tests.disk import disk_fills_during_run, disk_full
 from utils.lock import acquire_lock, lock_path_for
 
@@ -298,3 +302,93 @@ def test_refusals_come_before_torch_is_imported(random_weights, tiny_data_dir, t
                             capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["2", "False"]
     assert f"{tmp_path / 'file'} exists and is not a folder" in result.stderr
+
+
+# ---- every method: rebuilt from records, --save-scores, --compare ----
+
+
+@pytest.fixture(scope="module")
+def method_folders(tmp_path_factory):
+    """Untrained TVSum weights of PGL-SUM (with records) and CA-SUM (released-style, no record), both splits."""
+    root = tmp_path_factory.mktemp("methods")
+    torch.manual_seed(0)
+    pgl, ca = method_spec("PGL-SUM").build(PGLSumConfig(heads=2)), method_spec("CA-SUM").build()
+    for split in (1, 2):
+        save_checkpoint(pgl.state_dict(), root / "pgl" / "TVSum" / f"split{split}.pt")
+        (root / "pgl" / "TVSum" / f"split{split}.json").write_text(json.dumps(
+            {"dataset": "TVSum", "split": split, "method": "PGL-SUM", "model_options": PGLSumConfig(heads=2).to_options(),
+             "selection_rule": "loss-curve"}))
+        save_checkpoint(ca.state_dict(), root / "ca" / "TVSum" / f"split{split}.pt")
+    return root
+
+
+def test_save_scores_for_a_method_rebuilt_from_its_records(method_folders, tiny_data_dir, tiny_splits, tmp_path):
+    out = tmp_path / "scores.h5"
+    code = inference.main(inference.parse_args(inference_args(tiny_data_dir, tiny_splits, method_folders / "pgl", None,
+                                                              "--save-scores", str(out))))
+    assert code == 0
+    with h5py.File(out, "r") as saved:
+        assert sorted(saved["TVSum"]) == [f"video_{i}" for i in range(1, 7)]
+        assert {saved[f"TVSum/video_{i}"].attrs["method"] for i in range(1, 7)} == {"PGL-SUM"}
+        assert json.loads(saved["TVSum/video_1"].attrs["model_options"])["heads"] == 2
+
+
+def test_released_weights_of_another_method_and_contradicting_flags_are_refused(method_folders, tiny_data_dir, tiny_splits, caplog):
+    # CA-SUM weights without a record, evaluated as the default CSTA: the error names the method they look like
+    assert inference.main(inference.parse_args(inference_args(tiny_data_dir, tiny_splits, method_folders / "ca"))) == 2
+    assert "These are CA-SUM weights" in caplog.text and "--method CA-SUM" in caplog.text
+    assert inference.main(inference.parse_args(inference_args(tiny_data_dir, tiny_splits, method_folders / "ca", None,
+                                                              "--method", "CA-SUM"))) == 0
+    caplog.clear()
+    args = inference.parse_args(inference_args(tiny_data_dir, tiny_splits, method_folders / "pgl", None, "--method", "CA-SUM"))
+    assert inference.main(args) == 2
+    assert f"--method CA-SUM contradicts the record {method_folders / 'pgl' / 'TVSum' / 'split1.json'}" in caplog.text
+
+
+def test_compare_prints_one_table_of_several_methods(method_folders, tiny_data_dir, tiny_splits, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    out = tmp_path / "comparison.json"
+    argv = ["--dataset", "TVSum", "--device", "cpu", "--data-dir", str(tiny_data_dir), "--splits-file", str(tiny_splits["TVSum"]),
+            "--random-draws", "1", "--method", "CA-SUM", "--json", str(out), "--compare", str(method_folders / "ca")]
+    # --method CA-SUM describes the released CA-SUM weights; the PGL-SUM folder's records contradict it
+    assert inference.main(inference.parse_args([*argv, str(method_folders / "pgl")])) == 2
+    assert "contradicts the record" in caplog.text
+    assert inference.main(inference.parse_args(argv)) == 0
+    rows = [row["name"] for row in json.loads(out.read_text())["datasets"]["TVSum"]["rows"]]
+    assert rows == ["CA-SUM (defaults), here", "CA-SUM, as published", "Random", "Human"]
+    assert "| CA-SUM, as published | not stated | not stated | not stated |" in caplog.text
+    # METHOD=DIR names the method of a folder of released weights, beside a folder whose records say theirs
+    argv = [arg for arg in argv if arg not in ("--method", "CA-SUM")]
+    both = [*argv[:-1], f"CA-SUM={method_folders / 'ca'}", str(method_folders / "pgl")]
+    assert inference.main(inference.parse_args(both)) == 0
+    rows = [row["name"] for row in json.loads(out.read_text())["datasets"]["TVSum"]["rows"]]
+    assert rows == ["CA-SUM (defaults), here", "PGL-SUM (heads=2), here", "CA-SUM, as published", "PGL-SUM, as published",
+                    "Random", "Human"]
+
+
+def test_compare_and_save_scores_refuse_what_they_cannot_do(capsys):
+    for argv, message in ((["--compare", "a", "--report", "r"], "does not combine with --report"),
+                          (["--save-scores", "scores.txt"], "give a name ending in .h5"),
+                          (["--method", "PGL-SUM", "--block-size", "30"], "--block-size is an option of CA-SUM, not of PGL-SUM"),
+                          (["--method", "DSNet"], "invalid choice: 'DSNet'"),
+                          (["--compare", "pgl-sum=released"], "unknown method 'pgl-sum' in 'pgl-sum=released'")):
+        with pytest.raises(SystemExit):
+            inference.parse_args(argv)
+        assert message in capsys.readouterr().err
+
+
+def test_train_a_method_then_its_record_rebuilds_it(tiny_data_dir, tiny_splits, tmp_path, caplog):
+    weights = tmp_path / "weights"
+    data = ["--dataset", "TVSum", "--device", "cpu", "--data-dir", str(tiny_data_dir), "--splits-file", str(tiny_splits["TVSum"])]
+    assert train.main(train.parse_args([*data, "--weights-dir", str(weights), "--method", "PGL-SUM", "--heads", "2", "--segments", "None",
+                                        "--epochs", "2", "--videos-per-step", "1", "--select", "last", "--split", "1"])) == 0
+    out = tmp_path / "scores.h5"
+    # no --method: the record says PGL-SUM with 2 heads and no segments
+    assert inference.main(inference.parse_args([*data, "--weights-dir", str(weights), "--split", "1", "--save-scores", str(out)])) == 0
+    with h5py.File(out, "r") as saved:
+        video = saved["TVSum"][next(iter(saved["TVSum"]))]
+        assert video.attrs["method"] == "PGL-SUM" and video.attrs["selection_rule"] == "last"
+        assert json.loads(video.attrs["model_options"])["heads"] == 2
+    assert inference.main(inference.parse_args([*data, "--weights-dir", str(weights), "--split", "1", "--method", "PGL-SUM",
+                                                "--heads", "4"])) == 2
+    assert "--heads 4 contradicts the record" in caplog.text and "which says 2" in caplog.text

@@ -204,3 +204,33 @@ def test_check_splits_wants_known_videos_and_no_empty_side(tmp_path):
     with pytest.raises(DataError, match="no training videos"):
         check_splits(read_splits(splits_file), videos, splits_file, "data/summe.h5", need_train=True)
     check_splits(read_splits(splits_file), videos, splits_file, "data/summe.h5", need_train=False)  # evaluation needs no training side
+
+
+# The first split of each file PGL-SUM and CA-SUM ship (data/splits/<dataset>_splits.json, split_index 0).
+APOSTOLIDIS_FIRST_TEST = {
+    "SumMe": ["video_16", "video_21", "video_25", "video_4", "video_9"],
+    "TVSum": None,  # only its size is pinned
+}
+
+
+@pytest.mark.parametrize("name", ["SumMe", "TVSum"])
+@pytest.mark.parametrize("split_set", ["pgl-sum", "ca-sum"])
+def test_the_splits_of_pgl_sum_and_ca_sum_ship_by_name(name, split_set):
+    spec = DATASETS[name]
+    path = spec.splits_path(split_set)
+    payload = json.loads(path.read_text())
+    assert any("github.com/e-apostolidis/" in source and "commit" in source for source in payload["source"])
+    splits = read_splits(path, spec)
+    n_videos, n_test = {"SumMe": (25, 5), "TVSum": (50, 10)}[name]
+    assert len(splits) == 5
+    for split in splits:
+        assert len(split.test_keys) == n_test and len(split.train_keys) == n_videos - n_test
+        assert set(split.train_keys) | set(split.test_keys) == {f"video_{i}" for i in range(1, n_videos + 1)}
+    if APOSTOLIDIS_FIRST_TEST[name]:
+        assert list(splits[0].test_keys) == APOSTOLIDIS_FIRST_TEST[name]
+    assert splits != read_splits(spec.splits_path(), spec)  # not CSTA's own
+
+
+def test_an_unknown_set_of_splits_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown set of splits 'mine'; choose one of csta, pgl-sum, ca-sum"):
+        DATASETS["SumMe"].splits_path("mine")

@@ -40,10 +40,10 @@ EXPECTED = {"--lr": "expected a number above 0", "--weight-decay": "expected a n
 
 def numeric_flags(parser: argparse.ArgumentParser) -> list[str]:
     """Every option that takes a value with a converter other than a path or plain text (the model options are
-    checked in tests/engine/test_model_flags.py)."""
+    checked in tests/engine/test_model_flags.py, inference's [METHOD=]DIR folders in tests/test_inference.py)."""
     model_flags = model_flag_dests()
     return [action.option_strings[0] for action in parser._actions
-            if action.option_strings and action.type not in (None, str, Path) and action.dest not in model_flags]
+            if action.option_strings and action.type not in (None, str, Path, inference.compared_folder) and action.dest not in model_flags]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -1,12 +1,17 @@
 import errno
 import os
+from collections import OrderedDict
 
 import pytest
 import torch
 
+from config import ModelConfig, PositionalEncoding
 from models.backbone import BackboneInit
+from models.ca_sum import CASumConfig
 from models.checkpoint import WRAPPER_KEYS, CheckpointMismatch, load_checkpoint, read_state_dict, save_checkpoint
 from models.csta import build_csta
+from models.methods import method_spec
+from models.pgl_sum import PGLSumConfig
 from utils.files import OutputError
 
 
@@ -169,3 +174,100 @@ def test_any_other_content_is_named(tmp_path, payload, holds):
 def test_a_missing_file_names_what_it_should_be(tmp_path):
     with pytest.raises(FileNotFoundError, match="GoogLeNet weights file not found: .*nothere.pt"):
         read_state_dict(tmp_path / "nothere.pt", "GoogLeNet weights")
+
+
+# ---- every method: the authors' layouts, and what a file that does not fit looks like ----
+
+# The state_dict keys and shapes of the authors' models as their code builds them for the released
+# weights (PGL-SUM inference/inference.py: PGL_SUM(input_size=1024, output_size=1024, num_segments=4,
+# heads=8, fusion="add", pos_enc="absolute"); CA-SUM inference/inference.py: CA_SUM(input_size=1024,
+# output_size=1024, block_size=60)), read from their model/layers/*.py at commits 81d0d6d (PGL-SUM)
+# and 43eee5d (CA-SUM). Each attention's Wk, Wq and Wv are ModuleLists of one Linear per head.
+def _headed(prefix: str, width: int, heads: int) -> dict[str, tuple[int, ...]]:
+    keys = {f"{prefix}.{w}.{h}.weight": (width // heads, 1024) for w in ("Wk", "Wq", "Wv") for h in range(heads)}
+    return {**keys, f"{prefix}.out.weight": (1024, width)}
+
+
+_REGRESSOR = {"linear_1.weight": (1024, 1024), "linear_1.bias": (1024,), "linear_2.weight": (1, 1024), "linear_2.bias": (1,),
+              "norm_y.weight": (1024,), "norm_y.bias": (1024,), "norm_linear.weight": (1024,), "norm_linear.bias": (1024,)}
+OFFICIAL_KEYS = {
+    "PGL-SUM": {**_headed("attention.attention", 1024, 8),
+                **{k: v for s in range(4) for k, v in _headed(f"attention.local_attention.{s}", 256, 4).items()}, **_REGRESSOR},
+    "CA-SUM": {"attention.Wk.weight": (1024, 1024), "attention.Wq.weight": (1024, 1024), "attention.Wv.weight": (1024, 1024),
+               "attention.out.weight": (1024, 1026), **_REGRESSOR},
+}
+
+
+@pytest.mark.parametrize("method", ["PGL-SUM", "CA-SUM"])
+def test_our_weights_have_the_authors_keys_and_theirs_load_here(tmp_path, method):
+    spec = method_spec(method)
+    ours = spec.build().state_dict()
+    assert {key: tuple(value.shape) for key, value in ours.items()} == OFFICIAL_KEYS[method]
+    assert len(OFFICIAL_KEYS["PGL-SUM"]) == 85
+    # their solver's torch.save(model.state_dict(), path): an OrderedDict of tensors under exactly these keys
+    torch.manual_seed(1)
+    theirs = OrderedDict((key, torch.randn(shape)) for key, shape in OFFICIAL_KEYS[method].items())
+    path = tmp_path / "epoch-199.pkl"
+    torch.save(theirs, path)
+    model = spec.build()
+    load_checkpoint(model, path)
+    assert all(torch.equal(model.state_dict()[key], value) for key, value in theirs.items())
+    # and ours, written by save_checkpoint, are the plain state_dict their inference.py loads strictly
+    save_checkpoint(model.state_dict(), tmp_path / "ours.pt")
+    raw = torch.load(tmp_path / "ours.pt", weights_only=True)
+    assert {key: tuple(value.shape) for key, value in raw.items()} == OFFICIAL_KEYS[method]
+
+
+def _save(tmp_path, model) -> object:
+    path = tmp_path / "weights.pt"
+    save_checkpoint(model.state_dict(), path)
+    return path
+
+
+@pytest.mark.parametrize(("weights", "asked", "named"), [
+    ("PGL-SUM", "CA-SUM", "These are PGL-SUM weights by their keys (such as 'attention.attention.out.weight'), not CA-SUM's: "
+                          "evaluate them with --method PGL-SUM."),
+    ("CA-SUM", "PGL-SUM", "These are CA-SUM weights by their keys (such as 'attention.Wk.weight'), not PGL-SUM's: "
+                          "evaluate them with --method CA-SUM."),
+    ("CA-SUM", "CSTA", "These are CA-SUM weights"),
+    ("CSTA", "PGL-SUM", "These are CSTA weights by their keys (such as 'Positional_encoding_op.pe'), not PGL-SUM's: "
+                        "evaluate them with --method CSTA (GoogleNet_Attention)."),
+])
+def test_weights_of_another_method_are_named(tmp_path, weights, asked, named):
+    path = _save(tmp_path, method_spec(weights).build())
+    with pytest.raises(CheckpointMismatch) as error:
+        load_checkpoint(method_spec(asked).build(), path)
+    message = str(error.value)
+    assert message.startswith(f"{path} does not fit the {asked} model asked for:\n  missing keys (")
+    assert "unexpected keys (" in message
+    assert message.endswith(named) if named.endswith(".") else named in message
+
+
+def test_a_csta_variant_without_a_stored_table_is_still_named_csta(tmp_path):
+    cpe = ModelConfig.from_options({"Positional_encoding": "CPE"})
+    path = _save(tmp_path, build_csta(BackboneInit.RANDOM, cpe))
+    with pytest.raises(CheckpointMismatch, match="These are CSTA weights .* --method CSTA") as error:
+        load_checkpoint(method_spec("CA-SUM").build(), path)
+    assert cpe.positional_encoding is PositionalEncoding.CPE and "Positional_encoding CPE" in str(error.value)
+
+
+def test_other_options_of_the_same_method_are_named(tmp_path):
+    spec = method_spec("PGL-SUM")
+    path = _save(tmp_path, spec.build(PGLSumConfig(heads=4, num_segments=2)))
+    with pytest.raises(CheckpointMismatch) as error:
+        load_checkpoint(spec.build(), path)
+    message = str(error.value)
+    assert "shape mismatches" in message and "missing keys" in message
+    assert message.endswith("The keys fit PGL-SUM with heads 4, num_segments 2 (the other options as asked).")
+    # and CA-SUM's widths
+    ca = method_spec("CA-SUM")
+    path = _save(tmp_path, ca.build(CASumConfig(feature_dim=64, hidden_dim=32)))
+    with pytest.raises(CheckpointMismatch, match="The keys fit CA-SUM with feature_dim 64, hidden_dim 32"):
+        load_checkpoint(ca.build(), path)
+
+
+def test_keys_of_no_known_method_say_so(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save({"fc.weight": torch.zeros(2, 2)}, path)
+    with pytest.raises(CheckpointMismatch, match="unexpected keys \\(1\\): fc.weight\nThe keys look like the weights of none of CSTA, PGL-SUM, CA-SUM."):
+        load_checkpoint(method_spec("PGL-SUM").build(), path)
