@@ -112,7 +112,7 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
     from utils.runtime import select_device
 
     train_cfg = TrainConfig(epochs=args.epochs, seed=seeds[0], imagenet_init=not args.random_init)
-    specs = list(dict.fromkeys(BACKBONES[v.config.backbone] for v in variants))
+    specs = list({v.config.backbone: BACKBONES[v.config.backbone] for v in variants}.values())
     if train_cfg.imagenet_init:
         try:
             for spec in specs:

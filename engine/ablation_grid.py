@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from config import PROJECT_ROOT, ModelConfig, ModelConfigError
@@ -39,7 +39,7 @@ class Variant:
     name: str  # as the paper names it; the table's row label
     slug: str  # the folder name of its weights (derived from the name)
     group: str  # the paper's table it belongs to ('' when not given)
-    options: dict  # the row's options as written (reference names)
+    options: dict = field(compare=False)  # the row's options as written (reference names); config says the same
     config: ModelConfig  # validated
 
     def weights_dir(self, weights_dir: Path) -> Path:

@@ -15,6 +15,7 @@ from engine.plots import plot_ablation
 from engine.report import labels
 from utils import atomic_output, write_json_atomic
 
+
 def _datasets(results: Sequence[VariantResult]) -> list[str]:
     return list(dict.fromkeys(name for result in results for name in result.datasets))
 

@@ -92,7 +92,7 @@ def plot_ablation(path: Path, title: str, bars: dict[str, Sequence[tuple[str, fl
     count = max((len(rows) for rows in bars.values()), default=1)
     figure = Figure(figsize=(max(6.0, 0.45 * count + 2), 3.6 * max(1, len(bars))))
     panels = figure.subplots(max(1, len(bars)), 1, squeeze=False)[:, 0]
-    for axes, (dataset, rows) in zip(panels, bars.items()):
+    for axes, (dataset, rows) in zip(panels, bars.items(), strict=False):
         x = np.arange(len(rows))
         tau, tau_std, rho, rho_std = (np.array([row[i] for row in rows], dtype=float) for i in range(1, 5))
         axes.bar(x - 0.2, tau, 0.4, yerr=tau_std, label="Kendall tau", color="tab:blue")

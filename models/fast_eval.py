@@ -45,7 +45,7 @@ def fold_batch_norms(net: nn.Module) -> int:
                 folded += 1
         if isinstance(module, nn.Sequential):
             children = list(module.named_children())
-            for (conv_name, conv), (norm_name, norm) in zip(children, children[1:]):
+            for (conv_name, conv), (norm_name, norm) in zip(children, children[1:], strict=False):
                 if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
                     module._modules[conv_name] = fuse_conv_bn_eval(conv, norm)
                     module._modules[norm_name] = nn.Identity()

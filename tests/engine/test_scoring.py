@@ -3,11 +3,12 @@
 import numpy as np
 import torch
 
-from config import DATASETS
+from config import DATASETS, Backbone
 from dataset import load_benchmark
-from engine.scoring import evaluate_model, to_device
+from engine.scoring import Scorer, ScoringRoute, evaluate_model, to_device
 from models.backbone import BackboneInit
-from models.csta import build_csta
+from models.csta import build_csta, predict_scores
+from tests.models.test_fast_eval import realistic
 
 SUMME = DATASETS["SumMe"]
 
@@ -34,17 +35,10 @@ def test_evaluate_model_gives_one_row_per_video_in_order(tiny_data_dir):
 
 def _varied_model():
     """A model with batch-norm statistics far from the identity (what a trained trunk has)."""
-    from tests.models.test_fast_eval import realistic
-
-    from config import Backbone
-
     return realistic(Backbone.GOOGLENET, seed=3)
 
 
 def test_the_exact_route_is_the_models_own_forward_bit_for_bit(tiny_data_dir):
-    from engine.scoring import ScoringRoute, Scorer
-    from models.csta import predict_scores
-
     benchmark = load_benchmark(SUMME, tiny_data_dir)
     model = _varied_model()
     scorer = Scorer(model)
@@ -56,8 +50,6 @@ def test_the_exact_route_is_the_models_own_forward_bit_for_bit(tiny_data_dir):
 
 
 def test_the_fast_route_is_within_1e_5_and_gives_the_same_metrics(tiny_data_dir):
-    from engine.scoring import ScoringRoute, Scorer
-
     benchmark = load_benchmark(SUMME, tiny_data_dir)
     model = _varied_model()
     videos = to_device(list(benchmark.videos.values())[:4], torch.device("cpu"))
