@@ -54,16 +54,20 @@ def fold_batch_norms(net: nn.Module) -> int:
 
 
 def fold_for_inference(model: nn.Module, channels_last: bool = True) -> nn.Module:
-    """An eval-mode copy of a CSTA model with its trunk's batch norms folded (the model is untouched).
+    """An eval-mode copy of a model with its CNN trunk's batch norms folded (the model is untouched).
+
+    Models without a trunk (PGL-SUM, CA-SUM: attention over given features) have no batch norm to
+    fold; their copy differs only in being frozen, and scoring it runs under inference mode.
 
     Args:
         channels_last: also store the trunk's convolution weights in channels-last layout.
     """
     fast = copy.deepcopy(model).eval()
-    trunk = fast.trunk
-    fold_batch_norms(trunk)
-    if channels_last:
-        trunk.to(memory_format=torch.channels_last)
+    trunk = getattr(fast, "trunk", None)
+    if trunk is not None:
+        fold_batch_norms(trunk)
+        if channels_last:
+            trunk.to(memory_format=torch.channels_last)
     for parameter in fast.parameters():
         parameter.requires_grad_(False)
     return fast
