@@ -15,6 +15,7 @@ from config import TrainConfig, dataset_specs
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import training_outputs, weights_path_for
 from engine.outputs import Fallback, claim_outputs
+from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
 from utils.errors import ProjectError
 
 log = logging.getLogger("train")
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and a mean ± std table over the seeds is printed (the paper reports ten runs)",
     )
     parser.add_argument("--random-init", action="store_true", help="start the GoogLeNet trunk from random weights instead of ImageNet (not the paper's setting)")
+    add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run
     return parser
 
 
@@ -41,6 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
+    check_ray_arguments(parser, args)
     return args
 
 
@@ -67,6 +70,10 @@ def main(args: argparse.Namespace) -> int:
         return 2
     with claim:
         try:
+            if ray_requested(args):  # the same runs as Ray tasks, the same files (engine/sweep.py)
+                from engine.sweep_command import train_sweep
+
+                return train_sweep(args, jobs, seeds, claim.fallback)
             return _train(args, jobs, seeds, claim.fallback)
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
