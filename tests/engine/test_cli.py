@@ -15,7 +15,7 @@ from engine.cli import SEED_MAX
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = {"train": train, "inference": inference}
-HEAVY = ("torch", "torchvision", "numpy", "scipy", "h5py", "matplotlib")
+HEAVY = ("torch", "torchvision", "numpy", "scipy", "h5py", "matplotlib", "ray")
 
 # Values every numeric flag must refuse, and values it must accept, by flag.
 BAD = {
@@ -24,8 +24,12 @@ BAD = {
     "--epochs": ["0", "-3", "1.5", "inf"],
     "--split": ["0", "-1", "x"],
     "--random-draws": ["0", "-5", "x"],
+    "--cpus-per-run": ["0", "-1", "1.5", "nan", "inf", "x"],
+    "--gpus-per-run": ["-0.25", "1.5", "nan", "x"],
 }
-GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"]}
+GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"],
+        "--cpus-per-run": ["0.5", "1", "2"], "--gpus-per-run": ["0", "0.25", "1", "2"]}
+SHARES = ("--cpus-per-run", "--gpus-per-run")  # Ray resource requests: a share of one device or whole devices
 
 
 def numeric_flags(parser: argparse.ArgumentParser) -> list[str]:
@@ -46,9 +50,10 @@ def test_every_numeric_flag_is_range_checked_at_parse_time(script, capsys):
             with pytest.raises(SystemExit) as caught:
                 SCRIPTS[script].parse_args([flag, value])
             assert caught.value.code == 2
-            assert f"argument {flag}: expected a whole number" in capsys.readouterr().err
+            expected = "expected a share of one device" if flag in SHARES else "expected a whole number"
+            assert f"argument {flag}: {expected}" in capsys.readouterr().err
         for value in GOOD[flag]:
-            assert SCRIPTS[script].parse_args([flag, value]) is not None
+            assert SCRIPTS[script].parse_args([flag, value, *(["--ray"] if flag in SHARES else [])]) is not None
 
 
 def test_inference_default_draws_match_the_library():
