@@ -1,9 +1,9 @@
 """Runs per hour of a training sweep, sequential against a local Ray, and what Ray itself costs.
 
-    python bench/ray_sweep.py --data-dir /tmp/syn --seeds 1 2 --splits 1 2 --epochs 1
+    python bench/ray_sweep.py --data-dir /tmp/syn --seeds 1 2 --splits 1 2 --epochs 1 [--sequential-threads 1]
 
 The same runs (seeds x splits of one dataset) are trained twice: one after another in this process
-(engine.sweep.run_job, torch's default thread count: what train.py does), then as Ray tasks on a
+(engine.sweep.run_job, torch's default thread count as train.py, or --sequential-threads), then as Ray tasks on a
 local Ray started here (engine.sweep.run_sweep, one CPU and one torch thread per run). Meanwhile
 the resident memory of this process and of every process it started (Ray's services and workers)
 is sampled from /proc: its peak says whether a sweep's memory stays bounded (one model per worker).
@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--splits", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--sequential-threads", type=int, help="torch threads of the sequential loop (default: torch's, as train.py)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_ray_sweep"), help="weights folder (two subfolders)")
     return parser.parse_args(argv)
 
@@ -154,7 +155,8 @@ def main(args: argparse.Namespace) -> None:
     print(f"{spec.name}{label}: {len(jobs)} runs of {args.epochs} epoch(s), split {splits[0].number} has "
           f"{len(splits[0].train_keys)} training videos ({steps} steps); {os.cpu_count()} CPUs; torch {torch.__version__}")
 
-    threads = torch.get_num_threads()
+    default_threads = torch.get_num_threads()
+    threads = args.sequential_threads or default_threads
     with MemorySampler() as memory:
         started = time.perf_counter()
         for job in jobs:
@@ -163,7 +165,7 @@ def main(args: argparse.Namespace) -> None:
     print(f"sequential ({threads} torch threads): {sequential:.1f} s, {len(jobs) / sequential * 3600:.0f} runs/hour, "
           f"peak RSS {memory.peak_total / 2**20:.0f} MiB")
 
-    torch.set_num_threads(threads)
+    torch.set_num_threads(default_threads)
     with MemorySampler() as memory:
         started = time.perf_counter()
         outcomes = run_sweep([replace(job, weights_dir=args.out / "ray") for job in jobs], SweepConfig(cpus_per_run=1, progress=False))
