@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     ray.add_argument("--ray-address", metavar="ADDRESS",
                      help="summarise on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001); implies --ray")
     ray.add_argument("--ray-workers", type=bounded(int, 1, MAX_RAY_WORKERS),
-                     help="Ray workers (default: one per GPU when the cluster has GPUs and --device is not cpu, else one per CPU)")
+                     help="Ray workers, each holding the networks (default: one per GPU when the cluster has GPUs and --device is not cpu; "
+                     "else one per N CPUs, N being torch's thread count here, which each worker uses so that its outputs are "
+                     "those of the run without --ray)")
     reference = parser.add_argument_group("the reference implementation's input flags")
     reference.add_argument("--input_is_file", type=str2bool, help="true: summarise --file_path; false: every --ext video in --dir_path")
     reference.add_argument("--file_path", type=Path, help="one video (with --input_is_file true)")
