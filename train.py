@@ -92,6 +92,9 @@ def main(args: argparse.Namespace) -> int:
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
         jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
+        for spec, _, splits in jobs:
+            for split in splits:
+                plan.check_training_set(spec.name, split.number, len(split.train_keys))
         weights = [weights_path_for(args.weights_dir, spec.name, split.number, seed if several else None)
                    for seed in seeds for spec, _, splits in jobs for split in splits]
         claim = claim_outputs([path for w in weights for path in training_outputs(w)],

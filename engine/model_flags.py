@@ -67,7 +67,7 @@ class ModelFlag:
 def _csta_parser(option: str) -> Callable[[str], object]:
     def parse(text: str) -> object:
         if option == "model_name":
-            return ModelConfig.split_model_name(text)  # validates; the text itself is kept (see _checked)
+            return ModelConfig.split_model_name(text)  # validates; the text itself is kept (see _argparse_type)
         return parse_option(option, text)
 
     return parse
@@ -130,7 +130,9 @@ def _csta_flags() -> list[ModelFlag]:
     flags = []
     for option, text in _CSTA_HELP.items():
         kebab = "--" + option.lower().replace("_", "-")
-        metavar = "NUMBER" if option == "Dropout_ratio" else _values(option)
+        metavar = {"Dropout_ratio": "NUMBER", "model_name": "NAME"}.get(option) or _values(option)
+        if option == "model_name":
+            text += ": " + ", ".join(option_values(option))
         flags.append(ModelFlag(DEFAULT_METHOD, option, (kebab, f"--{option}"), _csta_parser(option), metavar, text))
     return flags
 

@@ -97,6 +97,16 @@ class TrainingPlan:
             raise TrainingPlanError("\n".join(problems))
         return self
 
+    def check_training_set(self, dataset: str, split: int, n_videos: int) -> None:
+        """Refuse, before any training, a split with fewer training videos than one optimiser step takes
+        (the authors' loop would never update the model)."""
+        per_step = self.protocol.videos_per_step_for(dataset)
+        if n_videos < per_step:
+            raise TrainingPlanError(
+                f"{dataset} split {split} has {n_videos} training videos and {self.method} sums the gradients of {per_step} "
+                f"videos per optimiser step, so it would never step: ask for at most {n_videos} with --videos-per-step"
+            )
+
     def describe(self) -> str:
         """One line for the log."""
         p = self.protocol
@@ -136,5 +146,7 @@ def plan_from_args(args: argparse.Namespace) -> TrainingPlan:
         videos_per_step=args.videos_per_step, seed=args.seed, length_factor=args.length_factor,
     )
     rule = EpochRule(args.select) if args.select else None
+    if args.tensorboard is not None and args.tensorboard.exists() and not args.tensorboard.is_dir():
+        raise TrainingPlanError(f"--tensorboard {args.tensorboard} is a file; TensorBoard writes a folder of event files there")
     return plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard)
 

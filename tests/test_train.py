@@ -81,6 +81,18 @@ def test_a_disk_that_fills_during_training_loses_nothing(disk_filled_run):
     assert not list(weights.rglob("*.lock")) and not list(weights.rglob("*.partial"))
 
 
+def test_a_csta_record_names_its_method_variant_and_rule(disk_filled_run):
+    from config import ModelConfig
+    from engine.model_flags import choice_from_record
+
+    _, _, _, kept, _ = disk_filled_run
+    record = json.loads(next(path for path in kept if path.suffix == ".json").read_text())
+    assert (record["method"], record["model_options"]) == ("CSTA", ModelConfig().to_options())
+    assert record["selection_rule"] == "test" and record["selection_looks_at_test_labels"] is True
+    assert choice_from_record(record).config == ModelConfig()
+    assert record["protocol"]["loss_average"] == "python-float" and record["train_config"]["epochs"] == 1
+
+
 def _obstruct(path: Path, is_file: bool) -> None:
     """Make ``path`` unwritable for anyone, root included: a folder where a file goes, a file where a folder goes."""
     path.parent.mkdir(parents=True, exist_ok=True)

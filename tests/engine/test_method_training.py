@@ -8,7 +8,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from engine.method_training import EpochSteps, RuleKeeper, TooFewTrainingVideos, epoch_order, train_epoch, train_epoch_accumulated
-from models.methods import EpochRule, Loss, Shuffle, select_epoch
+from models.methods import EpochRule, Loss, LossAverage, Shuffle, select_epoch
 
 FLAT = [1.0] * 17  # epochs 1-17 (0-based 0-16): nothing happens
 
@@ -105,14 +105,28 @@ def test_default_steps_are_cstas_loop_bit_for_bit():
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-7)
     reference_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-2, weight_decay=1e-7)
     torch.manual_seed(3)
-    train_epoch(model, optimizer, videos)
+    loss = train_epoch(model, optimizer, videos)
     torch.manual_seed(3)
+    total = 0.0
     for index in torch.randperm(len(videos)).tolist():
         reference_optimizer.zero_grad()
-        nn.MSELoss()(reference(videos[index].features), videos[index].gtscore).backward()
+        value = nn.MSELoss()(reference(videos[index].features), videos[index].gtscore)
+        value.backward()
         reference_optimizer.step()
+        total += value.item()
     for trained, expected in zip(model.parameters(), reference.parameters(), strict=True):
         assert torch.equal(trained, expected)
+    assert loss == total / len(videos)  # averaged as Python floats, as CSTA's loop always did
+
+
+def test_the_authors_average_their_losses_in_float32():
+    videos = clips(3)
+    model = scorer()
+    order = [1, 2, 0]
+    loss = train_epoch_accumulated(model, torch.optim.SGD(model.parameters(), lr=0.0), videos, Loss.GTSCORE_MSE, 3,
+                                   order=order, loss_average=LossAverage.FLOAT32)
+    values = [Loss.GTSCORE_MSE(model(videos[i].features), videos[i].gtscore).detach() for i in order]
+    assert loss == torch.stack(values).mean().item()
 
 
 def test_steps_follow_the_methods_protocol():

@@ -67,3 +67,28 @@ def test_the_documented_protocols_are_the_specs():
         p = spec.protocol
         assert f"{spec.name:<8} {p.epochs} epochs, lr {p.learning_rate:g}, weight decay {p.weight_decay:g}" in train.__doc__
         assert f"seed {p.seed}" in train.__doc__ and f"--select {spec.selection.value}" in train.__doc__
+
+
+def test_plans_are_checked_without_torch():
+    """train.py refuses a bad plan before it reads data or imports torch (models.methods loads torch only to build)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys, train; from engine.training_plan import plan_from_args; "
+            "plan_from_args(train.parse_args(['--method', 'CA-SUM', '--epochs', '30'])); print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_a_split_too_small_for_one_step_and_a_file_for_tensorboard_are_refused(tmp_path):
+    pgl = plan("--method", "PGL-SUM")
+    pgl.check_training_set("TVSum", 1, 40)
+    with pytest.raises(TrainingPlanError, match="SumMe split 2 has 4 training videos and PGL-SUM sums the gradients of 20"):
+        pgl.check_training_set("SumMe", 2, 4)
+    (tmp_path / "board").write_text("x")
+    with pytest.raises(TrainingPlanError, match="is a file"):
+        plan("--tensorboard", str(tmp_path / "board"))

@@ -1,16 +1,19 @@
 """models/methods.py: the registry, losses and epoch-selection rules."""
 
 
+import json
+
 import pytest
 import torch
 
-from config import ModelConfig
-from models.backbone import BackboneInit
+from config import METHOD_CONFIGS, Backbone, ModelConfig
+from models.backbone import BackboneInit, backbone_spec
 from models.ca_sum import CASum, CASumConfig
 from models.methods import (
     METHODS,
     EpochRule,
     Loss,
+    LossAverage,
     MethodConfigError,
     SelectionUndefined,
     Shuffle,
@@ -53,6 +56,16 @@ def test_the_authors_protocols():
         assert protocol.shuffle is Shuffle.DATALOADER
     assert csta.videos_per_step_for("TVSum") == 1 and csta.grad_clip_norm is None and csta.shuffle is Shuffle.RANDPERM
     assert pgl.as_dict()["shuffle"] == "dataloader"
+    # CSTA's epoch loss is averaged as this project always did (Python floats), the others as their solvers (float32)
+    assert csta.loss_average is LossAverage.PYTHON_FLOAT and pgl.loss_average is ca.loss_average is LossAverage.FLOAT32
+    assert json.loads(json.dumps(ca.as_dict()))["loss_average"] == "float32"
+
+
+def test_the_torch_free_option_types_are_the_specs():
+    assert {name: spec.config_type for name, spec in METHODS.items()} == METHOD_CONFIGS
+    assert [spec.loss.takes_length_factor for spec in METHODS.values()] == [False, False, True]
+    assert method_spec("CSTA").trunk_spec(ModelConfig(backbone=Backbone.RESNET)).title == backbone_spec(Backbone.RESNET).title
+    assert method_spec("PGL-SUM").trunk_spec(PGLSumConfig()) is None
 
 
 def test_each_method_has_its_loss_and_rule():
