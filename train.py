@@ -3,6 +3,11 @@
 Writes weights/<dataset>/split<k>.pt (the released layout), with a JSON record and the training
 curve (split<k>_curve.png) beside each. With several --seeds: weights/<dataset>/seed<S>/split<k>.pt
 and a table of mean ± std over the seeds.
+
+Every run keeps a checkpoint in split<k>.run/ beside its weights after each epoch: the same command
+run again continues a killed run and skips a finished one (--restart starts over). Under
+``torchrun --nproc_per_node N train.py ...`` the N processes train each model together
+(DistributedDataParallel: N videos per optimiser step), and rank 0 writes.
 """
 
 from __future__ import annotations
@@ -10,12 +15,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from config import TrainConfig, dataset_specs
-from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
+from engine.cli import POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, setup_logging
+from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
-from engine.outputs import Fallback, claim_outputs
+from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
 from utils.errors import ProjectError
+
+if TYPE_CHECKING:  # torch is imported only once the run is known to be possible
+    import torch
 
 log = logging.getLogger("train")
 
@@ -34,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and a mean ± std table over the seeds is printed (the paper reports ten runs)",
     )
     parser.add_argument("--random-init", action="store_true", help="start the GoogLeNet trunk from random weights instead of ImageNet (not the paper's setting)")
+    add_resume_arguments(parser)
     return parser
 
 
@@ -55,26 +66,40 @@ def main(args: argparse.Namespace) -> int:
     seeds = list(dict.fromkeys(args.seeds or [args.seed]))
     several = len(seeds) > 1
     try:
+        launch = current_launch()  # under torchrun only rank 0 claims, locks and writes the outputs
+        if not launch.is_main:
+            logging.getLogger().setLevel(logging.WARNING)
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
         jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
         weights = [weights_path_for(args.weights_dir, spec.name, split.number, seed if several else None)
                    for seed in seeds for spec, _, splits in jobs for split in splits]
         claim = claim_outputs([path for w in weights for path in training_outputs(w)],
-                              inputs=[path for _, benchmark, _ in jobs for path in input_files(benchmark, args)], lock=weights)
+                              inputs=[path for _, benchmark, _ in jobs for path in input_files(benchmark, args)],
+                              lock=weights) if launch.is_main else ClaimedOutputs()
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
     with claim:
         try:
-            return _train(args, jobs, seeds, claim.fallback)
+            return _train(args, jobs, seeds, claim.fallback, launch)
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
             return 2
 
 
-def _train(args: argparse.Namespace, jobs: list, seeds: list[int], fallback: Fallback) -> int:
+def _train(args: argparse.Namespace, jobs: list, seeds: list[int], fallback: Fallback, launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
+    from engine import distributed
+
+    device = distributed.start(launch, args.device)  # joins torchrun's process group, if any
+    try:
+        return _train_runs(args, jobs, seeds, fallback, device)
+    finally:
+        distributed.stop()
+
+
+def _train_runs(args: argparse.Namespace, jobs: list, seeds: list[int], fallback: Fallback, device: torch.device) -> int:
     from dataclasses import replace
 
     from engine.report import labels, training_table
@@ -82,11 +107,9 @@ def _train(args: argparse.Namespace, jobs: list, seeds: list[int], fallback: Fal
     from engine.training import SplitTraining, train_split, trunk_init
     from evaluation.protocol import mean_metrics
     from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_googlenet, trunk_origin
-    from utils.runtime import select_device
 
     several = len(seeds) > 1
     train_cfg = TrainConfig(epochs=args.epochs, seed=seeds[0], imagenet_init=not args.random_init)
-    device = select_device(args.device)
     if train_cfg.imagenet_init:
         try:
             build_googlenet(BackboneInit.IMAGENET)  # fail now, not after the first dataset
@@ -108,7 +131,8 @@ def _train(args: argparse.Namespace, jobs: list, seeds: list[int], fallback: Fal
             log.info("%s%s: %d videos from %s; training %d split(s), seed %d",
                      spec.name, label, len(benchmark.videos), benchmark.h5_path, len(splits), seed)
             for split in splits:
-                result = train_split(benchmark, split, seed_cfg, device, args.weights_dir, seed_folder=several, fallback=fallback)
+                result = train_split(benchmark, split, seed_cfg, device, args.weights_dir, seed_folder=several, fallback=fallback,
+                                     resume=args.resume)
                 log.info("%s split %d: kept epoch %d -> %s", spec.name, split.number, result.best_epoch, result.weights_path)
                 results[seed].append(result)
         title = f"Test metrics of the kept epochs (seed {seed})" if several else "Test metrics of the kept epochs"

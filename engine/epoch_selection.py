@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
@@ -34,3 +36,16 @@ class BestEpochKeeper:
         self.epoch, self.metrics = epoch, metrics
         self.state = {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
         return True
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the keeper knows, as plain values and tensors (a resumable run's checkpoint, engine/resume.py)."""
+        return {
+            "best_kendall": self.best_kendall, "best_spearman": self.best_spearman, "epoch": self.epoch,
+            "metrics": None if self.metrics is None else self.metrics.as_dict(), "state": self.state,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Become the keeper ``state_dict`` described."""
+        self.best_kendall, self.best_spearman = state["best_kendall"], state["best_spearman"]
+        self.epoch, self.state = state["epoch"], state["state"]
+        self.metrics = None if state["metrics"] is None else MeanMetrics(**state["metrics"])

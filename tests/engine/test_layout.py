@@ -14,7 +14,8 @@ def test_paths_of_a_training_run():
     assert weights_path_for(Path("w"), "SumMe", 3) == Path("w/SumMe/split3.pt")
     assert weights_path_for(Path("w"), "SumMe", 3, seed=7) == Path("w/SumMe/seed7/split3.pt")
     assert training_outputs(Path("w/SumMe/split3.pt")) == [Path("w/SumMe/split3.pt"), Path("w/SumMe/split3.json"),
-                                                           Path("w/SumMe/split3_curve.png")]
+                                                           Path("w/SumMe/split3_curve.png"),
+                                                           Path("w/SumMe/split3.run/checkpoint.pt")]
 
 
 def test_paths_of_a_report():
