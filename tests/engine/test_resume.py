@@ -10,7 +10,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,6 @@ import torch
 
 from config import DATASETS, TrainConfig
 from dataset import load_benchmark, read_splits
-from dataset.synthetic import SUMME_LIKE, write_synthetic_benchmark
 from engine import training
 from engine.cli import ResumePolicy
 from engine.epoch_selection import BestEpochKeeper
@@ -36,32 +34,10 @@ from engine.resume import (
     restore_generators,
     run_fingerprint,
 )
+from tests.engine.conftest import EPOCHS, train_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMME = DATASETS["SumMe"]
-EPOCHS = 3
-# One short training video: an epoch is one optimiser step of the GoogLeNet trunk (seconds on a loaded CPU).
-MINI = {"n_videos": 2, "n_users": 3, "min_steps": 16, "max_steps": 24, "min_shot_frames": 20, "max_shot_frames": 60}
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory) -> tuple[Path, Path]:
-    """A 2-video SumMe-like file and one split: one video to train on, one to test."""
-    folder = tmp_path_factory.mktemp("mini")
-    write_synthetic_benchmark(SUMME, folder, replace(SUMME_LIKE, **MINI))
-    splits = folder / "SumMe.json"
-    splits.write_text(json.dumps({"format": "csta-splits/1", "dataset": "SumMe",
-                                  "splits": [{"train": ["video_2"], "test": ["video_1"]}]}))
-    return folder, splits
-
-
-def command(mini, weights_dir: Path, *extra: str) -> list[str]:
-    data, splits = mini
-    return [sys.executable, str(ROOT / "train.py"), "--dataset", "SumMe", "--epochs", str(EPOCHS), "--device", "cpu",
-            "--random-init", "--seed", "5", "--data-dir", str(data), "--splits-file", str(splits),
-            "--weights-dir", str(weights_dir), *extra]
-
-
 def run(cmd: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
 
@@ -79,7 +55,7 @@ def assert_same_run(a: Path, b: Path) -> None:
 @pytest.fixture(scope="module")
 def uninterrupted(mini, tmp_path_factory) -> Path:
     weights_dir = tmp_path_factory.mktemp("uninterrupted")
-    done = run(command(mini, weights_dir))
+    done = run(train_command(mini, weights_dir))
     assert done.returncode == 0, done.stderr
     return weights_path_for(weights_dir, "SumMe", 1)
 
@@ -87,7 +63,7 @@ def uninterrupted(mini, tmp_path_factory) -> Path:
 def test_a_run_killed_mid_run_and_started_again_ends_as_if_never_interrupted(mini, uninterrupted, tmp_path):
     weights = weights_path_for(tmp_path, "SumMe", 1)
     checkpoint = run_checkpoint_path(weights)
-    process = subprocess.Popen(command(mini, tmp_path), cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    process = subprocess.Popen(train_command(mini, tmp_path), cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 600
@@ -100,13 +76,13 @@ def test_a_run_killed_mid_run_and_started_again_ends_as_if_never_interrupted(min
     assert not weights.exists()
     assert RunCheckpoint.load(checkpoint).epoch < EPOCHS
 
-    again = run(command(mini, tmp_path))
+    again = run(train_command(mini, tmp_path))
     assert again.returncode == 0, again.stderr
     assert "resuming after epoch" in again.stderr and "taking it over" in again.stderr  # the killed run's lock
     assert_same_run(uninterrupted, weights)
     assert not run_folder_for(weights).exists()  # finished: the checkpoint is gone, the record marks the run done
 
-    skipped = run(command(mini, tmp_path))
+    skipped = run(train_command(mini, tmp_path))
     assert skipped.returncode == 0, skipped.stderr
     assert "already trained by this command" in skipped.stderr and "skipping it" in skipped.stderr
     assert_same_run(uninterrupted, weights)
