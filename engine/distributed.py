@@ -18,6 +18,7 @@ Without torchrun (or with one process) every function here is the plain single-p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ from utils.errors import ProjectError
 from utils.runtime import seed_everything, select_device
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class DistributedError(ProjectError):
@@ -86,6 +88,10 @@ def start(launch: Launch, requested: str | None = None) -> torch.device:
         raise DistributedError(f"torchrun training runs on CUDA GPUs (NCCL) or on the CPU (gloo), not on {device}")
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")  # rank and world from torchrun's env://
+    if launch.is_main:
+        log.info("torchrun: %d processes train each model together (%s): one video per process per step, so %d videos "
+                 "per optimizer step and %d times fewer steps per epoch", launch.world_size, dist.get_backend(),
+                 launch.world_size, launch.world_size)
     return device
 
 

@@ -246,9 +246,10 @@ class RunSession:
         self.ranks = distributed.current()
         self._warned = False
 
-    def record_entries(self) -> dict[str, Any]:
-        """What the run's JSON record says about the run itself: its fingerprint and how many videos make a step."""
-        return {"run": self.fingerprint.as_dict(), "data_parallel": distributed.record_entry(self.ranks)}
+    def record_entries(self, videos_per_step: int = 1) -> dict[str, Any]:
+        """What the run's JSON record says about the run itself: its fingerprint (which marks the run finished)
+        and how many videos make an optimiser step (``videos_per_step`` per process)."""
+        return {"run": self.fingerprint.as_dict(), "data_parallel": distributed.record_entry(self.ranks, videos_per_step)}
 
     def finished_record(self) -> dict | None:
         """The JSON record of this very run when it already finished (weights and record in place, no
@@ -276,6 +277,7 @@ class RunSession:
             CheckpointRefused: the checkpoint is damaged or of another run (nothing is changed).
         """
         def load() -> RunCheckpoint | None:
+            self._remove_partial_writes()
             if self.policy is ResumePolicy.RESTART and self.path.exists():
                 log.info("%s: discarding the checkpoint (--restart)", self.path)
                 self.path.unlink()
@@ -326,11 +328,15 @@ class RunSession:
             if self.path.exists():
                 log.warning("keeping the run checkpoint %s: an output of this run is not where it belongs", self.path)
             return
-        folder = self.path.parent
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        for leftover in folder.glob(f".{self.path.name}.*.partial"):  # a run killed while writing one
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        self._remove_partial_writes()
         with contextlib.suppress(OSError):  # something else was put there: it stays
-            folder.rmdir()
+            self.path.parent.rmdir()
+
+    def _remove_partial_writes(self) -> None:
+        """Remove the half-written checkpoints of a run killed while writing one (the lock says none is being written)."""
+        if self.path.parent.is_dir():
+            for leftover in self.path.parent.glob(f".{self.path.name}.*.partial"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()

@@ -19,9 +19,12 @@ from torch import nn
 
 from engine import distributed
 from engine.distributed import Ranks, rank_share
+from engine.epoch_selection import BestEpochKeeper
 from engine.launch import Launch
-from engine.layout import run_folder_for, weights_path_for
+from engine.layout import run_checkpoint_path, run_folder_for, weights_path_for
 from engine.method_training import train_epoch_accumulated
+from engine.resume import RunCheckpoint, RunFingerprint, RunSession
+from evaluation.protocol import MeanMetrics
 from tests.engine.conftest import train_command
 from utils.runtime import seed_everything
 
@@ -82,6 +85,48 @@ def test_two_gloo_processes_train_as_one_process_on_the_mean_gradient_of_two_vid
     assert not torch.equal(ranks[0]["weights"]["0.weight"], make_model()[0].state_dict()["0.weight"])  # it did train
 
 
+def resuming_worker(rank: int, port: int, weights: str, stop_after: int | None) -> None:
+    """Train EPOCHS epochs through the resume hooks, as train_split does; ``stop_after`` ends the processes
+    after that epoch's checkpoint, as a kill would (nothing is closed)."""
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
+    torch.set_num_threads(1)
+    distributed.start(Launch(rank, rank, 2), "cpu")
+    try:
+        model, optimizer = make_model()
+        model.insert(1, nn.Dropout(0.3))  # draws from each rank's own generator: resumed only if every rank's is saved
+        trainer = distributed.wrap(model, torch.device("cpu"))
+        fingerprint = RunFingerprint("SumMe", 1, 3, {"epochs": EPOCHS}, {"method": "test"}, "data", "keys", processes=2)
+        session, keeper = RunSession(Path(weights), fingerprint), BestEpochKeeper()
+        done, history = session.begin(model, optimizer, keeper)
+        for epoch in range(done + 1, EPOCHS + 1):
+            loss = distributed.train_epoch(trainer, optimizer, make_videos())
+            metrics = distributed.on_main(lambda: MeanMetrics(0.0, -loss, -loss))  # noqa: B023 - called at once
+            keeper.offer(epoch, metrics, model)
+            history.append({"epoch": epoch, "loss": loss})
+            session.save(epoch, model, optimizer, keeper, history)
+            if epoch == stop_after:
+                return
+        if rank == 0:
+            torch.save({"weights": model.state_dict(), "history": history, "kept": keeper.state}, weights)
+        session.close(written_in_place=True)
+    finally:
+        distributed.stop()
+
+
+def test_a_torchrun_job_restarted_resumes_every_rank_from_the_checkpoint(tmp_path):
+    whole, resumed = tmp_path / "whole" / "split1.pt", tmp_path / "resumed" / "split1.pt"
+    mp.spawn(resuming_worker, args=(free_port(), str(whole), None), nprocs=2, join=True)
+    mp.spawn(resuming_worker, args=(free_port(), str(resumed), 1), nprocs=2, join=True)
+    assert not resumed.exists() and RunCheckpoint.load(run_checkpoint_path(resumed)).epoch == 1
+    assert len(RunCheckpoint.load(run_checkpoint_path(resumed)).generators) == 2  # rank 1's generators too
+    mp.spawn(resuming_worker, args=(free_port(), str(resumed), None), nprocs=2, join=True)
+    first, second = torch.load(whole, weights_only=True), torch.load(resumed, weights_only=True)
+    assert first["history"] == second["history"]
+    for part in ("weights", "kept"):
+        assert all(torch.equal(first[part][key], second[part][key]) for key in first[part])
+    assert not run_folder_for(resumed).exists()
+
+
 def test_each_rank_takes_its_share_of_every_step():
     order = [4, 0, 3, 1, 2, 6, 5]
     assert rank_share(order, Ranks(0, 2)) == [4, 3, 2]
@@ -108,6 +153,7 @@ def test_torchrun_trains_one_model_and_only_rank_0_writes(mini, tmp_path):
     done = subprocess.run(torchrun, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("2 videos per optimizer step") == 1  # said once, by rank 0
     weights = weights_path_for(tmp_path / "w", "SumMe", 1)
     record = json.loads(weights.with_suffix(".json").read_text())
     assert record["data_parallel"]["processes"] == 2 and record["data_parallel"]["videos_per_optimizer_step"] == 2

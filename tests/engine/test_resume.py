@@ -199,10 +199,13 @@ def test_checkpoint_round_trip_and_keeper_state(mini_run, tmp_path):
     assert torch.equal(loaded.model["weight"], model.weight) and loaded.keeper == keeper.state_dict()
     assert loaded.optimizer["state"][0]["step"] == optimizer.state_dict()["state"][0]["step"]
 
+    leftover = session.path.with_name(".checkpoint.pt.x1y2.partial")  # of a run killed while writing its checkpoint
+    leftover.write_bytes(b"half")
     fresh, fresh_keeper = torch.nn.Linear(3, 1), BestEpochKeeper()
     fresh_optimizer = torch.optim.Adam(fresh.parameters())
     assert session.begin(fresh, fresh_optimizer, fresh_keeper) == (1, [{"epoch": 1, "loss": 0.5}])
     assert torch.equal(fresh.weight, model.weight)
+    assert not leftover.exists()
 
     session.close(written_in_place=True)
     assert not run_folder_for(session.weights_path).exists()
