@@ -13,7 +13,7 @@ from config import DATASETS
 from dataset.synthetic import SUMME_LIKE, write_synthetic_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
-EPOCHS = 3
+EPOCHS = 2  # a kill after epoch 1 still leaves an epoch to resume
 # Short videos: an epoch of one video is one optimiser step of the GoogLeNet trunk (seconds on a loaded CPU).
 MINI = {"n_videos": 3, "n_users": 3, "min_steps": 16, "max_steps": 24, "min_shot_frames": 20, "max_shot_frames": 60}
 

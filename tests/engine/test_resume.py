@@ -18,12 +18,13 @@ import numpy as np
 import pytest
 import torch
 
-from config import DATASETS, EpochRule, ModelConfig, TrainConfig
+from config import DATASETS, CASumConfig, EpochRule, ModelConfig, TrainConfig
 from dataset import load_benchmark, read_splits
 from engine import training
 from engine.cli import ResumePolicy
 from engine.layout import run_checkpoint_path, run_folder_for, weights_path_for
 from engine.method_training import RuleKeeper
+from engine.model_flags import ModelChoice
 from engine.resume import (
     CheckpointRefused,
     NothingToResume,
@@ -34,7 +35,7 @@ from engine.resume import (
     restore_generators,
     run_fingerprint,
 )
-from engine.training_plan import TrainingPlan
+from engine.training_plan import ProtocolOverrides, TrainingPlan, plan_for
 from tests.engine.conftest import EPOCHS, train_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +135,7 @@ def test_a_checkpoint_of_another_run_is_refused_and_kept(mini_run, monkeypatch, 
     result = training.train_split(benchmark, split, replace(cfg, seed=6), torch.device("cpu"), weights_dir,
                                   resume=ResumePolicy.RESTART)
     assert "discarding the checkpoint (--restart)" in caplog.text
-    assert [row.epoch for row in result.history] == [1, 2, 3]
+    assert [row.epoch for row in result.history] == list(range(1, EPOCHS + 1))
     assert json.loads(result.weights_path.with_suffix(".json").read_text())["run"]["seed"] == 6
     assert not checkpoint.exists()
 
@@ -166,7 +167,7 @@ def test_fingerprints_name_what_differs(mini_run):
     assert a.differences(b) == [
         "split: 1 in the checkpoint, 2 in this command",
         "plan.model_options.Scale: None in the checkpoint, 'D' in this command",
-        "plan.protocol.epochs: 3 in the checkpoint, 9 in this command",
+        f"plan.protocol.epochs: {EPOCHS} in the checkpoint, 9 in this command",
         "processes: 1 in the checkpoint, 2 in this command",
     ]
     assert RunFingerprint.from_dict({"dataset": "SumMe"}) is None
@@ -214,3 +215,40 @@ def test_checkpoint_round_trip_and_keeper_state(mini_run, tmp_path):
 
     session.close(written_in_place=True)
     assert not run_folder_for(session.weights_path).exists()
+
+
+def test_a_ca_sum_sweep_stopped_mid_sweep_resumes_every_sigma_to_the_same_weights(mini_run, monkeypatch, caplog):
+    """CA-SUM trains one model per sigma: each keeps its own checkpoint, so a sweep stopped in sigma 0.6's second
+    epoch goes on there (0.5 is not trained again) and ends with the weights and record of an uninterrupted sweep."""
+    caplog.set_level(logging.INFO)
+    benchmark, split, _, weights_dir = mini_run
+    plan = plan_for(ModelChoice("CA-SUM", CASumConfig(hidden_dim=32, block_size=8)), ProtocolOverrides(epochs=2, videos_per_step=1),
+                    EpochRule.LAST)
+    plan = replace(plan, protocol=replace(plan.protocol, length_factor_sweep=(0.5, 0.6, 0.7)))  # a short sweep
+    whole = training.train_method_split(benchmark, split, plan, torch.device("cpu"), weights_dir / "whole")
+
+    weights = weights_path_for(weights_dir / "stopped", "SumMe", 1)
+    stop_in_epoch(monkeypatch, 4)  # sigma 0.5: epochs 1-2, sigma 0.6: epoch 1, then the stop
+    with pytest.raises(KeyboardInterrupt):
+        training.train_method_split(benchmark, split, plan, torch.device("cpu"), weights.parents[1])
+    monkeypatch.undo()
+    assert [(p.name, RunCheckpoint.load(p).epoch) for p in sorted(run_folder_for(weights).iterdir())] == [
+        ("sigma0.5.pt", 2), ("sigma0.6.pt", 1)]
+    assert RunCheckpoint.load(run_checkpoint_path(weights, 0.6)).length_factor == 0.6
+
+    calls = {"n": 0}
+    original = training.train_epoch
+
+    def counted(*args):
+        calls["n"] += 1
+        return original(*args)
+
+    monkeypatch.setattr(training, "train_epoch", counted)
+    resumed = training.train_method_split(benchmark, split, plan, torch.device("cpu"), weights.parents[1])
+    assert calls["n"] == 1 + 2  # sigma 0.6's second epoch, then 0.7's two
+    assert "sigma0.5.pt: resuming after epoch 2 of 2" in caplog.text
+    assert_same_run(whole.weights_path, resumed.weights_path)
+    records = [json.loads(path.with_suffix(".json").read_text()) for path in (whole.weights_path, resumed.weights_path)]
+    assert records[0]["length_factor_runs"] == records[1]["length_factor_runs"]
+    assert records[0]["length_factor"] == records[1]["length_factor"]
+    assert not run_folder_for(weights).exists()  # every sigma's checkpoint goes once the split's outputs are written
