@@ -68,7 +68,7 @@ class ResumableKeeper(Protocol):
     """An epoch keeper whose whole state (numbers and kept weights) can be saved and put back.
 
     ``state_dict`` returns plain values and tensors only (no classes), so the checkpoint loads with
-    ``torch.load(weights_only=True)``; BestEpochKeeper and RuleKeeper provide it.
+    ``torch.load(weights_only=True)``; engine.method_training.RuleKeeper provides it.
     """
 
     def state_dict(self) -> dict[str, Any]: ...
