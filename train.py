@@ -13,6 +13,11 @@ The authors' protocols (each flag below overrides one field):
   CA-SUM   400 epochs, lr 0.0005, weight decay 1e-05, clip 5, 20/40 videos per step, seed 12345, --select min-loss,
            one run per length factor 0.5/0.6/0.7/0.8/0.9, then its authors' choice among them
 Rules that look at the test labels (test) are labelled so in every table and record.
+
+Every run keeps a checkpoint in split<k>.run/ beside its weights after each epoch (CA-SUM: one per
+sigma): the same command run again continues a killed run and skips a finished one (--restart starts
+over). Under ``torchrun --nproc_per_node N train.py ...`` the N processes train each model together
+(DistributedDataParallel: N times the videos per optimiser step), and rank 0 writes.
 """
 
 from __future__ import annotations
@@ -24,14 +29,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import EpochRule, dataset_specs
-from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, number_in, setup_logging
+from engine.cli import POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
+from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
-from engine.outputs import Fallback, claim_outputs
+from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
 from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
 from utils.errors import ProjectError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch is imported only once the run is known to be possible
+    import torch
+
     from engine.training_plan import TrainingPlan
 
 log = logging.getLogger("train")
@@ -67,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tensorboard", type=Path, metavar="DIR",
                         help="also log loss, F1, tau and rho per epoch for TensorBoard under DIR/<method>/<dataset>/split<k>")
     add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run
+    add_resume_arguments(parser)  # --resume, --restart
     return parser
 
 
@@ -90,6 +99,12 @@ def main(args: argparse.Namespace) -> int:
         from engine.training_plan import plan_from_args  # the method's defaults, checked before any data is read; no torch
 
         plan = plan_from_args(args)
+        launch = current_launch()  # under torchrun only rank 0 claims, locks and writes the outputs
+        if launch.distributed and ray_requested(args):
+            log.error("error: --ray starts its own processes; run it without torchrun")
+            return 2
+        if not launch.is_main:
+            logging.getLogger().setLevel(logging.WARNING)
         seeds = list(dict.fromkeys(args.seeds or [plan.seed]))
         several = len(seeds) > 1
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
@@ -101,30 +116,42 @@ def main(args: argparse.Namespace) -> int:
         weights = [weights_path_for(args.weights_dir, spec.name, split.number, seed if several else None)
                    for seed in seeds for spec, _, splits in jobs for split in splits]
         claim = claim_outputs([path for w in weights for path in training_outputs(w)],
-                              inputs=[path for _, benchmark, _ in jobs for path in input_files(benchmark, args)], lock=weights)
+                              inputs=[path for _, benchmark, _ in jobs for path in input_files(benchmark, args)],
+                              lock=weights) if launch.is_main else ClaimedOutputs()
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
     with claim:
         try:
-            return _train(args, plan, jobs, seeds, claim.fallback)
+            return _train(args, plan, jobs, seeds, claim.fallback, launch)
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
             return 2
 
 
-def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback) -> int:
+def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback, launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
+    from engine import distributed
+
+    # joins torchrun's process group, if any (Ray workers choose their own devices)
+    device = None if ray_requested(args) else distributed.start(launch, args.device)
+    try:
+        return _train_runs(args, plan, jobs, seeds, fallback, device)
+    finally:
+        distributed.stop()
+
+
+def _train_runs(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback,
+                device: torch.device | None) -> int:
     from engine.report import labels
     from engine.seeds import seeds_table, spread_over_seeds
     from engine.training import train_method_split, trunk_init
     from evaluation.protocol import mean_metrics
     from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
-    from utils.runtime import select_device
 
     several = len(seeds) > 1
     on_ray = ray_requested(args)
-    device = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else select_device(args.device)
+    device = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
     trunk = plan.spec.trunk_spec(plan.model_config)
     if trunk is not None and plan.imagenet_init:
         try:
@@ -154,7 +181,7 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list
                          spec.name, label, len(benchmark.videos), benchmark.h5_path, len(splits), seed)
                 for split in splits:
                     result = train_method_split(benchmark, split, plan.with_seed(seed), device, args.weights_dir, seed_folder=several,
-                                                fallback=fallback)
+                                                fallback=fallback, resume=args.resume)
                     log.info("%s split %d: kept epoch %d (%s) -> %s", spec.name, split.number, result.best_epoch, result.rule_label,
                              result.weights_path)
                     results[seed].append(result)

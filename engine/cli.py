@@ -7,6 +7,7 @@ h5py are imported (tests/engine/test_cli.py holds that).
 from __future__ import annotations
 
 import argparse
+import enum
 import logging
 import math
 from collections.abc import Callable
@@ -87,6 +88,32 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.splits_file is not None and args.dataset == "all":
         parser.error("--splits-file describes one dataset's videos: choose it with --dataset SumMe or --dataset TVSum")
+
+
+class ResumePolicy(enum.Enum):
+    """What a training run does with the checkpoint or finished weights a previous run left (engine/resume.py)."""
+
+    AUTO = "auto"  # continue a matching checkpoint, skip a finished run, else train from the start
+    RESUME = "resume"  # as AUTO, but a run with nothing to continue is refused instead of started
+    RESTART = "restart"  # discard the checkpoint and train from the start, even a finished run
+    # train a finished run again but go on from a checkpoint: --restart in a Ray task, once the command has
+    # discarded the old checkpoints (a retried task must keep those its first attempt wrote)
+    RETRAIN = "retrain"
+
+
+def add_resume_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--resume", dest="resume", action="store_const", const=ResumePolicy.RESUME, default=ResumePolicy.AUTO,
+        help="only continue runs: refuse a run that has neither a checkpoint (<weights>/<dataset>/split<k>.run/) nor "
+        "finished weights of this command. Without it a run resumes a matching checkpoint, skips finished weights, "
+        "and starts otherwise",
+    )
+    group.add_argument(
+        "--restart", dest="resume", action="store_const", const=ResumePolicy.RESTART,
+        help="discard every run checkpoint (one of another command included) and train from the first epoch, even runs "
+        "whose weights are finished",
+    )
 
 
 def setup_logging() -> None:

@@ -32,9 +32,23 @@ def curve_path_for(weights_path: Path) -> Path:
     return Path(weights_path).with_name(f"{Path(weights_path).stem}_curve.png")
 
 
+def run_folder_for(weights_path: Path) -> Path:
+    """split<k>.run/ beside split<k>.pt: the run's own folder, holding its checkpoint while it trains
+    (engine/resume.py); removed once the weights, record and curve are written."""
+    return Path(weights_path).with_name(f"{Path(weights_path).stem}.run")
+
+
+def run_checkpoint_path(weights_path: Path, length_factor: float | None = None) -> Path:
+    """split<k>.run/checkpoint.pt: the state after the last finished epoch, replaced after every epoch;
+    split<k>.run/sigma<f>.pt for each run of CA-SUM's sigma sweep (one model per sigma)."""
+    name = "checkpoint.pt" if length_factor is None else f"sigma{length_factor:g}.pt"
+    return run_folder_for(weights_path) / name
+
+
 def training_outputs(weights_path: Path) -> list[Path]:
-    """Every file train.py writes for one split: the weights, their record and the training curve."""
-    return [Path(weights_path), record_path_for(weights_path), curve_path_for(weights_path)]
+    """Every file train.py writes for one split: the weights, their record, the training curve and,
+    while it trains, the run checkpoint."""
+    return [Path(weights_path), record_path_for(weights_path), curve_path_for(weights_path), run_checkpoint_path(weights_path)]
 
 
 def video_plot_path(report_dir: Path, dataset: str, seed: int | None, split: int, key: str) -> Path:

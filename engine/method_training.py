@@ -10,9 +10,9 @@ per step and no clipping this is CSTA's loop.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -131,6 +131,18 @@ class RuleKeeper:
             self.states[epoch] = {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
         self.states = {e: state for e, state in self.states.items() if e in keep}
         return epoch in keep
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the keeper knows, as plain values and tensors (a resumable run's checkpoint, engine/resume.py)."""
+        return {"rule": self.rule.value, "losses": self.losses, "kendalls": self.kendalls, "spearmans": self.spearmans,
+                "states": self.states}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Become the keeper ``state_dict`` described (saved under the same rule)."""
+        if state["rule"] != self.rule.value:
+            raise ValueError(f"a keeper of rule {state['rule']!r} cannot resume as one of rule {self.rule.value!r}")
+        self.losses, self.kendalls, self.spearmans = list(state["losses"]), list(state["kendalls"]), list(state["spearmans"])
+        self.states = {int(epoch): weights for epoch, weights in state["states"].items()}
 
     def chosen(self) -> tuple[int | None, dict[str, torch.Tensor] | None]:
         """The rule's epoch (from 1) and its weights; (None, None) when BEST_ON_TEST found no finite epoch."""

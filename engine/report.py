@@ -8,7 +8,6 @@ The Markdown is rendered from the JSON payload, so the two can never disagree.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import math
 import platform
 import sys
@@ -28,6 +27,7 @@ from engine.training import SplitTraining
 from evaluation.baselines import BaselineRow, format_value
 from evaluation.summary import choose_shots, summary_budget
 from utils import atomic_output, write_json_atomic
+from utils.files import sha256_of
 
 # Reference section 7: the paper's rank correlations and MACs per score prediction; F1 is not stated there.
 PAPER_RESULTS = {
@@ -113,14 +113,6 @@ class DatasetReport:
     baselines: list[BaselineRow]
     spread: SeedSpread | None  # mean ± std over seeds, with several seeds
     complexity: dict | None = None  # parameters and MACs (engine.complexity), when asked for
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_entry(path: Path | None) -> dict | None:

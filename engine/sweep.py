@@ -9,7 +9,9 @@ itself at its start and depends on nothing else. On a cluster, every node must s
 data folder and the weights folder at the same paths (a shared file system).
 
 A run whose worker process dies (killed, out of memory, a lost node) is started again, up to
-``SweepConfig.max_retries`` times; a run that fails with an error is not retried (it would fail
+``SweepConfig.max_retries`` times, and goes on from its last checkpoint (engine/resume.py: the
+checkpoints are in the weights folder, which every node sees; the command holds the outputs' locks
+for the whole sweep, so a retried task writes where its first attempt did); a run that fails with an error is not retried (it would fail
 the same way) and the others go on; the failures are listed at the end.
 """
 
@@ -27,6 +29,7 @@ from tqdm import tqdm
 from config import DatasetSpec
 from dataset.benchmark import load_benchmark
 from dataset.splits import Split
+from engine.cli import ResumePolicy
 from engine.outputs import Fallback, KeptElsewhere
 from engine.training import SplitTraining, train_method_split
 from engine.training_plan import TrainingPlan
@@ -57,6 +60,8 @@ class RunJob:
     seed_folder: bool  # one of several seeds: files under <dataset>/seed<S>/
     device: str = "cpu"  # "cpu" or "cuda" (the GPU Ray gave the worker); run_sweep sets it
     threads: int = 1  # torch's CPU threads: a CPU run's numbers depend on it (summation order), so it is fixed
+    # never RESTART: a retried task must go on from the checkpoint its first attempt left (sweep_command discards old ones)
+    resume: ResumePolicy = ResumePolicy.AUTO
 
     @property
     def label(self) -> str:
@@ -87,7 +92,7 @@ def run_job(job: RunJob) -> RunOutcome:
     benchmark = load_benchmark(job.dataset, job.data_dir)
     fallback = Fallback()  # the worker's own: where it keeps files its folder refuses
     result = train_method_split(benchmark, job.split, job.plan, select_device(job.device), job.weights_dir,
-                                seed_folder=job.seed_folder, fallback=fallback)
+                                seed_folder=job.seed_folder, fallback=fallback, resume=job.resume)
     return RunOutcome(result, list(fallback.kept))
 
 

@@ -8,7 +8,10 @@ import logging
 
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
+from engine.cli import ResumePolicy
+from engine.layout import weights_path_for
 from engine.outputs import Fallback
+from engine.resume import discard_checkpoints
 from engine.sweep import RunJob, SweepConfig, run_sweep
 from engine.training import SplitTraining
 from engine.training_plan import TrainingPlan
@@ -26,7 +29,11 @@ class RayDeviceError(ProjectError, ValueError):
 def sweep_jobs(args: argparse.Namespace, plan: TrainingPlan, datasets: list, seeds: list[int]) -> list[RunJob]:
     """The runs in the sequential command's order: seed by seed, dataset by dataset, split by split."""
     several = len(seeds) > 1
-    return [RunJob(spec, split, plan.with_seed(seed), args.data_dir, args.weights_dir, seed_folder=several)
+    policy = getattr(args, "resume", ResumePolicy.AUTO)
+    # --restart: the command discards the old checkpoints (train_on_ray); the tasks retrain finished runs but go on
+    # from their own checkpoints when Ray retries them
+    policy = ResumePolicy.RETRAIN if policy is ResumePolicy.RESTART else policy
+    return [RunJob(spec, split, plan.with_seed(seed), args.data_dir, args.weights_dir, seed_folder=several, resume=policy)
             for seed in seeds for spec, _, splits in datasets for split in splits]
 
 
@@ -46,6 +53,10 @@ def train_on_ray(args: argparse.Namespace, plan: TrainingPlan, datasets: list[tu
         raise RayDeviceError(f"with Ray, --device is cpu or cuda (each run gets its GPU from Ray), not {args.device!r}")
     config = SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run, device=args.device)
     jobs = sweep_jobs(args, plan, datasets, seeds)
+    if getattr(args, "resume", ResumePolicy.AUTO) is ResumePolicy.RESTART:
+        for job in jobs:
+            discard_checkpoints(weights_path_for(job.weights_dir, job.dataset.name, job.split.number,
+                                                 job.plan.seed if job.seed_folder else None))
     outcomes = run_sweep(jobs, config)
     results: dict[int, list[SplitTraining]] = {seed: [] for seed in seeds}
     for job, outcome in zip(jobs, outcomes, strict=True):

@@ -5,6 +5,10 @@ gradient clipping, the video order, the epoch rule, CA-SUM's sigma sweep) comes 
 TrainingPlan, built from the method's MethodSpec (models/methods.py); nothing here asks for a
 method by name. With CSTA's released configuration and the paper's protocol this is the loop of
 the paper's reference (one video per step, best epoch on the test tau and rho), bit for bit.
+
+Every run is resumable (engine/resume.py): a checkpoint after each epoch (one per sigma for CA-SUM)
+lets the same command continue a killed run and skip a finished one. Under torchrun
+(engine/distributed.py) every rank calls train_method_split; rank 0 evaluates and writes.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from tqdm import tqdm
 from config import ModelConfig, TrainConfig
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
+from engine import distributed
 from engine.board import EpochBoard, run_folder
+from engine.cli import ResumePolicy
 from engine.layout import curve_path_for, record_path_for, weights_path_for
-from engine.method_training import EpochSteps, RuleKeeper, train_epoch
+from engine.method_training import EpochSteps, RuleKeeper, epoch_order, train_epoch
 from engine.outputs import Fallback
 from engine.plots import plot_training_curve
+from engine.resume import RunSession, run_fingerprint
 from engine.scoring import DeviceVideo, evaluate_model, to_device
 from engine.training_plan import TrainingPlan
 from evaluation.protocol import MeanMetrics, mean_metrics
@@ -108,31 +115,49 @@ def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
 
 
+def _epoch(model: nn.Module, trainer: nn.Module, optimizer: torch.optim.Optimizer, videos: list[DeviceVideo], steps: EpochSteps) -> float:
+    """One epoch: alone, or shared out over torchrun's ranks (rank 0 draws the order as a lone process would)."""
+    if not distributed.current().active:
+        return train_epoch(model, optimizer, videos, steps)
+    return distributed.train_epoch(trainer, optimizer, videos, steps.loss, steps.videos_per_step, steps.grad_clip_norm,
+                                   steps.length_factor, draw_order=lambda n: epoch_order(steps.shuffle, n),
+                                   loss_average=steps.loss_average)
+
+
 def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: torch.device, train_videos: list[DeviceVideo],
-               test_videos: list[DeviceVideo], length_factor: float | None, board_folder: Path | None) -> LengthFactorRun:
+               test_videos: list[DeviceVideo], length_factor: float | None, board_folder: Path | None,
+               session: RunSession) -> LengthFactorRun:
     """Train a fresh model once (seeded as its authors do) and keep the epoch its rule chooses.
 
     Every epoch: one pass over the training videos as the method steps through them, then the
-    test videos' metrics, then the rule's keeper and the TensorBoard scalars.
+    test videos' metrics (rank 0), then the rule's keeper, the TensorBoard scalars and the run's
+    checkpoint. A run with a checkpoint of this very command goes on after its last finished epoch.
     """
     name, spec, protocol = benchmark.spec.name, plan.spec, plan.protocol
+    ranks = distributed.current()
     seed_everything(protocol.seed)  # per run, so one split trains the same alone or in a batch
     model = spec.build(plan.model_config, trunk_init(plan) if spec.uses_backbone else None, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
+    trainer = distributed.wrap(model, device)  # DistributedDataParallel under torchrun, else the model itself
     steps = EpochSteps(spec.loss, protocol.videos_per_step_for(name), protocol.grad_clip_norm, protocol.shuffle, length_factor,
                        protocol.loss_average)
+    # from the fresh model (eval mode draws nothing), so a resumed run compares with the same untrained scores
     untrained = _mean_scores(model, test_videos) if length_factor is not None else None
 
     keeper = RuleKeeper(plan.rule)
-    history: list[EpochRecord] = []
+    done, rows = session.begin(model, optimizer, keeper, length_factor)  # the last finished epoch of a checkpoint, else 0
+    history: list[EpochRecord] = [EpochRecord(**row) for row in rows]
     sigma = f", sigma {length_factor:g}" if length_factor is not None else ""
-    bar = tqdm(range(1, protocol.epochs + 1), desc=f"{spec.name} {name} split {split.number}{sigma}", unit="epoch", dynamic_ncols=True)
-    with EpochBoard(board_folder) as board:
+    bar = tqdm(range(done + 1, protocol.epochs + 1), desc=f"{spec.name} {name} split {split.number}{sigma}", unit="epoch",
+               dynamic_ncols=True, initial=done, total=protocol.epochs, disable=not ranks.is_main)
+    with EpochBoard(board_folder if ranks.is_main else None) as board:
         for epoch in bar:
-            loss = train_epoch(model, optimizer, train_videos, steps)
-            metrics = mean_metrics(evaluate_model(model, test_videos, benchmark.spec))
+            loss = _epoch(model, trainer, optimizer, train_videos, steps)
+            # rank 0 evaluates; every rank gets its metrics and keeps the same history
+            metrics = distributed.on_main(lambda: mean_metrics(evaluate_model(model, test_videos, benchmark.spec)))
             kept = keeper.offer(model, loss, metrics.kendall, metrics.spearman)
             history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
+            session.save(epoch, model, optimizer, keeper, history, length_factor)
             board.log(epoch, loss, metrics)
             bar.set_postfix(loss=f"{loss:.4f}", tau=f"{metrics.kendall:.3f}", rho=f"{metrics.spearman:.3f}")
     bar.close()
@@ -145,7 +170,7 @@ def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: t
             "keeping the last epoch's weights (see the history in the JSON record).",
             name, split.number, sigma,
         )
-        best_epoch, state = protocol.epochs, _cpu_state(model)
+        best_epoch, state = history[-1].epoch, _cpu_state(model)
     chosen = history[best_epoch - 1]
     run = LengthFactorRun(length_factor, best_epoch, MeanMetrics(chosen.f1, chosen.kendall, chosen.spearman), history, rule_chose,
                           state=state)
@@ -164,11 +189,12 @@ def train_split(
     model_cfg: ModelConfig | None = None,
     seed_folder: bool = False,
     fallback: Fallback | None = None,
+    resume: ResumePolicy = ResumePolicy.AUTO,
 ) -> SplitTraining:
     """Train CSTA (the variant ``model_cfg``, default the released one) with the paper's protocol as
     ``train_cfg`` holds it; see train_method_split."""
     return train_method_split(benchmark, split, TrainingPlan.from_train_config(train_cfg, model_cfg), device, weights_dir,
-                              seed_folder, fallback)
+                              seed_folder, fallback, resume)
 
 
 def train_method_split(
@@ -179,6 +205,7 @@ def train_method_split(
     weights_dir: Path,
     seed_folder: bool = False,
     fallback: Fallback | None = None,
+    resume: ResumePolicy = ResumePolicy.AUTO,
 ) -> SplitTraining:
     """Train a fresh model on ``split`` as ``plan`` says and write the kept epoch's weights, with a
     JSON record and the training curve (PNG) beside them.
@@ -193,36 +220,61 @@ def train_method_split(
         fallback: where the files go when their folder refuses them at the end (the disk filled
             during training); the result's ``weights_path`` says where the weights are. Without
             one, such a failure raises ``OutputError`` and the trained weights are lost.
+        resume: what to do with the checkpoints or finished weights of an earlier run (engine/resume.py):
+            each run (each sigma) goes on after its last finished epoch; a finished split is skipped.
     """
     name = benchmark.spec.name
+    seed = plan.seed if seed_folder else None
+    wanted = weights_path_for(weights_dir, name, split.number, seed)
+    ranks = distributed.current()
+    session = RunSession(wanted, run_fingerprint(benchmark, split, plan, ranks.world_size), resume)
+    finished = session.finished_record()
+    if finished is not None:
+        return _finished_training(finished, wanted, plan)
+
     train_videos = to_device(benchmark.subset(split.train_keys), device)
     test_videos = to_device(benchmark.subset(split.test_keys), device)
-    seed = plan.seed if seed_folder else None
     runs = []
     for factor in plan.length_factors():
         board = run_folder(plan.tensorboard_dir, plan.method, name, split.number, seed, factor) if plan.tensorboard_dir else None
-        runs.append(_train_run(benchmark, split, plan, device, train_videos, test_videos, factor, board))
+        runs.append(_train_run(benchmark, split, plan, device, train_videos, test_videos, factor, board, session))
     chosen = runs[choose_length_factor([run.improvement for run in runs])] if len(runs) > 1 else runs[0]
     if len(runs) > 1:
         log.info("%s split %d: sigma %g chosen among %s (improvements %s)", name, split.number, chosen.length_factor,
                  ", ".join(f"{run.length_factor:g}" for run in runs), ", ".join(f"{run.improvement:.3f}" for run in runs))
 
+    if not ranks.is_main:  # only rank 0 writes
+        for run in runs:
+            run.state = None
+        return SplitTraining(name, split.number, wanted, chosen.best_epoch, chosen.metrics, chosen.history, plan,
+                             runs if len(runs) > 1 else [], chosen.length_factor)
     write = fallback.write if fallback is not None else _write_in_place
     state = chosen.state
-    wanted = weights_path_for(weights_dir, name, split.number, seed)
     result = SplitTraining(name, split.number, write(wanted, lambda path: save_checkpoint(state, path)), chosen.best_epoch,
                            chosen.metrics, chosen.history, plan, runs if len(runs) > 1 else [], chosen.length_factor)
-    record = training_record(result, benchmark, plan, device)
-    write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
+    record = {**training_record(result, benchmark, plan, device),
+              **session.record_entries(plan.protocol.videos_per_step_for(name))}
+    record_path = write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
     title = (f"{plan.method} {name} split {split.number}, seed {plan.seed}" + (f", sigma {chosen.length_factor:g}" if chosen.length_factor is not None else "")
              + (" (SYNTHETIC data)" if benchmark.synthetic else ""))
-    write(curve_path_for(wanted), lambda path: plot_training_curve(
+    curve_path = write(curve_path_for(wanted), lambda path: plot_training_curve(
         path, title, [r.epoch for r in chosen.history], [r.loss for r in chosen.history], [r.kendall for r in chosen.history],
         [r.spearman for r in chosen.history], chosen.best_epoch,
     ))
+    # the record now marks the split finished: its checkpoints (every sigma's) go
+    session.close((result.weights_path, record_path, curve_path) == (wanted, record_path_for(wanted), curve_path_for(wanted)))
     for run in runs:
         run.state = None  # the chosen weights are written; keep no copies in memory
     return result
+
+
+def _finished_training(record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
+    """The result of a split that finished earlier, from its JSON record (train.py's tables need it)."""
+    runs = [LengthFactorRun(run["length_factor"], run["best_epoch"], MeanMetrics(**run["metrics"]),
+                            [EpochRecord(**row) for row in run["history"]], run["rule_chose"], run["improvement"])
+            for run in record.get("length_factor_runs", [])]
+    return SplitTraining(record["dataset"], record["split"], weights_path, record["best_epoch"], MeanMetrics(**record["metrics"]),
+                         [EpochRecord(**row) for row in record["history"]], plan, runs, record.get("length_factor"))
 
 
 def training_record(result: SplitTraining, benchmark: Benchmark, plan: TrainingPlan, device: torch.device) -> dict:

@@ -9,6 +9,7 @@ written and that the earlier one is intact, instead of a library's message about
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -116,6 +117,15 @@ def atomic_stream(path: str | os.PathLike) -> Iterator[IO[bytes]]:
             if refused is None:
                 raise
             raise _output_error(Path(path), refused) from error
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """The hex sha256 of a file's bytes, read in blocks (feature files run to gigabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_json_atomic(path: str | os.PathLike, payload: Any) -> None:

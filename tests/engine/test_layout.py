@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dataset.splits import Split
-from engine.layout import report_outputs, training_outputs, weights_path_for, weights_to_evaluate
+from engine.layout import report_outputs, run_checkpoint_path, training_outputs, weights_path_for, weights_to_evaluate
 
 SPLITS = [Split(1, ("a",), ("b",)), Split(2, ("b",), ("a",))]
 
@@ -14,7 +14,9 @@ def test_paths_of_a_training_run():
     assert weights_path_for(Path("w"), "SumMe", 3) == Path("w/SumMe/split3.pt")
     assert weights_path_for(Path("w"), "SumMe", 3, seed=7) == Path("w/SumMe/seed7/split3.pt")
     assert training_outputs(Path("w/SumMe/split3.pt")) == [Path("w/SumMe/split3.pt"), Path("w/SumMe/split3.json"),
-                                                           Path("w/SumMe/split3_curve.png")]
+                                                           Path("w/SumMe/split3_curve.png"),
+                                                           Path("w/SumMe/split3.run/checkpoint.pt")]
+    assert run_checkpoint_path(Path("w/SumMe/split3.pt"), 0.5) == Path("w/SumMe/split3.run/sigma0.5.pt")  # CA-SUM: one per sigma
 
 
 def test_paths_of_a_report():

@@ -139,3 +139,21 @@ def test_steps_follow_the_methods_protocol():
     order = epoch_order(Shuffle.DATALOADER, 4)
     expected = torch.stack([Loss.LENGTH_REGULARISATION(model(videos[i].features), None, 0.3) for i in order]).mean().item()
     assert loss == pytest.approx(expected)
+
+
+def test_a_rule_keeper_saved_halfway_and_loaded_chooses_the_same_epoch(tmp_path):
+    model = nn.Linear(1, 1)
+    curve = FLAT + [0.9, 0.895, 0.894, 0.96, 0.95]
+    keeper = RuleKeeper(EpochRule.LOSS_CURVE)
+    for epoch, loss in enumerate(curve, start=1):
+        with torch.no_grad():
+            model.weight.fill_(epoch)
+        keeper.offer(model, loss)
+        if epoch == 19:  # a kill here, then the run resumes from the saved state
+            torch.save(keeper.state_dict(), tmp_path / "keeper.pt")
+            keeper = RuleKeeper(EpochRule.LOSS_CURVE)
+            keeper.load_state_dict(torch.load(tmp_path / "keeper.pt", weights_only=True))
+    epoch, state = keeper.chosen()
+    assert epoch == 20 and state["weight"].item() == 20
+    with pytest.raises(ValueError, match="rule 'loss-curve'"):
+        RuleKeeper(EpochRule.LAST).load_state_dict(keeper.state_dict())

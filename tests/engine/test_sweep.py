@@ -1,18 +1,25 @@
 """engine/sweep.py on a real local Ray (2 CPUs): a worker killed mid-run is retried, a failing run
 is named while the others finish, and the files are those of the same runs done in this process."""
 
+import logging
 import os
+from argparse import Namespace
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
-from config import DATASETS, TrainConfig
-from dataset.splits import read_splits
-from engine import sweep
+from config import DATASETS, EpochRule, PGLSumConfig, TrainConfig
+from dataset.splits import Split, read_splits
+from engine import sweep, training
+from engine.cli import ResumePolicy
+from engine.layout import run_checkpoint_path, weights_path_for
+from engine.model_flags import ModelChoice
+from engine.resume import discard_checkpoints
 from engine.sweep import RunJob, SweepConfig, SweepFailed, SweepResources, gpus_for
-from engine.training_plan import TrainingPlan
+from engine.sweep_command import sweep_jobs
+from engine.training_plan import ProtocolOverrides, TrainingPlan, plan_for
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +90,52 @@ def test_gpus_per_run(share, device, cluster_gpus, expected):
 def test_gpu_requests_that_cannot_work_are_refused(share, device, message):
     with pytest.raises(SweepResources, match=message):
         gpus_for(SweepConfig(gpus_per_run=share, device=device), 1)
+
+
+def test_a_retried_run_goes_on_from_its_checkpoint(tiny_data_dir, tiny_splits, tmp_path, monkeypatch, caplog):
+    """What Ray's retry of a killed worker does (run_job again): the run resumes after its last finished epoch
+    and ends as an uninterrupted one; a finished run is skipped; RETRAIN (a --restart sweep's tasks) trains it again."""
+    caplog.set_level(logging.INFO)
+    spec = DATASETS["SumMe"]
+    plan = plan_for(ModelChoice("PGL-SUM", PGLSumConfig()), ProtocolOverrides(epochs=2, videos_per_step=2, seed=7), EpochRule.LAST)
+    job = RunJob(spec, read_splits(tiny_splits["SumMe"], spec)[0], plan, tiny_data_dir, tmp_path / "w", seed_folder=False)
+    assert job.resume is ResumePolicy.AUTO
+    threads = torch.get_num_threads()
+    try:
+        whole = sweep.run_job(replace(job, weights_dir=tmp_path / "whole")).training
+        original = training.train_epoch
+        calls = {"n": 0}
+
+        def dies_in_epoch_2(*args):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise KeyboardInterrupt  # the worker stops after epoch 1's checkpoint
+            return original(*args)
+
+        monkeypatch.setattr(training, "train_epoch", dies_in_epoch_2)
+        with pytest.raises(KeyboardInterrupt):
+            sweep.run_job(job)
+        monkeypatch.undo()
+        retried = sweep.run_job(job).training
+        assert "resuming after epoch 1 of 2" in caplog.text
+        assert retried.history == whole.history
+        first, second = torch.load(whole.weights_path, weights_only=True), torch.load(retried.weights_path, weights_only=True)
+        assert all(torch.equal(first[key], second[key]) for key in first)
+        assert sweep.run_job(job).training.history == whole.history and "already trained by this command" in caplog.text
+        caplog.clear()
+        sweep.run_job(replace(job, resume=ResumePolicy.RETRAIN))
+        assert "already trained" not in caplog.text and "resuming" not in caplog.text
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_a_restarted_sweep_discards_old_checkpoints_once_and_its_tasks_keep_their_own(tmp_path):
+    args = Namespace(data_dir=tmp_path, weights_dir=tmp_path / "w", resume=ResumePolicy.RESTART)
+    split = Split(1, ("video_1",), ("video_2",))
+    jobs = sweep_jobs(args, TrainingPlan.from_train_config(TrainConfig(epochs=1)), [(DATASETS["SumMe"], None, [split])], [3])
+    assert [job.resume for job in jobs] == [ResumePolicy.RETRAIN]  # a retried task must not discard what it wrote
+    old = run_checkpoint_path(weights_path_for(tmp_path / "w", "SumMe", 1), 0.5)
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"an older run's")
+    discard_checkpoints(weights_path_for(tmp_path / "w", "SumMe", 1))
+    assert not old.exists()

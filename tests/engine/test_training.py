@@ -84,4 +84,5 @@ def test_interrupted_run_keeps_previous_weights_and_leaves_no_partial_file(tiny_
     with pytest.raises(KeyboardInterrupt):
         training.train_split(benchmark, split, TrainConfig(epochs=3, imagenet_init=False), torch.device("cpu"), tmp_path)
     assert (folder / "split1.pt").read_bytes() == b"previous weights"
-    assert sorted(p.name for p in folder.iterdir()) == ["split1.pt"]
+    assert sorted(p.name for p in folder.iterdir()) == ["split1.pt", "split1.run"]  # the run's checkpoint, to resume from
+    assert [p.name for p in (folder / "split1.run").iterdir()] == ["checkpoint.pt"]

@@ -1,0 +1,172 @@
+"""One model on several processes (engine/distributed.py): two real gloo processes train the same
+weights as one process taking the mean gradient of the same two videos per step; torchrun runs
+train.py with rank 0 alone writing, and its record says how many videos make a step."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+from torch import nn
+
+from engine import distributed
+from engine.distributed import Ranks, rank_share
+from engine.launch import Launch
+from engine.layout import run_checkpoint_path, run_folder_for, weights_path_for
+from engine.method_training import RuleKeeper, train_epoch_accumulated
+from engine.resume import RunCheckpoint, RunFingerprint, RunSession
+from evaluation.protocol import MeanMetrics
+from models.methods import EpochRule, LossAverage
+from tests.engine.conftest import train_command
+from utils.runtime import seed_everything
+
+ROOT = Path(__file__).resolve().parents[2]
+N_VIDEOS = 5  # two steps of two videos, one left over each epoch
+EPOCHS = 3
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def make_videos() -> list[SimpleNamespace]:
+    generator = torch.Generator().manual_seed(11)
+    return [SimpleNamespace(features=torch.randn(length, 1024, generator=generator), gtscore=torch.rand(length, generator=generator))
+            for length in (7, 9, 5, 8, 6)]
+
+
+def make_model() -> tuple[nn.Module, torch.optim.Optimizer]:
+    seed_everything(3)
+    model = nn.Sequential(nn.Linear(1024, 16), nn.ReLU(), nn.Linear(16, 1), nn.Flatten(0), nn.Sigmoid())
+    return model, torch.optim.SGD(model.parameters(), lr=0.5)  # not Adam: it would hide a sum taken for a mean
+
+
+def ddp_worker(rank: int, port: int, out: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
+    torch.set_num_threads(1)
+    distributed.start(Launch(rank, rank, 2), "cpu")
+    try:
+        model, optimizer = make_model()
+        trainer = distributed.wrap(model, torch.device("cpu"))
+        videos = make_videos()
+        losses = [distributed.train_epoch(trainer, optimizer, videos) for _ in range(EPOCHS)]
+        torch.save({"weights": model.state_dict(), "losses": losses}, Path(out) / f"rank{rank}.pt")
+    finally:
+        distributed.stop()
+
+
+def test_two_gloo_processes_train_as_one_process_on_the_mean_gradient_of_two_videos(tmp_path):
+    mp.spawn(ddp_worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True)
+    ranks = [torch.load(tmp_path / f"rank{rank}.pt", weights_only=True) for rank in (0, 1)]
+
+    model, optimizer = make_model()
+    videos = make_videos()
+    losses = []
+    for _ in range(EPOCHS):  # rank 0's draw of the order, its first 4 videos in steps of 2; DDP averages, hence / 2
+        order = torch.randperm(N_VIDEOS).tolist()
+        half = train_epoch_accumulated(model, optimizer, videos, lambda scores, gt, _: nn.functional.mse_loss(scores, gt) / 2, 2, order=order)
+        losses.append(2 * half)
+
+    for result in ranks:
+        assert result["weights"].keys() == model.state_dict().keys()
+        for key, value in model.state_dict().items():
+            assert torch.allclose(result["weights"][key], value, atol=1e-6), key
+        assert result["losses"] == pytest.approx(losses, rel=1e-5)
+    assert not torch.equal(ranks[0]["weights"]["0.weight"], make_model()[0].state_dict()["0.weight"])  # it did train
+
+
+def train_through_hooks(weights: Path, stop_after: int | None = None) -> None:
+    """Train EPOCHS epochs through the resume hooks, as train_method_split does, from a fresh model, optimiser,
+    keeper and DDP wrapper; ``stop_after`` leaves after that epoch's checkpoint, as a kill would (nothing closed)."""
+    model, optimizer = make_model()
+    model.insert(1, nn.Dropout(0.3))  # draws from each rank's own generator: resumed only if every rank's is saved
+    trainer = distributed.wrap(model, torch.device("cpu"))
+    fingerprint = RunFingerprint("SumMe", 1, 3, {"protocol": {"epochs": EPOCHS}}, "data", "keys", processes=2)
+    session, keeper = RunSession(weights, fingerprint), RuleKeeper(EpochRule.BEST_ON_TEST)
+    done, history = session.begin(model, optimizer, keeper)
+    for epoch in range(done + 1, EPOCHS + 1):
+        loss = distributed.train_epoch(trainer, optimizer, make_videos(), loss_average=LossAverage.FLOAT32)
+        metrics = distributed.on_main(lambda: MeanMetrics(0.0, -loss, -loss))  # noqa: B023 - called at once
+        keeper.offer(model, loss, metrics.kendall, metrics.spearman)
+        history.append({"epoch": epoch, "loss": loss})
+        session.save(epoch, model, optimizer, keeper, history)
+        if epoch == stop_after:
+            return
+    if distributed.current().is_main:
+        torch.save({"weights": model.state_dict(), "history": history, "kept": keeper.chosen()[1]}, weights)
+    session.close(written_in_place=True)
+
+
+def resuming_worker(rank: int, port: int, folder: str) -> None:
+    """Each rank: an uninterrupted run; a run left after epoch 1; its generators scrambled; that run resumed
+    (from the checkpoint alone: model, optimiser, keeper and wrapper are built afresh)."""
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
+    torch.set_num_threads(1)
+    distributed.start(Launch(rank, rank, 2), "cpu")
+    try:
+        train_through_hooks(Path(folder) / "whole" / "split1.pt")
+        resumed = Path(folder) / "resumed" / "split1.pt"
+        train_through_hooks(resumed, stop_after=1)
+        distributed.on_main(lambda: torch.save(RunCheckpoint.load(run_checkpoint_path(resumed)).generators,
+                                               Path(folder) / "generators.pt"))
+        seed_everything(1000 + rank)  # what a new process would draw otherwise
+        train_through_hooks(resumed)
+    finally:
+        distributed.stop()
+
+
+def test_a_torchrun_job_restarted_resumes_every_rank_from_the_checkpoint(tmp_path):
+    mp.spawn(resuming_worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True)
+    whole, resumed = tmp_path / "whole" / "split1.pt", tmp_path / "resumed" / "split1.pt"
+    assert len(torch.load(tmp_path / "generators.pt", weights_only=True)) == 2  # rank 1's generators too
+    first, second = torch.load(whole, weights_only=True), torch.load(resumed, weights_only=True)
+    assert first["history"] == second["history"] and [row["epoch"] for row in second["history"]] == [1, 2, 3]
+    for part in ("weights", "kept"):
+        assert all(torch.equal(first[part][key], second[part][key]) for key in first[part])
+    assert not run_folder_for(resumed).exists()
+
+
+def test_each_rank_takes_its_share_of_every_step():
+    order = [4, 0, 3, 1, 2, 6, 5]
+    assert rank_share(order, Ranks(0, 2)) == [4, 3, 2]
+    assert rank_share(order, Ranks(1, 2)) == [0, 1, 6]  # 5 sits the epoch out
+    assert rank_share(order, Ranks(1, 2), videos_per_step=2) == [3, 1]  # step 1: 4 0 | 3 1; 2 6 5 left over
+    assert rank_share(order, Ranks(0, 1)) == order
+
+
+def test_a_lone_process_runs_everything_itself():
+    assert distributed.current() == Ranks()
+    assert distributed.on_main(lambda: 7) == 7 and distributed.gather("x") == ["x"]
+    model = nn.Linear(2, 1)
+    assert distributed.wrap(model, torch.device("cpu")) is model
+    assert distributed.record_entry(Ranks())["videos_per_optimizer_step"] == 1
+    assert distributed.record_entry(Ranks(0, 4, "nccl"))["videos_per_optimizer_step"] == 4
+
+
+def test_torchrun_trains_one_model_and_only_rank_0_writes(mini, tmp_path):
+    """train.py under torchrun with 2 gloo processes on the CPU: 2 training videos, one step per epoch,
+    one video per process."""
+    argv = train_command(mini, tmp_path / "w", videos=2, epochs=2)[2:]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
+                str(ROOT / "train.py"), *argv]
+    done = subprocess.run(torchrun, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("2 videos per optimizer step") == 1  # said once, by rank 0
+    weights = weights_path_for(tmp_path / "w", "SumMe", 1)
+    record = json.loads(weights.with_suffix(".json").read_text())
+    assert record["data_parallel"]["processes"] == 2 and record["data_parallel"]["videos_per_optimizer_step"] == 2
+    assert record["data_parallel"]["backend"] == "gloo" and record["run"]["processes"] == 2
+    assert [row["epoch"] for row in record["history"]] == [1, 2]
+    assert sorted(path.name for path in weights.parent.iterdir()) == ["split1.json", "split1.pt", "split1_curve.png"]
+    assert not run_folder_for(weights).exists()
