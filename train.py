@@ -13,6 +13,11 @@ The authors' protocols (each flag below overrides one field):
   CA-SUM   400 epochs, lr 0.0005, weight decay 1e-05, clip 5, 20/40 videos per step, seed 12345, --select min-loss,
            one run per length factor 0.5/0.6/0.7/0.8/0.9, then its authors' choice among them
 Rules that look at the test labels (test) are labelled so in every table and record.
+
+--dataset VideoXum --data-dir DIR [--features NAME]: VideoXum's own train/val/test split, streamed
+from DIR/feat/NAME/; the model is sized from the feature dimension; the epoch is chosen on the
+validation split (CSTA's rule there: --select validation) and the test split is scored once at the
+end. Weights: weights/VideoXum/split1.pt.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config import EpochRule, dataset_specs
+from config import VIDEOXUM, EpochRule, dataset_specs
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, number_in, setup_logging
 from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
@@ -89,6 +94,12 @@ def main(args: argparse.Namespace) -> int:
         plan = plan_from_args(args)
         seeds = list(dict.fromkeys(args.seeds or [plan.seed]))
         several = len(seeds) > 1
+        if args.dataset == VIDEOXUM:
+            from engine.videoxum_training import claim_videoxum_outputs  # reads and checks the three splits
+
+            data, claim = claim_videoxum_outputs(args, plan, seeds)
+            with claim:
+                return _train_videoxum(args, plan, data, seeds, claim.fallback)
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
         jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
@@ -108,6 +119,21 @@ def main(args: argparse.Namespace) -> int:
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
             return 2
+
+
+def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: object, seeds: list[int], fallback: Fallback) -> int:
+    from engine.videoxum_training import log_videoxum_result, train_videoxum
+    from utils.runtime import select_device
+
+    device = select_device(args.device)
+    log.info("device: %s | %s | seed(s): %s", device, plan.describe(), " ".join(map(str, seeds)))
+    for seed in seeds:
+        log_videoxum_result(train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback, seed_folder=len(seeds) > 1))
+    if fallback.kept:
+        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
+                    len(fallback.kept), fallback.summary())
+        return 1
+    return 0
 
 
 def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback) -> int:
