@@ -29,7 +29,6 @@ from evaluation.v2v import V2VMeans, V2VVideoMetrics, evaluate_video_v2v, mean_v
 from models.csta import predict_scores
 
 
-
 @dataclass(frozen=True)
 class VideoXumSource:
     """Where a run's VideoXum data is: the root holding anno/ and feat/, and the feature folder's name."""
