@@ -37,6 +37,7 @@ from utils.errors import ProjectError
 
 if TYPE_CHECKING:
     from engine.training_plan import TrainingPlan
+    from engine.videoxum_data import VideoXumSplits
 
 log = logging.getLogger("train")
 
@@ -121,11 +122,28 @@ def main(args: argparse.Namespace) -> int:
             return 2
 
 
-def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: object, seeds: list[int], fallback: Fallback) -> int:
+def _trunk_weights_available(plan: TrainingPlan) -> bool:
+    """Whether the ImageNet weights of CSTA's trunk can be had (fail now, not after the first dataset); logs why not."""
+    from models.backbone import BackboneInit, BackboneWeightsUnavailable, build_backbone
+
+    trunk = plan.spec.trunk_spec(plan.model_config)
+    if trunk is not None and plan.imagenet_init:
+        try:
+            build_backbone(trunk, BackboneInit.IMAGENET)
+        except BackboneWeightsUnavailable as error:
+            log.error("error: %s\nOr train from a randomly initialised trunk with --random-init (not the paper's setting).", error)
+            return False
+    return True
+
+
+def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback) -> int:
+    """VideoXum: one run per seed on its own split (see the module docstring)."""
     from engine.videoxum_training import log_videoxum_result, train_videoxum
     from utils.runtime import select_device
 
     device = select_device(args.device)
+    if not _trunk_weights_available(plan):
+        return 2
     log.info("device: %s | %s | seed(s): %s", device, plan.describe(), " ".join(map(str, seeds)))
     for seed in seeds:
         log_videoxum_result(train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback, seed_folder=len(seeds) > 1))
@@ -142,18 +160,14 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list
     from engine.seeds import seeds_table, spread_over_seeds
     from engine.training import SplitTraining, train_method_split, trunk_init
     from evaluation.protocol import mean_metrics
-    from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
+    from models.backbone import BackboneOrigin, trunk_origin
     from utils.runtime import select_device
 
     several = len(seeds) > 1
     device = select_device(args.device)
     trunk = plan.spec.trunk_spec(plan.model_config)
-    if trunk is not None and plan.imagenet_init:
-        try:
-            build_backbone(trunk, BackboneInit.IMAGENET)  # fail now, not after the first dataset
-        except BackboneWeightsUnavailable as error:
-            log.error("error: %s\nOr train from a randomly initialised trunk with --random-init (not the paper's setting).", error)
-            return 2
+    if not _trunk_weights_available(plan):
+        return 2
 
     origin = trunk_origin(trunk_init(plan), trunk) if trunk is not None else None
     stand_in = origin is BackboneOrigin.STAND_IN

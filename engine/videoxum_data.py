@@ -68,12 +68,14 @@ def _first(record: VideoRecord) -> VideoRecord:
 def stream_records(dataset: VideoXumDataset, order: Sequence[int] | None = None, workers: int = DEFAULT_WORKERS) -> Iterator[VideoRecord]:
     """The records of ``order`` (default: every video in the file's order), read by ``workers`` processes.
 
-    The order is given as the loader's sampler, so it draws nothing from torch's generator for the
-    order itself (a DataLoader does draw one base seed per pass, the same with any number of workers).
+    The order is given as the loader's sampler, and the loader draws its workers' base seed from a
+    generator of its own (reading features needs no randomness): torch's global generator, which the
+    epoch order and dropout draw from, is left untouched, so a streamed epoch is the same, bit for bit,
+    as one over the same videos held in memory, with any number of workers.
     """
     indices = list(range(len(dataset))) if order is None else list(order)
     loader = DataLoader(dataset, batch_size=None, sampler=indices, num_workers=workers, collate_fn=_first,
-                        persistent_workers=False, prefetch_factor=2 if workers else None)
+                        generator=torch.Generator().manual_seed(0), prefetch_factor=2 if workers else None)
     yield from loader
 
 
