@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -70,7 +70,7 @@ def train_videoxum(data: VideoXumSplits, plan: TrainingPlan, device: torch.devic
     source, train, val, test = data.source, data.train, data.val, data.test
     dim = train.feature_dim()
     config = sized_for_features(plan.model_config, dim)
-    plan_used = TrainingPlan(plan.method, config, plan.protocol, plan.rule, plan.imagenet_init, plan.tensorboard_dir)
+    plan_used = replace(plan, model_config=config)
     spec, protocol = plan.spec, plan.protocol
     (factor,) = plan.length_factors()  # the training plan refuses a sigma sweep on VideoXum
     seed_everything(protocol.seed)

@@ -30,9 +30,13 @@ BAD = {
     "--weight-decay": ["-0.5", "x", "nan"],
     "--grad-clip": ["-1", "x", "inf"],
     "--length-factor": ["0", "1", "1.5", "x", "nan"],
+    "--workers": ["-1", "x", "1.5"],
 }
 GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"],
-        "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"]}
+        "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"],
+        "--workers": ["0", "4"]}
+# Flags that only mean something beside others, and are refused alone.
+CONTEXT = {"--workers": ["--dataset", "VideoXum"]}
 # What argparse says after the flag for a refused value.
 EXPECTED = {"--lr": "expected a number above 0", "--weight-decay": "expected a number of at least 0",
             "--grad-clip": "expected a number of at least 0 or none", "--length-factor": "expected a number between 0 and 1"}
@@ -60,7 +64,7 @@ def test_every_numeric_flag_is_range_checked_at_parse_time(script, capsys):
             assert caught.value.code == 2
             assert f"argument {flag}: {EXPECTED.get(flag, 'expected a whole number')}" in capsys.readouterr().err
         for value in GOOD[flag]:
-            assert SCRIPTS[script].parse_args([flag, value]) is not None
+            assert SCRIPTS[script].parse_args([*CONTEXT.get(flag, []), flag, value]) is not None
 
 
 def test_inference_default_draws_match_the_library():

@@ -37,7 +37,7 @@ def test_training_writes_weights_and_a_record_chosen_on_validation(videoxum_trai
     assert record["metrics_split"] == "validation" and len(record["history"]) == 2
     assert record["metrics"]["kendall"] == record["validation_v2v"]["kendall"] == record["history"][record["best_epoch"] - 1]["kendall"]
     assert record["test_v2v"]["n_videos"] == 2 and record["validation_v2v"]["n_videos"] == 1
-    assert record["model_options"]["feature_dim"] == 32
+    assert record["model_options"]["feature_dim"] == 32 and record["protocol"]["videos_per_step"] == {"VideoXum": 1}
     assert record["method"] == "PGL-SUM" and record["model_options"]["hidden_dim"] == 32
     model = method_spec("PGL-SUM").build(choice_from_record(record).config)
     load_checkpoint(model, weights)  # the record rebuilds the model the weights fit
