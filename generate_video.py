@@ -63,6 +63,7 @@ IMAGENET_FILE_NAME = "googlenet-1378be20.pth"  # torchvision's, in the torch hub
 MAX_SECONDS = 10_000_000  # --seconds above this (116 days) is a typing mistake
 MAX_SAMPLE_RATE = 10_000
 MAX_BATCH_SIZE = 4096
+MAX_RAY_WORKERS = 10_000
 EXIT_INTERRUPTED = 130
 
 
@@ -131,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--random-backbone", action="store_true", help="random GoogLeNet features (tests and demos only; outputs say so)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_arguments(parser)
+    ray = parser.add_argument_group("many videos at once with Ray (summarize/library.py)")
+    ray.add_argument("--ray", action="store_true",
+                     help="summarise the videos on Ray workers, each holding the networks once: a local Ray started in this process "
+                     "(this machine's cores and GPUs), or the cluster named by RAY_ADDRESS when it is set; same outputs as without")
+    ray.add_argument("--ray-address", metavar="ADDRESS",
+                     help="summarise on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001); implies --ray")
+    ray.add_argument("--ray-workers", type=bounded(int, 1, MAX_RAY_WORKERS),
+                     help="Ray workers, each holding the networks (default: one per GPU when the cluster has GPUs and --device is not cpu; "
+                     "else one per N CPUs, N being torch's thread count here, which each worker uses so that its outputs are "
+                     "those of the run without --ray)")
     reference = parser.add_argument_group("the reference implementation's input flags")
     reference.add_argument("--input_is_file", type=str2bool, help="true: summarise --file_path; false: every --ext video in --dir_path")
     reference.add_argument("--file_path", type=Path, help="one video (with --input_is_file true)")
@@ -165,6 +176,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.model = model_choice_from_args(args)  # for weights without a record; a record wins over the defaults
     except (ModelChoiceError, ModelConfigError, ValueError) as error:
         parser.error(str(error))
+    if args.ray_workers is not None and not (args.ray or args.ray_address):
+        parser.error("--ray-workers needs --ray or --ray-address")
     return args
 
 
@@ -303,6 +316,8 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
             log.error("FAILED %s", job.reason)
         outcomes = []
         if todo:
+            if args.ray or args.ray_address:  # the same per-video work on Ray workers (summarize/library.py)
+                return _summarise_on_ray(args, settings, blocked, todo, progress)
             summarizer = _load_summarizer(args, settings)
             if summarizer is None:
                 return 2
@@ -313,6 +328,29 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
                 outcomes.append(outcome)
                 progress.finished += outcome.ok
                 progress.failed += not outcome.ok
+    return _report(blocked, todo, outcomes, progress)
+
+
+def _summarise_on_ray(args: argparse.Namespace, settings: dict[str, Any], blocked: list[VideoJob], todo: list[VideoJob],
+                      progress: _Progress) -> int:
+    """--ray: every worker loads the networks with _load_summarizer, then takes videos as it frees up."""
+    from functools import partial
+
+    import generate_video  # by name, also when run as a script: the workers import the loader, not a copy
+    from summarize.library import LibraryConfig, WorkersUnavailable, summarize_on_ray
+
+    load = partial(generate_video._load_summarizer, argparse.Namespace(**{**vars(args), "quiet": True}), settings)
+    config = LibraryConfig(address=args.ray_address, workers=args.ray_workers, use_gpus=args.device != "cpu")
+    log.info("%d video(s) to summarise on Ray -> %s", len(todo), display_path(args.out))
+    outcomes = []
+    try:
+        for outcome in summarize_on_ray(load, todo, config):
+            outcomes.append(outcome)
+            progress.finished += outcome.ok
+            progress.failed += not outcome.ok
+    except (WorkersUnavailable, ConnectionError) as error:
+        log.error("error: %s", error)
+        return 2
     return _report(blocked, todo, outcomes, progress)
 
 

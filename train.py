@@ -33,6 +33,7 @@ from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_argume
 from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
 from engine.outputs import Fallback, claim_outputs
+from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="start CSTA's CNN trunk from random weights instead of ImageNet (not the paper's setting)")
     parser.add_argument("--tensorboard", type=Path, metavar="DIR",
                         help="also log loss, F1, tau and rho per epoch for TensorBoard under DIR/<method>/<dataset>/split<k>")
+    add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run
     return parser
 
 
@@ -78,6 +80,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
+    check_ray_arguments(parser, args)
+    if args.dataset == VIDEOXUM and ray_requested(args):
+        parser.error(f"--ray runs SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} yet (its one run streams with --workers)")
     return args
 
 
@@ -156,15 +161,16 @@ def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXum
 
 def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
-    from engine.report import labels, training_table
+    from engine.report import labels
     from engine.seeds import seeds_table, spread_over_seeds
-    from engine.training import SplitTraining, train_method_split, trunk_init
+    from engine.training import train_method_split, trunk_init
     from evaluation.protocol import mean_metrics
     from models.backbone import BackboneOrigin, trunk_origin
     from utils.runtime import select_device
 
     several = len(seeds) > 1
-    device = select_device(args.device)
+    on_ray = ray_requested(args)
+    device = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else select_device(args.device)
     trunk = plan.spec.trunk_spec(plan.model_config)
     if not _trunk_weights_available(plan):
         return 2
@@ -173,23 +179,28 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list
     stand_in = origin is BackboneOrigin.STAND_IN
     log.info("device: %s | %s | seed(s): %s | trunk: %s", device, plan.describe(), " ".join(map(str, seeds)),
              origin.describe(trunk) if origin is not None else "none")
-    results: dict[int, list[SplitTraining]] = {}
-    synthetic: dict[str, bool] = {}
-    for seed in seeds:
-        seed_plan = plan.with_seed(seed)
-        results[seed] = []
-        for spec, benchmark, splits in jobs:
-            synthetic[spec.name] = benchmark.synthetic
-            label = " (SYNTHETIC data)" if benchmark.synthetic else ""
-            log.info("%s%s: %d videos from %s; training %d split(s), seed %d",
-                     spec.name, label, len(benchmark.videos), benchmark.h5_path, len(splits), seed)
-            for split in splits:
-                result = train_method_split(benchmark, split, seed_plan, device, args.weights_dir, seed_folder=several, fallback=fallback)
-                log.info("%s split %d: kept epoch %d (%s) -> %s", spec.name, split.number, result.best_epoch, result.rule_label,
-                         result.weights_path)
-                results[seed].append(result)
-        title = f"Test metrics of the kept epochs (seed {seed})" if several else "Test metrics of the kept epochs"
-        log.info("\n%s:\n%s", title, training_table(results[seed], synthetic, stand_in))
+    synthetic = {spec.name: benchmark.synthetic for spec, benchmark, _ in jobs}
+    if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
+        from engine.sweep_command import train_on_ray
+
+        results = train_on_ray(args, plan, jobs, seeds, fallback)
+        for seed in seeds:
+            _log_seed_table(seed, several, results[seed], synthetic, stand_in)
+    else:
+        results = {}
+        for seed in seeds:
+            results[seed] = []
+            for spec, benchmark, splits in jobs:
+                label = " (SYNTHETIC data)" if benchmark.synthetic else ""
+                log.info("%s%s: %d videos from %s; training %d split(s), seed %d",
+                         spec.name, label, len(benchmark.videos), benchmark.h5_path, len(splits), seed)
+                for split in splits:
+                    result = train_method_split(benchmark, split, plan.with_seed(seed), device, args.weights_dir, seed_folder=several,
+                                                fallback=fallback)
+                    log.info("%s split %d: kept epoch %d (%s) -> %s", spec.name, split.number, result.best_epoch, result.rule_label,
+                             result.weights_path)
+                    results[seed].append(result)
+            _log_seed_table(seed, several, results[seed], synthetic, stand_in)
     if several:
         spreads = [
             spread_over_seeds(spec.name, {seed: mean_metrics([r.metrics for r in runs if r.dataset == spec.name]) for seed, runs in results.items()})
@@ -201,6 +212,13 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list
                     len(fallback.kept), fallback.summary())
         return 1
     return 0
+
+
+def _log_seed_table(seed: int, several: bool, results: list, synthetic: dict[str, bool], stand_in: bool) -> None:
+    from engine.report import training_table
+
+    title = f"Test metrics of the kept epochs (seed {seed})" if several else "Test metrics of the kept epochs"
+    log.info("\n%s:\n%s", title, training_table(results, synthetic, stand_in))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from config import ModelConfig
 from models.backbone import BackboneInit
 from models.csta import build_csta
 
@@ -96,8 +97,17 @@ def macs_over_lengths(model: nn.Module, step_counts: Sequence[int], device: torc
     return MacsSummary(tuple(MacsPerVideo(int(t), measured[t]) for t in step_counts))
 
 
-def measure_csta(step_counts: Sequence[int], device: torch.device) -> dict:
-    """Parameters and MACs per score prediction of the released CSTA configuration, for these video
-    lengths (as JSON-ready dicts; the weights change neither, so a randomly initialised model is used)."""
-    model = build_csta(BackboneInit.RANDOM).to(device)
+def meta_macs(config: ModelConfig, step_counts: Sequence[int]) -> MacsSummary:
+    """``macs_over_lengths`` of a variant, counted on the meta device: the shapes without the arithmetic,
+    so a dataset's lengths take seconds instead of minutes (the same counts: tests/engine/test_complexity.py)."""
+    with torch.device("meta"):
+        model = build_csta(BackboneInit.RANDOM, config)
+    return macs_over_lengths(model, step_counts, torch.device("meta"), config.feature_dim)
+
+
+def measure_csta(step_counts: Sequence[int], device: torch.device, config: ModelConfig | None = None) -> dict:
+    """Parameters and MACs per score prediction of a CSTA variant (default: the released configuration),
+    for these video lengths (as JSON-ready dicts; the weights change neither, so a randomly initialised
+    model is used)."""
+    model = build_csta(BackboneInit.RANDOM, config).to(device)
     return {"parameters": count_parameters(model).as_dict(), "macs": macs_over_lengths(model, step_counts, device).as_dict()}

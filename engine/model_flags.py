@@ -67,7 +67,7 @@ class ModelFlag:
 def _csta_parser(option: str) -> Callable[[str], object]:
     def parse(text: str) -> object:
         if option == "model_name":
-            return ModelConfig.split_model_name(text)  # validates; the text itself is kept (see _checked)
+            return ModelConfig.split_model_name(text)  # validates; the text itself is kept (see _argparse_type)
         return parse_option(option, text)
 
     return parse

@@ -81,3 +81,26 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
     figure.tight_layout()
     return _save(figure, path)
 
+
+
+def plot_ablation(path: Path, title: str, bars: dict[str, Sequence[tuple[str, float, float, float, float]]]) -> Path:
+    """Kendall tau and Spearman rho of each variant, one panel per dataset, error bars the std over seeds.
+
+    Args:
+        bars: {dataset: [(variant, tau, tau std, rho, rho std), ...]} in table order.
+    """
+    count = max((len(rows) for rows in bars.values()), default=1)
+    figure = Figure(figsize=(max(6.0, 0.45 * count + 2), 3.6 * max(1, len(bars))))
+    panels = figure.subplots(max(1, len(bars)), 1, squeeze=False)[:, 0]
+    for axes, (dataset, rows) in zip(panels, bars.items(), strict=False):
+        x = np.arange(len(rows))
+        tau, tau_std, rho, rho_std = (np.array([row[i] for row in rows], dtype=float) for i in range(1, 5))
+        axes.bar(x - 0.2, tau, 0.4, yerr=tau_std, label="Kendall tau", color="tab:blue")
+        axes.bar(x + 0.2, rho, 0.4, yerr=rho_std, label="Spearman rho", color="tab:orange")
+        axes.set_xticks(x, [row[0] for row in rows], rotation=60, ha="right", fontsize=7)
+        axes.axhline(0, color="black", lw=0.6)
+        axes.set_ylabel(f"{dataset}\ncorrelation")
+        axes.legend(fontsize=8)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)

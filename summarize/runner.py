@@ -184,18 +184,27 @@ class Summarizer:
         return written
 
 
+def summarize_one(summarizer: Summarizer, job: VideoJob) -> VideoOutcome:
+    """One job's outcome: a video that fails with a problem of its own (VIDEO_FAILURES) is a failed
+    outcome that names it, not an exception; anything else is a bug and raises."""
+    try:
+        return summarizer.summarize(job)
+    except VIDEO_FAILURES as error:
+        text, name = display_path(str(error)), display_path(job.source)
+        full = isinstance(error, OutputNotWritten) and error.disk_full
+        return VideoOutcome(job.source, False, text if name in text else f"{name}: {text}", disk_full=full)
+
+
+def log_outcome(outcome: VideoOutcome) -> None:
+    log.info("%s%s", "" if outcome.ok else "FAILED ", outcome.message)
+
+
 def summarize_all(summarizer: Summarizer, jobs: list[VideoJob]) -> Iterator[VideoOutcome]:
     """Every job in turn, one outcome each as it finishes; a video that fails is reported and the
     others still run, except when the disk is full (every later video would fail the same way)."""
     for job in jobs:
-        source = job.source
-        try:
-            outcome = summarizer.summarize(job)
-        except VIDEO_FAILURES as error:
-            text, name = display_path(str(error)), display_path(source)
-            full = isinstance(error, OutputNotWritten) and error.disk_full
-            outcome = VideoOutcome(source, False, text if name in text else f"{name}: {text}", disk_full=full)
-        log.info("%s%s", "" if outcome.ok else "FAILED ", outcome.message)
+        outcome = summarize_one(summarizer, job)
+        log_outcome(outcome)
         yield outcome
         if outcome.disk_full:
             return

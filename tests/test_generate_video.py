@@ -313,12 +313,12 @@ def test_help_user_errors_and_planning_import_no_torch(clip, weights, tmp_path):
 def test_every_numeric_flag_is_checked_when_parsed(capsys):
     numeric = [a for a in generate_video.build_parser()._actions  # the model options: tests/engine/test_model_flags.py
                if a.type not in (None, Path, str, generate_video.str2bool) and a.dest not in model_flag_dests()]
-    assert {a.dest for a in numeric} == {"ratio", "seconds", "sample_rate", "batch_size"}
+    assert {a.dest for a in numeric} == {"ratio", "seconds", "sample_rate", "batch_size", "ray_workers"}
     for action in numeric:
         assert action.type not in (int, float), f"{action.dest}: a bare {action.type.__name__} takes nan, inf and any size"
         for bad in ("nan", "inf", "-inf", "1e999", "-1", "0", "1e12", "ten", ""):
             with pytest.raises(SystemExit) as exited:
-                generate_video.parse_args(["x.mp4", action.option_strings[0], bad])
+                generate_video.parse_args(["x.mp4", action.option_strings[0], bad, "--ray"])
             assert exited.value.code == 2, (action.dest, bad)
             assert f"argument {action.option_strings[0]}" in capsys.readouterr().err
     args = generate_video.parse_args(["x.mp4", "--seconds", "2.5", "--sample_rate", "15", "--batch-size", "4"])
@@ -329,7 +329,7 @@ def test_every_numeric_flag_is_checked_when_parsed(capsys):
 # Flags that do not change what a summary is (names, which files, how loudly). Every other flag must
 # change the fingerprint, so that a rerun never skips a video whose summary would now differ.
 SAME_SUMMARY = {"help", "inputs", "out", "ext", "format", "no_video", "no_extras", "overwrite", "quiet",
-                "input_is_file", "file_path", "dir_path"}
+                "input_is_file", "file_path", "dir_path", "ray", "ray_address", "ray_workers"}
 
 
 def test_every_flag_that_changes_a_summary_changes_the_fingerprint(weights, tmp_path):
@@ -354,7 +354,7 @@ def test_every_flag_that_changes_a_summary_changes_the_fingerprint(weights, tmp_
     assert (generate_video.run_settings(generate_video.parse_args([*base, "--method", "CA-SUM", "--block-size", "30"]))
             != generate_video.run_settings(generate_video.parse_args([*base, "--method", "CA-SUM"])))
     for dest, extra in {"out": ["--out", tmp_path], "format": ["--format", "mkv"], "quiet": ["--quiet"],
-                        "overwrite": ["--overwrite"], "no_extras": ["--no-extras"]}.items():
+                        "overwrite": ["--overwrite"], "no_extras": ["--no-extras"], "ray": ["--ray"]}.items():
         assert generate_video.run_settings(generate_video.parse_args([*base, *map(str, extra)])) == settings, dest
     st = weights.stat()
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000))  # retrained in place

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 import torch
 
@@ -67,6 +68,25 @@ def test_train_then_inference_with_json(trained_weights, tiny_data_dir, tiny_spl
     assert report["splits"][0]["kendall"] == pytest.approx(recorded["kendall"])
     assert report["splits"][0]["f1"] == pytest.approx(recorded["f1"])
     _check_report(tmp_path / "rep", tiny_data_dir, trained_weights, report)
+
+
+def test_fast_scoring_is_within_1e_5_of_the_exact_route(trained_weights, tiny_data_dir, tiny_splits, tmp_path, caplog):
+    import h5py
+
+    caplog.set_level("INFO")
+    scores = {}
+    for route in ("exact", "fast"):
+        out = tmp_path / f"{route}.h5"
+        assert inference.main(inference.parse_args([
+            "--dataset", "TVSum", "--device", "cpu", "--data-dir", str(tiny_data_dir), "--weights-dir", str(trained_weights),
+            "--splits-file", str(tiny_splits["TVSum"]), "--split", "1", "--scoring", route, "--save-scores", str(out),
+        ])) == 0
+        assert f"scoring: {route}" in caplog.text
+        with h5py.File(out) as f:
+            scores[route] = {key: f["TVSum"][key]["step_scores"][()] for key in f["TVSum"]}
+    assert scores["exact"].keys() == scores["fast"].keys() and scores["exact"]
+    for key, exact in scores["exact"].items():
+        np.testing.assert_allclose(scores["fast"][key], exact, rtol=0, atol=1e-5)
 
 
 def _check_report(rep, tiny_data_dir, weights, table):

@@ -16,7 +16,7 @@ from engine.model_flags import model_flag_dests
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = {"train": train, "inference": inference}
-HEAVY = ("torch", "torchvision", "numpy", "scipy", "h5py", "matplotlib")
+HEAVY = ("torch", "torchvision", "numpy", "scipy", "h5py", "matplotlib", "ray")
 
 # Values every numeric flag must refuse, and values it must accept, by flag.
 BAD = {
@@ -30,16 +30,20 @@ BAD = {
     "--weight-decay": ["-0.5", "x", "nan"],
     "--grad-clip": ["-1", "x", "inf"],
     "--length-factor": ["0", "1", "1.5", "x", "nan"],
+    "--cpus-per-run": ["0", "-1", "1.5", "nan", "inf", "x"],
+    "--gpus-per-run": ["-0.25", "1.5", "nan", "x"],
     "--workers": ["-1", "x", "1.5"],
 }
 GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"],
         "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"],
-        "--workers": ["0", "4"]}
-# Flags that only mean something beside others, and are refused alone.
-CONTEXT = {"--workers": ["--dataset", "VideoXum"]}
+        "--cpus-per-run": ["0.5", "1", "2"], "--gpus-per-run": ["0", "0.25", "1", "2"], "--workers": ["0", "4"]}
+SHARES = ("--cpus-per-run", "--gpus-per-run")  # Ray resource requests: a share of one device or whole devices
+# Flags that only mean something beside others, and are refused alone: the flags that give them their meaning.
+CONTEXT = {**{flag: ["--ray"] for flag in SHARES}, "--workers": ["--dataset", "VideoXum"]}
 # What argparse says after the flag for a refused value.
 EXPECTED = {"--lr": "expected a number above 0", "--weight-decay": "expected a number of at least 0",
-            "--grad-clip": "expected a number of at least 0 or none", "--length-factor": "expected a number between 0 and 1"}
+            "--grad-clip": "expected a number of at least 0 or none", "--length-factor": "expected a number between 0 and 1",
+            **{flag: "expected a share of one device" for flag in SHARES}}
 
 
 def numeric_flags(parser: argparse.ArgumentParser) -> list[str]:

@@ -47,6 +47,7 @@ def test_training_writes_weights_and_a_record_chosen_on_validation(videoxum_trai
 @pytest.mark.parametrize(("extra", "message"), [
     (["--split", "1"], "VideoXum has its own train/val/test split"),
     (["--splits-file", "x.json"], "leave out --splits-file"),
+    (["--ray"], "not wired for --dataset VideoXum"),
 ])
 def test_another_split_is_refused_at_parse_time(videoxum_dir, tmp_path, extra, message, capsys):
     with pytest.raises(SystemExit):

@@ -12,7 +12,7 @@ import pytest
 from evaluation.summary import NonFiniteScores
 from summarize.plan import VideoOutputs
 from summarize.provenance import JobState, VideoJob
-from summarize.runner import OutputNotWritten, VideoOutcome, VideoTooShort, summarize_all
+from summarize.runner import OutputNotWritten, VideoOutcome, VideoTooShort, summarize_all, summarize_one
 from utils.errors import ProjectError
 from video.codecs import CodecError
 from video.errors import VideoDecodeError, VideoEncodeError, VideoOpenError
@@ -68,6 +68,17 @@ def test_a_video_that_cannot_be_handled_does_not_stop_the_batch(error, caplog):
 def test_a_bug_keeps_its_traceback(error):
     with pytest.raises(type(error)):
         list(summarize_all(_Summarizer({"b.mp4": error}), [_job("a.mp4"), _job("b.mp4"), _job("c.mp4")]))
+
+
+def test_one_video_alone_as_a_ray_worker_does_it():
+    """summarize_one: the per-video step summarize_all and summarize.library's workers share."""
+    failed = summarize_one(_Summarizer({"b.mp4": VideoTooShort("only 9 frames")}), _job("b.mp4"))
+    assert not failed.ok and failed.message == "/videos/b.mp4: only 9 frames" and not failed.disk_full
+    full = summarize_one(_Summarizer({"b.mp4": OutputNotWritten(Path("/out/b.mp4"), [], _disk_full("/out/b.mp4"))}), _job("b.mp4"))
+    assert full.disk_full
+    assert summarize_one(_Summarizer({}), _job("a.mp4")).ok
+    with pytest.raises(KeyError):
+        summarize_one(_Summarizer({"b.mp4": KeyError("shots")}), _job("b.mp4"))
 
 
 def _encoder_out_of_space() -> VideoEncodeError:

@@ -1,0 +1,136 @@
+"""Train a grid of CSTA variants on every split (and seed) and print the ablation table.
+
+    python ablate.py                                   # the paper's ablation rows (grids/paper_ablation.json)
+    python ablate.py --grid my_grid.json --dataset TVSum --seeds 1 2 3 --epochs 100
+    python ablate.py --variants "no CLS token" "CPE"   # some rows of the grid only
+
+Each variant's weights go to <weights-dir>/ablation/<variant folder>/<dataset>/[seed<S>/]split<k>.pt
+with train.py's record and curve beside them; runs whose weights exist are not trained again (the log
+says so), so an interrupted grid resumes where it stopped. The table (F1, tau, rho per dataset as
+mean ± std over seeds, parameters, mean MACs per score prediction) is printed and written as
+ablation.md, ablation.json and ablation.png to --out. A grid row is
+{"name": ..., "group": ..., "options": {reference option: value}}; see grids/paper_ablation.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from config import TrainConfig, dataset_specs
+from engine.ablation_grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
+from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
+from engine.layout import training_outputs, weights_path_for
+from engine.outputs import claim_outputs
+from utils.errors import ProjectError
+
+log = logging.getLogger("ablate")
+
+SCORING_ROUTES = ("exact", "fast")  # engine.scoring.ScoringRoute's values (that module imports torch)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(parser)
+    parser.add_argument("--grid", type=Path, default=PAPER_GRID, help=f"the grid file (default: {PAPER_GRID})")
+    parser.add_argument("--variants", nargs="+", metavar="NAME", help="run only these rows of the grid (by name or folder name)")
+    parser.add_argument("--epochs", type=POSITIVE, default=defaults.epochs, help=f"epochs per split, from 1 (default: {defaults.epochs})")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=SEED, default=defaults.seed, help=f"random seed of every run (default: {defaults.seed})")
+    seeds.add_argument("--seeds", type=SEED, nargs="+", metavar="S",
+                       help="train every split of every variant once per seed (weights in seed<S>/ folders); the table gives mean ± std")
+    parser.add_argument("--random-init", action="store_true", help="start the CNN trunks from random weights instead of ImageNet")
+    parser.add_argument("--scoring", choices=SCORING_ROUTES, default="exact",
+                        help="how the table's weights are evaluated: exact (bit-identical to the reference, default) or fast "
+                        "(batch norms folded; scores within 1e-5)")
+    parser.add_argument("--out", type=Path, help="folder of ablation.md/.json/.png (default: <weights-dir>/ablation)")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_common_arguments(parser, args)
+    return args
+
+
+def chosen_variants(args: argparse.Namespace) -> list[Variant]:
+    """The grid's rows (all, or those named by --variants); GridError before any data is read."""
+    variants = read_grid(args.grid)
+    if not args.variants:
+        return variants
+    by_name = {key: v for v in variants for key in (v.name, v.slug)}
+    unknown = [name for name in args.variants if name not in by_name]
+    if unknown:
+        raise GridError(f"{args.grid} has no row {', '.join(map(repr, unknown))}; its rows are: {', '.join(v.name for v in variants)}")
+    return list(dict.fromkeys(by_name[name] for name in args.variants))
+
+
+def main(args: argparse.Namespace) -> int:
+    """Check the grid, the data and every output, then train (torch is imported only then).
+
+    Returns 0 when done, 1 when some outputs had to be kept elsewhere (the log says where), 2 when refused.
+    """
+    setup_logging()
+    seeds = list(dict.fromkeys(args.seeds or [args.seed]))
+    out_dir = args.out or Path(args.weights_dir) / ABLATION_FOLDER
+    try:
+        variants = chosen_variants(args)
+        from engine.inputs import input_files, load_dataset_and_splits
+
+        data = [load_dataset_and_splits(spec, args, need_train=True) for spec in dataset_specs(args.dataset)]
+        several = len(seeds) > 1
+        weights = [weights_path_for(v.weights_dir(args.weights_dir), benchmark.spec.name, split.number, seed if several else None)
+                   for v in variants for seed in seeds for benchmark, splits in data for split in splits]
+        to_train = [path for path in weights if not path.is_file()]
+        tables = table_paths(out_dir)
+        claim = claim_outputs([path for w in to_train for path in training_outputs(w)] + tables,
+                              inputs=[path for benchmark, _ in data for path in input_files(benchmark, args)] + [args.grid],
+                              lock=to_train + tables)
+    except (ProjectError, OSError) as error:
+        log.error("error: %s", error)
+        return 2
+    log.info("%d variant(s) x %d run(s): %d to train, %d with weights already", len(variants), len(weights) // len(variants),
+             len(to_train), len(weights) - len(to_train))
+    with claim:
+        try:
+            return _ablate(args, variants, data, seeds, out_dir, claim.fallback)
+        except (ProjectError, OSError) as error:
+            log.error("error: %s", error)
+            return 2
+
+
+def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds: list[int], out_dir: Path, fallback) -> int:  # noqa: ANN001
+    from engine.ablation import AblationJob, run_grid
+    from engine.ablation_table import ablation_markdown, write_ablation_table
+    from engine.scoring import ScoringRoute
+    from engine.training import trunk_init
+    from models.backbone import BACKBONES, BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
+    from utils.runtime import select_device
+
+    train_cfg = TrainConfig(epochs=args.epochs, seed=seeds[0], imagenet_init=not args.random_init)
+    specs = list({v.config.backbone: BACKBONES[v.config.backbone] for v in variants}.values())
+    if train_cfg.imagenet_init:
+        try:
+            for spec in specs:
+                build_backbone(spec, BackboneInit.IMAGENET)  # fail now, not after hours of training
+        except BackboneWeightsUnavailable as error:
+            log.error("error: %s\nOr train from randomly initialised trunks with --random-init (not the paper's setting).", error)
+            return 2
+    stand_in = any(trunk_origin(trunk_init(train_cfg), spec) is BackboneOrigin.STAND_IN for spec in specs)
+    job = AblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device), ScoringRoute(args.scoring))
+    results = run_grid(variants, job, fallback)
+    log.info("\n%s", ablation_markdown(results, stand_in))
+    written = write_ablation_table(out_dir, results, stand_in, " ".join(sys.argv))
+    log.info("wrote %s", ", ".join(map(str, written)))
+    if fallback.kept:
+        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse_args()))

@@ -1,0 +1,115 @@
+"""Training a grid of CSTA variants on every split and seed, and measuring each for the ablation table.
+
+Each variant's runs live in their own folder (``Variant.weights_dir``), in train.py's layout, with
+the record train_split writes. A run whose weights file exists is not trained again: its weights
+are evaluated like a new run's, so that every cell of the table comes from the weights on disk,
+on the exact scoring route (the numbers train.py and inference.py would give).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from config import TrainConfig
+from dataset.benchmark import Benchmark
+from dataset.splits import Split
+from engine.ablation_grid import Variant
+from engine.complexity import ParameterCount, count_parameters, meta_macs
+from engine.layout import weights_path_for
+from engine.outputs import Fallback
+from engine.scoring import ScoringRoute, evaluate_model, to_device
+from engine.seeds import SeedSpread, spread_over_seeds
+from evaluation.protocol import MeanMetrics, mean_metrics
+from models.backbone import BackboneInit
+from models.checkpoint import load_checkpoint
+from models.csta import build_csta
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AblationJob:
+    """What the grid runs on: datasets with their splits, seeds, the training protocol, where weights go."""
+
+    data: Sequence[tuple[Benchmark, Sequence[Split]]]
+    seeds: Sequence[int]
+    train_cfg: TrainConfig  # its seed is replaced by each of ``seeds``
+    weights_dir: Path
+    device: torch.device
+    route: ScoringRoute = ScoringRoute.EXACT  # how the weights are evaluated for the table
+
+    @property
+    def seed_folders(self) -> bool:
+        """Several seeds: <dataset>/seed<S>/split<k>.pt (train.py's layout)."""
+        return len(self.seeds) > 1
+
+    def weights_path(self, variant: Variant, dataset: str, split: int, seed: int) -> Path:
+        return weights_path_for(variant.weights_dir(self.weights_dir), dataset, split, seed if self.seed_folders else None)
+
+    def runs(self, variant: Variant) -> list[tuple[Benchmark, Split, int, Path]]:
+        """Every (dataset, split, seed) run of a variant with its weights path."""
+        return [(benchmark, split, seed, self.weights_path(variant, benchmark.spec.name, split.number, seed))
+                for seed in self.seeds for benchmark, splits in self.data for split in splits]
+
+
+@dataclass(frozen=True)
+class DatasetCell:
+    spread: SeedSpread  # mean and std over seeds of the mean over splits
+    mean_macs: float  # per score prediction, over the dataset's videos
+    synthetic: bool
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    variant: Variant
+    parameters: ParameterCount
+    datasets: dict[str, DatasetCell]
+    trained: int  # runs trained now
+    skipped: int  # runs whose weights existed
+
+
+def train_run(benchmark: Benchmark, split: Split, train_cfg: TrainConfig, device: torch.device, variant_dir: Path,
+              variant: Variant, seed_folder: bool, fallback: Fallback | None) -> Path:
+    """Train one run; returns where its weights are. The only call into engine/training.py."""
+    from engine.training import train_split
+
+    result = train_split(benchmark, split, train_cfg, device, variant_dir, model_cfg=variant.config,
+                         seed_folder=seed_folder, fallback=fallback)
+    return Path(result.weights_path)
+
+
+def run_variant(variant: Variant, job: AblationJob, fallback: Fallback | None = None) -> VariantResult:
+    """Train the variant's missing runs, then evaluate every run's weights and measure the model."""
+    per_seed: dict[str, dict[int, list[MeanMetrics]]] = {b.spec.name: {s: [] for s in job.seeds} for b, _ in job.data}
+    model = build_csta(BackboneInit.RANDOM, variant.config).to(job.device)  # every tensor comes from a weights file
+    trained = skipped = 0
+    for benchmark, split, seed, path in job.runs(variant):
+        name = benchmark.spec.name
+        if path.is_file():
+            log.info("%s: %s split %d seed %d: weights exist, not trained again (%s)", variant.name, name, split.number, seed, path)
+            skipped += 1
+        else:
+            log.info("%s: training %s split %d seed %d", variant.name, name, split.number, seed)
+            path = train_run(benchmark, split, replace(job.train_cfg, seed=seed), job.device,
+                             variant.weights_dir(job.weights_dir), variant, job.seed_folders, fallback)
+            trained += 1
+        load_checkpoint(model, path)
+        videos = to_device(benchmark.subset(split.test_keys), job.device)
+        per_seed[name][seed].append(mean_metrics(evaluate_model(model, videos, benchmark.spec, job.route)))
+    datasets = {}
+    for benchmark, _ in job.data:
+        name = benchmark.spec.name
+        spread = spread_over_seeds(name, {seed: mean_metrics(runs) for seed, runs in per_seed[name].items()})
+        macs = meta_macs(variant.config, [video.n_steps for video in benchmark.videos.values()])
+        datasets[name] = DatasetCell(spread, macs.mean, benchmark.synthetic)
+    return VariantResult(variant, count_parameters(model), datasets, trained, skipped)
+
+
+def run_grid(variants: Sequence[Variant], job: AblationJob, fallback: Fallback | None = None) -> list[VariantResult]:
+    """Every variant in grid order (one after another: a crash keeps the finished variants' weights)."""
+    return [run_variant(variant, job, fallback) for variant in variants]

@@ -1,0 +1,111 @@
+"""An ablation grid: the list of CSTA variants ablate.py trains, read from a JSON file and checked
+completely before anything is trained.
+
+Standard library and config.py only, so that ablate.py refuses a bad grid before importing torch.
+The file's layout::
+
+    {"format": "csta-ablation-grid/1", "description": "...",
+     "variants": [{"name": "no CLS token", "group": "CLS token", "options": {"CLS_on": "false"}}, ...]}
+
+``options`` are the reference implementation's option names and spellings (``--Scale None``,
+``--CLS_on false``), read by ``ModelConfig.from_options``: an option not given takes the released
+configuration's value. ``group`` is optional (the paper's table the row belongs to).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from config import PROJECT_ROOT, ModelConfig, ModelConfigError
+from utils.errors import ProjectError
+
+GRID_FORMAT = "csta-ablation-grid/1"
+PAPER_GRID = PROJECT_ROOT / "grids" / "paper_ablation.json"
+ABLATION_FOLDER = "ablation"  # under --weights-dir
+TABLE_FILES = ("ablation.md", "ablation.json", "ablation.png")
+
+
+class GridError(ProjectError):
+    """A grid file that cannot be run; the message names the file and the row."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of the grid: a named CSTA variant."""
+
+    name: str  # as the paper names it; the table's row label
+    slug: str  # the folder name of its weights (derived from the name)
+    group: str  # the paper's table it belongs to ('' when not given)
+    options: dict = field(compare=False)  # the row's options as written (reference names); config says the same
+    config: ModelConfig  # validated
+
+    def weights_dir(self, weights_dir: Path) -> Path:
+        """<weights_dir>/ablation/<slug>: train_split writes <dataset>/[seed<S>/]split<k>.pt below it."""
+        return Path(weights_dir) / ABLATION_FOLDER / self.slug
+
+
+def table_paths(out_dir: Path) -> list[Path]:
+    """The table's three files in ``out_dir``: Markdown, JSON, bar chart."""
+    return [Path(out_dir) / name for name in TABLE_FILES]
+
+
+def slug_of(name: str) -> str:
+    """A folder name from a row name: lower case, runs of other characters as one '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def read_grid(path: Path) -> list[Variant]:
+    """Every variant of the grid file, each validated.
+
+    Raises:
+        GridError: the file cannot be read or is not a grid; a row has no name, a name or folder
+            that another row has, an unknown option or value, a combination the method does not
+            define, or the same variant as another row. The message names the file and the row.
+    """
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise GridError(f"cannot read the grid file {path}: {error.strerror or error}") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise GridError(f"the grid file {path} is not JSON: {error}") from error
+    rows = payload.get("variants") if isinstance(payload, dict) else payload
+    if not isinstance(rows, list) or not rows:
+        raise GridError(f"the grid file {path} holds no variants: expected {{\"variants\": [{{\"name\": ..., \"options\": {{...}}}}, ...]}}")
+    if isinstance(payload, dict) and payload.get("format", GRID_FORMAT) != GRID_FORMAT:
+        raise GridError(f"the grid file {path} has format {payload.get('format')!r}; this version reads {GRID_FORMAT!r}")
+    variants: list[Variant] = []
+    for number, row in enumerate(rows, start=1):
+        variant = _read_row(path, number, row)
+        for other in variants:
+            clash = ("name" if other.name == variant.name else "folder name" if other.slug == variant.slug
+                     else "variant" if other.config == variant.config else None)
+            if clash:
+                raise GridError(f"{path}, row {number} ({variant.name!r}): same {clash} as row {variants.index(other) + 1} "
+                                f"({other.name!r}); every row must be a different variant with its own name")
+        variants.append(variant)
+    return variants
+
+
+def _read_row(path: Path, number: int, row: object) -> Variant:
+    where = f"{path}, row {number}"
+    if not isinstance(row, dict):
+        raise GridError(f"{where}: expected an object with \"name\" and \"options\", got {row!r}")
+    unknown = sorted(set(row) - {"name", "group", "options", "note"})
+    if unknown:
+        raise GridError(f"{where}: unknown field(s) {', '.join(unknown)}; a row has name, options and optionally group and note")
+    name = row.get("name")
+    if not isinstance(name, str) or not slug_of(name):
+        raise GridError(f"{where}: every row needs a \"name\" with letters or digits, got {name!r}")
+    where = f"{where} ({name!r})"
+    options = row.get("options", {})
+    if not isinstance(options, dict):
+        raise GridError(f"{where}: \"options\" must be an object of reference options, got {options!r}")
+    try:
+        config = ModelConfig.from_options(options)
+    except ModelConfigError as error:
+        raise GridError(f"{where}: {error}") from error
+    return Variant(name, slug_of(name), str(row.get("group", "")), dict(options), config)

@@ -1,0 +1,176 @@
+"""Many training runs (seeds x datasets x splits) as Ray tasks, on this machine or a Ray cluster.
+
+Each run is a ``RunJob``: a small picklable description (dataset, split, seed, configurations,
+paths), never the data. A Ray worker reads the data itself and calls the one function that trains
+a run (``run_job`` over engine.training.train_method_split), which writes the run's files exactly where the
+sequential command writes them; only the small result (kept epoch, metrics, history) comes back.
+So the files are the same as those of the sequential command with the same seeds: every run seeds
+itself at its start and depends on nothing else. On a cluster, every node must see the project, the
+data folder and the weights folder at the same paths (a shared file system).
+
+A run whose worker process dies (killed, out of memory, a lost node) is started again, up to
+``SweepConfig.max_retries`` times; a run that fails with an error is not retried (it would fail
+the same way) and the others go on; the failures are listed at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from config import DatasetSpec
+from dataset.benchmark import load_benchmark
+from dataset.splits import Split
+from engine.outputs import Fallback, KeptElsewhere
+from engine.training import SplitTraining, train_method_split
+from engine.training_plan import TrainingPlan
+from utils.cluster import WORKER_ENV, ray_session
+from utils.errors import ProjectError
+from utils.runtime import select_device
+
+log = logging.getLogger(__name__)
+
+
+class SweepFailed(ProjectError):
+    """Some runs of a sweep failed; the others finished. The message lists each failure."""
+
+
+class SweepResources(ProjectError):
+    """A run asks for more of a resource than the Ray cluster has, so it would wait forever."""
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """One training run, as a Ray worker receives it: what to train and where its files go."""
+
+    dataset: DatasetSpec
+    split: Split
+    plan: TrainingPlan  # the method, its options and protocol; its seed is the run's seed
+    data_dir: Path
+    weights_dir: Path
+    seed_folder: bool  # one of several seeds: files under <dataset>/seed<S>/
+    device: str = "cpu"  # "cpu" or "cuda" (the GPU Ray gave the worker); run_sweep sets it
+    threads: int = 1  # torch's CPU threads: a CPU run's numbers depend on it (summation order), so it is fixed
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset.name} seed {self.plan.seed} split {self.split.number}"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What comes back from a worker: the run's result and the files it had to keep elsewhere."""
+
+    training: SplitTraining
+    kept: list[KeptElsewhere] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    address: str | None = None  # a running cluster; None: RAY_ADDRESS, else a local Ray in this process
+    cpus_per_run: float = 1.0  # Ray schedules this many CPUs per run (torch uses as many threads)
+    gpus_per_run: float | None = None  # 0.25 packs four runs on a GPU; None: 1 when the cluster has GPUs, else 0
+    max_retries: int = 3  # new starts of a run whose worker process died
+    device: str | None = None  # "cpu" or "cuda"; None: CUDA when the cluster has GPUs
+    progress: bool = True
+
+
+def run_job(job: RunJob) -> RunOutcome:
+    """Train one run in this process: what each Ray task does."""
+    torch.set_num_threads(job.threads)
+    benchmark = load_benchmark(job.dataset, job.data_dir)
+    fallback = Fallback()  # the worker's own: where it keeps files its folder refuses
+    result = train_method_split(benchmark, job.split, job.plan, select_device(job.device), job.weights_dir,
+                                seed_folder=job.seed_folder, fallback=fallback)
+    return RunOutcome(result, list(fallback.kept))
+
+
+def gpus_for(config: SweepConfig, cluster_gpus: float) -> float:
+    """GPUs per run: the asked share, else a whole GPU when the cluster has any and the CPU was not asked for.
+
+    Raises:
+        SweepResources: more than the cluster has, or a GPU share with --device cpu.
+    """
+    if config.gpus_per_run is None:
+        return 1.0 if cluster_gpus > 0 and config.device != "cpu" else 0.0
+    if config.gpus_per_run == 0 and config.device == "cuda":
+        raise SweepResources("--device cuda with Ray needs a GPU share per run: give --gpus-per-run (e.g. 0.25)")
+    if config.gpus_per_run > 0 and config.device == "cpu":
+        raise SweepResources(f"--gpus-per-run {config.gpus_per_run:g} with --device cpu: choose one")
+    if config.gpus_per_run > cluster_gpus:
+        raise SweepResources(f"each run asks for {config.gpus_per_run:g} GPU(s) but the Ray cluster has {cluster_gpus:g}")
+    return config.gpus_per_run
+
+
+def run_sweep(jobs: Sequence[RunJob], config: SweepConfig,
+              train_one: Callable[[RunJob], RunOutcome] = run_job) -> list[RunOutcome]:
+    """Every job as a Ray task; the outcomes in the order of ``jobs``.
+
+    Args:
+        train_one: what a task does with its job (tests wrap ``run_job`` to kill the worker).
+
+    Raises:
+        SweepFailed: after every run has ended, when some failed (each named, with its error).
+        SweepResources: the cluster cannot hold one run.
+    """
+    import ray
+
+    with ray_session(config.address) as cluster:
+        gpus = gpus_for(config, cluster.gpus)
+        if config.cpus_per_run > cluster.cpus:
+            raise SweepResources(f"each run asks for {config.cpus_per_run:g} CPU(s) but the Ray cluster has {cluster.cpus:g}")
+        at_once = min(cluster.cpus // config.cpus_per_run, cluster.gpus // gpus if gpus else math.inf)
+        log.info("Ray: %s; %d run(s), up to %d at a time (%g CPU, %g GPU each)",
+                 cluster.describe(), len(jobs), at_once, config.cpus_per_run, gpus)
+        task = ray.remote(train_one).options(num_cpus=config.cpus_per_run, num_gpus=gpus, max_retries=config.max_retries,
+                                             runtime_env={"env_vars": WORKER_ENV}, name="train_run")
+        threads = max(1, math.floor(config.cpus_per_run))
+        jobs = [replace(job, device="cuda" if gpus else "cpu", threads=threads) for job in jobs]  # cuda: the GPU Ray gives the worker
+        refs = [task.remote(job) for job in jobs]
+        try:
+            return _collect(refs, jobs, config.progress)
+        except BaseException:  # Ctrl-C or a bug here: the runs still queued must not go on without us
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            raise
+
+
+def _collect(refs: list, jobs: Sequence[RunJob], progress: bool) -> list[RunOutcome]:
+    """Wait for every run, showing runs finished / total and the best result so far per dataset."""
+    import ray
+
+    index = {ref: number for number, ref in enumerate(refs)}
+    outcomes: list[RunOutcome | None] = [None] * len(refs)
+    failures: list[str] = []
+    best: dict[str, tuple[float, str]] = {}
+    pending = list(refs)
+    with tqdm(total=len(refs), desc="runs", unit="run", disable=not progress, dynamic_ncols=True) as bar:
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            number = index[done[0]]
+            job = jobs[number]
+            try:
+                outcome = ray.get(done[0])
+            except ray.exceptions.RayError as error:  # the run's own error, or its worker died max_retries + 1 times
+                failures.append(f"{job.label}: {error}")
+                log.error("FAILED %s: %s", job.label, error)
+                bar.update()
+                continue
+            outcomes[number] = outcome
+            result = outcome.training
+            log.info("%s: kept epoch %d -> %s (F1 %.2f, tau %.3f, rho %.3f)", job.label, result.best_epoch,
+                     result.weights_path, result.metrics.f1, result.metrics.kendall, result.metrics.spearman)
+            if not math.isnan(result.metrics.f1) and result.metrics.f1 > best.get(job.dataset.name, (-math.inf, ""))[0]:
+                best[job.dataset.name] = (result.metrics.f1, f"seed {job.plan.seed} split {job.split.number}")
+            bar.set_postfix_str(" | ".join(f"best {name} F1 {f1:.2f} ({where})" for name, (f1, where) in best.items()))
+            bar.update()
+    if failures:
+        raise SweepFailed(f"{len(failures)} of {len(refs)} run(s) failed (the others finished and wrote their files):\n"
+                          + "\n".join(f"  {text}" for text in failures))
+    return [outcome for outcome in outcomes if outcome is not None]

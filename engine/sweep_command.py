@@ -1,0 +1,54 @@
+"""train.py --ray: the command's runs as one Ray sweep (engine.sweep), in the sequential command's
+order and with its files; train.py prints the same tables from the results."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from dataset.benchmark import Benchmark
+from dataset.splits import Split
+from engine.outputs import Fallback
+from engine.sweep import RunJob, SweepConfig, run_sweep
+from engine.training import SplitTraining
+from engine.training_plan import TrainingPlan
+from utils.errors import ProjectError
+
+log = logging.getLogger("train")
+
+RAY_DEVICES = ("cpu", "cuda")  # with Ray a worker's GPU is the one Ray gives it: no index
+
+
+class RayDeviceError(ProjectError, ValueError):
+    """--device names one GPU, which Ray cannot honour (it gives each run its own)."""
+
+
+def sweep_jobs(args: argparse.Namespace, plan: TrainingPlan, datasets: list, seeds: list[int]) -> list[RunJob]:
+    """The runs in the sequential command's order: seed by seed, dataset by dataset, split by split."""
+    several = len(seeds) > 1
+    return [RunJob(spec, split, plan.with_seed(seed), args.data_dir, args.weights_dir, seed_folder=several)
+            for seed in seeds for spec, _, splits in datasets for split in splits]
+
+
+def train_on_ray(args: argparse.Namespace, plan: TrainingPlan, datasets: list[tuple[object, Benchmark, list[Split]]],
+                 seeds: list[int], fallback: Fallback) -> dict[int, list[SplitTraining]]:
+    """Train every run of the command as a Ray task; the results per seed, in the sequential order.
+
+    Args:
+        datasets: (spec, benchmark, splits) per dataset, read and checked by the command.
+        fallback: the command's; the files workers had to keep elsewhere are added to it.
+
+    Raises:
+        ProjectError: a run failed (engine.sweep.SweepFailed), cannot be placed on the cluster, or
+            --device names a single GPU.
+    """
+    if args.device is not None and args.device not in RAY_DEVICES:
+        raise RayDeviceError(f"with Ray, --device is cpu or cuda (each run gets its GPU from Ray), not {args.device!r}")
+    config = SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run, device=args.device)
+    jobs = sweep_jobs(args, plan, datasets, seeds)
+    outcomes = run_sweep(jobs, config)
+    results: dict[int, list[SplitTraining]] = {seed: [] for seed in seeds}
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        results[job.plan.seed].append(outcome.training)
+        fallback.kept.extend(outcome.kept)
+    return results

@@ -1,0 +1,73 @@
+"""A faster, eval-only copy of a CSTA model: the same scores to within 1e-5, not bit for bit.
+
+In eval mode every batch normalisation of the CNN trunk is a fixed affine map per channel right
+after a convolution, so it can be folded into that convolution's weights and bias once, instead
+of being applied to every activation of every video (the trunk runs on a T x 1024 "image", so
+those activations are large). The folded copy also keeps its convolution weights in channels-last
+memory layout, which the CPU convolution kernels (oneDNN) prefer; the model's input is turned
+into the same layout by the first convolution. Folding changes the order of floating-point
+operations, hence the last bits of the scores: ``ScoringRoute.EXACT`` (engine/scoring.py) keeps
+the model as it is, bit-identical to the reference implementation.
+
+The original model is never modified: ``fold_for_inference`` works on a deep copy, to be made
+again whenever the weights change (after each training epoch; it takes milliseconds).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+# The attribute pairs torchvision's networks apply in sequence: a convolution, then its batch norm
+# (GoogLeNet's BasicConv2d: conv/bn; ResNet's stem and blocks: conv1/bn1, conv2/bn2, conv3/bn3).
+CONV_NORM_PAIRS = (("conv", "bn"), ("conv1", "bn1"), ("conv2", "bn2"), ("conv3", "bn3"))
+
+
+def fold_batch_norms(net: nn.Module) -> int:
+    """Fold, in place, every BatchNorm2d that directly follows a Conv2d into it (eval mode only).
+
+    Covers the four backbones: attribute pairs (CONV_NORM_PAIRS) and consecutive entries of an
+    nn.Sequential (EfficientNet's and MobileNet's Conv2dNormActivation, ResNet's downsample).
+    Returns the number of folded norms.
+    """
+    if net.training:
+        raise ValueError("batch norms can be folded only in eval mode (training uses batch statistics)")
+    folded = 0
+    for module in list(net.modules()):
+        for conv_name, norm_name in CONV_NORM_PAIRS:
+            conv, norm = getattr(module, conv_name, None), getattr(module, norm_name, None)
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                setattr(module, conv_name, fuse_conv_bn_eval(conv, norm))
+                setattr(module, norm_name, nn.Identity())
+                folded += 1
+        if isinstance(module, nn.Sequential):
+            children = list(module.named_children())
+            for (conv_name, conv), (norm_name, norm) in zip(children, children[1:], strict=False):
+                if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                    module._modules[conv_name] = fuse_conv_bn_eval(conv, norm)
+                    module._modules[norm_name] = nn.Identity()
+                    folded += 1
+    return folded
+
+
+def fold_for_inference(model: nn.Module, channels_last: bool = True) -> nn.Module:
+    """An eval-mode copy of a model with its CNN trunk's batch norms folded (the model is untouched).
+
+    Models without a trunk (PGL-SUM, CA-SUM: attention over given features) have no batch norm to
+    fold; their copy differs only in being frozen, and scoring it runs under inference mode.
+
+    Args:
+        channels_last: also store the trunk's convolution weights in channels-last layout.
+    """
+    fast = copy.deepcopy(model).eval()
+    trunk = getattr(fast, "trunk", None)
+    if trunk is not None:
+        fold_batch_norms(trunk)
+        if channels_last:
+            trunk.to(memory_format=torch.channels_last)
+    for parameter in fast.parameters():
+        parameter.requires_grad_(False)
+    return fast

@@ -1,0 +1,85 @@
+"""engine/sweep.py on a real local Ray (2 CPUs): a worker killed mid-run is retried, a failing run
+is named while the others finish, and the files are those of the same runs done in this process."""
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from config import DATASETS, TrainConfig
+from dataset.splits import read_splits
+from engine import sweep
+from engine.sweep import RunJob, SweepConfig, SweepFailed, SweepResources, gpus_for
+from engine.training_plan import TrainingPlan
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def dies_once(job: RunJob) -> sweep.RunOutcome:
+    """run_job, but the worker process of split 1's first attempt dies at once (as if killed -9)."""
+    marker = Path(job.weights_dir).parent / "died"
+    if job.split.number == 1 and not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return sweep.run_job(job)
+
+
+def jobs_for(tiny_data_dir, tiny_splits, weights_dir):
+    spec = DATASETS["SumMe"]
+    cfg = TrainConfig(epochs=1, seed=7, imagenet_init=False)
+    return [RunJob(spec, split, TrainingPlan.from_train_config(cfg), tiny_data_dir, weights_dir, seed_folder=False) for split in read_splits(tiny_splits["SumMe"], spec)]
+
+
+def test_a_killed_worker_is_retried_and_a_failing_run_does_not_stop_the_others(local_ray, tiny_data_dir, tiny_splits, tmp_path):
+    expected = tmp_path / "in_process"
+    threads = torch.get_num_threads()
+    try:
+        for job in jobs_for(tiny_data_dir, tiny_splits, expected):
+            sweep.run_job(job)
+    finally:
+        torch.set_num_threads(threads)
+
+    weights = tmp_path / "sweep" / "weights"
+    jobs = jobs_for(tiny_data_dir, tiny_splits, weights)
+    empty = tmp_path / "no_data"
+    empty.mkdir()
+    weights.parent.mkdir()
+    broken = replace(jobs[1], plan=jobs[1].plan.with_seed(8), data_dir=empty)
+    with pytest.raises(SweepFailed) as failed:
+        sweep.run_sweep([*jobs, broken], SweepConfig(max_retries=2, progress=False), train_one=dies_once)
+    assert (tmp_path / "sweep" / "died").exists()  # split 1's first worker did die
+    assert "1 of 3 run(s) failed" in str(failed.value) and "SumMe seed 8 split 2" in str(failed.value)
+    assert str(empty) in str(failed.value)  # the run's own error: its data folder has no h5 file
+    for split in (1, 2):
+        first, second = torch.load(expected / "SumMe" / f"split{split}.pt"), torch.load(weights / "SumMe" / f"split{split}.pt")
+        assert all(torch.equal(first[key], second[key]) for key in first)
+
+
+def test_a_run_the_cluster_cannot_hold_is_refused_before_it_waits_forever(local_ray, tiny_data_dir, tiny_splits, tmp_path):
+    jobs = jobs_for(tiny_data_dir, tiny_splits, tmp_path)
+    with pytest.raises(SweepResources, match="asks for 4 CPU"):
+        sweep.run_sweep(jobs, SweepConfig(cpus_per_run=4))
+    with pytest.raises(SweepResources, match="asks for 0.5 GPU"):
+        sweep.run_sweep(jobs, SweepConfig(gpus_per_run=0.5))
+    assert not tmp_path.joinpath("SumMe").exists()
+
+
+@pytest.mark.parametrize(("share", "device", "cluster_gpus", "expected"), [
+    (None, None, 0, 0.0), (None, None, 2, 1.0), (None, "cpu", 2, 0.0), (0.25, None, 1, 0.25), (0.25, "cuda", 1, 0.25), (0.0, "cpu", 1, 0.0),
+])
+def test_gpus_per_run(share, device, cluster_gpus, expected):
+    assert gpus_for(SweepConfig(gpus_per_run=share, device=device), cluster_gpus) == expected
+
+
+@pytest.mark.parametrize(("share", "device", "message"), [(0.5, "cpu", "choose one"), (0.0, "cuda", "needs a GPU share"), (2.0, None, "has 1")])
+def test_gpu_requests_that_cannot_work_are_refused(share, device, message):
+    with pytest.raises(SweepResources, match=message):
+        gpus_for(SweepConfig(gpus_per_run=share, device=device), 1)

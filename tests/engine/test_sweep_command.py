@@ -1,0 +1,55 @@
+"""train.py --ray on a real local Ray (2 CPUs): the same files as the sequential command."""
+
+import json
+
+import pytest
+import torch
+
+import train
+
+SEEDS = ("1", "2")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def train_args(data_dir, splits, weights_dir, *extra):
+    return ["--dataset", "SumMe", "--epochs", "2", "--device", "cpu", "--random-init", "--seeds", *SEEDS,
+            "--data-dir", str(data_dir), "--splits-file", str(splits["SumMe"]), "--weights-dir", str(weights_dir), *extra]
+
+
+def written(weights_dir):
+    return sorted(path.relative_to(weights_dir) for path in weights_dir.rglob("*") if path.is_file())
+
+
+def test_a_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, tiny_data_dir, tiny_splits, tmp_path, caplog):
+    """Bit for bit on CPU with as many torch threads as CPUs per run (the summation order depends on it)."""
+    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert train.main(train.parse_args(train_args(tiny_data_dir, tiny_splits, sequential))) == 0
+    finally:
+        torch.set_num_threads(threads)
+    with caplog.at_level("INFO"):
+        assert train.main(train.parse_args(train_args(tiny_data_dir, tiny_splits, on_ray, "--ray", "--cpus-per-run", "1"))) == 0
+    assert "4 run(s), up to 2 at a time" in caplog.text
+    assert "mean ± std over 2 seeds" in caplog.text
+
+    files = written(sequential)
+    assert len(files) == 2 * 2 * 3 and files == written(on_ray)  # weights, record and curve of 2 seeds x 2 splits
+    for name in files:
+        if name.suffix == ".pt":
+            first, second = torch.load(sequential / name), torch.load(on_ray / name)
+            assert first.keys() == second.keys()
+            assert all(torch.equal(first[key], second[key]) for key in first), name
+        elif name.suffix == ".json":
+            first, second = json.loads((sequential / name).read_text()), json.loads((on_ray / name).read_text())
+            for record in (first, second):
+                del record["written"]
+            assert first == second, name

@@ -1,0 +1,56 @@
+"""models/fast_eval.py: folding every trunk batch norm into its convolution keeps the scores within
+1e-5 of the model's own, for every backbone, and leaves the model itself untouched."""
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+from config import Backbone, ModelConfig
+from models.backbone import BACKBONES, seeded_random_backbone
+from models.csta import CSTA
+from models.fast_eval import fold_batch_norms, fold_for_inference
+
+
+def realistic(backbone: Backbone, seed: int = 0) -> CSTA:
+    """A CSTA whose batch norms hold statistics far from the identity, so folding them matters."""
+    torch.manual_seed(seed)
+    model = CSTA(seeded_random_backbone(BACKBONES[backbone], seed), ModelConfig(backbone=backbone)).eval()
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.normal_(0, 0.2)
+                module.running_var.uniform_(0.3, 3.0)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.normal_(0, 0.2)
+    return model
+
+
+@pytest.mark.parametrize("backbone", list(Backbone))
+def test_every_trunk_norm_is_folded_and_the_scores_stay_within_1e_5(backbone):
+    model = realistic(backbone)
+    fast = fold_for_inference(model)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fast.trunk.modules())
+    assert any(isinstance(m, nn.BatchNorm2d) for m in model.trunk.modules())  # the original keeps its norms
+    features = torch.randn(40, 1024)
+    with torch.no_grad():
+        exact, folded = model(features), fast(features)
+    assert (exact - folded).abs().max().item() <= 1e-5
+    assert exact.std() > 1e-3  # scores that vary: the comparison is not between constants
+
+
+def test_the_model_itself_is_not_changed():
+    model = realistic(Backbone.GOOGLENET)
+    before = copy.deepcopy(model.state_dict())
+    fold_for_inference(model)
+    after = model.state_dict()
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_folding_counts_googlenets_conv_norm_pairs_and_refuses_training_mode():
+    net = seeded_random_backbone(BACKBONES[Backbone.GOOGLENET], 0)
+    with pytest.raises(ValueError, match="eval mode"):
+        fold_batch_norms(net)
+    norms = sum(isinstance(m, nn.BatchNorm2d) for m in net.modules())
+    assert fold_batch_norms(net.eval()) == norms == 57
