@@ -19,7 +19,7 @@ import logging
 import sys
 from pathlib import Path
 
-from config import TrainConfig, dataset_specs
+from config import VIDEOXUM, TrainConfig, dataset_specs
 from engine.ablation_grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import training_outputs, weights_path_for
@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
+    if args.dataset == VIDEOXUM:
+        parser.error(f"ablate.py runs on SumMe and TVSum's splits; it is not wired for --dataset {VIDEOXUM} yet (train.py is)")
     return args
 
 

@@ -578,6 +578,8 @@ class EpochRule(enum.Enum):
     LOSS_CURVE = "loss-curve"  # PGL-SUM: from the shape of the training-loss curve (choose_best_epoch.py)
     MIN_LOSS = "min-loss"  # CA-SUM: minimum training loss over epochs 21-400 (choose_best_model.py, 'argmin')
     LAST = "last"  # the final epoch (CA-SUM's alternative 'last')
+    # CSTA's rule on a held-out validation split instead of the test videos (VideoXum, which has one)
+    BEST_ON_VALIDATION = "validation"
 
     @property
     def looks_at_test_labels(self) -> bool:
@@ -600,6 +602,7 @@ _RULE_LABELS = {
     EpochRule.LOSS_CURVE: "training-loss curve (PGL-SUM's rule; no test labels)",
     EpochRule.MIN_LOSS: "minimum training loss (CA-SUM's rule; no test labels)",
     EpochRule.LAST: "last epoch (no test labels)",
+    EpochRule.BEST_ON_VALIDATION: "best on validation tau & rho (CSTA's rule, selected on validation; no test labels)",
 }
 
 # PGL-SUM's rule (choose_best_epoch.py): changes are examined from this 0-based epoch on, with this tolerance in percent.
@@ -678,6 +681,14 @@ DATASETS: dict[str, DatasetSpec] = {
 FRAME_SAMPLE_RATE = 15
 # Share of the video a summary may take (the knapsack budget).
 SUMMARY_RATIO = 0.15
+
+
+# VideoXum (Lin et al., IEEE TMM 2023): read by dataset/videoxum.py with its own train/val/test split and
+# V2V protocol, so it is not one of DATASETS (the eccv16 h5 benchmarks) nor part of --dataset all.
+VIDEOXUM = "VideoXum"
+# The feature folder (DATA_DIR/feat/<name>/) a VideoXum run reads unless --features says otherwise:
+# GoogLeNet pool5 at 1 fps, as features/ extracts them, the features CSTA used on SumMe and TVSum.
+DEFAULT_VIDEOXUM_FEATURES = "googlenet"
 
 
 def dataset_specs(choice: str) -> list[DatasetSpec]:

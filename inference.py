@@ -10,6 +10,10 @@ std over the seeds; --report DIR writes report.md, report.json and per-video plo
 PATH.h5 writes every test video's step scores and 0/1 summary; --compare DIR... prints one table
 of several methods' folders beside their papers' figures, the Random and Human rows and each
 row's epoch-selection rule.
+
+--dataset VideoXum --data-dir DIR [--features NAME]: weights/VideoXum/split1.pt on VideoXum's test
+split with its V2V protocol (F1 max and mean, Kendall, Spearman), beside the Human row (the
+annotators' agreement) and VideoXum's published rows with their source; --json PATH writes it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from config import dataset_specs
+from config import VIDEOXUM, dataset_specs
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
 from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
@@ -89,6 +93,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--complexity adds to the report: give --report DIR too")
     if args.compare and (args.report or args.save_scores):
         parser.error("--compare prints its own table (and --json writes it): it does not combine with --report or --save-scores")
+    if args.dataset == VIDEOXUM:
+        unwired = [flag for flag, value in (("--report", args.report), ("--compare", args.compare), ("--save-scores", args.save_scores),
+                                            ("--complexity", args.complexity or None), ("--seeds", args.seeds)) if value is not None]
+        if unwired:
+            parser.error(f"{', '.join(unwired)}: not available with --dataset {VIDEOXUM} yet (it prints its V2V table; --json PATH writes it)")
     if args.save_scores is not None and args.save_scores.suffix.lower() not in (".h5", ".hdf5"):
         parser.error(f"--save-scores writes an HDF5 file: give a name ending in .h5, not {args.save_scores}")
     try:
@@ -110,6 +119,8 @@ def main(args: argparse.Namespace) -> int:
     seeds: list[int | None] = list(dict.fromkeys(args.seeds or []))
     if len(seeds) < 2:
         seeds = [None]  # one seed: the flat <dataset>/split<k>.pt layout, as train.py writes it
+    if args.dataset == VIDEOXUM:
+        return _evaluate_videoxum(args)
     try:
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
@@ -139,6 +150,37 @@ def main(args: argparse.Namespace) -> int:
         except (ProjectError, CheckpointMismatch, OSError) as error:
             log.error("error: %s", error)
             return 2
+
+
+def _evaluate_videoxum(args: argparse.Namespace) -> int:
+    """VideoXum: its test split, its V2V table (see the module docstring)."""
+    try:
+        from engine.videoxum_inference import videoxum_inputs  # reads and checks the test split and the weights
+
+        test, weights, read = videoxum_inputs(args)
+        claim = claim_outputs([args.json] if args.json else [], read, lock=[args.json] if args.json else [])
+    except (ProjectError, OSError) as error:
+        log.error("error: %s", error)
+        return 2
+    with claim:
+        from engine.videoxum_inference import evaluate_videoxum, videoxum_json, videoxum_table
+        from models.checkpoint import CheckpointMismatch
+        from utils import write_json_atomic
+        from utils.runtime import select_device
+
+        try:
+            result = evaluate_videoxum(test, weights, args.model, select_device(args.device), args.workers)
+            log.info("%s\n", videoxum_table(result))
+            if args.json:
+                log.info("wrote %s", claim.fallback.write(args.json, lambda path: write_json_atomic(path, videoxum_json(result))))
+        except (ProjectError, CheckpointMismatch, OSError) as error:
+            log.error("error: %s", error)
+            return 2
+        if claim.fallback.kept:
+            log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(claim.fallback.kept),
+                        claim.fallback.summary())
+            return 1
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:

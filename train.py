@@ -18,6 +18,11 @@ Every run keeps a checkpoint in split<k>.run/ beside its weights after each epoc
 sigma): the same command run again continues a killed run and skips a finished one (--restart starts
 over). Under ``torchrun --nproc_per_node N train.py ...`` the N processes train each model together
 (DistributedDataParallel: N times the videos per optimiser step), and rank 0 writes.
+
+--dataset VideoXum --data-dir DIR [--features NAME]: VideoXum's own train/val/test split, streamed
+from DIR/feat/NAME/; the model is sized from the feature dimension; the epoch is chosen on the
+validation split (CSTA's rule there: --select validation) and the test split is scored once at the
+end. Weights: weights/VideoXum/split1.pt.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config import EpochRule, dataset_specs
+from config import VIDEOXUM, EpochRule, dataset_specs
 from engine.cli import POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
 from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
@@ -41,6 +46,7 @@ if TYPE_CHECKING:  # torch is imported only once the run is known to be possible
     import torch
 
     from engine.training_plan import TrainingPlan
+    from engine.videoxum_data import VideoXumSplits
 
 log = logging.getLogger("train")
 
@@ -84,6 +90,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     check_ray_arguments(parser, args)
+    if args.dataset == VIDEOXUM and ray_requested(args):
+        parser.error(f"--ray runs SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} yet (its one run streams with --workers)")
     return args
 
 
@@ -107,6 +115,15 @@ def main(args: argparse.Namespace) -> int:
             logging.getLogger().setLevel(logging.WARNING)
         seeds = list(dict.fromkeys(args.seeds or [plan.seed]))
         several = len(seeds) > 1
+        if args.dataset == VIDEOXUM:
+            if launch.distributed:
+                log.error("error: VideoXum does not train under torchrun yet; run train.py --dataset VideoXum in one process")
+                return 2
+            from engine.videoxum_training import claim_videoxum_outputs  # reads and checks the three splits
+
+            data, claim = claim_videoxum_outputs(args, plan, seeds)
+            with claim:
+                return _train_videoxum(args, plan, data, seeds, claim.fallback)
         from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
 
         jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
@@ -129,6 +146,38 @@ def main(args: argparse.Namespace) -> int:
             return 2
 
 
+def _trunk_weights_available(plan: TrainingPlan) -> bool:
+    """Whether the ImageNet weights of CSTA's trunk can be had (fail now, not after the first dataset); logs why not."""
+    from models.backbone import BackboneInit, BackboneWeightsUnavailable, build_backbone
+
+    trunk = plan.spec.trunk_spec(plan.model_config)
+    if trunk is not None and plan.imagenet_init:
+        try:
+            build_backbone(trunk, BackboneInit.IMAGENET)
+        except BackboneWeightsUnavailable as error:
+            log.error("error: %s\nOr train from a randomly initialised trunk with --random-init (not the paper's setting).", error)
+            return False
+    return True
+
+
+def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback) -> int:
+    """VideoXum: one run per seed on its own split (see the module docstring)."""
+    from engine.videoxum_training import log_videoxum_result, train_videoxum
+    from utils.runtime import select_device
+
+    device = select_device(args.device)
+    if not _trunk_weights_available(plan):
+        return 2
+    log.info("device: %s | %s | seed(s): %s", device, plan.describe(), " ".join(map(str, seeds)))
+    for seed in seeds:
+        log_videoxum_result(train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback, seed_folder=len(seeds) > 1))
+    if fallback.kept:
+        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
+                    len(fallback.kept), fallback.summary())
+        return 1
+    return 0
+
+
 def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback, launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     from engine import distributed
@@ -147,18 +196,14 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds:
     from engine.seeds import seeds_table, spread_over_seeds
     from engine.training import train_method_split, trunk_init
     from evaluation.protocol import mean_metrics
-    from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
+    from models.backbone import BackboneOrigin, trunk_origin
 
     several = len(seeds) > 1
     on_ray = ray_requested(args)
     device = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
     trunk = plan.spec.trunk_spec(plan.model_config)
-    if trunk is not None and plan.imagenet_init:
-        try:
-            build_backbone(trunk, BackboneInit.IMAGENET)  # fail now, not after the first dataset
-        except BackboneWeightsUnavailable as error:
-            log.error("error: %s\nOr train from a randomly initialised trunk with --random-init (not the paper's setting).", error)
-            return 2
+    if not _trunk_weights_available(plan):
+        return 2
 
     origin = trunk_origin(trunk_init(plan), trunk) if trunk is not None else None
     stand_in = origin is BackboneOrigin.STAND_IN

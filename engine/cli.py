@@ -13,9 +13,10 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR, SPLIT_SETS
+from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_VIDEOXUM_FEATURES, DEFAULT_WEIGHTS_DIR, SPLIT_SETS, VIDEOXUM
 
-SEED_MAX = 2**32 - 1  # numpy's seeds are unsigned 32-bit
+SEED_MAX = 2**32 - 1
+DEFAULT_WORKERS = 2  # DataLoader workers streaming VideoXum's feature files (engine/videoxum_data.py)  # numpy's seeds are unsigned 32-bit
 
 
 def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -66,11 +67,21 @@ POSITIVE = whole_number(1)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="all", help="dataset(s) to use (default: all)")
+    parser.add_argument("--dataset", choices=[*DATASETS, "all", VIDEOXUM], default="all",
+                        help=f"dataset(s) to use (default: all, i.e. {' and '.join(DATASETS)}; {VIDEOXUM}: its own train/val/test "
+                        "split, read from --data-dir's anno/ and feat/)")
     parser.add_argument("--split", type=POSITIVE, nargs="+", metavar="K",
                         help="split number(s), from 1 (default: every split)")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: CUDA when available, else CPU)")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"folder with the eccv16 h5 files and ydata-anno.tsv (default: {DEFAULT_DATA_DIR})")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                        help=f"folder with the eccv16 h5 files and ydata-anno.tsv; with --dataset {VIDEOXUM}, the folder holding "
+                        f"anno/ and feat/ (default: {DEFAULT_DATA_DIR})")
+    parser.add_argument("--features", metavar="NAME",
+                        help=f"with --dataset {VIDEOXUM}: the feature set, <data-dir>/feat/NAME/<video_id>.npz "
+                        f"(default: {DEFAULT_VIDEOXUM_FEATURES})")
+    parser.add_argument("--workers", type=whole_number(0), metavar="N",
+                        help=f"with --dataset {VIDEOXUM}: DataLoader worker processes that read the feature files "
+                        f"(default: {DEFAULT_WORKERS}; 0 reads them in the main process)")
     parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR, help=f"folder of <dataset>/split<k>.pt files (default: {DEFAULT_WEIGHTS_DIR})")
     splits = parser.add_mutually_exclusive_group()
     splits.add_argument(
@@ -86,6 +97,18 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.dataset == VIDEOXUM:
+        given = [flag for flag, value in (("--split", args.split), ("--splits-file", args.splits_file),
+                                          ("--splits", args.splits if args.splits != "csta" else None)) if value is not None]
+        if given:
+            parser.error(f"{VIDEOXUM} has its own train/val/test split (anno/{{train,val,test}}_videoxum.json): "
+                         f"leave out {', '.join(given)}")
+        args.features = args.features or DEFAULT_VIDEOXUM_FEATURES
+        args.workers = DEFAULT_WORKERS if args.workers is None else args.workers
+    else:
+        for flag, value in (("--features", args.features), ("--workers", args.workers)):
+            if value is not None:
+                parser.error(f"{flag} reads {VIDEOXUM}'s feature files: it needs --dataset {VIDEOXUM}")
     if args.splits_file is not None and args.dataset == "all":
         parser.error("--splits-file describes one dataset's videos: choose it with --dataset SumMe or --dataset TVSum")
 

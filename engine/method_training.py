@@ -9,8 +9,9 @@ per step and no clipping this is CSTA's loop.
 
 from __future__ import annotations
 
+import abc
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +26,18 @@ from utils.errors import ProjectError
 class TrainingVideo(Protocol):
     features: torch.Tensor  # Sized [T, 1024], on the model's device
     gtscore: torch.Tensor  # Sized [T]
+
+
+class VideoStream(abc.ABC):
+    """Training videos read as they are needed, in the order an epoch asks for, instead of a list
+    held in memory (a large data set such as VideoXum: see engine/videoxum_data.py)."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @abc.abstractmethod
+    def in_order(self, order: Sequence[int]) -> Iterator[TrainingVideo]:
+        """The videos ``order`` names, one after the other, ready for the model."""
 
 
 class TooFewTrainingVideos(ProjectError, ValueError):
@@ -54,7 +67,7 @@ def epoch_order(shuffle: Shuffle, n_videos: int) -> list[int]:
 def train_epoch_accumulated(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    videos: Sequence[TrainingVideo],
+    videos: Sequence[TrainingVideo] | VideoStream,
     loss: Loss | Callable[[torch.Tensor, torch.Tensor | None, float | None], torch.Tensor],
     videos_per_step: int,
     grad_clip_norm: float | None = None,
@@ -65,6 +78,7 @@ def train_epoch_accumulated(
     """One epoch: len(videos) // videos_per_step optimiser steps on summed per-video gradients.
 
     Args:
+        videos: held in memory (indexed), or a VideoStream (read in the epoch's order as they are used).
         loss: the method's loss; called with (scores, gtscore, length_factor) per video.
         order: the videos' order (default: torch.randperm, CSTA's loop); see epoch_order.
         loss_average: how the per-video losses are averaged (float32 as the authors' solvers do).
@@ -79,12 +93,14 @@ def train_epoch_accumulated(
             f"(the authors' loop would never update the model); ask for at most {len(videos)} videos per step"
         )
     order = list(torch.randperm(len(videos)).tolist() if order is None else order)
+    used = order[: steps * videos_per_step]  # the videos left over sit the epoch out
+    stream = videos.in_order(used) if isinstance(videos, VideoStream) else (videos[index] for index in used)
     model.train()
     losses = []
-    for step in range(steps):
+    for _ in range(steps):
         optimizer.zero_grad()
-        for index in order[step * videos_per_step : (step + 1) * videos_per_step]:
-            video = videos[index]
+        for _ in range(videos_per_step):
+            video = next(stream)
             value = loss(model(video.features), video.gtscore, length_factor)
             value.backward()
             losses.append(value.detach())
@@ -96,7 +112,7 @@ def train_epoch_accumulated(
     return torch.stack(losses).mean().item()
 
 
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: Sequence[TrainingVideo],
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: Sequence[TrainingVideo] | VideoStream,
                 steps: EpochSteps = EpochSteps()) -> float:
     """One epoch as ``steps`` says, in the order its shuffle draws; the mean loss of the videos used.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from config import DATASETS, EpochRule, ModelConfig, TrainConfig
+from config import DATASETS, VIDEOXUM, EpochRule, ModelConfig, TrainConfig
 from engine.model_flags import ModelChoice, model_choice_from_args
 from models.methods import MethodSpec, TrainingProtocol, method_spec
 from utils.errors import ProjectError
@@ -146,7 +146,26 @@ def plan_from_args(args: argparse.Namespace) -> TrainingPlan:
         videos_per_step=args.videos_per_step, seed=args.seed, length_factor=args.length_factor,
     )
     rule = EpochRule(args.select) if args.select else None
+    videoxum = getattr(args, "dataset", None) == VIDEOXUM
+    if rule is EpochRule.BEST_ON_VALIDATION and not videoxum:
+        raise TrainingPlanError(f"--select {rule.value} needs a validation split, and only --dataset {VIDEOXUM} has one")
+    if rule is EpochRule.BEST_ON_TEST and videoxum:
+        raise TrainingPlanError(f"{VIDEOXUM} selects on its validation split, never on test labels: use --select "
+                                f"{EpochRule.BEST_ON_VALIDATION.value} (CSTA's rule on validation), loss-curve, min-loss or last")
     if args.tensorboard is not None and args.tensorboard.exists() and not args.tensorboard.is_dir():
         raise TrainingPlanError(f"--tensorboard {args.tensorboard} is a file; TensorBoard writes a folder of event files there")
-    return plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard)
+    plan = plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard)
+    return for_videoxum(plan, args.videos_per_step) if videoxum else plan
+
+
+def for_videoxum(plan: TrainingPlan, videos_per_step: int | None = None) -> TrainingPlan:
+    """The plan on VideoXum: CSTA's best-on-test rule becomes the same rule on the validation split
+    (VideoXum has one; the test split is scored once, at the end); one video per optimiser step unless
+    --videos-per-step says otherwise (the authors' counts are for SumMe and TVSum); a sigma sweep is
+    refused (CA-SUM's choice among sigmas is not wired for VideoXum: train one sigma with --length-factor)."""
+    if len(plan.length_factors()) > 1:
+        raise TrainingPlanError(f"{plan.method} sweeps sigma over {', '.join(f'{s:g}' for s in plan.length_factors())}; on {VIDEOXUM} "
+                                "train one sigma with --length-factor (the choice among sigmas is not wired for VideoXum)")
+    rule = EpochRule.BEST_ON_VALIDATION if plan.rule is EpochRule.BEST_ON_TEST else plan.rule
+    return replace(plan, rule=rule, protocol=replace(plan.protocol, videos_per_step={VIDEOXUM: videos_per_step or 1}))
 

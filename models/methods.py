@@ -327,6 +327,10 @@ def _best_on_test_epochs(kendalls: Sequence[float], spearmans: Sequence[float]) 
     return improving
 
 
+# CSTA's rule on held-out videos' tau and rho: the test videos (the paper) or a validation split (VideoXum).
+_BEST_ON_HELD_OUT = (EpochRule.BEST_ON_TEST, EpochRule.BEST_ON_VALIDATION)
+
+
 def select_epoch(rule: EpochRule, losses: Sequence[float], kendalls: Sequence[float] | None = None,
                  spearmans: Sequence[float] | None = None) -> int | None:
     """The epoch (from 1) whose weights ``rule`` keeps, from one run's per-epoch history.
@@ -339,7 +343,7 @@ def select_epoch(rule: EpochRule, losses: Sequence[float], kendalls: Sequence[fl
     Returns:
         None only for BEST_ON_TEST when no epoch has a finite tau and rho.
     """
-    if rule is EpochRule.BEST_ON_TEST:
+    if rule in _BEST_ON_HELD_OUT:
         if kendalls is None or spearmans is None:
             raise SelectionUndefined(f"{rule.label}: needs the test Kendall tau and Spearman rho of every epoch")
         improving = _best_on_test_epochs(kendalls, spearmans)
@@ -359,10 +363,10 @@ def retained_epochs(rule: EpochRule, losses: Sequence[float], kendalls: Sequence
     A training loop keeps the weights of these epochs only (at most three) and drops the others,
     instead of every epoch's weights until the end.
     """
-    n = len(losses) if rule is not EpochRule.BEST_ON_TEST else len(kendalls or ())
+    n = len(losses) if rule not in _BEST_ON_HELD_OUT else len(kendalls or ())
     if n == 0:
         return set()
-    if rule is EpochRule.BEST_ON_TEST:
+    if rule in _BEST_ON_HELD_OUT:
         improving = _best_on_test_epochs(kendalls, spearmans)
         return {improving[-1] + 1} if improving else set()
     if rule is EpochRule.LAST:

@@ -78,3 +78,24 @@ def offline_empty_torch_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("TORCH_HOME", str(home))
     monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
     return home
+
+
+@pytest.fixture(scope="session")
+def videoxum_dir(tmp_path_factory) -> Path:
+    """A tiny SYNTHETIC set in VideoXum's layout: 5 train / 1 val / 2 test videos of 6-12 s, 32-d 'tiny' features."""
+    from dataset.videoxum_synthetic import SyntheticVideoXumConfig, write_synthetic_videoxum
+
+    cfg = SyntheticVideoXumConfig(n_videos=8, features="tiny", dim=32, median_seconds=8, min_seconds=6, max_seconds=12)
+    return write_synthetic_videoxum(tmp_path_factory.mktemp("videoxum") / "vx", cfg, progress=False)
+
+
+@pytest.fixture(scope="session")
+def videoxum_trained(videoxum_dir, tmp_path_factory) -> tuple[Path, int]:
+    """train.py --dataset VideoXum, PGL-SUM (fast on a CPU) for 2 epochs with CSTA's rule on validation, one worker:
+    the weights folder and the exit code."""
+    import train
+
+    weights = tmp_path_factory.mktemp("videoxum_weights")
+    code = train.main(train.parse_args(["--dataset", "VideoXum", "--data-dir", str(videoxum_dir), "--features", "tiny", "--epochs", "2",
+                                        "--method", "PGL-SUM", "--select", "validation", "--device", "cpu", "--workers", "1", "--weights-dir", str(weights)]))
+    return weights, code

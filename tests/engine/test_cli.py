@@ -32,11 +32,14 @@ BAD = {
     "--length-factor": ["0", "1", "1.5", "x", "nan"],
     "--cpus-per-run": ["0", "-1", "1.5", "nan", "inf", "x"],
     "--gpus-per-run": ["-0.25", "1.5", "nan", "x"],
+    "--workers": ["-1", "x", "1.5"],
 }
 GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"],
         "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"],
-        "--cpus-per-run": ["0.5", "1", "2"], "--gpus-per-run": ["0", "0.25", "1", "2"]}
+        "--cpus-per-run": ["0.5", "1", "2"], "--gpus-per-run": ["0", "0.25", "1", "2"], "--workers": ["0", "4"]}
 SHARES = ("--cpus-per-run", "--gpus-per-run")  # Ray resource requests: a share of one device or whole devices
+# Flags that only mean something beside others, and are refused alone: the flags that give them their meaning.
+CONTEXT = {**{flag: ["--ray"] for flag in SHARES}, "--workers": ["--dataset", "VideoXum"]}
 # What argparse says after the flag for a refused value.
 EXPECTED = {"--lr": "expected a number above 0", "--weight-decay": "expected a number of at least 0",
             "--grad-clip": "expected a number of at least 0 or none", "--length-factor": "expected a number between 0 and 1",
@@ -65,7 +68,7 @@ def test_every_numeric_flag_is_range_checked_at_parse_time(script, capsys):
             assert caught.value.code == 2
             assert f"argument {flag}: {EXPECTED.get(flag, 'expected a whole number')}" in capsys.readouterr().err
         for value in GOOD[flag]:
-            assert SCRIPTS[script].parse_args([flag, value, *(["--ray"] if flag in SHARES else [])]) is not None
+            assert SCRIPTS[script].parse_args([*CONTEXT.get(flag, []), flag, value]) is not None
 
 
 def test_inference_default_draws_match_the_library():

@@ -127,7 +127,7 @@ def test_length_regularisation_worked_by_hand():
 
 
 def test_only_the_test_rule_looks_at_test_labels():
-    assert [rule.looks_at_test_labels for rule in EpochRule] == [True, False, False, False]
+    assert [rule.looks_at_test_labels for rule in EpochRule] == [True, False, False, False, False]
     assert all(("looks at test labels" in r.label) == r.looks_at_test_labels for r in EpochRule)
     assert all(("no test labels" in r.label) != r.looks_at_test_labels for r in EpochRule)
     assert EpochRule("loss-curve") is EpochRule.LOSS_CURVE
