@@ -6,7 +6,8 @@
 
 Each variant's weights go to <weights-dir>/ablation/<variant folder>/<dataset>/[seed<S>/]split<k>.pt
 with train.py's record and curve beside them; runs whose weights exist are not trained again (the log
-says so), so an interrupted grid resumes where it stopped. The table (F1, tau, rho per dataset as
+says so), so an interrupted grid resumes where it stopped. With --ray (or --ray-address) the missing runs train
+as one Ray sweep first (train.py --ray's run function and files), then every run is evaluated here. The table (F1, tau, rho per dataset as
 mean ± std over seeds, parameters, mean MACs per score prediction) is printed and written as
 ablation.md, ablation.json and ablation.png to --out. A grid row is
 {"name": ..., "group": ..., "options": {reference option: value}}; see grids/paper_ablation.json.
@@ -24,6 +25,7 @@ from engine.ablation_grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import training_outputs, weights_path_for
 from engine.outputs import claim_outputs
+from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_requested
 from utils.errors import ProjectError
 
 log = logging.getLogger("ablate")
@@ -46,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scoring", choices=SCORING_ROUTES, default="exact",
                         help="how the table's weights are evaluated: exact (bit-identical to the reference, default) or fast "
                         "(batch norms folded; scores within 1e-5)")
+    add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run: train the missing runs as Ray tasks
     parser.add_argument("--out", type=Path, help="folder of ablation.md/.json/.png (default: <weights-dir>/ablation)")
     return parser
 
@@ -54,6 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
+    check_ray_arguments(parser, args)
     if args.dataset == VIDEOXUM:
         parser.error(f"ablate.py runs on SumMe and TVSum's splits; it is not wired for --dataset {VIDEOXUM} yet (train.py is)")
     return args
@@ -123,8 +127,14 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
             log.error("error: %s\nOr train from randomly initialised trunks with --random-init (not the paper's setting).", error)
             return 2
     stand_in = any(trunk_origin(trunk_init(train_cfg), spec) is BackboneOrigin.STAND_IN for spec in specs)
+    sweep = None
+    if ray_requested(args):
+        from engine.sweep import SweepConfig
+
+        sweep = SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run,
+                            device=None if args.device is None else select_device(args.device).type)
     job = AblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device), ScoringRoute(args.scoring))
-    results = run_grid(variants, job, fallback)
+    results = run_grid(variants, job, fallback, sweep)
     log.info("\n%s", ablation_markdown(results, stand_in))
     written = write_ablation_table(out_dir, results, stand_in, " ".join(sys.argv))
     log.info("wrote %s", ", ".join(map(str, written)))

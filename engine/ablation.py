@@ -24,6 +24,8 @@ from engine.layout import weights_path_for
 from engine.outputs import Fallback
 from engine.scoring import ScoringRoute, evaluate_model, to_device
 from engine.seeds import SeedSpread, spread_over_seeds
+from engine.sweep import RunJob, SweepConfig, run_sweep
+from engine.training_plan import TrainingPlan
 from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint
@@ -83,14 +85,38 @@ def train_run(benchmark: Benchmark, split: Split, train_cfg: TrainConfig, device
     return Path(result.weights_path)
 
 
-def run_variant(variant: Variant, job: AblationJob, fallback: Fallback | None = None) -> VariantResult:
-    """Train the variant's missing runs, then evaluate every run's weights and measure the model."""
+def train_missing_on_ray(variants: Sequence[Variant], job: AblationJob, sweep: SweepConfig, fallback: Fallback | None) -> set[Path]:
+    """Every missing run of every variant as one Ray sweep (engine.sweep: the same run function and
+    files as train.py --ray); returns the weights paths trained, for run_variant's counts."""
+    runs = [(variant, benchmark, split, seed, path) for variant in variants for benchmark, split, seed, path in job.runs(variant)
+            if not path.is_file()]
+    if not runs:
+        return set()
+    log.info("training %d run(s) of %d variant(s) on Ray", len(runs), len(variants))
+    jobs = [RunJob(benchmark.spec, split, TrainingPlan.from_train_config(replace(job.train_cfg, seed=seed), variant.config),
+                   benchmark.h5_path.parent, variant.weights_dir(job.weights_dir), seed_folder=job.seed_folders)
+            for variant, benchmark, split, seed, _ in runs]
+    outcomes = run_sweep(jobs, sweep)
+    if fallback is not None:
+        for outcome in outcomes:
+            fallback.kept.extend(outcome.kept)
+    return {path for *_, path in runs}
+
+
+def run_variant(variant: Variant, job: AblationJob, fallback: Fallback | None = None, trained_elsewhere: set[Path] = frozenset()) -> VariantResult:
+    """Train the variant's missing runs, then evaluate every run's weights and measure the model.
+
+    Args:
+        trained_elsewhere: weights paths trained just before (on Ray), counted as trained now.
+    """
     per_seed: dict[str, dict[int, list[MeanMetrics]]] = {b.spec.name: {s: [] for s in job.seeds} for b, _ in job.data}
     model = build_csta(BackboneInit.RANDOM, variant.config).to(job.device)  # every tensor comes from a weights file
     trained = skipped = 0
     for benchmark, split, seed, path in job.runs(variant):
         name = benchmark.spec.name
-        if path.is_file():
+        if path in trained_elsewhere:
+            trained += 1
+        elif path.is_file():
             log.info("%s: %s split %d seed %d: weights exist, not trained again (%s)", variant.name, name, split.number, seed, path)
             skipped += 1
         else:
@@ -110,6 +136,12 @@ def run_variant(variant: Variant, job: AblationJob, fallback: Fallback | None = 
     return VariantResult(variant, count_parameters(model), datasets, trained, skipped)
 
 
-def run_grid(variants: Sequence[Variant], job: AblationJob, fallback: Fallback | None = None) -> list[VariantResult]:
-    """Every variant in grid order (one after another: a crash keeps the finished variants' weights)."""
-    return [run_variant(variant, job, fallback) for variant in variants]
+def run_grid(variants: Sequence[Variant], job: AblationJob, fallback: Fallback | None = None,
+             sweep: SweepConfig | None = None) -> list[VariantResult]:
+    """Every variant in grid order (one after another: a crash keeps the finished variants' weights).
+
+    Args:
+        sweep: train every missing run first as one Ray sweep (ablate.py --ray), then evaluate.
+    """
+    trained = train_missing_on_ray(variants, job, sweep, fallback) if sweep is not None else set()
+    return [run_variant(variant, job, fallback, trained) for variant in variants]

@@ -62,6 +62,22 @@ def test_grid_trained_then_skipped_and_table_written(tiny_data_dir, tiny_splits,
     assert again["variants"][1]["datasets"] == payload["variants"][1]["datasets"]
 
 
+def test_missing_runs_train_as_one_ray_sweep(tiny_data_dir, tiny_splits, tmp_path, grid, caplog):
+    """The same run function as train.py --ray (engine.sweep), then the table from the weights on disk."""
+    pytest.importorskip("ray")
+    weights = tmp_path / "weights"
+    with caplog.at_level(logging.INFO):
+        assert ablate.main(ablate.parse_args(args_for(tiny_data_dir, tiny_splits, weights, grid, "--ray", "--cpus-per-run", "1"))) == 0
+    assert "training 2 run(s) of 2 variant(s) on Ray" in caplog.text
+    for folder in ("csta", "no-cls-token"):
+        assert {p.name for p in (weights / "ablation" / folder / "SumMe").iterdir()} == {"split1.pt", "split1.json", "split1_curve.png"}
+    payload = json.loads((weights / "ablation" / "ablation.json").read_text())
+    assert [v["runs_trained"] for v in payload["variants"]] == [1, 1]
+    record = json.loads((weights / "ablation" / "no-cls-token" / "SumMe" / "split1.json").read_text())
+    assert record["model_options"]["CLS_on"] is False
+    assert payload["variants"][1]["datasets"]["SumMe"]["mean"]["kendall"] == pytest.approx(record["metrics"]["kendall"], abs=1e-9)
+
+
 @pytest.mark.parametrize(("row", "message"), [
     ({"name": "bad", "options": {"CLS_on": "false", "CLS_mix": "CNN"}}, "row 2 ('bad')"),
     ({"name": "bad", "options": {"Skip_connection": "XX"}}, "unknown Skip_connection 'XX'; choose one of KC, CF, IF, None"),
