@@ -20,7 +20,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from config import dataset_specs
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
 from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
@@ -111,13 +110,14 @@ def main(args: argparse.Namespace) -> int:
     if len(seeds) < 2:
         seeds = [None]  # one seed: the flat <dataset>/split<k>.pt layout, as train.py writes it
     try:
-        from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
+        from engine.inputs import load_run_data  # numpy and h5py, not yet torch
 
-        jobs = [load_dataset_and_splits(spec, args, need_train=False) for spec in dataset_specs(args.dataset)]
+        data = load_run_data(args, need_train=False)  # a built data set: the folds train.py wrote beside its weights
+        jobs = [(benchmark, splits) for _, benchmark, splits in data.jobs]
         folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
         weights = [(benchmark.spec.name, seed, weights_to_evaluate(folder, benchmark.spec.name, splits, bool(args.split), seed))
                    for folder in folders for benchmark, splits in jobs for seed in seeds]
-        inputs = [path for benchmark, _ in jobs for path in input_files(benchmark, args)]
+        inputs = list(data.inputs)
         inputs += [path for _, _, present in weights for _, weights_path in present
                    for path in (weights_path, record_path_for(weights_path)) if path.is_file()]
         outputs = [path for path in (args.json, args.save_scores) if path]

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config import EpochRule, dataset_specs
+from config import EpochRule
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, number_in, setup_logging
 from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
@@ -32,6 +32,7 @@ from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_request
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:
+    from engine.inputs import RunData
     from engine.training_plan import TrainingPlan
 
 log = logging.getLogger("train")
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "0.5-0.9 and their choice among them")
     protocol.add_argument("--random-init", action="store_true",
                           help="start CSTA's CNN trunk from random weights instead of ImageNet (not the paper's setting)")
+    protocol.add_argument("--init", metavar="PATH",
+                          help="fine-tune: every split starts from these weights (any compatible file, e.g. weights/TVSum/split1.pt; "
+                          "{split} in PATH stands for the split's number), checked before the first epoch; --lr sets its "
+                          "learning rate; the record names the file and its sha256")
     parser.add_argument("--tensorboard", type=Path, metavar="DIR",
                         help="also log loss, F1, tau and rho per epoch for TensorBoard under DIR/<method>/<dataset>/split<k>")
     add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run
@@ -75,7 +80,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     check_ray_arguments(parser, args)
+    if args.init is not None and args.random_init:
+        parser.error("--init starts every weight from a file, so --random-init has nothing to do: give one or the other")
+    if args.init is not None and not _init_fields_ok(args.init):
+        parser.error(f"--init {args.init}: the only field a path may hold is {{split}} (the split's number)")
     return args
+
+
+def _init_fields_ok(path: str) -> bool:
+    """No braces in an --init path other than the {split} field."""
+    rest = path.replace("{split}", "")
+    return "{" not in rest and "}" not in rest
 
 
 def main(args: argparse.Namespace) -> int:
@@ -92,29 +107,32 @@ def main(args: argparse.Namespace) -> int:
         plan = plan_from_args(args)
         seeds = list(dict.fromkeys(args.seeds or [plan.seed]))
         several = len(seeds) > 1
-        from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
+        from engine.inputs import load_run_data  # numpy and h5py, not yet torch
 
-        jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
+        data = load_run_data(args, need_train=True, folds_seed=plan.seed)  # a built data set's folds: from --seed, else the method's
+        jobs = data.jobs
+        plan = plan.with_videos_per_step([spec.name for spec, _, _ in jobs], args.videos_per_step)  # a built data set's too
         for spec, _, splits in jobs:
             for split in splits:
                 plan.check_training_set(spec.name, split.number, len(split.train_keys))
         weights = [weights_path_for(args.weights_dir, spec.name, split.number, seed if several else None)
                    for seed in seeds for spec, _, splits in jobs for split in splits]
-        claim = claim_outputs([path for w in weights for path in training_outputs(w)],
-                              inputs=[path for _, benchmark, _ in jobs for path in input_files(benchmark, args)], lock=weights)
+        claim = claim_outputs([path for w in weights for path in training_outputs(w)] + list(data.new_splits),
+                              inputs=data.inputs, lock=weights)
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
     with claim:
         try:
-            return _train(args, plan, jobs, seeds, claim.fallback)
+            return _train(args, plan, data, seeds, claim.fallback)
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
             return 2
 
 
-def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback) -> int:
+def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData, seeds: list[int], fallback: Fallback) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
+    from engine.fine_tune import check_init_weights
     from engine.report import labels
     from engine.seeds import seeds_table, spread_over_seeds
     from engine.training import train_method_split, trunk_init
@@ -133,8 +151,13 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list
             log.error("error: %s\nOr train from a randomly initialised trunk with --random-init (not the paper's setting).", error)
             return 2
 
+    jobs = data.jobs
+    for path in check_init_weights(plan, sorted({split.number for _, _, splits in jobs for split in splits})):
+        log.info("fine-tuning from %s (checked against the %s model)", path, plan.method)
+    for path in data.write_new_splits():
+        log.info("wrote %s (random folds of %s; reused by the next run and by inference.py)", path, jobs[0][0].name)
     origin = trunk_origin(trunk_init(plan), trunk) if trunk is not None else None
-    stand_in = origin is BackboneOrigin.STAND_IN
+    stand_in = origin is BackboneOrigin.STAND_IN or any(benchmark.stand_in_features for _, benchmark, _ in jobs)
     log.info("device: %s | %s | seed(s): %s | trunk: %s", device, plan.describe(), " ".join(map(str, seeds)),
              origin.describe(trunk) if origin is not None else "none")
     synthetic = {spec.name: benchmark.synthetic for spec, benchmark, _ in jobs}

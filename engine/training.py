@@ -25,6 +25,7 @@ from config import ModelConfig, TrainConfig
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
 from engine.board import EpochBoard, run_folder
+from engine.fine_tune import init_record, start_from_init
 from engine.layout import curve_path_for, record_path_for, weights_path_for
 from engine.method_training import EpochSteps, RuleKeeper, train_epoch
 from engine.outputs import Fallback
@@ -118,6 +119,7 @@ def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: t
     name, spec, protocol = benchmark.spec.name, plan.spec, plan.protocol
     seed_everything(protocol.seed)  # per run, so one split trains the same alone or in a batch
     model = spec.build(plan.model_config, trunk_init(plan) if spec.uses_backbone else None, device)
+    start_from_init(model, plan, split.number)  # --init: fine-tune from given weights
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
     steps = EpochSteps(spec.loss, protocol.videos_per_step_for(name), protocol.grad_clip_norm, protocol.shuffle, length_factor,
                        protocol.loss_average)
@@ -240,12 +242,14 @@ def training_record(result: SplitTraining, benchmark: Benchmark, plan: TrainingP
         "split": result.split,
         "synthetic_data": benchmark.synthetic,
         "data_file": str(benchmark.h5_path),
+        **({"features_backbone_origin": benchmark.feature_origin} if benchmark.feature_origin is not None else {}),
         **backbone,
         "device": str(device),
         # the fields inference reports read, for every method
         "train_config": {"epochs": protocol.epochs, "learning_rate": protocol.learning_rate, "weight_decay": protocol.weight_decay,
                          "seed": protocol.seed, "imagenet_init": plan.imagenet_init},
         **plan.as_record(),
+        **init_record(plan, result.split),
         "best_epoch": result.best_epoch,
         "metrics": result.metrics.as_dict(),
         "history": [asdict(record) for record in result.history],

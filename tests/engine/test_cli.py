@@ -89,3 +89,28 @@ def test_help_answers(script):
     result = subprocess.run([sys.executable, f"{script}.py", "--help"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--weights-dir" in result.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_built_data_set_needs_h5_and_only_it_takes_h5_and_f1(script, capsys):
+    args = SCRIPTS[script].parse_args(["--dataset", "custom", "--h5", "my.h5", "--f1", "mean"])
+    assert (args.dataset, args.h5, args.f1) == ("custom", Path("my.h5"), "mean")
+    assert SCRIPTS[script].parse_args(["--dataset", "custom", "--h5", "my.h5"]).f1 is None
+    refused = {("--dataset", "custom"): "--dataset custom reads a file build_dataset.py wrote: give it with --h5 PATH",
+               ("--dataset", "SumMe", "--h5", "my.h5"): "use it with --dataset custom, not --dataset SumMe",
+               ("--h5", "my.h5"): "use it with --dataset custom, not --dataset all",
+               ("--dataset", "TVSum", "--f1", "max"): "--f1 chooses the F1 convention of a built data set",
+               ("--dataset", "custom", "--h5", "my.h5", "--f1", "median"): "invalid choice: 'median'"}
+    for argv, message in refused.items():
+        with pytest.raises(SystemExit) as caught:
+            SCRIPTS[script].parse_args(list(argv))
+        assert caught.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_parsing_a_built_data_set_imports_no_heavy_library(script):
+    code = (f"import sys, {script}; {script}.parse_args(['--dataset', 'custom', '--h5', 'my.h5', '--f1', 'max']); "
+            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"parsing {script}.py's arguments imported {loaded}"
