@@ -10,6 +10,9 @@ std over the seeds; --report DIR writes report.md, report.json and per-video plo
 PATH.h5 writes every test video's step scores and 0/1 summary; --compare DIR... prints one table
 of several methods' folders beside their papers' figures, the Random and Human rows and each
 row's epoch-selection rule.
+
+Own data: --dataset custom --h5 my.h5 scores the weights train.py wrote for a file build_dataset.py
+made, on the folds it wrote beside them (or --splits-file); score.py reads the --save-scores file as is.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ SCORING_LABELS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_arguments(parser)
+    add_common_arguments(parser, custom=True)  # --dataset custom --h5 PATH [--f1]: a data set build_dataset.py wrote
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON to PATH")
     parser.add_argument("--seeds", type=SEED, nargs="+", metavar="S",
                         help="evaluate the weights of several seeds (<weights-dir>/<dataset>/seed<S>/split<k>.pt, as train.py --seeds "

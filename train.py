@@ -13,6 +13,10 @@ The authors' protocols (each flag below overrides one field):
   CA-SUM   400 epochs, lr 0.0005, weight decay 1e-05, clip 5, 20/40 videos per step, seed 12345, --select min-loss,
            one run per length factor 0.5/0.6/0.7/0.8/0.9, then its authors' choice among them
 Rules that look at the test labels (test) are labelled so in every table and record.
+
+Own data: --dataset custom --h5 my.h5 trains on a file build_dataset.py wrote (weights/my/split<k>.pt;
+folds from --splits-file, else five random folds from the seed, written to weights/my/splits_seed<S>.json
+and reused). --init PATH fine-tunes from compatible weights (e.g. weights/TVSum/split1.pt) at --lr.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ log = logging.getLogger("train")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_arguments(parser)
+    add_common_arguments(parser, custom=True)  # --dataset custom --h5 PATH [--f1]: a data set build_dataset.py wrote
     add_model_arguments(parser)
     protocol = parser.add_argument_group("training protocol (default: the method's authors'; see above)")
     protocol.add_argument("--epochs", type=POSITIVE, help="epochs per split, from 1")

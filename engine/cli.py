@@ -66,9 +66,10 @@ SEED = whole_number(0, SEED_MAX)
 POSITIVE = whole_number(1)
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=[*DATASETS, "all", CUSTOM], default="all",
-                        help="dataset(s) to use (default: all); custom: a file build_dataset.py wrote, given with --h5")
+def add_common_arguments(parser: argparse.ArgumentParser, custom: bool = False) -> None:
+    """The data, splits, device and weights flags; ``custom``: also --dataset custom with --h5 and --f1 (train.py, inference.py)."""
+    parser.add_argument("--dataset", choices=[*DATASETS, "all", *([CUSTOM] if custom else [])], default="all",
+                        help="dataset(s) to use (default: all)" + ("; custom: a file build_dataset.py wrote, given with --h5" if custom else ""))
     parser.add_argument("--split", type=POSITIVE, nargs="+", metavar="K",
                         help="split number(s), from 1 (default: every split)")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: CUDA when available, else CPU)")
@@ -85,13 +86,15 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help="another splits file: this project's JSON, PGL-SUM JSON (train_keys/test_keys) or the reference's text; "
         "needs a single --dataset (default: the --splits set in dataset/splits/)",
     )
-    add_custom_arguments(parser)
+    if custom:
+        add_custom_arguments(parser)
 
 
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.splits_file is not None and args.dataset == "all":
         parser.error("--splits-file describes one dataset's videos: choose it with --dataset SumMe or --dataset TVSum")
-    check_custom_arguments(parser, args)
+    if hasattr(args, "h5"):
+        check_custom_arguments(parser, args)
 
 
 def add_custom_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +115,9 @@ def check_custom_arguments(parser: argparse.ArgumentParser, args: argparse.Names
         parser.error("--dataset custom reads a file build_dataset.py wrote: give it with --h5 PATH")
     if args.dataset != CUSTOM and args.h5 is not None:
         parser.error(f"--h5 names a data set built by build_dataset.py: use it with --dataset custom, not --dataset {args.dataset}")
+    if args.dataset == CUSTOM and args.splits != "csta":
+        parser.error(f"--splits {args.splits} names splits of SumMe and TVSum; a built data set takes --splits-file FILE, "
+                     "or five random folds from the seed")
     if args.dataset != CUSTOM and args.f1 is not None:
         parser.error("--f1 chooses the F1 convention of a built data set: use it with --dataset custom "
                      "(SumMe and TVSum keep their own protocols)")

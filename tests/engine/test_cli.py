@@ -100,7 +100,8 @@ def test_a_built_data_set_needs_h5_and_only_it_takes_h5_and_f1(script, capsys):
                ("--dataset", "SumMe", "--h5", "my.h5"): "use it with --dataset custom, not --dataset SumMe",
                ("--h5", "my.h5"): "use it with --dataset custom, not --dataset all",
                ("--dataset", "TVSum", "--f1", "max"): "--f1 chooses the F1 convention of a built data set",
-               ("--dataset", "custom", "--h5", "my.h5", "--f1", "median"): "invalid choice: 'median'"}
+               ("--dataset", "custom", "--h5", "my.h5", "--f1", "median"): "invalid choice: 'median'",
+               ("--dataset", "custom", "--h5", "my.h5", "--splits", "pgl-sum"): "a built data set takes --splits-file FILE"}
     for argv, message in refused.items():
         with pytest.raises(SystemExit) as caught:
             SCRIPTS[script].parse_args(list(argv))
@@ -114,3 +115,12 @@ def test_parsing_a_built_data_set_imports_no_heavy_library(script):
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "", f"parsing {script}.py's arguments imported {loaded}"
+
+
+def test_ablate_keeps_to_the_benchmarks(capsys):
+    import ablate
+
+    with pytest.raises(SystemExit):
+        ablate.parse_args(["--dataset", "custom"])
+    assert "invalid choice: 'custom'" in capsys.readouterr().err
+    assert not hasattr(ablate.parse_args(["--dataset", "SumMe"]), "h5")
