@@ -14,6 +14,9 @@ row's epoch-selection rule.
 --dataset VideoXum --data-dir DIR [--features NAME]: weights/VideoXum/split1.pt on VideoXum's test
 split with its V2V protocol (F1 max and mean, Kendall, Spearman), beside the Human row (the
 annotators' agreement) and VideoXum's published rows with their source; --json PATH writes it.
+
+Own data: --dataset custom --h5 my.h5 scores the weights train.py wrote for a file build_dataset.py
+made, on the folds it wrote beside them (or --splits-file); score.py reads the --save-scores file as is.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from config import VIDEOXUM, dataset_specs
+from config import VIDEOXUM
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
 from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
@@ -56,7 +59,7 @@ SCORING_LABELS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_arguments(parser)
+    add_common_arguments(parser, custom=True)  # --dataset custom --h5 PATH [--f1]: a data set build_dataset.py wrote
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON to PATH")
     parser.add_argument("--seeds", type=SEED, nargs="+", metavar="S",
                         help="evaluate the weights of several seeds (<weights-dir>/<dataset>/seed<S>/split<k>.pt, as train.py --seeds "
@@ -122,13 +125,14 @@ def main(args: argparse.Namespace) -> int:
     if args.dataset == VIDEOXUM:
         return _evaluate_videoxum(args)
     try:
-        from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
+        from engine.inputs import load_run_data  # numpy and h5py, not yet torch
 
-        jobs = [load_dataset_and_splits(spec, args, need_train=False) for spec in dataset_specs(args.dataset)]
+        data = load_run_data(args, need_train=False)  # a built data set: the folds train.py wrote beside its weights
+        jobs = [(benchmark, splits) for _, benchmark, splits in data.jobs]
         folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
         weights = [(benchmark.spec.name, seed, weights_to_evaluate(folder, benchmark.spec.name, splits, bool(args.split), seed))
                    for folder in folders for benchmark, splits in jobs for seed in seeds]
-        inputs = [path for benchmark, _ in jobs for path in input_files(benchmark, args)]
+        inputs = list(data.inputs)
         inputs += [path for _, _, present in weights for _, weights_path in present
                    for path in (weights_path, record_path_for(weights_path)) if path.is_file()]
         outputs = [path for path in (args.json, args.save_scores) if path]

@@ -23,6 +23,10 @@ over). Under ``torchrun --nproc_per_node N train.py ...`` the N processes train 
 from DIR/feat/NAME/; the model is sized from the feature dimension; the epoch is chosen on the
 validation split (CSTA's rule there: --select validation) and the test split is scored once at the
 end. Weights: weights/VideoXum/split1.pt.
+
+Own data: --dataset custom --h5 my.h5 trains on a file build_dataset.py wrote (weights/my/split<k>.pt;
+folds from --splits-file, else five random folds from the seed, written to weights/my/splits_seed<S>.json
+and reused). --init PATH fine-tunes from compatible weights (e.g. weights/TVSum/split1.pt) at --lr.
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config import VIDEOXUM, EpochRule, dataset_specs
-from engine.cli import POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
+from config import VIDEOXUM, EpochRule
+from engine.cli import CUSTOM, POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
 from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
@@ -45,6 +49,7 @@ from utils.errors import ProjectError
 if TYPE_CHECKING:  # torch is imported only once the run is known to be possible
     import torch
 
+    from engine.inputs import RunData
     from engine.training_plan import TrainingPlan
     from engine.videoxum_data import VideoXumSplits
 
@@ -53,7 +58,7 @@ log = logging.getLogger("train")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_arguments(parser)
+    add_common_arguments(parser, custom=True)  # --dataset custom --h5 PATH [--f1]: a data set build_dataset.py wrote
     add_model_arguments(parser)
     protocol = parser.add_argument_group("training protocol (default: the method's authors'; see above)")
     protocol.add_argument("--epochs", type=POSITIVE, help="epochs per split, from 1")
@@ -78,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "0.5-0.9 and their choice among them")
     protocol.add_argument("--random-init", action="store_true",
                           help="start CSTA's CNN trunk from random weights instead of ImageNet (not the paper's setting)")
+    protocol.add_argument("--init", metavar="PATH",
+                          help="fine-tune: every split starts from these weights (any compatible file, e.g. weights/TVSum/split1.pt; "
+                          "{split} in PATH stands for the split's number), checked before the first epoch; --lr sets its "
+                          "learning rate; the record names the file and its sha256")
     parser.add_argument("--tensorboard", type=Path, metavar="DIR",
                         help="also log loss, F1, tau and rho per epoch for TensorBoard under DIR/<method>/<dataset>/split<k>")
     add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run
@@ -92,7 +101,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     check_ray_arguments(parser, args)
     if args.dataset == VIDEOXUM and ray_requested(args):
         parser.error(f"--ray runs SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} yet (its one run streams with --workers)")
+    if ray_requested(args) and args.dataset == CUSTOM:  # Ray workers read the benchmarks' files by name (engine/sweep.py)
+        parser.error("--ray trains SumMe and TVSum; train a built data set (--dataset custom) without --ray")
+    if args.init is not None and args.random_init:
+        parser.error("--init starts every weight from a file, so --random-init has nothing to do: give one or the other")
+    if args.init is not None and not _init_fields_ok(args.init):
+        parser.error(f"--init {args.init}: the only field a path may hold is {{split}} (the split's number)")
     return args
+
+
+def _init_fields_ok(path: str) -> bool:
+    """No braces in an --init path other than the {split} field."""
+    rest = path.replace("{split}", "")
+    return "{" not in rest and "}" not in rest
 
 
 def main(args: argparse.Namespace) -> int:
@@ -124,23 +145,24 @@ def main(args: argparse.Namespace) -> int:
             data, claim = claim_videoxum_outputs(args, plan, seeds)
             with claim:
                 return _train_videoxum(args, plan, data, seeds, claim.fallback)
-        from engine.inputs import input_files, load_dataset_and_splits  # numpy and h5py, not yet torch
+        from engine.inputs import load_run_data  # numpy and h5py, not yet torch
 
-        jobs = [(spec, *load_dataset_and_splits(spec, args, need_train=True)) for spec in dataset_specs(args.dataset)]
+        data = load_run_data(args, need_train=True, folds_seed=plan.seed)  # a built data set's folds: from --seed, else the method's
+        jobs = data.jobs
+        plan = plan.with_videos_per_step([spec.name for spec, _, _ in jobs], args.videos_per_step)  # a built data set's too
         for spec, _, splits in jobs:
             for split in splits:
                 plan.check_training_set(spec.name, split.number, len(split.train_keys))
         weights = [weights_path_for(args.weights_dir, spec.name, split.number, seed if several else None)
                    for seed in seeds for spec, _, splits in jobs for split in splits]
-        claim = claim_outputs([path for w in weights for path in training_outputs(w)],
-                              inputs=[path for _, benchmark, _ in jobs for path in input_files(benchmark, args)],
-                              lock=weights) if launch.is_main else ClaimedOutputs()
+        claim = claim_outputs([path for w in weights for path in training_outputs(w)] + list(data.new_splits),
+                              inputs=data.inputs, lock=weights) if launch.is_main else ClaimedOutputs()
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
     with claim:
         try:
-            return _train(args, plan, jobs, seeds, claim.fallback, launch)
+            return _train(args, plan, data, seeds, claim.fallback, launch)
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
             return 2
@@ -178,20 +200,21 @@ def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXum
     return 0
 
 
-def _train(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback, launch: Launch) -> int:
+def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData, seeds: list[int], fallback: Fallback, launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     from engine import distributed
 
     # joins torchrun's process group, if any (Ray workers choose their own devices)
     device = None if ray_requested(args) else distributed.start(launch, args.device)
     try:
-        return _train_runs(args, plan, jobs, seeds, fallback, device)
+        return _train_runs(args, plan, data, seeds, fallback, device)
     finally:
         distributed.stop()
 
 
-def _train_runs(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds: list[int], fallback: Fallback,
+def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, seeds: list[int], fallback: Fallback,
                 device: torch.device | None) -> int:
+    from engine.fine_tune import check_init_weights
     from engine.report import labels
     from engine.seeds import seeds_table, spread_over_seeds
     from engine.training import train_method_split, trunk_init
@@ -205,8 +228,13 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, jobs: list, seeds:
     if not _trunk_weights_available(plan):
         return 2
 
+    jobs = data.jobs
+    for path in check_init_weights(plan, sorted({split.number for _, _, splits in jobs for split in splits})):
+        log.info("fine-tuning from %s (checked against the %s model)", path, plan.method)
+    for path in data.write_new_splits():
+        log.info("wrote %s (random folds of %s; reused by the next run and by inference.py)", path, jobs[0][0].name)
     origin = trunk_origin(trunk_init(plan), trunk) if trunk is not None else None
-    stand_in = origin is BackboneOrigin.STAND_IN
+    stand_in = origin is BackboneOrigin.STAND_IN or any(benchmark.stand_in_features for _, benchmark, _ in jobs)
     log.info("device: %s | %s | seed(s): %s | trunk: %s", device, plan.describe(), " ".join(map(str, seeds)),
              origin.describe(trunk) if origin is not None else "none")
     synthetic = {spec.name: benchmark.synthetic for spec, benchmark, _ in jobs}

@@ -28,6 +28,14 @@ class Benchmark:
     videos: dict[str, VideoRecord]
     synthetic: bool  # the h5 file was written by dataset/synthetic.py
     annotation_path: Path | None = None
+    # what made the frame features of a built data set (a models.backbone.BackboneOrigin value), when recorded;
+    # None for the benchmarks' own files
+    feature_origin: str | None = None
+
+    @property
+    def stand_in_features(self) -> bool:
+        """The features came from a stand-in backbone (random weights under the ImageNet file's name): every table says so."""
+        return self.feature_origin == "stand-in"
 
     def subset(self, keys: tuple[str, ...]) -> list[VideoRecord]:
         return [self.videos[key] for key in keys]

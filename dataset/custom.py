@@ -141,7 +141,7 @@ def _annotator_scores(raw: np.ndarray | None, video: VideoRecord, where: str) ->
 def custom_benchmark(path: str | Path, f1_reduction: F1Reduction | None = None) -> tuple[Benchmark, CustomDataset]:
     """A built file as the engine's Benchmark (for train.py/inference.py --dataset custom --h5 PATH), and its details."""
     data = read_custom(path, f1_reduction)
-    return Benchmark(data.spec, data.path, data.videos, data.synthetic), data
+    return Benchmark(data.spec, data.path, data.videos, data.synthetic, feature_origin=data.backbone_origin), data
 
 
 def random_splits(keys: list[str], seed: int, folds: int = DEFAULT_FOLDS) -> list[Split]:

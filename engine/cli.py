@@ -13,7 +13,9 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_VIDEOXUM_FEATURES, DEFAULT_WEIGHTS_DIR, SPLIT_SETS, VIDEOXUM
+from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_VIDEOXUM_FEATURES, DEFAULT_WEIGHTS_DIR, SPLIT_SETS, VIDEOXUM, F1Reduction
+
+CUSTOM = "custom"  # --dataset value: a data set built by build_dataset.py (--h5 PATH)
 
 SEED_MAX = 2**32 - 1
 DEFAULT_WORKERS = 2  # DataLoader workers streaming VideoXum's feature files (engine/videoxum_data.py)  # numpy's seeds are unsigned 32-bit
@@ -66,10 +68,12 @@ SEED = whole_number(0, SEED_MAX)
 POSITIVE = whole_number(1)
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=[*DATASETS, "all", VIDEOXUM], default="all",
+def add_common_arguments(parser: argparse.ArgumentParser, custom: bool = False) -> None:
+    """The data, splits, device and weights flags; ``custom``: also --dataset custom with --h5 and --f1 (train.py, inference.py)."""
+    parser.add_argument("--dataset", choices=[*DATASETS, "all", VIDEOXUM, *([CUSTOM] if custom else [])], default="all",
                         help=f"dataset(s) to use (default: all, i.e. {' and '.join(DATASETS)}; {VIDEOXUM}: its own train/val/test "
-                        "split, read from --data-dir's anno/ and feat/)")
+                        "split, read from --data-dir's anno/ and feat/"
+                        + ("; custom: a file build_dataset.py wrote, given with --h5)" if custom else ")"))
     parser.add_argument("--split", type=POSITIVE, nargs="+", metavar="K",
                         help="split number(s), from 1 (default: every split)")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: CUDA when available, else CPU)")
@@ -94,6 +98,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help="another splits file: this project's JSON, PGL-SUM JSON (train_keys/test_keys) or the reference's text; "
         "needs a single --dataset (default: the --splits set in dataset/splits/)",
     )
+    if custom:
+        add_custom_arguments(parser)
 
 
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -111,6 +117,34 @@ def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Names
                 parser.error(f"{flag} reads {VIDEOXUM}'s feature files: it needs --dataset {VIDEOXUM}")
     if args.splits_file is not None and args.dataset == "all":
         parser.error("--splits-file describes one dataset's videos: choose it with --dataset SumMe or --dataset TVSum")
+    if hasattr(args, "h5"):
+        check_custom_arguments(parser, args)
+
+
+def add_custom_arguments(parser: argparse.ArgumentParser) -> None:
+    """--h5 and --f1: a data set built from one's own videos (--dataset custom)."""
+    custom = parser.add_argument_group("own data (--dataset custom)")
+    custom.add_argument("--h5", type=Path, metavar="PATH",
+                        help="with --dataset custom: the h5 file build_dataset.py wrote (with --labels); its stem names the weights "
+                        "folder (<weights-dir>/<stem>/split<k>.pt). Splits: --splits-file, else five random folds from the seed, "
+                        "written by train.py to <weights-dir>/<stem>/splits_seed<S>.json and reused from there")
+    custom.add_argument("--f1", choices=[reduction.value for reduction in F1Reduction],
+                        help="with --dataset custom: F1 over annotators (default: max for segment labels as on SumMe, "
+                        "mean for score labels as on TVSum)")
+
+
+def check_custom_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """--h5 is required with --dataset custom and refused otherwise; --f1 only with it."""
+    if args.dataset == CUSTOM and args.h5 is None:
+        parser.error("--dataset custom reads a file build_dataset.py wrote: give it with --h5 PATH")
+    if args.dataset != CUSTOM and args.h5 is not None:
+        parser.error(f"--h5 names a data set built by build_dataset.py: use it with --dataset custom, not --dataset {args.dataset}")
+    if args.dataset == CUSTOM and args.splits != "csta":
+        parser.error(f"--splits {args.splits} names splits of SumMe and TVSum; a built data set takes --splits-file FILE, "
+                     "or five random folds from the seed")
+    if args.dataset != CUSTOM and args.f1 is not None:
+        parser.error("--f1 chooses the F1 convention of a built data set: use it with --dataset custom "
+                     "(SumMe and TVSum keep their own protocols)")
 
 
 class ResumePolicy(enum.Enum):

@@ -47,6 +47,7 @@ class DatasetEvaluation:
     synthetic: bool
     splits: list[SplitEvaluation]
     seed: int | None = None  # the weights came from <dataset>/seed<S>/ (one of several seeds)
+    stand_in_features: bool = False  # a built data set whose features came from a stand-in backbone
 
     @property
     def mean(self) -> MeanMetrics:
@@ -55,7 +56,7 @@ class DatasetEvaluation:
 
     @property
     def stand_in_backbone(self) -> bool:
-        return any(split.backbone_origin is BackboneOrigin.STAND_IN for split in self.splits)
+        return self.stand_in_features or any(split.backbone_origin is BackboneOrigin.STAND_IN for split in self.splits)
 
 
 def model_for_weights(flags: ModelChoice, weights_path: Path) -> tuple[ModelChoice, dict | None]:
@@ -136,4 +137,4 @@ def evaluate_weights(
                                        BackboneOrigin.from_record(record), scores, record, choice, selection_rule_of(record)))
     if not results:
         raise DataError(f"{name}: no split to evaluate")
-    return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results, seed)
+    return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results, seed, benchmark.stand_in_features)

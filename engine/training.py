@@ -31,6 +31,7 @@ from dataset.splits import Split
 from engine import distributed
 from engine.board import EpochBoard, run_folder
 from engine.cli import ResumePolicy
+from engine.fine_tune import init_record, start_from_init
 from engine.layout import curve_path_for, record_path_for, weights_path_for
 from engine.method_training import EpochSteps, RuleKeeper, epoch_order, train_epoch
 from engine.outputs import Fallback
@@ -137,6 +138,7 @@ def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: t
     ranks = distributed.current()
     seed_everything(protocol.seed)  # per run, so one split trains the same alone or in a batch
     model = spec.build(plan.model_config, trunk_init(plan) if spec.uses_backbone else None, device)
+    start_from_init(model, plan, split.number)  # --init: fine-tune from given weights
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
     trainer = distributed.wrap(model, device)  # DistributedDataParallel under torchrun, else the model itself
     steps = EpochSteps(spec.loss, protocol.videos_per_step_for(name), protocol.grad_clip_norm, protocol.shuffle, length_factor,
@@ -292,12 +294,14 @@ def training_record(result: SplitTraining, benchmark: Benchmark, plan: TrainingP
         "split": result.split,
         "synthetic_data": benchmark.synthetic,
         "data_file": str(benchmark.h5_path),
+        **({"features_backbone_origin": benchmark.feature_origin} if benchmark.feature_origin is not None else {}),
         **backbone,
         "device": str(device),
         # the fields inference reports read, for every method
         "train_config": {"epochs": protocol.epochs, "learning_rate": protocol.learning_rate, "weight_decay": protocol.weight_decay,
                          "seed": protocol.seed, "imagenet_init": plan.imagenet_init},
         **plan.as_record(),
+        **init_record(plan, result.split),
         "best_epoch": result.best_epoch,
         "metrics": result.metrics.as_dict(),
         "history": [asdict(record) for record in result.history],

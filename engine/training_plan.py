@@ -17,6 +17,8 @@ from engine.model_flags import ModelChoice, model_choice_from_args
 from models.methods import MethodSpec, TrainingProtocol, method_spec
 from utils.errors import ProjectError
 
+INIT_SPLIT_FIELD = "{split}"  # in --init PATH: the number of the split being trained
+
 
 class TrainingPlanError(ProjectError, ValueError):
     """Training flags that do not fit together (the message names the flags and why)."""
@@ -57,6 +59,7 @@ class TrainingPlan:
     rule: EpochRule  # which epoch's weights are kept
     imagenet_init: bool = True  # CSTA's trunk from ImageNet (False: --random-init)
     tensorboard_dir: Path | None = None  # per-epoch scalars go under here when given
+    init_weights: str | None = None  # --init: fine-tune from these weights ("{split}" stands for the split's number)
 
     @classmethod
     def from_train_config(cls, train_cfg: TrainConfig, model_cfg: ModelConfig | None = None) -> TrainingPlan:
@@ -77,6 +80,18 @@ class TrainingPlan:
     def with_seed(self, seed: int) -> TrainingPlan:
         return replace(self, protocol=replace(self.protocol, seed=seed))
 
+    def with_videos_per_step(self, datasets: list[str], videos_per_step: int | None) -> TrainingPlan:
+        """--videos-per-step for datasets beyond SumMe and TVSum (a built one), which the method's table does not name
+        and which otherwise take 1; the plan itself when no value was given."""
+        if videos_per_step is None:
+            return self
+        steps = {**self.protocol.videos_per_step, **dict.fromkeys(datasets, videos_per_step)}
+        return replace(self, protocol=replace(self.protocol, videos_per_step=steps))
+
+    def init_path(self, split: int) -> Path | None:
+        """The weights split ``split`` starts from (--init), or None: a freshly initialised model."""
+        return None if self.init_weights is None else Path(self.init_weights.replace(INIT_SPLIT_FIELD, str(split)))
+
     def length_factors(self) -> tuple[float | None, ...]:
         """One run per value: the authors' sigma sweep, the one sigma asked for, or (None,) for a loss without one."""
         if not self.spec.loss.takes_length_factor:
@@ -93,6 +108,8 @@ class TrainingPlan:
             )
         if not self.imagenet_init and not self.spec.uses_backbone:
             problems.append(f"--random-init starts CSTA's CNN trunk from random weights, and {self.method} has no trunk")
+        if self.init_weights is not None and not self.imagenet_init:
+            problems.append("--init starts every weight from a file, so --random-init has nothing to do: give one or the other")
         if problems:
             raise TrainingPlanError("\n".join(problems))
         return self
@@ -129,14 +146,14 @@ class TrainingPlan:
 
 
 def plan_for(choice: ModelChoice, overrides: ProtocolOverrides = ProtocolOverrides(), rule: EpochRule | None = None,
-             imagenet_init: bool = True, tensorboard_dir: Path | None = None) -> TrainingPlan:
+             imagenet_init: bool = True, tensorboard_dir: Path | None = None, init_weights: str | None = None) -> TrainingPlan:
     """The plan for a model choice: the method's authors' protocol and rule unless overridden; checked."""
     spec = method_spec(choice.method)
     if overrides.length_factor is not None and not spec.loss.takes_length_factor:
         raise TrainingPlanError(f"--length-factor is sigma of CA-SUM's length-regularisation loss; {spec.name}'s loss "
                                 f"({spec.loss.value}) takes none: choose --method CA-SUM or leave it out")
     return TrainingPlan(spec.name, choice.config, overrides.apply(spec.protocol), rule or spec.selection, imagenet_init,
-                        tensorboard_dir).check()
+                        tensorboard_dir, init_weights).check()
 
 
 def plan_from_args(args: argparse.Namespace) -> TrainingPlan:
@@ -154,7 +171,8 @@ def plan_from_args(args: argparse.Namespace) -> TrainingPlan:
                                 f"{EpochRule.BEST_ON_VALIDATION.value} (CSTA's rule on validation), loss-curve, min-loss or last")
     if args.tensorboard is not None and args.tensorboard.exists() and not args.tensorboard.is_dir():
         raise TrainingPlanError(f"--tensorboard {args.tensorboard} is a file; TensorBoard writes a folder of event files there")
-    plan = plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard)
+    init = getattr(args, "init", None)
+    plan = plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard, None if init is None else str(init))
     return for_videoxum(plan, args.videos_per_step) if videoxum else plan
 
 

@@ -92,3 +92,45 @@ def test_help_answers(script):
     result = subprocess.run([sys.executable, f"{script}.py", "--help"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--weights-dir" in result.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_built_data_set_needs_h5_and_only_it_takes_h5_and_f1(script, capsys):
+    args = SCRIPTS[script].parse_args(["--dataset", "custom", "--h5", "my.h5", "--f1", "mean"])
+    assert (args.dataset, args.h5, args.f1) == ("custom", Path("my.h5"), "mean")
+    assert SCRIPTS[script].parse_args(["--dataset", "custom", "--h5", "my.h5"]).f1 is None
+    refused = {("--dataset", "custom"): "--dataset custom reads a file build_dataset.py wrote: give it with --h5 PATH",
+               ("--dataset", "SumMe", "--h5", "my.h5"): "use it with --dataset custom, not --dataset SumMe",
+               ("--h5", "my.h5"): "use it with --dataset custom, not --dataset all",
+               ("--dataset", "TVSum", "--f1", "max"): "--f1 chooses the F1 convention of a built data set",
+               ("--dataset", "custom", "--h5", "my.h5", "--f1", "median"): "invalid choice: 'median'",
+               ("--dataset", "custom", "--h5", "my.h5", "--splits", "pgl-sum"): "a built data set takes --splits-file FILE"}
+    for argv, message in refused.items():
+        with pytest.raises(SystemExit) as caught:
+            SCRIPTS[script].parse_args(list(argv))
+        assert caught.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_parsing_a_built_data_set_imports_no_heavy_library(script):
+    code = (f"import sys, {script}; {script}.parse_args(['--dataset', 'custom', '--h5', 'my.h5', '--f1', 'max']); "
+            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"parsing {script}.py's arguments imported {loaded}"
+
+
+def test_ablate_keeps_to_the_benchmarks(capsys):
+    import ablate
+
+    with pytest.raises(SystemExit):
+        ablate.parse_args(["--dataset", "custom"])
+    assert "invalid choice: 'custom'" in capsys.readouterr().err
+    assert not hasattr(ablate.parse_args(["--dataset", "SumMe"]), "h5")
+
+
+def test_ray_is_refused_for_a_built_data_set(capsys):
+    """Ray workers read the benchmarks' files by name: a built data set trains in the command's own process."""
+    with pytest.raises(SystemExit):
+        train.parse_args(["--dataset", "custom", "--h5", "my.h5", "--ray"])
+    assert "train a built data set (--dataset custom) without --ray" in capsys.readouterr().err

@@ -92,3 +92,25 @@ def test_a_split_too_small_for_one_step_and_a_file_for_tensorboard_are_refused(t
     (tmp_path / "board").write_text("x")
     with pytest.raises(TrainingPlanError, match="is a file"):
         plan("--tensorboard", str(tmp_path / "board"))
+
+
+def test_init_weights_per_split_and_refusals(capsys):
+    assert plan().init_path(3) is None
+    chosen = plan("--init", "runs/TVSum/split{split}.pt", "--lr", "0.0001")
+    assert str(chosen.init_path(3)) == "runs/TVSum/split3.pt" and chosen.protocol.learning_rate == 0.0001
+    assert str(plan("--init", "w/TVSum/split1.pt").init_path(4)) == "w/TVSum/split1.pt"  # one file for every split
+    for argv, message in ((["--init", "a.pt", "--random-init"], "--init starts every weight from a file"),
+                          (["--init", "split{k}.pt"], "the only field a path may hold is {split}")):
+        with pytest.raises(SystemExit):
+            train.parse_args(argv)
+        assert message in capsys.readouterr().err
+    with pytest.raises(TrainingPlanError, match="give one or the other"):  # the plan refuses it too (callers other than train.py)
+        plan_for(ModelChoice("CSTA", ModelConfig(), frozenset()), imagenet_init=False, init_weights="a.pt")
+
+
+def test_videos_per_step_reaches_a_built_data_set():
+    chosen = plan("--method", "PGL-SUM", "--videos-per-step", "2")
+    assert chosen.protocol.videos_per_step_for("clips") == 1  # the authors' table names SumMe and TVSum only
+    widened = chosen.with_videos_per_step(["clips"], 2)
+    assert dict(widened.protocol.videos_per_step) == {"SumMe": 2, "TVSum": 2, "clips": 2}
+    assert chosen.with_videos_per_step(["clips"], None) is chosen

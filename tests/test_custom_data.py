@@ -1,0 +1,116 @@
+"""Own data through train.py and inference.py (--dataset custom --h5 PATH): folds written once and
+reused, fine-tuning from a first run's weights (a mismatched file refused before any epoch), and the
+demo path end to end: generated clips -> build_dataset.py -> train.py -> inference.py -> score.py."""
+
+import json
+import logging
+
+import pytest
+
+import build_dataset
+import inference
+import score
+import train
+from dataset.custom import LabelKind
+from engine import training
+from models.backbone import BackboneOrigin
+from tests.builder.helpers import make_part, write_built
+from video.synthetic import write_demo_video
+
+
+def built_file(folder, kind=LabelKind.SEGMENTS):
+    parts = [make_part(f"c{i}.mp4", n_frames=240, cuts=(30, 70, 120, 160, 200), seed=i) for i in range(6)]
+    return write_built(folder / "clips.h5", kind, parts, origin=BackboneOrigin.STAND_IN.value)
+
+
+SMALL = ("--method", "PGL-SUM", "--heads", "2", "--segments", "None")  # a PGL-SUM small enough to train in a second
+
+
+def run_train(h5, weights, *extra):
+    return train.main(train.parse_args(["--dataset", "custom", "--h5", str(h5), "--weights-dir", str(weights), "--device", "cpu",
+                                        "--epochs", "1", "--seed", "3", "--select", "last", *map(str, extra)]))
+
+
+def run_inference(h5, weights, *extra):
+    return inference.main(inference.parse_args(["--dataset", "custom", "--h5", str(h5), "--weights-dir", str(weights),
+                                                "--device", "cpu", *map(str, extra)]))
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """A small PGL-SUM trained on splits 1 and 2 of a built file (score labels) with folds from seed 3."""
+    folder = tmp_path_factory.mktemp("custom")
+    h5, weights = built_file(folder, LabelKind.SCORES), folder / "weights"
+    assert run_train(h5, weights, *SMALL, "--split", "1") == 0
+    folds = weights / "clips" / "splits_seed3.json"
+    written = folds.read_text()
+    assert run_train(h5, weights, *SMALL, "--split", "2") == 0  # the same folds, read back
+    assert folds.read_text() == written
+    return h5, weights
+
+
+def test_train_then_inference_on_a_built_file(first_run, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    h5, weights = first_run
+    record = json.loads((weights / "clips" / "split1.json").read_text())
+    assert (record["dataset"], record["data_file"], record["features_backbone_origin"]) == ("clips", str(h5), "stand-in")
+    assert record["init_weights"] is None
+    saved = tmp_path / "scores.h5"
+    assert run_inference(h5, weights, "--split", "1", "2", "--save-scores", saved, "--json", tmp_path / "table.json") == 0
+    assert "STAND-IN backbone" in caplog.text and "clips" in caplog.text
+    folds = json.loads((weights / "clips" / "splits_seed3.json").read_text())["splits"]
+    table = json.loads((tmp_path / "table.json").read_text())["clips"]
+    assert [split["split"] for split in table["splits"]] == [1, 2]
+    caplog.clear()
+    assert score.main(score.parse_args(["--data", str(h5), "--pred", str(saved), "--json", str(tmp_path / "s.json")])) == 0
+    figures = json.loads((tmp_path / "s.json").read_text())
+    assert sorted(v["key"] for v in figures["videos"]) == sorted(folds[0]["test"] + folds[1]["test"])
+    assert figures["f1_over_annotators"] == "mean"  # score labels: TVSum's convention, as inference used
+
+
+def test_fine_tuning_starts_from_the_first_runs_weights(first_run, tmp_path):
+    h5, weights = first_run
+    tuned = tmp_path / "tuned"
+    init = weights / "clips" / "split{split}.pt"
+    assert run_train(h5, tuned, *SMALL, "--split", "1", "2", "--init", init, "--lr", "1e-6",
+                     "--splits-file", weights / "clips" / "splits_seed3.json") == 0
+    for split in (1, 2):
+        record = json.loads((tuned / "clips" / f"split{split}.json").read_text())
+        assert record["init_weights"] == str(weights / "clips" / f"split{split}.pt") and len(record["init_weights_sha256"]) == 64
+        assert record["protocol"]["learning_rate"] == 1e-6
+    assert not (tuned / "clips" / "splits_seed3.json").exists()  # the folds given were read, not made again
+
+
+def test_a_mismatched_init_file_is_refused_before_any_epoch(first_run, tmp_path, monkeypatch, caplog):
+    h5, weights = first_run
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training started with weights that do not fit")
+
+    monkeypatch.setattr(training, "train_method_split", refuse)
+    out = tmp_path / "refused"
+    assert run_train(h5, out, "--method", "PGL-SUM", "--heads", "2", "--split", "1", "--init", weights / "clips" / "split1.pt") == 2
+    assert "split1.pt does not fit the PGL-SUM model" in caplog.text  # its local attentions are missing from the file
+    assert not list(out.rglob("*.pt"))
+
+
+def test_the_demo_path_end_to_end(tmp_path, stand_in_torch_home, caplog):
+    """Six generated clips with planted scenes and segment labels: build, train two epochs, inference --save-scores, score."""
+    caplog.set_level(logging.INFO)
+    videos, labels = tmp_path / "videos", tmp_path / "labels.csv"
+    rows = ["video,annotator,start,end"]
+    for i in range(6):
+        write_demo_video(videos / f"clip_{i}.mp4", scenes=5, seconds_per_scene=[2, 1, 2, 1, 2], fps=10, size=(64, 48), audio=False, seed=i)
+        rows += [f"clip_{i},ann1,2.0,3.0", f"clip_{i},ann2,{4 + i % 3}.0,{5 + i % 3}.5"]
+    labels.write_text("\n".join(rows) + "\n")
+    h5, weights, saved = tmp_path / "demo.h5", tmp_path / "weights", tmp_path / "demo_scores.h5"
+    assert build_dataset.main(build_dataset.parse_args([str(videos), "--labels", str(labels), "--out", str(h5), "--stride", "5",
+                                                        "--quiet"])) == 0
+    assert run_train(h5, weights, *SMALL, "--epochs", "2", "--split", "1") == 0
+    assert (weights / "demo" / "split1.pt").is_file() and (weights / "demo" / "splits_seed3.json").is_file()
+    assert run_inference(h5, weights, "--split", "1", "--save-scores", saved) == 0
+    caplog.clear()
+    assert score.main(score.parse_args(["--data", str(h5), "--pred", str(saved), "--json", str(tmp_path / "s.json")])) == 0
+    figures = json.loads((tmp_path / "s.json").read_text())
+    assert figures["labels"] == "segments" and figures["f1_over_annotators"] == "max" and len(figures["videos"]) >= 1
+    assert "STAND-IN backbone" in caplog.text
