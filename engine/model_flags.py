@@ -29,6 +29,7 @@ from config import (
     option_values,
     parse_option,
 )
+from engine.cli import whole_number
 from utils.errors import ProjectError
 
 DEFAULT_METHOD = "CSTA"
@@ -90,19 +91,6 @@ def _enum_parser(kind: type) -> Callable[[str], object]:
     return parse
 
 
-def _whole(low: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low:
-            raise ValueError(f"expected a whole number of at least {low}, got {text!r}")
-        return value
-
-    return parse
-
-
 def _values(option: str) -> str:
     return "{" + ",".join(option_values(option)) + "}"
 
@@ -142,15 +130,15 @@ _PGL_DEFAULTS, _CA_DEFAULTS = PGLSumConfig(), CASumConfig()
 
 MODEL_FLAGS: tuple[ModelFlag, ...] = (
     *_csta_flags(),
-    ModelFlag(_PGL, "heads", ("--heads",), _whole(1), "N", f"PGL-SUM: global attention heads (authors': {_PGL_DEFAULTS.heads})"),
-    ModelFlag(_PGL, "num_segments", ("--segments", "--n_segments"), _none_or(_whole(2)), "{N,None}",
+    ModelFlag(_PGL, "heads", ("--heads",), whole_number(1), "N", f"PGL-SUM: global attention heads (authors': {_PGL_DEFAULTS.heads})"),
+    ModelFlag(_PGL, "num_segments", ("--segments", "--n_segments"), _none_or(whole_number(2)), "{N,None}",
               f"PGL-SUM: local attentions, one per segment; None: global attention only (authors': {_PGL_DEFAULTS.num_segments})"),
     ModelFlag(_PGL, "fusion", ("--fusion",), _none_or(_enum_parser(Fusion)), "{" + ",".join(f.value for f in Fusion) + ",None}",
               f"PGL-SUM: how local and global attention join (authors': {_PGL_DEFAULTS.fusion.value})"),
     ModelFlag(_PGL, "positional_encoding", ("--pos-enc", "--pos_enc"), _none_or(_enum_parser(PGLPositionalEncoding)),
               "{" + ",".join(p.value for p in PGLPositionalEncoding) + ",None}",
               f"PGL-SUM: positions added to the attention energies (authors': {_PGL_DEFAULTS.positional_encoding.value})"),
-    ModelFlag(_CA, "block_size", ("--block-size", "--block_size"), _whole(1), "STEPS",
+    ModelFlag(_CA, "block_size", ("--block-size", "--block_size"), whole_number(1), "STEPS",
               f"CA-SUM: steps per diagonal block of the attention matrix (authors': {_CA_DEFAULTS.block_size})"),
 )
 # CA-SUM's length factor sigma is a training option (train.py --length-factor), not a model option.
