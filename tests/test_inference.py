@@ -25,6 +25,7 @@ from models.checkpoint import save_checkpoint
 from models.csta import build_csta
 from models.methods import method_spec
 from tests.disk import disk_fills_during_run, disk_full
+from tests.log_records import Records
 from utils.lock import acquire_lock, lock_path_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,15 +195,6 @@ def inference_args(tiny_data_dir, tiny_splits, weights, out=None, *extra):
     outputs = ["--json", str(out / "table.json"), "--report", str(out / "rep")] if out else []
     return ["--dataset", "TVSum", "--device", "cpu", "--data-dir", str(tiny_data_dir), "--weights-dir", str(weights),
             "--splits-file", str(tiny_splits["TVSum"]), "--random-draws", "1", *outputs, *extra]
-
-
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
 
 
 @pytest.fixture

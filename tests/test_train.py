@@ -18,6 +18,7 @@ from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint
 from models.csta import build_csta
 from tests.disk import disk_fills_during_run, disk_full
+from tests.log_records import Records
 from utils.lock import acquire_lock, lock_path_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,19 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def train_args(tiny_data_dir, tiny_splits, weights_dir, *extra):
     return ["--dataset", "SumMe", "--split", "1", "--epochs", "1", "--device", "cpu", "--random-init",
             "--data-dir", str(tiny_data_dir), "--splits-file", str(tiny_splits["SumMe"]), "--weights-dir", str(weights_dir), *extra]
-
-
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-    @property
-    def text(self):
-        return "\n".join(self.lines)
 
 
 @pytest.fixture
