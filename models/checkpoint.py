@@ -159,7 +159,9 @@ def read_state_dict(path: str | os.PathLike, what: str) -> dict[str, torch.Tenso
     if not path.is_file():
         raise FileNotFoundError(f"{what} file not found: {path}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        # Zip-format files (torch >= 1.6) are mapped, not read into memory: the state_dict is
+        # copied into a model right after, and mapping halves the time of loading a checkpoint.
+        payload = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
     except pickle.UnpicklingError as error:  # weights_only refuses what is not tensors and containers
         raise _pickled_objects_error(path, what, error) from error
     except Exception as error:  # noqa: BLE001 - torch raises many types for a bad file

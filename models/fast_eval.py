@@ -53,6 +53,32 @@ def fold_batch_norms(net: nn.Module) -> int:
     return folded
 
 
+class ChannelSharedLinear(nn.Module):
+    """A linear layer applied to CSTA's input stack, computed once for the rows its channels share.
+
+    CSTA's input is three copies of the features, so the key embedding's rows are the same in
+    every channel except the CLS row (learnt per channel): the reference multiplies all three
+    copies, this computes the shared rows once and only the differing rows per channel. Which rows
+    differ is checked on the input, never assumed, so any stack gives the plain layer's result
+    (to the rounding of a matrix product of another shape).
+    """
+
+    def __init__(self, linear: nn.Linear) -> None:
+        super().__init__()
+        self.linear = linear
+
+    def forward(self, stack: torch.Tensor) -> torch.Tensor:
+        """stack: Sized [1, C, R, F]; returns Sized [1, C, R, out_features]."""
+        if stack.dim() != 4 or stack.shape[0] != 1:
+            return self.linear(stack)
+        channels = stack[0]
+        differing = (channels[1:] != channels[:1]).any(dim=-1).any(dim=0).nonzero()[:, 0]  # rows, Sized [k]
+        out = self.linear(channels[0]).expand(channels.shape[0], -1, -1).clone()
+        if differing.numel():
+            out[1:, differing] = self.linear(channels[1:, differing])
+        return out[None]
+
+
 def fold_for_inference(model: nn.Module, channels_last: bool = True) -> nn.Module:
     """An eval-mode copy of a model with its CNN trunk's batch norms folded (the model is untouched).
 
@@ -63,6 +89,8 @@ def fold_for_inference(model: nn.Module, channels_last: bool = True) -> nn.Modul
         channels_last: also store the trunk's convolution weights in channels-last layout.
     """
     fast = copy.deepcopy(model).eval()
+    if isinstance(getattr(fast, "key_embedding", None), nn.Linear):
+        fast.key_embedding = ChannelSharedLinear(fast.key_embedding)
     trunk = getattr(fast, "trunk", None)
     if trunk is not None:
         fold_batch_norms(trunk)

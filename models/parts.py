@@ -36,7 +36,12 @@ def pool_steps(x: torch.Tensor, n_steps: int, width: int) -> torch.Tensor:
     CLS row into the steps (neighbouring rows averaged; the CLS row goes into step 0).
 
     Takes [R, W] maps and [C, R, W] stacks of them (adaptive pooling over the last two axes).
+    From T + 1 rows to T at the same width, adaptive pooling averages each row with the next one;
+    that case is written out as such, the same bits (tests/models/test_parts.py) at a tenth of the
+    time of torch's general pooling kernel.
     """
+    if x.shape[-2] == n_steps + 1 and x.shape[-1] == width:
+        return (x[..., :-1, :] + x[..., 1:, :]) / 2
     if x.dim() == 2:
         return F.adaptive_avg_pool2d(x[None], (n_steps, width))[0]
     return F.adaptive_avg_pool2d(x, (n_steps, width))

@@ -10,7 +10,7 @@ from torch import nn
 from config import Backbone, ModelConfig
 from models.backbone import BACKBONES, seeded_random_backbone
 from models.csta import CSTA
-from models.fast_eval import fold_batch_norms, fold_for_inference
+from models.fast_eval import ChannelSharedLinear, fold_batch_norms, fold_for_inference
 
 
 def realistic(backbone: Backbone, seed: int = 0) -> CSTA:
@@ -24,6 +24,7 @@ def realistic(backbone: Backbone, seed: int = 0) -> CSTA:
                 module.running_var.uniform_(0.3, 3.0)
                 module.weight.uniform_(0.5, 1.5)
                 module.bias.normal_(0, 0.2)
+        model.CLS.normal_(0, 1.0)  # a CLS row that differs per channel, as a trained one does
     return model
 
 
@@ -54,3 +55,23 @@ def test_folding_counts_googlenets_conv_norm_pairs_and_refuses_training_mode():
         fold_batch_norms(net)
     norms = sum(isinstance(m, nn.BatchNorm2d) for m in net.modules())
     assert fold_batch_norms(net.eval()) == norms == 57
+
+
+@pytest.mark.parametrize("differing_rows", [[], [0], [0, 5, 39]])
+def test_the_channel_shared_key_embedding_equals_the_plain_layer(differing_rows):
+    torch.manual_seed(1)
+    linear = nn.Linear(1024, 1024)
+    stack = torch.randn(40, 1024).expand(1, 3, 40, 1024).clone()
+    for row in differing_rows:
+        stack[0, 1:, row] = torch.randn(2, 1024)
+    with torch.no_grad():
+        plain, shared = linear(stack), ChannelSharedLinear(linear)(stack)
+    assert shared.shape == plain.shape == (1, 3, 40, 1024)
+    assert (plain - shared).abs().max().item() <= 1e-5
+    flat = torch.randn(7, 1024)  # not a stack of copies: the plain layer
+    assert torch.equal(ChannelSharedLinear(linear)(flat), linear(flat))
+
+
+def test_the_fast_copy_embeds_the_key_once_for_the_shared_rows():
+    fast = fold_for_inference(realistic(Backbone.GOOGLENET))
+    assert isinstance(fast.key_embedding, ChannelSharedLinear)

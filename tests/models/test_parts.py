@@ -16,6 +16,15 @@ def test_pooling_t_plus_one_rows_to_t_averages_neighbours():
     assert torch.equal(pool_steps(x, 3, 1), torch.tensor([[5.0], [11.0], [22.0]]))
 
 
+@pytest.mark.parametrize("n_steps", [1, 2, 3, 300, 4999])
+def test_pooling_one_row_away_is_torchs_adaptive_pooling_bit_for_bit(n_steps):
+    generator = torch.Generator().manual_seed(n_steps)
+    stack = torch.randn(3, n_steps + 1, 64, generator=generator) * 1e3
+    expected = torch.nn.functional.adaptive_avg_pool2d(stack, (n_steps, 64))
+    assert torch.equal(pool_steps(stack, n_steps, 64), expected)
+    assert torch.equal(pool_steps(stack[0], n_steps, 64), expected[0])
+
+
 @pytest.mark.parametrize(
     ("balance", "rows", "width", "side"),
     [
