@@ -2,7 +2,7 @@
 
 import pytest
 
-from utils.cluster import ray_session
+from utils.cluster import Placement, PoolConfig, WorkersUnavailable, place_workers, ray_session
 
 
 def test_a_local_ray_is_started_for_the_block_and_a_running_one_is_reused(monkeypatch):
@@ -16,3 +16,19 @@ def test_a_local_ray_is_started_for_the_block_and_a_running_one_is_reused(monkey
         assert ray.is_initialized()  # the inner block leaves the Ray it did not start running
         assert "CPU(s)" in outer.describe()
     assert not ray.is_initialized()
+
+
+@pytest.mark.parametrize(("workers", "use_gpus", "cpus", "gpus", "threads", "expected"), [
+    (None, True, 2, 0, 1, Placement(2, 0.0, 1)),  # one single-threaded CPU worker per CPU
+    (None, True, 8, 0, 4, Placement(2, 0.0, 4)),  # CPU workers of as many CPUs as torch threads
+    (None, True, 8, 2, 4, Placement(2, 1.0)),  # one worker per GPU
+    (None, False, 8, 2, 1, Placement(3, 0.0, 1)),  # --device cpu: CPU workers; never more than the videos
+    (8, True, 8, 2, 4, Placement(3, 0.66)),  # more workers than GPUs: they share them
+])
+def test_place_workers(workers, use_gpus, cpus, gpus, threads, expected):
+    assert place_workers(PoolConfig(workers=workers, use_gpus=use_gpus), 3, cpus, gpus, threads) == expected
+
+
+def test_more_cpu_workers_than_cpus_are_refused():
+    with pytest.raises(WorkersUnavailable, match="3 workers of 1 CPU.s. asked for, but the Ray cluster has 2 CPU"):
+        place_workers(PoolConfig(workers=3), 5, 2, 0, 1)
