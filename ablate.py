@@ -6,7 +6,9 @@
 
 Each variant's weights go to <weights-dir>/ablation/<variant folder>/<dataset>/[seed<S>/]split<k>.pt
 with train.py's record and curve beside them; runs whose weights exist are not trained again (the log
-says so), so an interrupted grid resumes where it stopped. With --ray (or --ray-address) the missing runs train
+says so), so an interrupted grid resumes where it stopped. --dataset VideoXum: each run as train.py --dataset VideoXum
+trains it (the epoch chosen on the validation split), scored on the test split under the V2V protocol (F1 max and
+mean, tau, rho); variants are sized to the feature dimension, and one that cannot be is refused before training. With --ray (or --ray-address) the missing runs train
 as one Ray sweep first (train.py --ray's run function and files), then every run is evaluated here. The table (F1, tau, rho per dataset as
 mean ± std over seeds, parameters, mean MACs per score prediction) is printed and written as
 ablation.md, ablation.json and ablation.png to --out. A grid row is
@@ -58,8 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     check_ray_arguments(parser, args)
-    if args.dataset == VIDEOXUM:
-        parser.error(f"ablate.py runs on SumMe and TVSum's splits; it is not wired for --dataset {VIDEOXUM} yet (train.py is)")
+    if args.dataset == VIDEOXUM and ray_requested(args):
+        parser.error(f"--ray trains SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} (its runs stream with --workers)")
     return args
 
 
@@ -85,16 +87,25 @@ def main(args: argparse.Namespace) -> int:
     out_dir = args.out or Path(args.weights_dir) / ABLATION_FOLDER
     try:
         variants = chosen_variants(args)
-        from engine.inputs import input_files, load_dataset_and_splits
-
-        data = [load_dataset_and_splits(spec, args, need_train=True) for spec in dataset_specs(args.dataset)]
         several = len(seeds) > 1
-        weights = [weights_path_for(v.weights_dir(args.weights_dir), benchmark.spec.name, split.number, seed if several else None)
-                   for v in variants for seed in seeds for benchmark, splits in data for split in splits]
+        if args.dataset == VIDEOXUM:
+            from engine.ablation_videoxum import sized_variants, videoxum_weights_path
+            from engine.videoxum_data import VideoXumSource
+
+            data = VideoXumSource(args.data_dir, args.features, args.workers).open()  # the three splits, every feature file checked
+            sized_variants(variants, data.train.feature_dim())  # a variant that cannot take these features: refused now
+            weights = [videoxum_weights_path(v, args.weights_dir, seed if several else None) for v in variants for seed in seeds]
+            inputs = data.source.annotation_files()
+        else:
+            from engine.inputs import input_files, load_dataset_and_splits
+
+            data = [load_dataset_and_splits(spec, args, need_train=True) for spec in dataset_specs(args.dataset)]
+            weights = [weights_path_for(v.weights_dir(args.weights_dir), benchmark.spec.name, split.number, seed if several else None)
+                       for v in variants for seed in seeds for benchmark, splits in data for split in splits]
+            inputs = [path for benchmark, _ in data for path in input_files(benchmark, args)]
         to_train = [path for path in weights if not path.is_file()]
         tables = table_paths(out_dir)
-        claim = claim_outputs([path for w in to_train for path in training_outputs(w)] + tables,
-                              inputs=[path for benchmark, _ in data for path in input_files(benchmark, args)] + [args.grid],
+        claim = claim_outputs([path for w in to_train for path in training_outputs(w)] + tables, inputs=inputs + [args.grid],
                               lock=to_train + tables)
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
@@ -133,8 +144,13 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
 
         sweep = SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run,
                             device=None if args.device is None else select_device(args.device).type)
-    job = AblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device), ScoringRoute(args.scoring))
-    results = run_grid(variants, job, fallback, sweep)
+    if args.dataset == VIDEOXUM:
+        from engine.ablation_videoxum import VideoXumAblationJob, run_videoxum_grid
+
+        results = run_videoxum_grid(variants, VideoXumAblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device)), fallback)
+    else:
+        job = AblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device), ScoringRoute(args.scoring))
+        results = run_grid(variants, job, fallback, sweep)
     log.info("\n%s", ablation_markdown(results, stand_in))
     written = write_ablation_table(out_dir, results, stand_in, " ".join(sys.argv))
     log.info("wrote %s", ", ".join(map(str, written)))

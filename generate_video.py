@@ -53,6 +53,7 @@ from summarize.plan import (
     output_kinds,
 )
 from summarize.provenance import JobState, VideoJob, assess, describe_file, fingerprint
+from utils.cluster import MAX_RAY_WORKERS
 from utils.errors import ProjectError
 
 log = logging.getLogger("generate_video")
@@ -63,7 +64,6 @@ IMAGENET_FILE_NAME = "googlenet-1378be20.pth"  # torchvision's, in the torch hub
 MAX_SECONDS = 10_000_000  # --seconds above this (116 days) is a typing mistake
 MAX_SAMPLE_RATE = 10_000
 MAX_BATCH_SIZE = 4096
-MAX_RAY_WORKERS = 10_000
 EXIT_INTERRUPTED = 130
 
 
@@ -337,10 +337,11 @@ def _summarise_on_ray(args: argparse.Namespace, settings: dict[str, Any], blocke
     from functools import partial
 
     import generate_video  # by name, also when run as a script: the workers import the loader, not a copy
-    from summarize.library import LibraryConfig, WorkersUnavailable, summarize_on_ray
+    from summarize.library import summarize_on_ray
+    from utils.cluster import PoolConfig, WorkersUnavailable
 
     load = partial(generate_video._load_summarizer, argparse.Namespace(**{**vars(args), "quiet": True}), settings)
-    config = LibraryConfig(address=args.ray_address, workers=args.ray_workers, use_gpus=args.device != "cpu")
+    config = PoolConfig(address=args.ray_address, workers=args.ray_workers, use_gpus=args.device != "cpu")
     log.info("%d video(s) to summarise on Ray -> %s", len(todo), display_path(args.out))
     outcomes = []
     try:

@@ -11,9 +11,10 @@ PATH.h5 writes every test video's step scores and 0/1 summary; --compare DIR... 
 of several methods' folders beside their papers' figures, the Random and Human rows and each
 row's epoch-selection rule.
 
---dataset VideoXum --data-dir DIR [--features NAME]: weights/VideoXum/split1.pt on VideoXum's test
-split with its V2V protocol (F1 max and mean, Kendall, Spearman), beside the Human row (the
-annotators' agreement) and VideoXum's published rows with their source; --json PATH writes it.
+--dataset VideoXum --data-dir DIR [--features NAME]: weights/VideoXum/[seed<S>/]split1.pt on
+VideoXum's test split with its V2V protocol (F1 max and mean, Kendall, Spearman), beside the Human row
+(the annotators' agreement) and VideoXum's published rows with their source; --json PATH writes the
+table, --seeds, --report, --save-scores (one value per 1 fps frame) and --compare work as above.
 
 Own data: --dataset custom --h5 my.h5 scores the weights train.py wrote for a file build_dataset.py
 made, on the folds it wrote beside them (or --splits-file); score.py reads the --save-scores file as is.
@@ -26,6 +27,7 @@ import logging
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config import VIDEOXUM
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
@@ -33,6 +35,10 @@ from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights
 from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
 from engine.outputs import Fallback, claim_outputs
 from utils.errors import ProjectError
+
+if TYPE_CHECKING:  # torch: not before the arguments are checked
+    from dataset.videoxum import VideoXumDataset
+    from engine.videoxum_inference import WeightsFile
 
 log = logging.getLogger("inference")
 
@@ -96,11 +102,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--complexity adds to the report: give --report DIR too")
     if args.compare and (args.report or args.save_scores):
         parser.error("--compare prints its own table (and --json writes it): it does not combine with --report or --save-scores")
-    if args.dataset == VIDEOXUM:
-        unwired = [flag for flag, value in (("--report", args.report), ("--compare", args.compare), ("--save-scores", args.save_scores),
-                                            ("--complexity", args.complexity or None), ("--seeds", args.seeds)) if value is not None]
-        if unwired:
-            parser.error(f"{', '.join(unwired)}: not available with --dataset {VIDEOXUM} yet (it prints its V2V table; --json PATH writes it)")
+    if args.dataset == VIDEOXUM and args.complexity:
+        parser.error(f"--complexity measures MACs per prediction over SumMe's and TVSum's videos; it is not available with --dataset {VIDEOXUM}")
     if args.save_scores is not None and args.save_scores.suffix.lower() not in (".h5", ".hdf5"):
         parser.error(f"--save-scores writes an HDF5 file: give a name ending in .h5, not {args.save_scores}")
     try:
@@ -123,7 +126,7 @@ def main(args: argparse.Namespace) -> int:
     if len(seeds) < 2:
         seeds = [None]  # one seed: the flat <dataset>/split<k>.pt layout, as train.py writes it
     if args.dataset == VIDEOXUM:
-        return _evaluate_videoxum(args)
+        return _evaluate_videoxum(args, seeds)
     try:
         from engine.inputs import load_run_data  # numpy and h5py, not yet torch
 
@@ -156,34 +159,64 @@ def main(args: argparse.Namespace) -> int:
             return 2
 
 
-def _evaluate_videoxum(args: argparse.Namespace) -> int:
-    """VideoXum: its test split, its V2V table (see the module docstring)."""
+def _evaluate_videoxum(args: argparse.Namespace, seeds: list[int | None]) -> int:
+    """VideoXum: its test split, its V2V table; --seeds, --report, --save-scores and --compare as for SumMe/TVSum."""
+    folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
     try:
-        from engine.videoxum_inference import videoxum_inputs  # reads and checks the test split and the weights
+        from engine.videoxum_inference import videoxum_inputs  # reads and checks the test split and the weights files
 
-        test, weights, read = videoxum_inputs(args)
-        claim = claim_outputs([args.json] if args.json else [], read, lock=[args.json] if args.json else [])
+        test, files, read = videoxum_inputs(args.data_dir, args.features, args.workers, folders, seeds)
+        outputs = [path for path in (args.json, args.save_scores) if path] + (report_outputs(args.report, []) if args.report else [])
+        claim = claim_outputs(outputs, read, lock=[path for path in (args.json, args.save_scores, args.report and args.report / REPORT_FILES[0])
+                                                   if path])
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
     with claim:
-        from engine.videoxum_inference import evaluate_videoxum, videoxum_json, videoxum_table
         from models.checkpoint import CheckpointMismatch
-        from utils import write_json_atomic
-        from utils.runtime import select_device
 
         try:
-            result = evaluate_videoxum(test, weights, args.model, select_device(args.device), args.workers)
-            log.info("%s\n", videoxum_table(result))
-            if args.json:
-                log.info("wrote %s", claim.fallback.write(args.json, lambda path: write_json_atomic(path, videoxum_json(result))))
+            return _videoxum_outputs(args, test, files, claim.fallback)
         except (ProjectError, CheckpointMismatch, OSError) as error:
             log.error("error: %s", error)
             return 2
-        if claim.fallback.kept:
-            log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(claim.fallback.kept),
-                        claim.fallback.summary())
-            return 1
+
+
+def _videoxum_outputs(args: argparse.Namespace, test: VideoXumDataset, files: list[WeightsFile], fallback: Fallback) -> int:
+    """Score every weights file, print the table, then write what was asked for."""
+    from config import METHOD_CONFIGS
+    from engine.comparison import v2v_comparison, v2v_comparison_table
+    from engine.model_flags import ModelChoice
+    from engine.report import write_report
+    from engine.score_file import write_videoxum_score_file
+    from engine.videoxum_inference import evaluate_videoxum
+    from engine.videoxum_report import videoxum_json, videoxum_report, videoxum_report_markdown
+    from utils import write_json_atomic
+    from utils.runtime import select_device
+
+    device = select_device(args.device)
+    flags = ({folder: ModelChoice(method, METHOD_CONFIGS[method](), frozenset({"method"})) if method else args.model
+              for method, folder in args.compare} if args.compare else {args.weights_dir: args.model})
+    result = evaluate_videoxum(test, files, flags, device, args.workers)
+    for folder in result.folders:
+        for run in folder.runs:
+            log.info("%s%s: F1 max %.2f | F1 mean %.2f | tau %.3f | rho %.3f", run.weights_path, f" (seed {run.seed})" if run.seed is not None else "",
+                     run.means.f1_max, run.means.f1_mean, run.means.kendall, run.means.spearman)
+    comparison = v2v_comparison(result)
+    log.info("%s\n", v2v_comparison_table(comparison))
+    command = shlex.join(["python", "inference.py", *args.command_line])
+    if args.json:
+        payload = videoxum_json(result, comparison, command)
+        log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
+    if args.save_scores:
+        log.info("wrote %s", fallback.write(args.save_scores, lambda path: write_videoxum_score_file(path, result, command)))
+    if args.report:
+        payload = videoxum_report(result, comparison, device, command)
+        folder = fallback.write(args.report, lambda path: write_report(path, payload, videoxum_report_markdown))
+        log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
+    if fallback.kept:
+        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
+        return 1
     return 0
 
 

@@ -5,7 +5,11 @@
 VIDEOS are files and/or folders (not searched recursively); a video's id is its file's stem
 (ActivityNet's v_XXXXXXXXXXX.mp4 gives VideoXum's v_XXXXXXXXXXX). Videos already in --out are
 skipped, so a stopped run resumes where it was. A video that cannot be decoded is reported and the
-others go on; the exit status is 1 when any failed. Ray: features/extract.py's JobRunner hook.
+others go on; the exit status is 1 when any failed.
+
+Large collections: --ray spreads the videos over Ray workers, each holding the network once, as
+generate_video.py --ray does (same flags: --ray, --ray-address, --ray-workers); the files are those
+of the run without --ray, and resuming and failures work the same way.
 """
 
 from __future__ import annotations
@@ -15,11 +19,17 @@ import logging
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config import Backbone
 from engine.cli import whole_number
 from summarize.plan import VIDEO_EXTENSIONS, find_videos
+from utils.cluster import MAX_RAY_WORKERS, WorkersUnavailable
 from utils.errors import ProjectError
+
+if TYPE_CHECKING:  # torch: not before the arguments are checked
+    from features.embedder import FrameEmbedder
+    from features.extract import ExtractConfig, JobRunner
 
 log = logging.getLogger("extract_features")
 BACKBONES = tuple(backbone.value.lower() for backbone in Backbone)  # googlenet, resnet (18), efficientnet (B0), mobilenet (V2)
@@ -38,6 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet weights of the backbone")
     parser.add_argument("--random-backbone", action="store_true", help="random backbone features (tests and demos only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    ray = parser.add_argument_group("many videos at once with Ray (features/extract.py, utils/cluster.py)")
+    ray.add_argument("--ray", action="store_true",
+                     help="extract on Ray workers, each holding the network once: a local Ray started in this process (this "
+                     "machine's cores and GPUs), or the cluster named by RAY_ADDRESS when it is set; same files as without")
+    ray.add_argument("--ray-address", metavar="ADDRESS",
+                     help="extract on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001); implies --ray")
+    ray.add_argument("--ray-workers", type=whole_number(1, MAX_RAY_WORKERS),
+                     help="Ray workers, each holding the network (default: one per GPU when the cluster has GPUs and --device is not cpu; "
+                     "else one per N CPUs, N being torch's thread count here, which each worker uses so that its files are "
+                     "those of the run without --ray)")
     return parser
 
 
@@ -54,30 +74,72 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--exact exists for googlenet only")
     if args.random_backbone and args.backbone_weights:
         parser.error("choose one of --random-backbone and --backbone-weights")
+    if args.ray_workers is not None and not (args.ray or args.ray_address):
+        parser.error("--ray-workers needs --ray or --ray-address")
     return args
 
 
+def extract_config(args: argparse.Namespace) -> ExtractConfig:
+    """The extraction settings of the command line (the same for every worker)."""
+    from features.extract import ExtractConfig
+    from models.backbone import backbone_spec
+
+    return ExtractConfig(fps=args.fps, backbone=backbone_spec(args.backbone).backbone, batch_size=args.batch_size, exact=args.exact,
+                         progress=not args.quiet)
+
+
+def load_embedder(args: argparse.Namespace) -> FrameEmbedder | None:
+    """The network the command line asks for, set to its route; None after logging why it cannot be loaded.
+    The run without --ray and every Ray worker load it with this same function."""
+    from features.embedder import BackboneSource, load_frame_embedder
+    from features.extract import prepare_embedder
+    from utils.runtime import select_device
+
+    source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.FILE if args.backbone_weights else BackboneSource.IMAGENET
+    cfg = extract_config(args)
+    try:
+        embedder = load_frame_embedder(source, select_device(args.device), args.backbone_weights, cfg.backbone)
+        log.info("backbone: %s", embedder.description)
+        return prepare_embedder(embedder, cfg)
+    except (ProjectError, OSError, ValueError) as error:
+        log.error("error: %s", error)
+        return None
+
+
+def job_runner(args: argparse.Namespace) -> JobRunner | None:
+    """Ray's runner with --ray or --ray-address; otherwise the embedder loaded here (None: it could not be)."""
+    from features.extract import local_runner, ray_runner
+
+    if args.ray or args.ray_address:
+        from functools import partial
+
+        import cli.extract_features  # by name, also when run as a script: the workers import the loader, not a copy
+        from utils.cluster import PoolConfig
+
+        config = PoolConfig(address=args.ray_address, workers=args.ray_workers, use_gpus=args.device != "cpu")
+        return ray_runner(partial(cli.extract_features.load_embedder, args), config)
+    embedder = load_embedder(args)
+    return None if embedder is None else local_runner(embedder)
+
+
 def main(args: argparse.Namespace) -> int:
+    """Returns 0 when every video's features are in --out, 1 when some failed (each named), 2 when nothing could run."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         videos = find_videos(args.inputs, VIDEO_EXTENSIONS).videos
         if not videos:
             log.error("error: no videos found in %s", ", ".join(map(str, args.inputs)))
             return 1
-        from features.embedder import BackboneSource, load_frame_embedder
-        from features.extract import ExtractConfig, extract_videos, local_runner
-        from models.backbone import backbone_spec
-        from utils.runtime import select_device
+        from features.extract import extract_videos
 
-        source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.FILE if args.backbone_weights else BackboneSource.IMAGENET
-        backbone = backbone_spec(args.backbone).backbone
-        embedder = load_frame_embedder(source, select_device(args.device), args.backbone_weights, backbone)
-        cfg = ExtractConfig(fps=args.fps, backbone=backbone, batch_size=args.batch_size, exact=args.exact, progress=not args.quiet)
-        log.info("%d video(s) -> %s at %g fps | backbone: %s", len(videos), args.out, args.fps, embedder.description)
-        summary = extract_videos(videos, args.out, cfg, local_runner(embedder))
-    except (ProjectError, OSError) as error:
+        runner = job_runner(args)
+        if runner is None:
+            return 2
+        log.info("%d video(s) -> %s at %g fps%s", len(videos), args.out, args.fps, " on Ray" if args.ray or args.ray_address else "")
+        summary = extract_videos(videos, args.out, extract_config(args), runner)
+    except (ProjectError, OSError, ConnectionError) as error:
         log.error("error: %s", error)
-        return 1
+        return 2 if isinstance(error, WorkersUnavailable | ConnectionError) else 1
     log.info("extracted %d, skipped %d already there, failed %d", len(summary.done), len(summary.skipped), len(summary.failed))
     for video_id, reason in summary.failed.items():
         log.error("failed %s: %s", video_id, reason)

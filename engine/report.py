@@ -11,6 +11,7 @@ import datetime
 import math
 import platform
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +136,8 @@ def environment(device: torch.device) -> dict:
     }
 
 
-def _training(record: dict | None) -> dict | None:
+def training_summary(record: dict | None) -> dict | None:
+    """What the report says of how a weights file was trained (from its record; None without one)."""
     if record is None:
         return None
     config = record.get("train_config", {})
@@ -150,7 +152,7 @@ def _run_payload(run: DatasetEvaluation) -> dict:
         "seed": run.seed,
         "models": list(dict.fromkeys(s.model.describe() for s in run.splits if s.model)) or ["CSTA (defaults)"],
         "splits": [
-            {"split": s.split, "weights": file_entry(s.weights_path), "training": _training(s.record),
+            {"split": s.split, "weights": file_entry(s.weights_path), "training": training_summary(s.record),
              "model": s.model.describe() if s.model else None,
              "selection_rule": s.selection_rule.label if s.selection_rule else "not known (no training record)",
              "curve": str(curve_path_for(s.weights_path)) if curve_path_for(s.weights_path).is_file() else None, **s.metrics.as_dict(),
@@ -268,17 +270,20 @@ def report_markdown(payload: dict) -> str:
              "with the same protocol (Random: uniform scores; Human: annotators against each other).", ""]
     for name, data in payload["datasets"].items():
         lines += _dataset_markdown(name, data)
-    lines += ["## Environment", "", "| | |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in env.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + environment_lines(env)) + "\n"
 
 
-def write_report(out_dir: Path, payload: dict) -> tuple[Path, Path]:
-    """report.json and report.md in ``out_dir``, each written atomically."""
+def environment_lines(env: dict) -> list[str]:
+    """The report's closing Environment section (Markdown lines)."""
+    return ["## Environment", "", "| | |", "|---|---|", *(f"| {key} | {value} |" for key, value in env.items())]
+
+
+def write_report(out_dir: Path, payload: dict, render: Callable[[dict], str] = report_markdown) -> tuple[Path, Path]:
+    """report.json and report.md (``render(payload)``) in ``out_dir``, each written atomically."""
     out_dir = Path(out_dir)
     json_path, md_path = (out_dir / name for name in REPORT_FILES)
     write_json_atomic(json_path, payload)
     with atomic_output(md_path) as tmp:
-        tmp.write_text(report_markdown(payload))
+        tmp.write_text(render(payload))
     return json_path, md_path
 

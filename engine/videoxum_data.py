@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
@@ -93,15 +94,19 @@ class StreamedTrainingVideos(VideoStream):
             yield DeviceVideo(record, torch.from_numpy(record.features).to(self.device), torch.from_numpy(record.gtscore).to(self.device))
 
 
+def predicted_scores(model: nn.Module, dataset: VideoXumDataset, device: torch.device, workers: int = DEFAULT_WORKERS,
+                     progress: str | None = None) -> Iterator[tuple[VideoRecord, np.ndarray]]:
+    """Every video of ``dataset`` (streamed) with ``model``'s scores of its 1 fps frames (eval mode), Sized [n]."""
+    records = stream_records(dataset, workers=workers)
+    for record in tqdm(records, total=len(dataset), desc=progress, unit="video", disable=progress is None, leave=False):
+        yield record, predict_scores(model, torch.from_numpy(record.features).to(device))
+
+
 def score_v2v(model: nn.Module, dataset: VideoXumDataset, device: torch.device, workers: int = DEFAULT_WORKERS,
               progress: str | None = None) -> list[V2VVideoMetrics]:
     """Every video of ``dataset`` scored by ``model`` (eval mode) under VideoXum's V2V protocol, streamed."""
-    rows = []
-    records = stream_records(dataset, workers=workers)
-    for record in tqdm(records, total=len(dataset), desc=progress, unit="video", disable=progress is None, leave=False):
-        scores = predict_scores(model, torch.from_numpy(record.features).to(device))
-        rows.append(evaluate_video_v2v(scores, record.user_summary, record.key))
-    return rows
+    return [evaluate_video_v2v(scores, record.user_summary, record.key)
+            for record, scores in predicted_scores(model, dataset, device, workers, progress)]
 
 
 def mean_score_v2v(model: nn.Module, dataset: VideoXumDataset, device: torch.device, workers: int = DEFAULT_WORKERS,

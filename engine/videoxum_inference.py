@@ -1,52 +1,132 @@
-"""Evaluating weights on VideoXum's test split with its V2V protocol, beside the annotators' agreement
-(the Human row) and VideoXum's published rows, each with its source.
+"""Evaluating weights on VideoXum's test split with its V2V protocol: one weights folder (one run per
+seed) or several (--compare), beside the annotators' agreement (the Human row).
 
-The weights are weights/VideoXum/split1.pt (as train.py writes them); the model is rebuilt from the
-record beside them, like every other weights file (engine.inference.model_for_weights). Weights
-without a record are sized from the feature dimension (engine.videoxum_data.sized_for_features).
+Each weights file is weights/VideoXum/[seed<S>/]split1.pt (as train.py writes it); the model is
+rebuilt from the record beside it, like every other weights file (engine.inference.model_for_weights).
+Weights without a record are sized from the feature dimension (engine.videoxum_data.sized_for_features).
+The tables, the JSON and the report built from these results are in engine.comparison and
+engine.videoxum_report; the score file in engine.score_file.
 """
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from config import VIDEOXUM
+from config import VIDEOXUM, EpochRule
 from dataset.errors import DataError
 from dataset.videoxum import VideoXumDataset, VideoXumSplit
 from engine.inference import build_model, model_for_weights, selection_rule_of
 from engine.layout import record_path_for, weights_path_for
 from engine.model_flags import ModelChoice
-from engine.videoxum_data import VideoXumSource, score_v2v, sized_for_features
+from engine.videoxum_data import VideoXumSource, predicted_scores, sized_for_features
 from engine.videoxum_training import VIDEOXUM_SPLIT
-from evaluation.v2v import PUBLISHED_V2V, V2VMeans, V2VVideoMetrics, human_v2v, mean_v2v
+from evaluation.v2v import V2VMeans, V2VVideoMetrics, evaluate_video_v2v, human_v2v, mean_v2v
 from models.checkpoint import load_checkpoint
+
+# The numbers a table shows per row, in its order (V2VMeans' field names); VideoXum reports the first four.
+TABLE_METRICS = ("f1_max", "f1_mean", "kendall", "spearman", "kendall_each_mean", "spearman_each_mean")
+
+
+@dataclass(frozen=True)
+class WeightsFile:
+    """One weights file to score: the folder it belongs to, its seed (None: the flat layout) and its path."""
+
+    folder: Path
+    seed: int | None
+    path: Path
+
+
+@dataclass
+class VideoXumRun:
+    """One weights file scored on the test split."""
+
+    seed: int | None
+    weights_path: Path
+    record: dict | None  # the training record beside the weights (None: released or foreign weights)
+    model: ModelChoice  # what the weights were scored as
+    rule: EpochRule | None  # the rule that chose the epoch (None: not known)
+    means: V2VMeans
+    videos: list[V2VVideoMetrics]
+    scores: dict[str, np.ndarray]  # per test video, the predicted scores of its 1 fps frames
+
+
+@dataclass(frozen=True)
+class V2VSpread:
+    """Mean and sample standard deviation (ddof = 1) over seeds of each run's means; std None for one run."""
+
+    seeds: tuple[int | None, ...]
+    mean: V2VMeans
+    std: V2VMeans | None
+
+    def as_dict(self) -> dict:
+        return {"seeds": list(self.seeds), "mean": self.mean.as_dict(), "std": self.std.as_dict() if self.std else None,
+                "std_convention": "sample standard deviation over seeds (ddof=1)"}
+
+
+@dataclass
+class VideoXumFolder:
+    """One weights folder's runs, one per seed."""
+
+    folder: Path
+    runs: list[VideoXumRun]
+
+    @property
+    def spread(self) -> V2VSpread:
+        return spread_v2v([run.seed for run in self.runs], [run.means for run in self.runs])
 
 
 @dataclass
 class VideoXumEvaluation:
-    weights_path: Path
-    model: ModelChoice
-    selection: str  # how the epoch was chosen, from the record ("not recorded" without one)
-    ours: V2VMeans
+    """Every folder's runs on the same test videos, and the annotators' agreement on them."""
+
+    folders: list[VideoXumFolder]
     human: V2VMeans
-    videos: list[V2VVideoMetrics]
     synthetic: bool
     features: str
+    annotation_file: Path
 
 
-def videoxum_inputs(args: argparse.Namespace) -> tuple[VideoXumDataset, Path, list[Path]]:
-    """The test split (checked: annotations, every feature file), the weights file, and every file read."""
-    source = VideoXumSource(args.data_dir, args.features, args.workers)
-    test = source.split(VideoXumSplit.TEST)
-    weights = weights_path_for(args.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT)
-    if not weights.is_file():
-        raise DataError(f"no {VIDEOXUM} weights at {weights} (train them with train.py --dataset {VIDEOXUM})")
-    read = [VideoXumSplit.TEST.annotation_path(args.data_dir), weights] + [p for p in (record_path_for(weights),) if p.is_file()]
-    return test, weights, read
+def spread_v2v(seeds: Sequence[int | None], runs: Sequence[V2VMeans]) -> V2VSpread:
+    """Mean (and, with several runs, std with ddof = 1) of every V2V number over the runs."""
+    if not runs:
+        raise ValueError("no runs to summarise")
+    names = [f.name for f in fields(V2VMeans) if f.name != "n_videos"]
+    values = np.array([[getattr(run, name) for name in names] for run in runs], dtype=np.float64)
+    n_videos = runs[0].n_videos
+    mean = V2VMeans(n_videos, **dict(zip(names, map(float, values.mean(axis=0)), strict=True)))
+    std = V2VMeans(n_videos, **dict(zip(names, map(float, values.std(axis=0, ddof=1)), strict=True))) if len(runs) > 1 else None
+    return V2VSpread(tuple(seeds), mean, std)
+
+
+def weights_files(folders: Sequence[Path], seeds: Sequence[int | None]) -> list[WeightsFile]:
+    """Every folder's weights file per seed, each checked to exist (before any work)."""
+    files = [WeightsFile(Path(folder), seed, weights_path_for(folder, VIDEOXUM, VIDEOXUM_SPLIT, seed)) for folder in folders for seed in seeds]
+    missing = [f.path for f in files if not f.path.is_file()]
+    if missing:
+        raise DataError(f"no {VIDEOXUM} weights at {', '.join(map(str, missing))} (train them with train.py --dataset {VIDEOXUM}"
+                        + (" --seeds ...)" if seeds != [None] else ")"))
+    return files
+
+
+def videoxum_inputs(data_dir: Path, features: str, workers: int, folders: Sequence[Path],
+                    seeds: Sequence[int | None]) -> tuple[VideoXumDataset, list[WeightsFile], list[Path]]:
+    """The test split (checked: annotations, every feature file), the weights files, and every file read."""
+    test = VideoXumSource(data_dir, features, workers).split(VideoXumSplit.TEST)
+    files = weights_files(folders, seeds)
+    read = [VideoXumSplit.TEST.annotation_path(data_dir)]
+    read += [path for f in files for path in (f.path, record_path_for(f.path)) if path.is_file()]
+    return test, files, read
+
+
+def check_choices(files: Sequence[WeightsFile], flags: Mapping[Path, ModelChoice]) -> None:
+    """Reconcile every folder's flags with every record before any evaluation (engine.inference.check_models)."""
+    for weights in files:
+        model_for_weights(flags[weights.folder], weights.path)
 
 
 def human_means(test: VideoXumDataset) -> V2VMeans:
@@ -55,59 +135,34 @@ def human_means(test: VideoXumDataset) -> V2VMeans:
     return mean_v2v([human_v2v(table[index].vsum_onehot, str(table.video_ids[index])) for index in range(len(table))])
 
 
-def evaluate_videoxum(test: VideoXumDataset, weights: Path, flags: ModelChoice, device: torch.device, workers: int) -> VideoXumEvaluation:
-    """Score the test split with the weights, as the model their record names (sized to the features without one)."""
-    choice, record = model_for_weights(flags, weights)
+def evaluate_weights_file(test: VideoXumDataset, weights: WeightsFile, flags: ModelChoice, device: torch.device,
+                          workers: int) -> VideoXumRun:
+    """Score the test split with one weights file, as the model its record names (sized to the features without one)."""
+    choice, record = model_for_weights(flags, weights.path)
     dim = test.feature_dim()
     if record is None:
         choice = ModelChoice(choice.method, sized_for_features(choice.config, dim), choice.given)
     elif choice.config.feature_dim != dim:
-        raise DataError(f"{weights} was trained on {choice.config.feature_dim}-dimensional features ({record.get('features', '?')}), "
+        raise DataError(f"{weights.path} was trained on {choice.config.feature_dim}-dimensional features ({record.get('features', '?')}), "
                         f"and {test.folder} holds {dim}-dimensional ones: pass the --features it was trained on")
     model = build_model(choice, device)
-    load_checkpoint(model, weights)
+    load_checkpoint(model, weights.path)
     model.eval()
-    videos = score_v2v(model, test, device, workers, progress="test")
-    rule = selection_rule_of(record)
-    return VideoXumEvaluation(weights, choice, rule.label if rule is not None else "not recorded", mean_v2v(videos), human_means(test), videos,
-                              test.synthetic, test.feature_name)
+    seed = f" seed {weights.seed}" if weights.seed is not None else ""
+    videos, scores = [], {}
+    for record_, predicted in predicted_scores(model, test, device, workers, progress=f"test{seed}"):
+        videos.append(evaluate_video_v2v(predicted, record_.user_summary, record_.key))
+        scores[record_.key] = np.asarray(predicted, dtype=np.float32)
+    return VideoXumRun(weights.seed, weights.path, record, choice, selection_rule_of(record), mean_v2v(videos), videos, scores)
 
 
-def _row(name: str, means: V2VMeans, source: str) -> list[str]:
-    return [name, f"{means.f1_max:.2f}", f"{means.f1_mean:.2f}", "-", f"{means.kendall:.3f}", f"{means.spearman:.3f}",
-            f"{means.kendall_each_mean:.3f}", f"{means.spearman_each_mean:.3f}", source]
-
-
-def videoxum_table(result: VideoXumEvaluation) -> str:
-    """The V2V table: our row, the Human row and the published rows, each with where it comes from."""
-    header = ["Row", "F1 max", "F1 mean", "F1 (published)", "tau", "rho", "tau each (mean)", "rho each (mean)", "source"]
-    rows = [
-        _row(result.model.method, result.ours, f"{result.weights_path}; '{result.features}' features; epoch: {result.selection}"),
-        _row("Human", result.human, "annotators' leave-one-out agreement, from vsum_onehot"),
-        *[[p.method, "-", "-", f"{p.f1:.1f}", f"{p.kendall:.3f}", f"{p.spearman:.3f}", "-", "-", p.source] for p in PUBLISHED_V2V],
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
-    lines.insert(1, "-+-".join("-" * width for width in widths))
-    synthetic = " (SYNTHETIC data: not comparable with the published rows)" if result.synthetic else ""
-    notes = [
-        f"{VIDEOXUM} test split, {result.ours.n_videos} videos, V2V protocol{synthetic}: F1 in percent (top 15% of the 1 fps frames "
-        "vs each annotator; max and mean over the 10 annotators); tau and rho vs the annotators' mean summary (NaN as 0), as VideoXum "
-        "computes them; 'each' columns: vs each annotator's 0/1 row (not VideoXum's published tau/rho).",
-        "The published F1 does not say whether it is F1 max or F1 mean; published rows use BLIP features, ours the features named.",
-    ]
-    return "\n".join([*lines, *notes])
-
-
-def videoxum_json(result: VideoXumEvaluation) -> dict:
-    return {
-        VIDEOXUM: {
-            "weights": str(result.weights_path), "method": result.model.method, "model_options": result.model.options(),
-            "features": result.features, "selection": result.selection, "synthetic_data": result.synthetic,
-            "split": "test", "ours": result.ours.as_dict(), "human": result.human.as_dict(),
-            "published": [{"method": p.method, "f1": p.f1, "kendall": p.kendall, "spearman": p.spearman, "source": p.source}
-                          for p in PUBLISHED_V2V],
-            "videos": [{"key": v.key, "f1_max": v.f1_max, "f1_mean": v.f1_mean, "kendall": v.kendall, "spearman": v.spearman}
-                       for v in result.videos],
-        }
-    }
+def evaluate_videoxum(test: VideoXumDataset, files: Sequence[WeightsFile], flags: Mapping[Path, ModelChoice], device: torch.device,
+                      workers: int) -> VideoXumEvaluation:
+    """Every weights file scored on the test split, grouped by folder, and the Human row on the same videos."""
+    check_choices(files, flags)
+    folders: dict[Path, VideoXumFolder] = {}
+    for weights in files:
+        run = evaluate_weights_file(test, weights, flags[weights.folder], device, workers)
+        folders.setdefault(weights.folder, VideoXumFolder(weights.folder, [])).runs.append(run)
+    return VideoXumEvaluation(list(folders.values()), human_means(test), test.synthetic, test.feature_name,
+                              VideoXumSplit.TEST.annotation_path(test.data_dir))

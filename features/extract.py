@@ -12,16 +12,18 @@ Resumable: a video whose file is already in OUT is skipped. Every file is writte
 name and renamed when complete (utils.files), so a file that exists is whole, and a killed run
 leaves at most a hidden ``.<id>.npz.*.partial`` behind, never a truncated ``<id>.npz``.
 
-Parallel: ``extract_videos`` hands the jobs to a ``JobRunner``; ``run_locally`` runs them here one
-after another. A runner for a cluster (Ray) receives the same picklable ``ExtractJob`` values and
-an ``ExtractConfig``, loads one embedder per worker (``load_frame_embedder``) and calls
-``extract_one`` for each job; the results come back as ``ExtractResult`` values in any order.
+Parallel: ``extract_videos`` hands the jobs to a ``JobRunner``; ``local_runner`` runs them here one
+after another; ``ray_runner`` spreads them over Ray workers (utils.cluster.run_on_ray, the pool
+generate_video.py --ray uses), each loading the embedder once with the sequential run's loader and
+running the same ``extract_one`` per video with the sequential run's torch thread count, so the
+files are the same; results come back as ``ExtractResult`` values as videos finish.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ from tqdm import tqdm
 from config import Backbone
 from dataset.videoxum import FEATURE_KEY
 from features.embedder import FrameEmbedder
+from utils.cluster import PoolConfig, run_on_ray
 from utils.errors import ProjectError
 from utils.files import atomic_stream
 from video.reader import decode_video, open_video
@@ -163,15 +166,48 @@ def extract_one(job: ExtractJob, embedder: FrameEmbedder, cfg: ExtractConfig) ->
 JobRunner = Callable[[Sequence[ExtractJob], ExtractConfig], Iterable[ExtractResult]]
 
 
+def prepare_embedder(embedder: FrameEmbedder, cfg: ExtractConfig) -> FrameEmbedder:
+    """The embedder set to the settings' route (exact or not), after checking it runs their backbone."""
+    if embedder.spec.backbone is not cfg.backbone:
+        raise ValueError(f"the embedder runs {embedder.spec.title}, the settings ask for {cfg.backbone.value}")
+    embedder.match_reference_exactly(cfg.exact)
+    return embedder
+
+
 def local_runner(embedder: FrameEmbedder) -> JobRunner:
-    """Runs the jobs here, one after another, with one embedder (the default; Ray's runner replaces it)."""
+    """Runs the jobs here, one after another, with one embedder (the default)."""
 
     def run(jobs: Sequence[ExtractJob], cfg: ExtractConfig) -> Iterator[ExtractResult]:
-        if embedder.spec.backbone is not cfg.backbone:
-            raise ValueError(f"the embedder runs {embedder.spec.title}, the settings ask for {cfg.backbone.value}")
-        embedder.match_reference_exactly(cfg.exact)
+        prepare_embedder(embedder, cfg)
         for job in jobs:
             yield extract_one(job, embedder, cfg)
+
+    return run
+
+
+def _extract_on_worker(embedder: FrameEmbedder, job: ExtractJob, cfg: ExtractConfig) -> ExtractResult:
+    """A Ray worker's per-video step: the sequential run's, with the embedder the worker holds."""
+    return extract_one(job, prepare_embedder(embedder, cfg), cfg)
+
+
+def _lost(job: ExtractJob, error: str) -> ExtractResult:
+    return ExtractResult(job.video_id, 0, f"{job.source}: the worker extracting it stopped ({error})")
+
+
+def ray_runner(load: Callable[[], FrameEmbedder | None], config: PoolConfig) -> JobRunner:
+    """Runs the jobs on Ray workers, each holding the embedder ``load`` builds (once per worker).
+
+    Args:
+        load: the sequential run's loader, pickled to the workers (a module-level function or a
+            functools.partial of one); returns None after logging why it could not.
+
+    Raises (when iterated):
+        WorkersUnavailable: no worker could load the embedder (no video was started).
+    """
+
+    def run(jobs: Sequence[ExtractJob], cfg: ExtractConfig) -> Iterator[ExtractResult]:
+        if jobs:
+            yield from run_on_ray(load, partial(_extract_on_worker, cfg=cfg), jobs, config, _lost)
 
     return run
 

@@ -105,9 +105,3 @@ def test_parsing_is_light_and_help_answers():
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip() == ""
     result = subprocess.run([sys.executable, "ablate.py", "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--grid" in result.stdout and "--seeds" in result.stdout
-
-
-def test_videoxum_is_refused_until_wired(capsys):
-    with pytest.raises(SystemExit):
-        ablate.parse_args(["--dataset", "VideoXum"])
-    assert "not wired for --dataset VideoXum" in capsys.readouterr().err

@@ -95,3 +95,16 @@ def test_two_videos_with_one_id_are_refused(tmp_path):
 def test_bad_settings():
     with pytest.raises(ValueError):
         ExtractConfig(fps=0)
+
+
+def test_the_ray_runner_starts_no_ray_when_every_video_is_done(clips, embedder, tmp_path):
+    from features.extract import ray_runner
+    from utils.cluster import PoolConfig
+
+    extract_videos(clips, tmp_path, CFG, local_runner(embedder))
+
+    def never_loaded():
+        raise AssertionError("no worker should be started")
+
+    summary = extract_videos(clips, tmp_path, CFG, ray_runner(never_loaded, PoolConfig(address="unused:1")))
+    assert summary.skipped == ["v_first", "v_second"] and not summary.done and not summary.failed

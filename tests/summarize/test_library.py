@@ -9,18 +9,9 @@ import torch
 import generate_video
 from models.backbone import BackboneInit
 from models.csta import build_csta
-from summarize.library import LibraryConfig, Placement, WorkersUnavailable, place_workers
 from video.synthetic import write_demo_video
 
 SIZE = (160, 96)
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -77,19 +68,3 @@ def test_workers_that_cannot_load_the_networks_stop_the_run_before_any_video(loc
     assert run(videos, "--weights", bad, "--out", tmp_path / "out", "--ray", "--ray-workers", "1") == 2
     assert str(bad.name) in caplog.text and "could not load the networks" in caplog.text
     assert not [path for path in (tmp_path / "out").iterdir() if not path.name.startswith(".")]
-
-
-@pytest.mark.parametrize(("workers", "use_gpus", "cpus", "gpus", "threads", "expected"), [
-    (None, True, 2, 0, 1, Placement(2, 0.0, 1)),  # one single-threaded CPU worker per CPU
-    (None, True, 8, 0, 4, Placement(2, 0.0, 4)),  # CPU workers of as many CPUs as torch threads
-    (None, True, 8, 2, 4, Placement(2, 1.0)),  # one worker per GPU
-    (None, False, 8, 2, 1, Placement(3, 0.0, 1)),  # --device cpu: CPU workers; never more than the videos
-    (8, True, 8, 2, 4, Placement(3, 0.66)),  # more workers than GPUs: they share them
-])
-def test_place_workers(workers, use_gpus, cpus, gpus, threads, expected):
-    assert place_workers(LibraryConfig(workers=workers, use_gpus=use_gpus), 3, cpus, gpus, threads) == expected
-
-
-def test_more_cpu_workers_than_cpus_are_refused():
-    with pytest.raises(WorkersUnavailable, match="3 workers of 1 CPU.s. asked for, but the Ray cluster has 2 CPU"):
-        place_workers(LibraryConfig(workers=3), 5, 2, 0, 1)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from utils.cluster import ray_session
+from utils.cluster import Placement, PoolConfig, WorkersUnavailable, place_workers, ray_session
 
 
 def test_a_local_ray_is_started_for_the_block_and_a_running_one_is_reused(monkeypatch):
@@ -16,3 +16,64 @@ def test_a_local_ray_is_started_for_the_block_and_a_running_one_is_reused(monkey
         assert ray.is_initialized()  # the inner block leaves the Ray it did not start running
         assert "CPU(s)" in outer.describe()
     assert not ray.is_initialized()
+
+
+@pytest.mark.parametrize(("workers", "use_gpus", "cpus", "gpus", "threads", "expected"), [
+    (None, True, 2, 0, 1, Placement(2, 0.0, 1)),  # one single-threaded CPU worker per CPU
+    (None, True, 8, 0, 4, Placement(2, 0.0, 4)),  # CPU workers of as many CPUs as torch threads
+    (None, True, 8, 2, 4, Placement(2, 1.0)),  # one worker per GPU
+    (None, False, 8, 2, 1, Placement(3, 0.0, 1)),  # --device cpu: CPU workers; never more than the videos
+    (8, True, 8, 2, 4, Placement(3, 0.66)),  # more workers than GPUs: they share them
+])
+def test_place_workers(workers, use_gpus, cpus, gpus, threads, expected):
+    assert place_workers(PoolConfig(workers=workers, use_gpus=use_gpus), 3, cpus, gpus, threads) == expected
+
+
+def test_more_cpu_workers_than_cpus_are_refused():
+    with pytest.raises(WorkersUnavailable, match="3 workers of 1 CPU.s. asked for, but the Ray cluster has 2 CPU"):
+        place_workers(PoolConfig(workers=3), 5, 2, 0, 1)
+
+
+class _FakeRay:
+    """Just what utils.cluster._stream calls: futures that finish in the order they were made."""
+
+    class exceptions:  # noqa: N801 - Ray's own name
+        class RayActorError(Exception):
+            pass
+
+    def wait(self, futures, num_returns):
+        return [futures[0]], futures[1:]
+
+    def get(self, future):
+        return future()
+
+
+class _Worker:
+    def __init__(self, name, dies_on=()):
+        self.name, self.dies_on = name, dies_on
+        self.run = self  # worker.run.remote(job)
+
+    def remote(self, job):
+        def outcome():
+            if job in self.dies_on:
+                raise _FakeRay.exceptions.RayActorError(f"{self.name} died")
+            return f"{job} by {self.name}"
+        return outcome
+
+
+def test_a_dead_worker_fails_only_its_job_and_is_replaced():
+    from utils.cluster import _stream
+
+    workers = [_Worker("w1"), _Worker("w2", dies_on=("b",))]
+    outcomes = list(_stream(_FakeRay(), workers, ["a", "b", "c", "d"], lambda: _Worker("w3"), lambda job, error: f"{job} lost ({error})",
+                            lambda outcome: False))
+    assert outcomes == ["a by w1", "b lost (w2 died)", "c by w1", "d by w3"]
+    assert [w.name for w in workers] == ["w1", "w3"]
+
+
+def test_after_a_stopping_outcome_no_new_job_starts():
+    from utils.cluster import _stream
+
+    outcomes = list(_stream(_FakeRay(), [_Worker("w1")], ["a", "b", "c"], lambda: _Worker("w2"), lambda job, error: job,
+                            lambda outcome: outcome.startswith("a")))
+    assert outcomes == ["a by w1"]
