@@ -32,6 +32,8 @@ DEFAULT_FOLDS = 5
 # Root attributes the builder writes (the official loaders ignore them).
 LABELS_ATTR = "labels"  # a LabelKind value
 BACKBONE_ORIGIN_ATTR = "backbone_origin"  # a models.backbone.BackboneOrigin value
+BACKBONE_NETWORK_ATTR = "backbone_network"  # a config.Backbone value: the CNN that made the features
+FEATURE_DIM_ATTR = "feature_dim"  # the width of the features (1024 for GoogLeNet pool5)
 # Per-video fields beyond the eccv16 ones (the official loaders ignore them too).
 USER_SCORES = "user_scores"  # Sized [n_users, n_frames]: each annotator's raw scores (score labels only)
 VIDEO_NAME = "video_name"

@@ -19,7 +19,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -82,13 +82,14 @@ class _Messages(logging.Handler):
 
 
 class LibraryWorker:
-    """A Ray actor holding the networks: built by ``load`` (the sequential run's loader).
+    """A Ray actor holding the networks: built by ``load`` (the sequential run's loader), kept as ``loaded``
+    (a subclass adds the method that does its own kind of job: builder.ray_build's extracts features).
 
     It runs torch with ``threads`` CPU threads, the sequential run's count: on a CPU, features and
     scores depend on it in their last bits (the order of float sums), and so could a summary.
     """
 
-    def __init__(self, load: Callable[[], Summarizer | None], threads: int) -> None:
+    def __init__(self, load: Callable[[], Any], threads: int) -> None:
         torch.set_num_threads(threads)
         messages = _Messages()
         root = logging.getLogger()
@@ -96,7 +97,7 @@ class LibraryWorker:
         root.addHandler(messages)
         root.setLevel(logging.INFO)
         try:
-            self.summarizer = load()
+            self.loaded = load()  # None: the loader logged why it could not
         finally:
             root.removeHandler(messages)
             root.setLevel(level)
@@ -104,10 +105,10 @@ class LibraryWorker:
 
     def ready(self) -> tuple[bool, list[tuple[int, str]]]:
         """Whether the networks loaded, and what the loader said (its error when they did not)."""
-        return self.summarizer is not None, self.messages
+        return self.loaded is not None, self.messages
 
     def summarize(self, job: VideoJob) -> VideoOutcome:
-        return summarize_one(self.summarizer, job)
+        return summarize_one(self.loaded, job)
 
 
 def summarize_on_ray(load: Callable[[], Summarizer | None], jobs: Sequence[VideoJob], config: LibraryConfig) -> Iterator[VideoOutcome]:
@@ -121,6 +122,33 @@ def summarize_on_ray(load: Callable[[], Summarizer | None], jobs: Sequence[Video
     Raises:
         WorkersUnavailable: no worker could load the networks (nothing was summarised).
     """
+    def lost(job: VideoJob, error: Exception) -> VideoOutcome:
+        return VideoOutcome(job.source, False, f"{display_path(job.source)}: the worker summarising it stopped ({error})")
+
+    for _, outcome in run_on_workers(LibraryWorker, load, jobs, config, lambda worker, job: worker.summarize.remote(job), lost,
+                                     stop=lambda outcome: outcome.disk_full):
+        log_outcome(outcome)
+        yield outcome
+
+
+Job = TypeVar("Job")
+Outcome = TypeVar("Outcome")
+
+
+def run_on_workers(worker_class: type[LibraryWorker], load: Callable[[], Any], jobs: Sequence[Job], config: LibraryConfig,
+                   call: Callable[[Any, Job], Any], lost: Callable[[Job, Exception], Outcome],
+                   stop: Callable[[Outcome], bool] = lambda outcome: False) -> Iterator[tuple[Job, Outcome]]:
+    """Every job on a Ray actor of ``worker_class`` (a LibraryWorker holding what ``load`` built), each
+    job with its outcome as it finishes; the library's machinery, shared with build_dataset.py --ray.
+
+    Args:
+        call: starts one job on a worker (``worker.method.remote(job)``) and returns Ray's reference.
+        lost: the outcome of a job whose worker process died (a new worker takes its place).
+        stop: after an outcome for which it is true no new job is started; those in progress finish.
+
+    Raises:
+        WorkersUnavailable: no worker could load the networks (no job was started).
+    """
     import ray
 
     threads = config.threads or torch.get_num_threads()
@@ -128,12 +156,12 @@ def summarize_on_ray(load: Callable[[], Summarizer | None], jobs: Sequence[Video
         placement = place_workers(config, len(jobs), cluster.cpus, cluster.gpus, threads)
         log.info("Ray: %s; %d worker(s), %s each, %d torch thread(s) each", cluster.describe(), placement.workers,
                  f"{placement.gpus_per_worker:g} GPU" if placement.gpus_per_worker else f"{placement.cpus_per_worker} CPU(s)", threads)
-        actor = ray.remote(LibraryWorker).options(num_cpus=placement.cpus_per_worker, num_gpus=placement.gpus_per_worker,
-                                                  max_restarts=0, max_task_retries=0, runtime_env={"env_vars": WORKER_ENV})
+        actor = ray.remote(worker_class).options(num_cpus=placement.cpus_per_worker, num_gpus=placement.gpus_per_worker,
+                                                 max_restarts=0, max_task_retries=0, runtime_env={"env_vars": WORKER_ENV})
         workers = [actor.remote(load, threads) for _ in range(placement.workers)]
         try:
             _check_loaded(ray, workers)
-            yield from _stream(ray, workers, list(jobs), lambda: actor.remote(load, threads))
+            yield from _stream(ray, workers, list(jobs), lambda: actor.remote(load, threads), call, lost, stop)
         finally:  # Ctrl-C or a bug: a cluster's workers must not go on without this run
             for worker in workers:
                 ray.kill(worker)
@@ -148,15 +176,16 @@ def _check_loaded(ray: Any, workers: list) -> None:
             raise WorkersUnavailable("the workers could not load the networks (see above)")
 
 
-def _stream(ray: Any, workers: list, todo: list[VideoJob], replace_worker: Callable[[], Any]) -> Iterator[VideoOutcome]:
-    """Keep every worker busy with one video until none is left; outcomes as they come."""
+def _stream(ray: Any, workers: list, todo: list[Job], replace_worker: Callable[[], Any], call: Callable[[Any, Job], Any],
+            lost: Callable[[Job, Exception], Outcome], stop: Callable[[Outcome], bool]) -> Iterator[tuple[Job, Outcome]]:
+    """Keep every worker busy with one job until none is left; outcomes as they come."""
     todo.reverse()  # popped from the end: the jobs' order
-    running: dict[Any, tuple[Any, VideoJob]] = {}
+    running: dict[Any, tuple[Any, Job]] = {}
 
     def start(worker: Any) -> None:
         if todo:
             job = todo.pop()
-            running[worker.summarize.remote(job)] = (worker, job)
+            running[call(worker, job)] = (worker, job)
 
     for worker in workers:
         start(worker)
@@ -165,11 +194,10 @@ def _stream(ray: Any, workers: list, todo: list[VideoJob], replace_worker: Calla
         worker, job = running.pop(done)
         try:
             outcome = ray.get(done)
-        except ray.exceptions.RayActorError as error:  # the worker process died with this video
-            outcome = VideoOutcome(job.source, False, f"{display_path(job.source)}: the worker summarising it stopped ({error})")
+        except ray.exceptions.RayActorError as error:  # the worker process died with this job
+            outcome = lost(job, error)
             workers[workers.index(worker)] = worker = replace_worker()
-        log_outcome(outcome)
-        yield outcome
-        if outcome.disk_full:
-            todo.clear()  # every later video would fail the same way; those running finish
+        yield job, outcome
+        if stop(outcome):
+            todo.clear()  # every later job would fail the same way; those running finish
         start(worker)
