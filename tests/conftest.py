@@ -99,3 +99,12 @@ def videoxum_trained(videoxum_dir, tmp_path_factory) -> tuple[Path, int]:
     code = train.main(train.parse_args(["--dataset", "VideoXum", "--data-dir", str(videoxum_dir), "--features", "tiny", "--epochs", "2",
                                         "--method", "PGL-SUM", "--select", "validation", "--device", "cpu", "--workers", "1", "--weights-dir", str(weights)]))
     return weights, code
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A real local Ray with 2 CPUs for one test module (the Ray launchers' tests), stopped after it."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

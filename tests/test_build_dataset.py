@@ -96,11 +96,6 @@ def test_help_and_argument_errors_answer_before_torch():
     assert result.returncode == 0, result.stderr
 
 
-def test_ray_is_a_clear_usage_error(capsys):
-    with pytest.raises(SystemExit):
-        build_dataset.parse_args(["v/", "--out", "o.h5", "--ray"])
-    assert "the Ray video-library path (issue 12) is not in this build yet" in capsys.readouterr().err
-
 
 def test_a_killed_build_resumes_where_it_stopped(tmp_path):
     videos = tmp_path / "videos"
