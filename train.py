@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import VIDEOXUM, EpochRule
-from engine.cli import CUSTOM, POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
+from engine.cli import POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
 from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
@@ -101,8 +101,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     check_ray_arguments(parser, args)
     if args.dataset == VIDEOXUM and ray_requested(args):
         parser.error(f"--ray runs SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} yet (its one run streams with --workers)")
-    if ray_requested(args) and args.dataset == CUSTOM:  # Ray workers read the benchmarks' files by name (engine/sweep.py)
-        parser.error("--ray trains SumMe and TVSum; train a built data set (--dataset custom) without --ray")
     if args.init is not None and args.random_init:
         parser.error("--init starts every weight from a file, so --random-init has nothing to do: give one or the other")
     if args.init is not None and not _init_fields_ok(args.init):

@@ -126,3 +126,14 @@ def test_a_list_file_of_videos(tmp_path):
     assert [str(p) for p in args.inputs] == ["a.mp4", "folder/b.mkv"]
     cfg = build_dataset.config_from(args)
     assert cfg.stride == 5 and cfg.preprocess.value == "resize" and cfg.route.value == "fast"
+
+
+def test_backbone_flags(capsys):
+    from config import Backbone
+
+    assert [build_dataset.config_from(build_dataset.parse_args(["v/", "--out", "o.h5", "--backbone", name])).backbone
+            for name in build_dataset.BACKBONES] == list(Backbone)
+    assert build_dataset.config_from(build_dataset.parse_args(["v/", "--out", "o.h5"])).backbone is Backbone.GOOGLENET
+    with pytest.raises(SystemExit):
+        build_dataset.parse_args(["v/", "--out", "o.h5", "--backbone", "resnet", "--segmentation", "full"])
+    assert "--segmentation full is the reference's route, with GoogLeNet's features: not with --backbone resnet" in capsys.readouterr().err

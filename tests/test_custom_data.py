@@ -114,3 +114,35 @@ def test_the_demo_path_end_to_end(tmp_path, stand_in_torch_home, caplog):
     figures = json.loads((tmp_path / "s.json").read_text())
     assert figures["labels"] == "segments" and figures["f1_over_annotators"] == "max" and len(figures["videos"]) >= 1
     assert "STAND-IN backbone" in caplog.text
+
+
+def test_ray_trains_a_built_file_as_the_sequential_command(local_ray, tmp_path, caplog):
+    """train.py --dataset custom --h5 --ray on a real local Ray (2 CPUs): the workers read the file and the folds the
+    command made; the same weights bit for bit (one torch thread per run, as the sequential command here), records and folds."""
+    import torch
+
+    h5 = built_file(tmp_path)
+    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert run_train(h5, sequential, *SMALL, "--split", "1", "2") == 0
+    finally:
+        torch.set_num_threads(threads)
+    caplog.set_level(logging.INFO)
+    assert run_train(h5, on_ray, *SMALL, "--split", "1", "2", "--ray", "--cpus-per-run", "1") == 0
+    assert "2 run(s), up to 2 at a time" in caplog.text
+
+    files = sorted(path.relative_to(sequential) for path in sequential.rglob("*") if path.is_file())
+    assert [str(name) for name in files if name.suffix != ".png"] == [
+        "clips/split1.json", "clips/split1.pt", "clips/split2.json", "clips/split2.pt", "clips/splits_seed3.json"]
+    assert files == sorted(path.relative_to(on_ray) for path in on_ray.rglob("*") if path.is_file())
+    for name in files:
+        if name.suffix == ".pt":
+            first, second = torch.load(sequential / name), torch.load(on_ray / name)
+            assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first), name
+        elif name.suffix == ".json":
+            first, second = (json.loads(path.read_text()) for path in (sequential / name, on_ray / name))
+            for record in (first, second):
+                record.pop("written", None)
+            assert first == second, name
