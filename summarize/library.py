@@ -11,6 +11,9 @@ see the inputs and the output folder at the same paths (a shared file system).
 
 A video that fails is reported and the others go on, as in the sequential run. A worker process
 that dies (out of memory, killed) fails only the video it held; a new worker takes its place.
+
+The machinery (run_on_workers: place, load once, stream, replace) takes any per-video job: it is
+also build_dataset.py --ray's (builder/ray_build.py).
 """
 
 from __future__ import annotations
