@@ -16,14 +16,6 @@ SIZE = (160, 96)
 
 
 @pytest.fixture(scope="module")
-def local_ray():
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def library(tmp_path_factory):
     """Two generated clips and a file that is not a video; random CSTA weights."""
     folder = tmp_path_factory.mktemp("library")
