@@ -154,18 +154,8 @@ def _annotator_scores(raw: np.ndarray | None, video: VideoRecord, where: str) ->
 
 
 def custom_benchmark(path: str | Path, f1_reduction: F1Reduction | None = None) -> tuple[Benchmark, CustomDataset]:
-    """A built file as the engine's Benchmark (for train.py/inference.py --dataset custom --h5 PATH), and its details.
-
-    Raises:
-        DataError: besides read_custom's, features that are not 1024-d: the models train and run on
-            GoogLeNet pool5 features here (only VideoXum's path sizes a model from its features).
-    """
+    """A built file as the engine's Benchmark (for train.py/inference.py --dataset custom --h5 PATH), and its details."""
     data = read_custom(path, f1_reduction)
-    if data.feature_dim != FEATURE_DIM:
-        raise DataError(f"{data.path}: its features are {data.feature_dim}-d ({data.backbone_network}, build_dataset.py --backbone "
-                        f"{data.backbone_network.lower()}); train.py and inference.py take {FEATURE_DIM}-d GoogLeNet pool5 features "
-                        "on a built data set, the models' input and the eccv16 files' (build it again without --backbone). "
-                        "score.py scores predictions on this file as it is")
     return Benchmark(data.spec, data.path, data.videos, data.synthetic, feature_origin=data.backbone_origin), data
 
 

@@ -146,3 +146,27 @@ def test_ray_trains_a_built_file_as_the_sequential_command(local_ray, tmp_path, 
             for record in (first, second):
                 record.pop("written", None)
             assert first == second, name
+
+
+def test_features_of_another_backbone_train_a_model_of_their_width(first_run, tmp_path, caplog):
+    """A ResNet-18 file (512-d, build_dataset.py --backbone resnet): train.py sizes the model for it as on VideoXum,
+    inference.py rebuilds it from the record; weights of another width are refused, naming both widths."""
+    from config import Backbone
+
+    caplog.set_level(logging.INFO)
+    parts = [make_part(f"c{i}.mp4", n_frames=240, cuts=(30, 70, 120, 160, 200), seed=i, width=512) for i in range(6)]
+    h5 = write_built(tmp_path / "clips.h5", LabelKind.SCORES, parts, origin="random", network=Backbone.RESNET)
+    weights = tmp_path / "weights"
+    assert run_train(h5, weights, *SMALL, "--split", "1") == 0
+    assert "clips: 512-d features; the model's input is sized for them" in caplog.text
+    record = json.loads((weights / "clips" / "split1.json").read_text())
+    assert (record["model_options"]["feature_dim"], record["model_options"]["hidden_dim"]) == (512, 512)
+    assert run_inference(h5, weights, "--split", "1") == 0
+
+    trained_on_1024 = first_run[1]  # a PGL-SUM trained on 1024-d features of a file with the same name
+    caplog.clear()
+    folds = weights / "clips" / "splits_seed3.json"
+    assert run_inference(h5, trained_on_1024, "--split", "1", "--splits-file", folds) == 2
+    assert f"{trained_on_1024 / 'clips' / 'split1.pt'} takes 1024-d features but {h5} holds 512-d ones" in caplog.text
+    assert run_train(h5, tmp_path / "tuned", *SMALL, "--split", "1", "--init", trained_on_1024 / "clips" / "split1.pt") == 2
+    assert "does not fit the PGL-SUM model" in caplog.text and not (tmp_path / "tuned" / "clips" / "split1.pt").exists()
