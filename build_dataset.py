@@ -2,7 +2,7 @@
 
     python build_dataset.py videos/ --labels labels.csv --out data/my.h5
 
-Every video gets GoogLeNet pool5 features (1024-d) at every --stride-th frame (picks), KTS shots
+Every video gets GoogLeNet pool5 features (1024-d; --backbone for another CNN) at every --stride-th frame (picks), KTS shots
 over all its frames (change_points, n_frame_per_seg), n_frames, fps and video_name; with --labels
 also gtscore, gtsummary and user_summary (and user_scores for score labels). Labels, by file:
   - ydata-anno.tsv style (TVSum): one line per annotator: file stem<TAB>category<TAB>per-frame scores
@@ -12,6 +12,7 @@ Examples: data/examples/. Videos are matched to labels by file stem.
 
 A killed build resumes where it stopped (finished videos are kept in <out>.parts/); the h5 appears
 under its name only when complete. A video that cannot be decoded is named, left out and listed.
+--ray builds the videos on Ray workers (this machine's cores and GPUs, or a cluster) into the same file.
 Exit status: 0 all built, 1 written with some videos left out, 2 nothing written, 130 stopped by Ctrl-C.
 """
 
@@ -24,12 +25,14 @@ from pathlib import Path
 
 # Standard library and torch-free modules only: --help and argument errors answer before torch.
 from builder.settings import BuildConfig, Preprocess, Route
-from config import FRAME_SAMPLE_RATE
+from config import FRAME_SAMPLE_RATE, Backbone
 from engine.cli import whole_number
 from summarize.plan import VIDEO_EXTENSIONS
 
 MAX_STRIDE = 10_000
 MAX_BATCH_SIZE = 4096
+MAX_RAY_WORKERS = 10_000
+BACKBONES = {backbone.value.lower(): backbone for backbone in Backbone}  # googlenet, resnet, efficientnet, mobilenet
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,10 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="replace an existing --out (only once the new file is complete); also drops finished videos "
                         "kept from a build with other settings")
     parser.add_argument("--device", help="torch device (default: CUDA when available, else CPU)")
-    parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), help="frames per GoogLeNet batch (default: 8 on CPU, 64 on CUDA)")
-    parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet GoogLeNet weights (googlenet-1378be20.pth)")
-    parser.add_argument("--random-backbone", action="store_true", help="random GoogLeNet features (tests and demos only; the file says so)")
-    parser.add_argument("--ray", action="store_true", help="spread the videos over a Ray cluster (issue 12's video-library path)")
+    parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), help="frames per CNN batch (default: 8 on CPU, 64 on CUDA)")
+    parser.add_argument("--backbone", choices=list(BACKBONES), default="googlenet",
+                        help="frame CNN (default googlenet: pool5, 1024-d, the eccv16 files' and the models' features; resnet: "
+                        "ResNet-18, 512-d; efficientnet: B0, 1280-d; mobilenet: V2, 1280-d), torchvision's ImageNet weights")
+    parser.add_argument("--backbone-weights", type=Path,
+                        help="a local copy of torchvision's ImageNet weights of --backbone (GoogLeNet: googlenet-1378be20.pth)")
+    parser.add_argument("--random-backbone", action="store_true", help="random --backbone features (tests and demos only; the file says so)")
+    ray = parser.add_argument_group("many videos at once with Ray (generate_video's video-library path)")
+    ray.add_argument("--ray", action="store_true",
+                     help="build the videos on Ray workers, each holding the CNN once: a local Ray started in this process "
+                     "(this machine's cores and GPUs), or the cluster named by RAY_ADDRESS when it is set; same file as without")
+    ray.add_argument("--ray-address", metavar="ADDRESS",
+                     help="build on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001; every node must "
+                     "see the videos at the same paths); implies --ray")
+    ray.add_argument("--ray-workers", type=whole_number(1, MAX_RAY_WORKERS),
+                     help="Ray workers (default: one per GPU when the cluster has GPUs and --device is not cpu; else one per N CPUs, "
+                     "N being torch's thread count here, which each worker uses so that its features are those of the build without --ray)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
@@ -71,9 +87,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--ext names no extension")
     if args.random_backbone and args.backbone_weights:
         parser.error("choose one of --random-backbone and --backbone-weights")
-    if args.ray:
-        parser.error("--ray: the Ray video-library path (issue 12) is not in this build yet; builder.build.build takes "
-                     "its video map (builder.build.VideoMap) when it lands. Run without --ray")
+    if args.segmentation == Route.FULL.value and args.backbone != "googlenet":
+        parser.error(f"--segmentation full is the reference's route, with GoogLeNet's features: not with --backbone {args.backbone}")
+    if args.ray_workers is not None and not (args.ray or args.ray_address):
+        parser.error("--ray-workers needs --ray or --ray-address")
     return args
 
 
@@ -81,8 +98,9 @@ def config_from(args: argparse.Namespace) -> BuildConfig:
     return BuildConfig(
         inputs=tuple(args.inputs), out=args.out, labels=args.labels, stride=args.stride, preprocess=Preprocess(args.preprocess),
         route=Route(args.segmentation), extensions=args.extensions, require_labels=args.require_labels,
-        overwrite=args.overwrite, device=args.device, batch_size=args.batch_size, backbone_weights=args.backbone_weights,
-        random_backbone=args.random_backbone, progress=not args.quiet,
+        overwrite=args.overwrite, device=args.device, batch_size=args.batch_size, backbone=BACKBONES[args.backbone],
+        backbone_weights=args.backbone_weights, random_backbone=args.random_backbone, progress=not args.quiet,
+        ray=bool(args.ray or args.ray_address), ray_address=args.ray_address, ray_workers=args.ray_workers,
     )
 
 

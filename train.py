@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import VIDEOXUM, EpochRule
-from engine.cli import CUSTOM, POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
+from engine.cli import POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
 from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
@@ -101,8 +101,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     check_ray_arguments(parser, args)
     if args.dataset == VIDEOXUM and ray_requested(args):
         parser.error(f"--ray runs SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} yet (its one run streams with --workers)")
-    if ray_requested(args) and args.dataset == CUSTOM:  # Ray workers read the benchmarks' files by name (engine/sweep.py)
-        parser.error("--ray trains SumMe and TVSum; train a built data set (--dataset custom) without --ray")
     if args.init is not None and args.random_init:
         parser.error("--init starts every weight from a file, so --random-init has nothing to do: give one or the other")
     if args.init is not None and not _init_fields_ok(args.init):
@@ -150,6 +148,7 @@ def main(args: argparse.Namespace) -> int:
         data = load_run_data(args, need_train=True, folds_seed=plan.seed)  # a built data set's folds: from --seed, else the method's
         jobs = data.jobs
         plan = plan.with_videos_per_step([spec.name for spec, _, _ in jobs], args.videos_per_step)  # a built data set's too
+        plan = _sized_for_features(plan, jobs)  # a data set built with another --backbone: a model of its width
         for spec, _, splits in jobs:
             for split in splits:
                 plan.check_training_set(spec.name, split.number, len(split.train_keys))
@@ -166,6 +165,21 @@ def main(args: argparse.Namespace) -> int:
         except (ProjectError, OSError) as error:
             log.error("error: %s", error)
             return 2
+
+
+def _sized_for_features(plan: TrainingPlan, jobs: list) -> TrainingPlan:
+    """The model's input width set to the data's, as on VideoXum (engine.videoxum_data.sized_for_features):
+    features of another backbone than GoogLeNet (build_dataset.py --backbone) train a model of their
+    width from scratch; the record keeps the width, so inference.py builds the same model."""
+    (width,) = {benchmark.feature_dim for _, benchmark, _ in jobs}  # the benchmarks are all 1024-d; a built data set is alone
+    if width == plan.model_config.feature_dim:
+        return plan
+    from dataclasses import replace
+
+    from engine.videoxum_data import sized_for_features
+
+    log.info("%s: %d-d features; the model's input is sized for them", jobs[0][0].name, width)
+    return replace(plan, model_config=sized_for_features(plan.model_config, width))
 
 
 def _trunk_weights_available(plan: TrainingPlan) -> bool:

@@ -70,7 +70,7 @@ class TimedEmbed:
 
 
 def bench_build(args: argparse.Namespace) -> dict:
-    from builder.build import build
+    from builder.build import build, local_map
     from builder.extract import extract_video
     from builder.plan import plan_build
     from builder.settings import BuildConfig, Route, frame_transform
@@ -85,12 +85,12 @@ def bench_build(args: argparse.Namespace) -> dict:
         source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.IMAGENET
         embedder = load_frame_embedder(source, select_device(args.device), None)
         cfg = BuildConfig(inputs=(folder / "videos",), out=folder / "bench.h5", route=route, progress=False)
-        embedder.transform = frame_transform(cfg.preprocess)
+        embedder.transform = frame_transform(cfg.preprocess, embedder.spec.weights)
         plan = plan_build(cfg)
         load_before = os.getloadavg()[0]
         timed = TimedEmbed(embedder)
         started = time.perf_counter()
-        report = build(cfg, plan, lambda v: extract_video(v, embedder, cfg.stride, route, None, False),
+        report = build(cfg, plan, local_map(lambda v: extract_video(v, embedder, cfg.stride, route, None, False)),
                        embedder.description, embedder.origin.value)
         total = time.perf_counter() - started
         load_between = os.getloadavg()[0]

@@ -23,7 +23,7 @@ from builder.parts import PartStore, VideoPart
 from builder.plan import BuildPlan
 from builder.settings import BuildConfig
 from builder.targets import VideoFacts, label_targets
-from dataset.custom import BACKBONE_ORIGIN_ATTR, USER_SCORES
+from dataset.custom import BACKBONE_NETWORK_ATTR, BACKBONE_ORIGIN_ATTR, FEATURE_DIM_ATTR, USER_SCORES
 from dataset.errors import DataError
 from dataset.scorable import budget_problem, constant_rows, user_summary_problem
 from summarize.plan import display_path
@@ -58,25 +58,33 @@ class BuildReport:
                 "seconds": self.seconds, "frames_decoded": self.frames, "backbone": self.backbone}
 
 
-# (source) -> its part; the local loop calls it in turn. A Ray map (issue 12's video-library path)
-# would call it in actors holding the embedder once each and hand the parts back in any order.
+# (source) -> its part.
 Extractor = Callable[[Path], VideoPart]
-VideoMap = Callable[[Extractor, list[Path]], Iterator[tuple[Path, VideoPart | BaseException]]]
+# The videos still to build -> each with its part, or what it failed with, in any order: the local loop
+# (local_map) or Ray workers that hold the embedder once each (builder.ray_build.ray_map).
+VideoMap = Callable[[list[Path]], Iterator[tuple[Path, VideoPart | BaseException]]]
 
 
-def local_map(extract: Extractor, sources: list[Path]) -> Iterator[tuple[Path, VideoPart | BaseException]]:
-    """Each video in turn on this machine; a video's failure is handed back, not raised."""
-    for source in sources:
-        try:
-            yield source, extract(source)
-        except VIDEO_FAILURES as error:
-            yield source, error
+def local_map(extract: Extractor) -> VideoMap:
+    """Each video in turn on this machine with ``extract``; a video's failure is handed back, not raised."""
+
+    def each_in_turn(sources: list[Path]) -> Iterator[tuple[Path, VideoPart | BaseException]]:
+        for source in sources:
+            try:
+                yield source, extract(source)
+            except VIDEO_FAILURES as error:
+                yield source, error
+
+    return each_in_turn
 
 
 def part_settings(cfg: BuildConfig, backbone: str) -> dict:
-    """What a part's content depends on: parts made with other settings are never mixed into one file."""
+    """What a part's content depends on: parts made with other settings are never mixed into one file.
+
+    backbone: the embedder's description; the network is named too (a stand-in's description does not name it).
+    """
     return {"format": PARTS_FORMAT, "stride": cfg.stride, "preprocess": cfg.preprocess.value, "route": cfg.route.value,
-            "backbone": backbone}
+            "backbone": backbone, BACKBONE_NETWORK_ATTR: cfg.backbone.value}
 
 
 def _check_scorable(fields: dict[str, np.ndarray], picks: np.ndarray) -> str | None:
@@ -120,7 +128,7 @@ def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: B
     return entries
 
 
-def _finish_videos(store: PartStore, plan: BuildPlan, extract: Extractor, video_map: VideoMap, report: BuildReport,
+def _finish_videos(store: PartStore, plan: BuildPlan, video_map: VideoMap, report: BuildReport,
                    progress: bool) -> tuple[dict[Path, VideoPart], dict[str, float]]:
     """Every video's part: kept from an earlier run, or made now and kept at once; seconds per stage of those made now."""
     finished = {source: part for source in plan.videos if (part := store.finished(source)) is not None}
@@ -130,7 +138,7 @@ def _finish_videos(store: PartStore, plan: BuildPlan, extract: Extractor, video_
         log.info("resuming: %d of %d videos were finished by an earlier run", len(finished), len(plan.videos))
     stages = {"decode_embed": 0.0, "kts": 0.0, "write": 0.0}
     with tqdm(total=len(todo), desc="videos", unit="video", disable=not progress or not todo, dynamic_ncols=True) as bar:
-        for source, outcome in video_map(extract, todo):
+        for source, outcome in video_map(todo) if todo else ():
             bar.update()
             if isinstance(outcome, BaseException):
                 text, name = display_path(str(outcome)), display_path(source)
@@ -147,9 +155,10 @@ def _finish_videos(store: PartStore, plan: BuildPlan, extract: Extractor, video_
     return finished, stages
 
 
-def build(cfg: BuildConfig, plan: BuildPlan, extract: Extractor, backbone: str, origin: str,
-          video_map: VideoMap = local_map) -> BuildReport:
-    """Build ``cfg.out`` from ``plan``'s videos with ``extract`` (one video -> its part).
+def build(cfg: BuildConfig, plan: BuildPlan, video_map: VideoMap, backbone: str, origin: str) -> BuildReport:
+    """Build ``cfg.out`` from ``plan``'s videos, those not finished by an earlier run made by ``video_map``.
+
+    backbone, origin: the embedder's description and BackboneOrigin value, recorded in the file.
 
     Raises:
         BuildError: not one video could be built (nothing is written).
@@ -161,13 +170,14 @@ def build(cfg: BuildConfig, plan: BuildPlan, extract: Extractor, backbone: str, 
     try:
         store = PartStore(cfg.out, part_settings(cfg, backbone))
         store.open(restart=cfg.overwrite)
-        finished, stages = _finish_videos(store, plan, extract, video_map, report, cfg.progress)
+        finished, stages = _finish_videos(store, plan, video_map, report, cfg.progress)
         entries = assemble(plan, ((s, finished[s]) for s in plan.videos if s in finished), report)
         if not entries:
             raise BuildError(f"not one video could be built, {display_path(cfg.out)} was not written:\n  "
                              + "\n  ".join(report.failed.values()))
         started = time.perf_counter()
-        attributes = {BACKBONE_ORIGIN_ATTR: origin, "backbone": backbone, "preprocess": cfg.preprocess.value,
+        attributes = {BACKBONE_ORIGIN_ATTR: origin, "backbone": backbone, BACKBONE_NETWORK_ATTR: cfg.backbone.value,
+                      FEATURE_DIM_ATTR: cfg.backbone.width, "preprocess": cfg.preprocess.value,
                       "preprocess_steps": cfg.preprocess.description, "stride": cfg.stride, "segmentation": cfg.route.value}
         write_dataset(cfg.out, entries, plan.kind, attributes)
         stages["write"] += time.perf_counter() - started

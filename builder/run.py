@@ -8,11 +8,18 @@ labels, a missing file, or no video could be built), 130 stopped by Ctrl-C (fini
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING
 
 from builder.plan import BuildPlan, plan_build
 from builder.settings import BuildConfig, frame_transform
 from summarize.plan import display_path
 from utils.errors import ProjectError
+
+if TYPE_CHECKING:  # torch only once the plan is checked
+    from builder.build import Extractor
+    from features.embedder import FrameEmbedder
 
 log = logging.getLogger("build_dataset")
 EXIT_INTERRUPTED = 130
@@ -26,6 +33,44 @@ def _log_plan(plan: BuildPlan) -> None:
     log.info("%d videos, labels: %s", len(plan.videos), plan.kind.value)
 
 
+def load_embedder(cfg: BuildConfig, device: str | None = None) -> FrameEmbedder | None:
+    """The frame embedder ``cfg`` asks for (``cfg.backbone`` from torchvision's cache, --backbone-weights
+    or random), with ``cfg.preprocess``'s transform; None after logging why it cannot be had.
+
+    device: overrides ``cfg.device`` (the --ray driver checks the weights on the CPU).
+    """
+    from features.embedder import BackboneSource, load_frame_embedder
+    from models.backbone import BackboneWeightsUnavailable
+    from utils.runtime import select_device
+
+    source = BackboneSource.RANDOM if cfg.random_backbone else BackboneSource.FILE if cfg.backbone_weights else BackboneSource.IMAGENET
+    try:
+        embedder = load_frame_embedder(source, select_device(device or cfg.device), cfg.backbone_weights, cfg.backbone)
+    except BackboneWeightsUnavailable as error:
+        log.error("error: %s\nOr pass a local copy of the file with --backbone-weights PATH.", error)
+        return None
+    except (ProjectError, OSError, ValueError) as error:  # ValueError: a --backbone-weights file that does not fit
+        log.error("error: %s", display_path(str(error)))
+        return None
+    embedder.transform = frame_transform(cfg.preprocess, embedder.spec.weights)
+    return embedder
+
+
+def extractor(embedder: FrameEmbedder, cfg: BuildConfig) -> Extractor:
+    """One video -> its part with ``embedder`` and ``cfg``'s stride, route and batch size."""
+    from builder.extract import extract_video
+
+    return partial(extract_video, embedder=embedder, stride=cfg.stride, route=cfg.route, batch_size=cfg.batch_size,
+                   progress=cfg.progress)
+
+
+def load_extractor(cfg: BuildConfig) -> Extractor | None:
+    """``extractor`` with ``cfg``'s embedder loaded here; None after logging why it cannot be. Module-level,
+    so that Ray pickles it by name to the workers, each of which calls it once (builder.ray_build)."""
+    embedder = load_embedder(cfg)
+    return None if embedder is None else extractor(embedder, cfg)
+
+
 def run_build(cfg: BuildConfig) -> int:
     """Build ``cfg.out``; every project or OS error is one line on the log and a non-zero status."""
     try:
@@ -35,30 +80,23 @@ def run_build(cfg: BuildConfig) -> int:
         return 2
     _log_plan(plan)
     # torch only from here: every check above answers in a fraction of a second
-    from builder.build import build, report_path
-    from builder.extract import extract_video
-    from features.embedder import BackboneSource, load_frame_embedder
-    from models.backbone import BackboneOrigin, BackboneWeightsUnavailable
-    from utils.runtime import select_device
+    from builder.build import build, local_map, report_path
+    from models.backbone import BackboneOrigin
 
-    source = BackboneSource.RANDOM if cfg.random_backbone else BackboneSource.FILE if cfg.backbone_weights else BackboneSource.IMAGENET
-    try:
-        embedder = load_frame_embedder(source, select_device(cfg.device), cfg.backbone_weights)
-    except BackboneWeightsUnavailable as error:
-        log.error("error: %s\nOr pass a local copy of the file with --backbone-weights PATH.", error)
+    # with Ray the workers load their own; this one checks the weights and says what they are, on the CPU
+    embedder = load_embedder(cfg, "cpu" if cfg.ray else None)
+    if embedder is None:
         return 2
-    except (ProjectError, OSError, ValueError) as error:  # ValueError: a --backbone-weights file that does not fit
-        log.error("error: %s", display_path(str(error)))
-        return 2
-    embedder.transform = frame_transform(cfg.preprocess)
     log.info("features: %s | %s | every %d frames | shots: %s route", embedder.description, cfg.preprocess.description,
              cfg.stride, cfg.route.value)
+    if cfg.ray:
+        from builder.ray_build import ray_map
 
-    def extract(video):  # noqa: ANN001, ANN202 - one video -> its part
-        return extract_video(video, embedder, cfg.stride, cfg.route, cfg.batch_size, cfg.progress)
-
+        video_map = ray_map(partial(load_extractor, replace(cfg, progress=False)), cfg)
+    else:
+        video_map = local_map(extractor(embedder, cfg))
     try:
-        report = build(cfg, plan, extract, embedder.description, embedder.origin.value)
+        report = build(cfg, plan, video_map, embedder.description, embedder.origin.value)
     except (ProjectError, OSError) as error:
         log.error("error: %s", display_path(str(error)))
         return 2

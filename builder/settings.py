@@ -13,12 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from config import FRAME_SAMPLE_RATE
+from config import FRAME_SAMPLE_RATE, Backbone
 from summarize.plan import VIDEO_EXTENSIONS  # torch- and numpy-free
-
-# torchvision's ImageNet statistics (the IMAGENET1K_V1 transforms use the same numbers)
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class Preprocess(enum.Enum):
@@ -27,22 +23,30 @@ class Preprocess(enum.Enum):
 
     @property
     def description(self) -> str:
+        """In words (GoogLeNet's numbers; EfficientNet-B0's ImageNet preset resizes bicubically)."""
         if self is Preprocess.CENTER_CROP:
             return "resize the short side to 256, centre-crop 224 x 224, ImageNet mean/std"
         return "resize to 224 x 224 (aspect ratio not kept), ImageNet mean/std"
 
 
-def frame_transform(choice: Preprocess) -> Callable:
-    """A PIL image -> normalised tensor Sized [3, 224, 224] (imports torchvision: call it once the embedder loads)."""
+def frame_transform(choice: Preprocess, weights: object = None) -> Callable:
+    """A PIL image -> normalised tensor Sized [3, 224, 224] (imports torchvision: call it once the embedder loads).
+
+    weights: the backbone's torchvision ImageNet weights (``BackboneSpec.weights``; default GoogLeNet's),
+    whose preset gives the sizes, the interpolation and the mean/std: centre-crop is that preset as it
+    is (what the frame embedder uses by default), resize keeps all but the crop.
+    """
     from torchvision import transforms
     from torchvision.models import GoogLeNet_Weights
 
+    preset = (weights or GoogLeNet_Weights.IMAGENET1K_V1).transforms()
     if choice is Preprocess.CENTER_CROP:
-        return GoogLeNet_Weights.IMAGENET1K_V1.transforms()  # what the frame embedder uses by default
+        return preset
+    side = preset.crop_size[0]
     return transforms.Compose([
-        transforms.Resize((224, 224), interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
+        transforms.Resize((side, side), interpolation=preset.interpolation, antialias=True),
         transforms.ToTensor(),
-        transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        transforms.Normalize(preset.mean, preset.std),
     ])
 
 
@@ -68,6 +72,10 @@ class BuildConfig:
     overwrite: bool = False  # replace an existing output (and parts made with other settings)
     device: str | None = None
     batch_size: int | None = None
-    backbone_weights: Path | None = None  # a local copy of torchvision's ImageNet GoogLeNet file
+    backbone: Backbone = Backbone.GOOGLENET  # the frame CNN: GoogLeNet pool5 (1024-d), the eccv16 files' features
+    backbone_weights: Path | None = None  # a local copy of torchvision's ImageNet file of that backbone
     random_backbone: bool = False  # tests and demos only; the file says so
     progress: bool = True
+    ray: bool = False  # the videos on Ray workers (builder.ray_build): a local Ray, or the cluster below / in RAY_ADDRESS
+    ray_address: str | None = None
+    ray_workers: int | None = None  # None: one per GPU when GPUs are used, else one per N CPUs (N: torch's threads here)

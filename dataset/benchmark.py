@@ -37,6 +37,11 @@ class Benchmark:
         """The features came from a stand-in backbone (random weights under the ImageNet file's name): every table says so."""
         return self.feature_origin == "stand-in"
 
+    @property
+    def feature_dim(self) -> int:
+        """The features' width: 1024 (GoogLeNet pool5) but for a data set built with another --backbone."""
+        return int(next(iter(self.videos.values())).features.shape[1])
+
     def subset(self, keys: tuple[str, ...]) -> list[VideoRecord]:
         return [self.videos[key] for key in keys]
 

@@ -22,7 +22,7 @@ from config import CorrelationTarget, DatasetSpec, F1Reduction
 from dataset.annotations import annotator_step_scores
 from dataset.benchmark import Benchmark
 from dataset.errors import DataError
-from dataset.h5 import VideoRecord, read_eccv16, video_sort_key
+from dataset.h5 import FEATURE_DIM, VideoRecord, read_eccv16, video_sort_key
 from dataset.h5_file import open_h5
 from dataset.splits import FORMAT_TAG, Split
 from utils import write_json_atomic
@@ -32,6 +32,8 @@ DEFAULT_FOLDS = 5
 # Root attributes the builder writes (the official loaders ignore them).
 LABELS_ATTR = "labels"  # a LabelKind value
 BACKBONE_ORIGIN_ATTR = "backbone_origin"  # a models.backbone.BackboneOrigin value
+BACKBONE_NETWORK_ATTR = "backbone_network"  # a config.Backbone value: the CNN that made the features
+FEATURE_DIM_ATTR = "feature_dim"  # the width of the features (1024 for GoogLeNet pool5)
 # Per-video fields beyond the eccv16 ones (the official loaders ignore them too).
 USER_SCORES = "user_scores"  # Sized [n_users, n_frames]: each annotator's raw scores (score labels only)
 VIDEO_NAME = "video_name"
@@ -75,6 +77,8 @@ class CustomDataset:
     names: dict[str, str]  # key -> the source file's name (video_name)
     backbone_origin: str | None  # what made the features (models.backbone.BackboneOrigin value), if recorded
     synthetic: bool
+    backbone_network: str = "GoogleNet"  # the CNN that made the features (config.Backbone value; files built before it was recorded: GoogLeNet)
+    feature_dim: int = FEATURE_DIM
 
 
 def read_labels_kind(path: str | Path) -> LabelKind:
@@ -109,7 +113,8 @@ def read_custom(path: str | Path, f1_reduction: F1Reduction | None = None) -> Cu
     if kind is LabelKind.NONE:
         raise DataError(f"{path} has no labels (built without --labels): it holds features, picks and shots for "
                         "inference, but nothing to score or train against")
-    videos, synthetic = read_eccv16(path)
+    network, width = _features_made_by(path)
+    videos, synthetic = read_eccv16(path, width)
     names: dict[str, str] = {}
     with open_h5(path) as h5:
         origin = h5.root_attribute(BACKBONE_ORIGIN_ATTR, None)
@@ -120,7 +125,17 @@ def read_custom(path: str | Path, f1_reduction: F1Reduction | None = None) -> Cu
                 videos[key].annotator_scores = _annotator_scores(h5.array(key, USER_SCORES, np.float64) if USER_SCORES in members
                                                                  else None, videos[key], f"{path} [{key}]")
     origin = origin.decode() if isinstance(origin, bytes) else (None if origin is None else str(origin))
-    return CustomDataset(path, kind, custom_spec(path, kind, f1_reduction), videos, names, origin, synthetic)
+    return CustomDataset(path, kind, custom_spec(path, kind, f1_reduction), videos, names, origin, synthetic, network, width)
+
+
+def _features_made_by(path: Path) -> tuple[str, int]:
+    """The CNN (a config.Backbone value) and the feature width a built file records (GoogLeNet, 1024 when it does not)."""
+    with open_h5(path) as h5:
+        network = h5.root_attribute(BACKBONE_NETWORK_ATTR, "GoogleNet")
+        width = np.asarray(h5.root_attribute(FEATURE_DIM_ATTR, FEATURE_DIM))
+    if width.size != 1 or not np.issubdtype(width.dtype, np.integer) or int(width.reshape(-1)[0]) < 1:
+        raise DataError(f"{path}: the root attribute {FEATURE_DIM_ATTR} is {width.tolist()!r}; expected the features' width")
+    return (network.decode() if isinstance(network, bytes) else str(network)), int(width.reshape(-1)[0])
 
 
 def _annotator_scores(raw: np.ndarray | None, video: VideoRecord, where: str) -> np.ndarray:

@@ -48,7 +48,7 @@ def _single_int(value: np.ndarray, where: str, name: str) -> int:
     return int(value.reshape(-1)[0])
 
 
-def _read_video(h5: H5Reader, key: str) -> VideoRecord:
+def _read_video(h5: H5Reader, key: str, feature_dim: int = FEATURE_DIM) -> VideoRecord:
     where = f"{h5.path} [{key}]"
     members = set(h5.members(key))
     missing = [name for name in REQUIRED_KEYS if name not in members]
@@ -56,8 +56,8 @@ def _read_video(h5: H5Reader, key: str) -> VideoRecord:
         raise DataError(f"{where}: missing key(s) {', '.join(missing)} (an eccv16 video group needs {', '.join(REQUIRED_KEYS)})")
 
     features = h5.array(key, "features", np.float32)
-    if features.ndim != 2 or features.shape[1] != FEATURE_DIM or features.shape[0] == 0:
-        raise DataError(f"{where}: features have shape {features.shape}; expected (n_steps, {FEATURE_DIM}) with n_steps >= 1")
+    if features.ndim != 2 or features.shape[1] != feature_dim or features.shape[0] == 0:
+        raise DataError(f"{where}: features have shape {features.shape}; expected (n_steps, {feature_dim}) with n_steps >= 1")
     if not np.isfinite(features).all():
         raise DataError(f"{where}: features contain NaN or infinite values (the file may be damaged)")
     n_steps = features.shape[0]
@@ -121,9 +121,10 @@ def _read_video(h5: H5Reader, key: str) -> VideoRecord:
     )
 
 
-def read_eccv16(path: str | Path) -> tuple[dict[str, VideoRecord], bool]:
+def read_eccv16(path: str | Path, feature_dim: int = FEATURE_DIM) -> tuple[dict[str, VideoRecord], bool]:
     """All videos of an eccv16 h5 file, in video_1..video_N order, and whether the file is synthetic.
 
+    feature_dim: the features' width (a file build_dataset.py made with another --backbone records its own).
     Every problem, a damaged file included, is a DataError naming the file and the video.
     """
     path = Path(path)
@@ -132,5 +133,5 @@ def read_eccv16(path: str | Path) -> tuple[dict[str, VideoRecord], bool]:
         keys = sorted(h5.groups(), key=video_sort_key)
         if not keys:
             raise DataError(f"{path}: no video groups found")
-        videos = {key: _read_video(h5, key) for key in keys}
+        videos = {key: _read_video(h5, key, feature_dim) for key in keys}
     return videos, synthetic

@@ -121,6 +121,10 @@ def evaluate_weights(
     name = benchmark.spec.name
     present = weights_to_evaluate(weights_dir, name, splits, require_all, seed)
     chosen = [(split, path, *model_for_weights(flags, path)) for split, path in present]  # every conflict before any work
+    for _, path, choice, _ in chosen:  # a data set built with another --backbone needs a model of its width
+        if choice.config.feature_dim != benchmark.feature_dim:
+            raise DataError(f"{path} takes {choice.config.feature_dim}-d features but {benchmark.h5_path} holds "
+                            f"{benchmark.feature_dim}-d ones: score it with weights trained on features of that width")
     models: dict[tuple[str, object], torch.nn.Module] = {}  # one model per method and options, refilled per split
     results = []
     for split, path, choice, record in chosen:

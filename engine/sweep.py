@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from config import DatasetSpec
 from dataset.benchmark import load_benchmark
+from dataset.custom import custom_benchmark
 from dataset.splits import Split
 from engine.cli import ResumePolicy
 from engine.outputs import Fallback, KeptElsewhere
@@ -62,6 +63,7 @@ class RunJob:
     threads: int = 1  # torch's CPU threads: a CPU run's numbers depend on it (summation order), so it is fixed
     # never RESTART: a retried task must go on from the checkpoint its first attempt left (sweep_command discards old ones)
     resume: ResumePolicy = ResumePolicy.AUTO
+    h5: Path | None = None  # a data set build_dataset.py wrote (--dataset custom --h5): read from this file, not from data_dir
 
     @property
     def label(self) -> str:
@@ -89,7 +91,10 @@ class SweepConfig:
 def run_job(job: RunJob) -> RunOutcome:
     """Train one run in this process: what each Ray task does."""
     torch.set_num_threads(job.threads)
-    benchmark = load_benchmark(job.dataset, job.data_dir)
+    if job.h5 is not None:  # the command's own reading of it (engine.inputs), with the protocol it chose (--f1)
+        benchmark, _ = custom_benchmark(job.h5, job.dataset.f1_reduction)
+    else:
+        benchmark = load_benchmark(job.dataset, job.data_dir)
     fallback = Fallback()  # the worker's own: where it keeps files its folder refuses
     result = train_method_split(benchmark, job.split, job.plan, select_device(job.device), job.weights_dir,
                                 seed_folder=job.seed_folder, fallback=fallback, resume=job.resume)

@@ -8,7 +8,7 @@ import logging
 
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
-from engine.cli import ResumePolicy
+from engine.cli import CUSTOM, ResumePolicy
 from engine.layout import weights_path_for
 from engine.outputs import Fallback
 from engine.resume import discard_checkpoints
@@ -33,7 +33,8 @@ def sweep_jobs(args: argparse.Namespace, plan: TrainingPlan, datasets: list, see
     # --restart: the command discards the old checkpoints (train_on_ray); the tasks retrain finished runs but go on
     # from their own checkpoints when Ray retries them
     policy = ResumePolicy.RETRAIN if policy is ResumePolicy.RESTART else policy
-    return [RunJob(spec, split, plan.with_seed(seed), args.data_dir, args.weights_dir, seed_folder=several, resume=policy)
+    h5 = args.h5 if getattr(args, "dataset", None) == CUSTOM else None  # a built data set: the workers read its file
+    return [RunJob(spec, split, plan.with_seed(seed), args.data_dir, args.weights_dir, seed_folder=several, resume=policy, h5=h5)
             for seed in seeds for spec, _, splits in datasets for split in splits]
 
 

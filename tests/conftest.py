@@ -103,7 +103,7 @@ def videoxum_trained(videoxum_dir, tmp_path_factory) -> tuple[Path, int]:
 
 @pytest.fixture(scope="module")
 def local_ray():
-    """A real local Ray of 2 CPUs for the module's tests (generate_video.py and the feature extractor with --ray)."""
+    """A real local Ray of 2 CPUs for one test module (every --ray launcher's tests), stopped after it."""
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray

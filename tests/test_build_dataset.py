@@ -96,11 +96,6 @@ def test_help_and_argument_errors_answer_before_torch():
     assert result.returncode == 0, result.stderr
 
 
-def test_ray_is_a_clear_usage_error(capsys):
-    with pytest.raises(SystemExit):
-        build_dataset.parse_args(["v/", "--out", "o.h5", "--ray"])
-    assert "the Ray video-library path (issue 12) is not in this build yet" in capsys.readouterr().err
-
 
 def test_a_killed_build_resumes_where_it_stopped(tmp_path):
     videos = tmp_path / "videos"
@@ -131,3 +126,14 @@ def test_a_list_file_of_videos(tmp_path):
     assert [str(p) for p in args.inputs] == ["a.mp4", "folder/b.mkv"]
     cfg = build_dataset.config_from(args)
     assert cfg.stride == 5 and cfg.preprocess.value == "resize" and cfg.route.value == "fast"
+
+
+def test_backbone_flags(capsys):
+    from config import Backbone
+
+    assert [build_dataset.config_from(build_dataset.parse_args(["v/", "--out", "o.h5", "--backbone", name])).backbone
+            for name in build_dataset.BACKBONES] == list(Backbone)
+    assert build_dataset.config_from(build_dataset.parse_args(["v/", "--out", "o.h5"])).backbone is Backbone.GOOGLENET
+    with pytest.raises(SystemExit):
+        build_dataset.parse_args(["v/", "--out", "o.h5", "--backbone", "resnet", "--segmentation", "full"])
+    assert "--segmentation full is the reference's route, with GoogLeNet's features: not with --backbone resnet" in capsys.readouterr().err

@@ -114,3 +114,59 @@ def test_the_demo_path_end_to_end(tmp_path, stand_in_torch_home, caplog):
     figures = json.loads((tmp_path / "s.json").read_text())
     assert figures["labels"] == "segments" and figures["f1_over_annotators"] == "max" and len(figures["videos"]) >= 1
     assert "STAND-IN backbone" in caplog.text
+
+
+def test_ray_trains_a_built_file_as_the_sequential_command(local_ray, tmp_path, caplog):
+    """train.py --dataset custom --h5 --ray on a real local Ray (2 CPUs): the workers read the file and the folds the
+    command made; the same weights bit for bit (one torch thread per run, as the sequential command here), records and folds."""
+    import torch
+
+    h5 = built_file(tmp_path)
+    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert run_train(h5, sequential, *SMALL, "--split", "1", "2") == 0
+    finally:
+        torch.set_num_threads(threads)
+    caplog.set_level(logging.INFO)
+    assert run_train(h5, on_ray, *SMALL, "--split", "1", "2", "--ray", "--cpus-per-run", "1") == 0
+    assert "2 run(s), up to 2 at a time" in caplog.text
+
+    files = sorted(path.relative_to(sequential) for path in sequential.rglob("*") if path.is_file())
+    assert [str(name) for name in files if name.suffix != ".png"] == [
+        "clips/split1.json", "clips/split1.pt", "clips/split2.json", "clips/split2.pt", "clips/splits_seed3.json"]
+    assert files == sorted(path.relative_to(on_ray) for path in on_ray.rglob("*") if path.is_file())
+    for name in files:
+        if name.suffix == ".pt":
+            first, second = torch.load(sequential / name), torch.load(on_ray / name)
+            assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first), name
+        elif name.suffix == ".json":
+            first, second = (json.loads(path.read_text()) for path in (sequential / name, on_ray / name))
+            for record in (first, second):
+                record.pop("written", None)
+            assert first == second, name
+
+
+def test_features_of_another_backbone_train_a_model_of_their_width(first_run, tmp_path, caplog):
+    """A ResNet-18 file (512-d, build_dataset.py --backbone resnet): train.py sizes the model for it as on VideoXum,
+    inference.py rebuilds it from the record; weights of another width are refused, naming both widths."""
+    from config import Backbone
+
+    caplog.set_level(logging.INFO)
+    parts = [make_part(f"c{i}.mp4", n_frames=240, cuts=(30, 70, 120, 160, 200), seed=i, width=512) for i in range(6)]
+    h5 = write_built(tmp_path / "clips.h5", LabelKind.SCORES, parts, origin="random", network=Backbone.RESNET)
+    weights = tmp_path / "weights"
+    assert run_train(h5, weights, *SMALL, "--split", "1") == 0
+    assert "clips: 512-d features; the model's input is sized for them" in caplog.text
+    record = json.loads((weights / "clips" / "split1.json").read_text())
+    assert (record["model_options"]["feature_dim"], record["model_options"]["hidden_dim"]) == (512, 512)
+    assert run_inference(h5, weights, "--split", "1") == 0
+
+    trained_on_1024 = first_run[1]  # a PGL-SUM trained on 1024-d features of a file with the same name
+    caplog.clear()
+    folds = weights / "clips" / "splits_seed3.json"
+    assert run_inference(h5, trained_on_1024, "--split", "1", "--splits-file", folds) == 2
+    assert f"{trained_on_1024 / 'clips' / 'split1.pt'} takes 1024-d features but {h5} holds 512-d ones" in caplog.text
+    assert run_train(h5, tmp_path / "tuned", *SMALL, "--split", "1", "--init", trained_on_1024 / "clips" / "split1.pt") == 2
+    assert "does not fit the PGL-SUM model" in caplog.text and not (tmp_path / "tuned" / "clips" / "split1.pt").exists()

@@ -10,16 +10,17 @@ from builder.labels import ScoreLabels, SegmentLabels
 from builder.layout import DatasetEntry, write_dataset
 from builder.parts import VideoPart
 from builder.targets import VideoFacts, label_targets
-from dataset.custom import LabelKind
+from config import Backbone
+from dataset.custom import BACKBONE_NETWORK_ATTR, BACKBONE_ORIGIN_ATTR, FEATURE_DIM_ATTR, LabelKind
 
 
 def make_part(name: str, n_frames: int = 300, stride: int = 15, fps: float = 30.0, cuts: tuple[int, ...] = (30, 140, 200),
-              seed: int = 0) -> VideoPart:
+              seed: int = 0, width: int = 1024) -> VideoPart:
     rng = np.random.default_rng(seed)
     picks = np.arange(0, n_frames, stride)
     bounds = [0, *cuts, n_frames]
     change_points = np.array([[a, b - 1] for a, b in zip(bounds, bounds[1:], strict=False)])
-    return VideoPart(source=name, features=rng.random((len(picks), 1024), dtype=np.float32), picks=picks, n_frames=n_frames,
+    return VideoPart(source=name, features=rng.random((len(picks), width), dtype=np.float32), picks=picks, n_frames=n_frames,
                      fps=fps, change_points=change_points, times=np.arange(n_frames) / fps, seconds={})
 
 
@@ -36,8 +37,9 @@ def segment_labels() -> SegmentLabels:
     return SegmentLabels({"a": [(0.0, 1.0), (4.0, 5.0)], "b": [(2.0, 3.0), (2.5, 4.0)], "c": [(6.0, 7.5)]})
 
 
-def write_built(path: Path, kind: LabelKind, parts: list[VideoPart], origin: str = "imagenet") -> Path:
-    """A built file as build_dataset.py writes it, from hand-made parts and labels."""
+def write_built(path: Path, kind: LabelKind, parts: list[VideoPart], origin: str = "imagenet",
+                network: Backbone = Backbone.GOOGLENET) -> Path:
+    """A built file as build_dataset.py writes it, from hand-made parts (features of ``network``'s width) and labels."""
     entries = []
     for index, part in enumerate(parts):
         labels = None
@@ -46,5 +48,5 @@ def write_built(path: Path, kind: LabelKind, parts: list[VideoPart], origin: str
         elif kind is LabelKind.SEGMENTS:
             labels = segment_labels()
         entries.append(DatasetEntry(part, None if labels is None else label_targets(labels, facts(part), "test")))
-    write_dataset(path, entries, kind, {"backbone_origin": origin})
+    write_dataset(path, entries, kind, {BACKBONE_ORIGIN_ATTR: origin, BACKBONE_NETWORK_ATTR: network.value, FEATURE_DIM_ATTR: network.width})
     return path

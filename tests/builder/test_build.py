@@ -46,18 +46,18 @@ def test_resume_after_an_interruption_skips_finished_videos(folder):
     cfg = config(folder)
     calls = []
 
-    def killed_after_two(extract, sources):
-        for count, item in enumerate(local_map(extract, sources)):
+    def killed_after_two(sources):
+        for count, item in enumerate(local_map(fake_extract(calls))(sources)):
             if count == 2:
                 raise KeyboardInterrupt  # as a kill between two videos
             yield item
 
     with pytest.raises(KeyboardInterrupt):
-        build(cfg, plan_build(cfg), fake_extract(calls), "test backbone", "imagenet", killed_after_two)
+        build(cfg, plan_build(cfg), killed_after_two, "test backbone", "imagenet")
     assert not cfg.out.exists() and calls == ["a", "b", "c"]
     assert len(list((folder / "my.h5.parts").glob("*.h5"))) == 2
     calls.clear()
-    report = build(cfg, plan_build(cfg), fake_extract(calls), "test backbone", "imagenet")
+    report = build(cfg, plan_build(cfg), local_map(fake_extract(calls)), "test backbone", "imagenet")
     assert calls == ["c"] and report.resumed == 2
     data = read_custom(cfg.out)
     assert list(data.names.values()) == ["a.mp4", "b.mp4", "c.mp4"]
@@ -67,7 +67,7 @@ def test_resume_after_an_interruption_skips_finished_videos(folder):
 
 def test_a_video_that_fails_is_listed_and_the_rest_are_built(folder):
     cfg = config(folder)
-    report = build(cfg, plan_build(cfg), fake_extract([], fail={"b"}), "test backbone", "imagenet")
+    report = build(cfg, plan_build(cfg), local_map(fake_extract([], fail={"b"})), "test backbone", "imagenet")
     assert report.videos == ["a.mp4", "c.mp4"]
     assert "b.mp4: cannot open as a video" in report.failed[str(folder / "videos" / "b.mp4")]
     assert (folder / "my.h5.parts").is_dir()  # kept for the next run
@@ -78,17 +78,17 @@ def test_a_video_that_fails_is_listed_and_the_rest_are_built(folder):
 def test_nothing_built_writes_nothing(folder):
     cfg = config(folder)
     with pytest.raises(BuildError, match="not one video could be built"):
-        build(cfg, plan_build(cfg), fake_extract([], fail=set(LENGTHS)), "test backbone", "imagenet")
+        build(cfg, plan_build(cfg), local_map(fake_extract([], fail=set(LENGTHS))), "test backbone", "imagenet")
     assert not cfg.out.exists()
 
 
 def test_other_settings_do_not_mix_with_kept_parts(folder):
     cfg = config(folder)
-    build(cfg, plan_build(cfg), fake_extract([], fail={"b"}), "test backbone", "imagenet")
+    build(cfg, plan_build(cfg), local_map(fake_extract([], fail={"b"})), "test backbone", "imagenet")
     other = config(folder, stride=5, overwrite=True)
     assert part_settings(other, "x") != part_settings(cfg, "x")
     calls = []
-    build(other, plan_build(other), fake_extract(calls), "test backbone", "imagenet")
+    build(other, plan_build(other), local_map(fake_extract(calls)), "test backbone", "imagenet")
     assert calls == ["a", "b", "c"]  # --overwrite with other settings starts again
 
 

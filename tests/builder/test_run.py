@@ -1,7 +1,11 @@
 import logging
+from dataclasses import replace
+
+import pytest
 
 from builder.run import run_build
 from builder.settings import BuildConfig
+from config import Backbone
 
 
 def test_mistakes_answer_with_status_2_before_any_network_loads(tmp_path, caplog):
@@ -29,3 +33,65 @@ def test_ctrl_c_says_where_the_finished_videos_are(tmp_path, caplog, monkeypatch
     cfg = BuildConfig(inputs=(tmp_path / "v",), out=tmp_path / "o.h5", random_backbone=True, progress=False)
     assert run_build(cfg) == 130
     assert "o.h5.parts/: run the same command to resume" in caplog.text
+
+
+def clip(folder):
+    from video.synthetic import write_demo_video
+
+    write_demo_video(folder / "v" / "a.mp4", scenes=2, seconds_per_scene=0.5, fps=30, size=(64, 64), audio=False)
+    return folder / "v"
+
+
+def built_attributes(path):
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        return dict(h5.attrs), h5["video_1"]["features"].shape
+
+
+def test_resnet_features_from_the_imagenet_file_in_the_torch_cache(stand_in_torch_home, tmp_path):
+    """The stand-in route: ResNet-18's file written where torchvision looks for the real one; the file says what it holds."""
+    from models.backbone import BACKBONES
+    from models.stand_in import write_stand_in_imagenet_weights
+
+    write_stand_in_imagenet_weights(spec=BACKBONES[Backbone.RESNET])
+    out = tmp_path / "o.h5"
+    assert run_build(BuildConfig(inputs=(clip(tmp_path),), out=out, backbone=Backbone.RESNET, device="cpu", progress=False)) == 0
+    attributes, shape = built_attributes(out)
+    assert shape == (2, 512)
+    assert (attributes["backbone_network"], attributes["feature_dim"], attributes["backbone_origin"]) == ("ResNet", 512, "stand-in")
+
+
+@pytest.mark.parametrize("backbone", [Backbone.EFFICIENTNET, Backbone.MOBILENET])
+def test_random_features_of_each_backbone(backbone, tmp_path):
+    out = tmp_path / "o.h5"
+    assert run_build(BuildConfig(inputs=(clip(tmp_path),), out=out, backbone=backbone, random_backbone=True, device="cpu",
+                                 progress=False)) == 0
+    attributes, shape = built_attributes(out)
+    assert shape == (2, backbone.width) and attributes["feature_dim"] == 1280
+    assert (attributes["backbone_network"], attributes["backbone_origin"]) == (backbone.value, "random")
+
+
+def test_a_local_weights_file_must_be_the_chosen_backbone_s(tmp_path, caplog):
+    import torch
+
+    from models.backbone import BACKBONES, seeded_random_backbone
+
+    caplog.set_level(logging.INFO)
+    videos, resnet = clip(tmp_path), tmp_path / "resnet18.pth"
+    torch.save(seeded_random_backbone(BACKBONES[Backbone.RESNET], 1).state_dict(), resnet)
+    cfg = BuildConfig(inputs=(videos,), out=tmp_path / "o.h5", backbone=Backbone.RESNET, backbone_weights=resnet, device="cpu",
+                      progress=False)
+    assert run_build(cfg) == 0
+    attributes, shape = built_attributes(cfg.out)
+    assert shape == (2, 512) and attributes["backbone_origin"] == "file" and str(resnet) in attributes["backbone"]
+    other = tmp_path / "other.h5"
+    assert run_build(replace(cfg, out=other, backbone=Backbone.MOBILENET)) == 2
+    assert f"{resnet} is not a torchvision MobileNet-V2 state_dict" in caplog.text and not other.exists()
+
+
+def test_a_backbone_without_its_imagenet_file_says_where_to_put_it(offline_empty_torch_home, tmp_path, caplog):
+    out = tmp_path / "o.h5"
+    assert run_build(BuildConfig(inputs=(clip(tmp_path),), out=out, backbone=Backbone.EFFICIENTNET, device="cpu", progress=False)) == 2
+    assert "ImageNet EfficientNet-B0 weights are not available" in caplog.text and "efficientnet_b0_rwightman-7f5810bc.pth" in caplog.text
+    assert "--backbone-weights PATH" in caplog.text and not out.exists()

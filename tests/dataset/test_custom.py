@@ -67,3 +67,18 @@ def test_a_built_file_as_the_engine_s_benchmark(tmp_path):
     benchmark, data = custom_benchmark(path)
     assert benchmark.spec.name == "my" and benchmark.h5_path == path and list(benchmark.videos) == ["video_1"]
     assert benchmark.videos["video_1"].annotator_scores is not None and data.names["video_1"] == "a.mp4"
+
+
+def test_features_of_another_backbone_are_read_at_the_width_the_file_records(tmp_path):
+    from config import Backbone
+    from dataset.custom import custom_benchmark
+
+    path = write_built(tmp_path / "r.h5", LabelKind.SEGMENTS, [make_part("a.mp4", width=512)], network=Backbone.RESNET)
+    data = read_custom(path)
+    assert (data.backbone_network, data.feature_dim, data.videos["video_1"].features.shape[1]) == ("ResNet", 512, 512)
+    assert custom_benchmark(path)[0].feature_dim == 512
+    assert custom_benchmark(write_built(tmp_path / "g.h5", LabelKind.SEGMENTS, [make_part("a.mp4")]))[0].feature_dim == 1024
+    with h5py.File(path, "a") as h5:
+        h5.attrs["feature_dim"] = 1024  # a file whose features are not the width it records
+    with pytest.raises(DataError, match=r"features have shape \(20, 512\); expected \(n_steps, 1024\)"):
+        read_custom(path)

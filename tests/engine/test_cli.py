@@ -127,10 +127,3 @@ def test_ablate_keeps_to_the_benchmarks(capsys):
         ablate.parse_args(["--dataset", "custom"])
     assert "invalid choice: 'custom'" in capsys.readouterr().err
     assert not hasattr(ablate.parse_args(["--dataset", "SumMe"]), "h5")
-
-
-def test_ray_is_refused_for_a_built_data_set(capsys):
-    """Ray workers read the benchmarks' files by name: a built data set trains in the command's own process."""
-    with pytest.raises(SystemExit):
-        train.parse_args(["--dataset", "custom", "--h5", "my.h5", "--ray"])
-    assert "train a built data set (--dataset custom) without --ray" in capsys.readouterr().err
