@@ -22,7 +22,8 @@ over). Under ``torchrun --nproc_per_node N train.py ...`` the N processes train 
 --dataset VideoXum --data-dir DIR [--features NAME]: VideoXum's own train/val/test split, streamed
 from DIR/feat/NAME/; the model is sized from the feature dimension; the epoch is chosen on the
 validation split (CSTA's rule there: --select validation) and the test split is scored once at the
-end. Weights: weights/VideoXum/split1.pt.
+end. Weights: weights/VideoXum/split1.pt. It resumes, runs under torchrun and on Ray (a task per
+seed) as above; CA-SUM's choice among sigmas compares the validation split's mean scores.
 
 Own data: --dataset custom --h5 my.h5 trains on a file build_dataset.py wrote (weights/my/split<k>.pt;
 folds from --splits-file, else five random folds from the seed, written to weights/my/splits_seed<S>.json
