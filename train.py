@@ -22,7 +22,8 @@ over). Under ``torchrun --nproc_per_node N train.py ...`` the N processes train 
 --dataset VideoXum --data-dir DIR [--features NAME]: VideoXum's own train/val/test split, streamed
 from DIR/feat/NAME/; the model is sized from the feature dimension; the epoch is chosen on the
 validation split (CSTA's rule there: --select validation) and the test split is scored once at the
-end. Weights: weights/VideoXum/split1.pt.
+end. Weights: weights/VideoXum/split1.pt. It resumes, runs under torchrun and on Ray (a task per
+seed) as above; CA-SUM's choice among sigmas compares the validation split's mean scores.
 
 Own data: --dataset custom --h5 my.h5 trains on a file build_dataset.py wrote (weights/my/split<k>.pt;
 folds from --splits-file, else five random folds from the seed, written to weights/my/splits_seed<S>.json
@@ -99,8 +100,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     check_ray_arguments(parser, args)
-    if args.dataset == VIDEOXUM and ray_requested(args):
-        parser.error(f"--ray runs SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} yet (its one run streams with --workers)")
     if args.init is not None and args.random_init:
         parser.error("--init starts every weight from a file, so --random-init has nothing to do: give one or the other")
     if args.init is not None and not _init_fields_ok(args.init):
@@ -135,14 +134,11 @@ def main(args: argparse.Namespace) -> int:
         seeds = list(dict.fromkeys(args.seeds or [plan.seed]))
         several = len(seeds) > 1
         if args.dataset == VIDEOXUM:
-            if launch.distributed:
-                log.error("error: VideoXum does not train under torchrun yet; run train.py --dataset VideoXum in one process")
-                return 2
             from engine.videoxum_training import claim_videoxum_outputs  # reads and checks the three splits
 
-            data, claim = claim_videoxum_outputs(args, plan, seeds)
+            data, claim = claim_videoxum_outputs(args, plan, seeds, main=launch.is_main)
             with claim:
-                return _train_videoxum(args, plan, data, seeds, claim.fallback)
+                return _train(args, plan, data, seeds, claim.fallback, launch)
         from engine.inputs import load_run_data  # numpy and h5py, not yet torch
 
         data = load_run_data(args, need_train=True, folds_seed=plan.seed)  # a built data set's folds: from --seed, else the method's
@@ -196,17 +192,29 @@ def _trunk_weights_available(plan: TrainingPlan) -> bool:
     return True
 
 
-def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback) -> int:
-    """VideoXum: one run per seed on its own split (see the module docstring)."""
-    from engine.videoxum_training import log_videoxum_result, train_videoxum
-    from utils.runtime import select_device
+def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback,
+                    device: torch.device | None) -> int:
+    """VideoXum: one run per seed on its own split (see the module docstring), in this process (torchrun: with the
+    other ranks) or as Ray tasks."""
+    from engine.fine_tune import check_init_weights
+    from engine.videoxum_training import VIDEOXUM_SPLIT, log_videoxum_result, train_videoxum, videoxum_plan
 
-    device = select_device(args.device)
     if not _trunk_weights_available(plan):
         return 2
-    log.info("device: %s | %s | seed(s): %s", device, plan.describe(), " ".join(map(str, seeds)))
-    for seed in seeds:
-        log_videoxum_result(train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback, seed_folder=len(seeds) > 1))
+    for path in check_init_weights(videoxum_plan(plan, data.train.feature_dim()), [VIDEOXUM_SPLIT]):
+        log.info("fine-tuning from %s (checked against the %s model)", path, plan.method)
+    on_ray = ray_requested(args)
+    where = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
+    log.info("device: %s | %s | seed(s): %s", where, plan.describe(), " ".join(map(str, seeds)))
+    if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
+        from engine.sweep_command import train_videoxum_on_ray
+
+        for result in train_videoxum_on_ray(args, plan, data, seeds, fallback):
+            log_videoxum_result(result)
+    else:
+        for seed in seeds:
+            log_videoxum_result(train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback, seed_folder=len(seeds) > 1,
+                                               resume=args.resume))
     if fallback.kept:
         log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
                     len(fallback.kept), fallback.summary())
@@ -214,13 +222,16 @@ def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXum
     return 0
 
 
-def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData, seeds: list[int], fallback: Fallback, launch: Launch) -> int:
+def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | VideoXumSplits, seeds: list[int], fallback: Fallback,
+           launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     from engine import distributed
 
     # joins torchrun's process group, if any (Ray workers choose their own devices)
     device = None if ray_requested(args) else distributed.start(launch, args.device)
     try:
+        if args.dataset == VIDEOXUM:
+            return _train_videoxum(args, plan, data, seeds, fallback, device)
         return _train_runs(args, plan, data, seeds, fallback, device)
     finally:
         distributed.stop()

@@ -1,7 +1,8 @@
 """One model trained by several processes: ``torchrun --nproc_per_node N train.py ...``.
 
-Each process (rank) holds the model and every video, wrapped in DistributedDataParallel (NCCL on
-GPUs, one GPU per process; gloo on the CPU). Every epoch rank 0 draws the order of the training
+Each process (rank) holds the model, wrapped in DistributedDataParallel (NCCL on GPUs, one GPU per
+process; gloo on the CPU), and every video (a streamed data set such as VideoXum: each rank reads only
+its share of each epoch's videos from disk). Every epoch rank 0 draws the order of the training
 videos, exactly as a lone process would, and shares it out: optimiser step s takes the next
 N x videos_per_step videos of the order, rank r the r-th ``videos_per_step`` of them. DDP averages
 the gradients over the ranks, so one step with one video per rank is one step on the MEAN gradient of
@@ -19,7 +20,7 @@ Without torchrun (or with one process) every function here is the plain single-p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -29,7 +30,7 @@ import torch.distributed as dist
 from torch import nn
 
 from engine.launch import Launch
-from engine.method_training import TooFewTrainingVideos, TrainingVideo, train_epoch_accumulated
+from engine.method_training import TooFewTrainingVideos, TrainingVideo, VideoStream, train_epoch_accumulated
 from models.methods import Loss, LossAverage
 from utils.errors import ProjectError
 from utils.runtime import seed_everything, select_device
@@ -168,6 +169,19 @@ def rank_share(order: Sequence[int], ranks: Ranks, videos_per_step: int = 1) -> 
     return [order[step * per_step + first + i] for step in range(len(order) // per_step) for i in range(videos_per_step)]
 
 
+class _StreamShare(VideoStream):
+    """A rank's share of a streamed epoch: the stream's videos ``share`` names, read in the share's order."""
+
+    def __init__(self, stream: VideoStream, share: Sequence[int]) -> None:
+        self.stream, self.share = stream, list(share)
+
+    def __len__(self) -> int:
+        return len(self.share)
+
+    def in_order(self, order: Sequence[int]) -> Iterator[TrainingVideo]:
+        return self.stream.in_order([self.share[index] for index in order])
+
+
 def _randperm(n_videos: int) -> list[int]:
     return torch.randperm(n_videos).tolist()
 
@@ -175,7 +189,7 @@ def _randperm(n_videos: int) -> list[int]:
 def train_epoch(
     trainer: nn.Module,
     optimizer: torch.optim.Optimizer,
-    videos: Sequence[TrainingVideo],
+    videos: Sequence[TrainingVideo] | VideoStream,
     loss: Loss | Callable[[torch.Tensor, torch.Tensor | None, float | None], torch.Tensor] = Loss.GTSCORE_MSE,
     videos_per_step: int = 1,
     grad_clip_norm: float | None = None,
@@ -203,7 +217,9 @@ def train_epoch(
             f"{len(videos)} training videos cannot fill one optimiser step of {ranks.world_size} processes x "
             f"{videos_per_step} video(s); use fewer processes"
         )
-    mean = train_epoch_accumulated(trainer, optimizer, [videos[index] for index in share], loss, videos_per_step,
+    # a stream (VideoXum) reads only this rank's videos, each once, in the share's order
+    mine = _StreamShare(videos, share) if isinstance(videos, VideoStream) else [videos[index] for index in share]
+    mean = train_epoch_accumulated(trainer, optimizer, mine, loss, videos_per_step,
                                    grad_clip_norm, length_factor, order=range(len(share)),
                                    loss_average=loss_average)
     if not ranks.active:

@@ -89,7 +89,7 @@ class RunFingerprint:
     split: int
     seed: int
     plan: dict[str, Any]  # TrainingPlan.as_record() (method, model options, protocol, rule) and the trunk's start
-    data_file: str  # sha256 of the features file: renaming or moving the file keeps the run
+    data_file: str  # sha256 of the features file (VideoXum: of its feature set's name and annotation files): moving it keeps the run
     split_keys: str  # sha256 of the split's training and test keys
     processes: int = 1  # torchrun's world size: it sets how many videos each optimiser step sees
 
@@ -134,11 +134,18 @@ def file_digest(path: Path) -> str:
 
 def run_fingerprint(benchmark: Benchmark, split: Split, plan: TrainingPlan, processes: int = 1) -> RunFingerprint:
     """The fingerprint of training ``plan`` on ``split`` of ``benchmark`` (its TensorBoard folder aside: it changes nothing)."""
-    keys = json.dumps({"train": list(split.train_keys), "test": list(split.test_keys)}).encode()
+    return fingerprint_for(benchmark.spec.name, split.number, plan, file_digest(benchmark.h5_path),
+                           {"train": split.train_keys, "test": split.test_keys}, processes)
+
+
+def fingerprint_for(dataset: str, split: int, plan: TrainingPlan, data_digest: str, keys: Mapping[str, Sequence[str]],
+                    processes: int = 1) -> RunFingerprint:
+    """The fingerprint of training ``plan`` on a split of ``dataset``, whose data has the digest ``data_digest``
+    and whose parts (train, test; VideoXum's val too) hold the videos ``keys`` names."""
+    named = json.dumps({part: list(videos) for part, videos in keys.items()}).encode()
     return RunFingerprint(
-        dataset=benchmark.spec.name, split=split.number, seed=plan.seed,
-        plan=_plain({**plan.as_record(), "imagenet_init": plan.imagenet_init}),
-        data_file=file_digest(benchmark.h5_path), split_keys=hashlib.sha256(keys).hexdigest(), processes=processes,
+        dataset=dataset, split=split, seed=plan.seed, plan=_plain({**plan.as_record(), "imagenet_init": plan.imagenet_init}),
+        data_file=data_digest, split_keys=hashlib.sha256(named).hexdigest(), processes=processes,
     )
 
 

@@ -123,7 +123,10 @@ def run_sweep(jobs: Sequence[RunJob], config: SweepConfig,
     """Every job as a Ray task; the outcomes in the order of ``jobs``.
 
     Args:
-        train_one: what a task does with its job (tests wrap ``run_job`` to kill the worker).
+        jobs: RunJob, or another frozen dataclass with ``label``, ``plan``, ``device`` and ``threads`` that
+            ``train_one`` takes (engine.videoxum_training.VideoXumJob).
+        train_one: what a task does with its job (tests wrap ``run_job`` to kill the worker;
+            engine.videoxum_training.run_videoxum_job for VideoXum).
 
     Raises:
         SweepFailed: after every run has ended, when some failed (each named, with its error).
@@ -176,8 +179,8 @@ def _collect(refs: list, jobs: Sequence[RunJob], progress: bool) -> list[RunOutc
             result = outcome.training
             log.info("%s: kept epoch %d -> %s (F1 %.2f, tau %.3f, rho %.3f)", job.label, result.best_epoch,
                      result.weights_path, result.metrics.f1, result.metrics.kendall, result.metrics.spearman)
-            if not math.isnan(result.metrics.f1) and result.metrics.f1 > best.get(job.dataset.name, (-math.inf, ""))[0]:
-                best[job.dataset.name] = (result.metrics.f1, f"seed {job.plan.seed} split {job.split.number}")
+            if not math.isnan(result.metrics.f1) and result.metrics.f1 > best.get(result.dataset, (-math.inf, ""))[0]:
+                best[result.dataset] = (result.metrics.f1, f"seed {job.plan.seed} split {result.split}")
             bar.set_postfix_str(" | ".join(f"best {name} F1 {f1:.2f} ({where})" for name, (f1, where) in best.items()))
             bar.update()
     if failures:

@@ -1,11 +1,12 @@
 """train.py --ray: the command's runs as one Ray sweep (engine.sweep), in the sequential command's
-order and with its files; train.py prints the same tables from the results."""
+order and with its files; train.py prints the same tables from the results. VideoXum: one task per seed."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 
+from config import VIDEOXUM
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
 from engine.cli import CUSTOM, ResumePolicy
@@ -15,6 +16,8 @@ from engine.resume import discard_checkpoints
 from engine.sweep import RunJob, SweepConfig, run_sweep
 from engine.training import SplitTraining
 from engine.training_plan import TrainingPlan
+from engine.videoxum_data import VideoXumSplits
+from engine.videoxum_training import VIDEOXUM_SPLIT, VideoXumJob, VideoXumTraining, run_videoxum_job
 from utils.errors import ProjectError
 
 log = logging.getLogger("train")
@@ -26,16 +29,45 @@ class RayDeviceError(ProjectError, ValueError):
     """--device names one GPU, which Ray cannot honour (it gives each run its own)."""
 
 
+def _task_policy(args: argparse.Namespace) -> ResumePolicy:
+    """--restart: the command discards the old checkpoints (once); the tasks retrain finished runs but go on
+    from their own checkpoints when Ray retries them."""
+    policy = getattr(args, "resume", ResumePolicy.AUTO)
+    return ResumePolicy.RETRAIN if policy is ResumePolicy.RESTART else policy
+
+
+def _sweep_config(args: argparse.Namespace) -> SweepConfig:
+    if args.device is not None and args.device not in RAY_DEVICES:
+        raise RayDeviceError(f"with Ray, --device is cpu or cuda (each run gets its GPU from Ray), not {args.device!r}")
+    return SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run, device=args.device)
+
+
 def sweep_jobs(args: argparse.Namespace, plan: TrainingPlan, datasets: list, seeds: list[int]) -> list[RunJob]:
     """The runs in the sequential command's order: seed by seed, dataset by dataset, split by split."""
     several = len(seeds) > 1
-    policy = getattr(args, "resume", ResumePolicy.AUTO)
-    # --restart: the command discards the old checkpoints (train_on_ray); the tasks retrain finished runs but go on
-    # from their own checkpoints when Ray retries them
-    policy = ResumePolicy.RETRAIN if policy is ResumePolicy.RESTART else policy
+    policy = _task_policy(args)
     h5 = args.h5 if getattr(args, "dataset", None) == CUSTOM else None  # a built data set: the workers read its file
     return [RunJob(spec, split, plan.with_seed(seed), args.data_dir, args.weights_dir, seed_folder=several, resume=policy, h5=h5)
             for seed in seeds for spec, _, splits in datasets for split in splits]
+
+
+def train_videoxum_on_ray(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int],
+                          fallback: Fallback) -> list[VideoXumTraining]:
+    """Train VideoXum once per seed, each run a Ray task that opens the data itself; the results in the seeds' order.
+
+    Raises:
+        ProjectError: as train_on_ray.
+    """
+    config = _sweep_config(args)
+    several = len(seeds) > 1
+    jobs = [VideoXumJob(data.source, plan.with_seed(seed), args.weights_dir, several, _task_policy(args)) for seed in seeds]
+    if getattr(args, "resume", ResumePolicy.AUTO) is ResumePolicy.RESTART:
+        for seed in seeds:
+            discard_checkpoints(weights_path_for(args.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed if several else None))
+    outcomes = run_sweep(jobs, config, train_one=run_videoxum_job)
+    for outcome in outcomes:
+        fallback.kept.extend(outcome.kept)
+    return [outcome.training for outcome in outcomes]
 
 
 def train_on_ray(args: argparse.Namespace, plan: TrainingPlan, datasets: list[tuple[object, Benchmark, list[Split]]],
@@ -50,9 +82,7 @@ def train_on_ray(args: argparse.Namespace, plan: TrainingPlan, datasets: list[tu
         ProjectError: a run failed (engine.sweep.SweepFailed), cannot be placed on the cluster, or
             --device names a single GPU.
     """
-    if args.device is not None and args.device not in RAY_DEVICES:
-        raise RayDeviceError(f"with Ray, --device is cpu or cuda (each run gets its GPU from Ray), not {args.device!r}")
-    config = SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run, device=args.device)
+    config = _sweep_config(args)
     jobs = sweep_jobs(args, plan, datasets, seeds)
     if getattr(args, "resume", ResumePolicy.AUTO) is ResumePolicy.RESTART:
         for job in jobs:

@@ -6,6 +6,10 @@ TrainingPlan, built from the method's MethodSpec (models/methods.py); nothing he
 method by name. With CSTA's released configuration and the paper's protocol this is the loop of
 the paper's reference (one video per step, best epoch on the test tau and rho), bit for bit.
 
+The data comes as a SplitData: a benchmark's split held in memory (BenchmarkSplit), or VideoXum's
+split streamed from its feature files with the rule looking at its validation split and the test
+split scored once at the end (engine/videoxum_training.py); the loop is the same.
+
 Every run is resumable (engine/resume.py): a checkpoint after each epoch (one per sigma for CA-SUM)
 lets the same command continue a killed run and skip a finished one. Under torchrun
 (engine/distributed.py) every rank calls train_method_split; rank 0 evaluates and writes.
@@ -13,6 +17,7 @@ lets the same command continue a killed run and skip a finished one. Under torch
 
 from __future__ import annotations
 
+import abc
 import copy
 import datetime
 import json
@@ -33,10 +38,10 @@ from engine.board import EpochBoard, run_folder
 from engine.cli import ResumePolicy
 from engine.fine_tune import init_record, start_from_init
 from engine.layout import curve_path_for, record_path_for, weights_path_for
-from engine.method_training import EpochSteps, RuleKeeper, epoch_order, train_epoch
+from engine.method_training import EpochSteps, RuleKeeper, VideoStream, epoch_order, train_epoch
 from engine.outputs import Fallback
 from engine.plots import plot_training_curve
-from engine.resume import RunSession, run_fingerprint
+from engine.resume import RunFingerprint, RunSession, run_fingerprint
 from engine.scoring import DeviceVideo, evaluate_model, to_device
 from engine.training_plan import TrainingPlan
 from evaluation.protocol import MeanMetrics, mean_metrics
@@ -49,8 +54,9 @@ from utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EpochRecord", "LengthFactorRun", "SplitTraining", "TrainingPlan", "read_training_record", "train_epoch",
-           "train_method_split", "train_split", "training_record", "trunk_init"]
+__all__ = ["BenchmarkSplit", "EpochRecord", "HeldOut", "LengthFactorRun", "SplitData", "SplitTraining", "TrainingPlan", "TrainingVideos",
+           "finished_training", "length_factor_entries", "read_training_record", "train_epoch", "train_method_split", "train_on",
+           "train_split", "training_record", "trunk_init"]
 
 
 @dataclass
@@ -69,7 +75,7 @@ class LengthFactorRun:
 
     length_factor: float | None  # CA-SUM's sigma; None for a loss without one
     best_epoch: int
-    metrics: MeanMetrics  # of the chosen epoch, on the split's test videos
+    metrics: MeanMetrics  # of the chosen epoch, on the held-out videos (the split's test videos; VideoXum: validation)
     history: list[EpochRecord]
     rule_chose: bool  # False: the rule found no epoch (no finite test tau and rho) and the last epoch was kept
     improvement: float | None = None  # CA-SUM: how far training moved the mean score towards sigma (from an untrained model)
@@ -86,7 +92,7 @@ class SplitTraining:
     split: int
     weights_path: Path
     best_epoch: int
-    metrics: MeanMetrics  # of the kept epoch, on the split's test videos
+    metrics: MeanMetrics  # of the kept epoch, on the held-out videos (the split's test videos; VideoXum: validation)
     history: list[EpochRecord] = field(default_factory=list)
     plan: TrainingPlan | None = None  # how it was trained
     runs: list[LengthFactorRun] = field(default_factory=list)  # CA-SUM's sweep: one per sigma, the chosen one among them
@@ -116,7 +122,87 @@ def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
 
 
-def _epoch(model: nn.Module, trainer: nn.Module, optimizer: torch.optim.Optimizer, videos: list[DeviceVideo], steps: EpochSteps) -> float:
+TrainingVideos = Sequence[DeviceVideo] | VideoStream  # held in memory, or streamed from disk in each epoch's order
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """The held-out videos a run looks at (on rank 0 alone): after every epoch, the numbers the epoch
+    rule, the history and the curve read; once per run, the mean scores CA-SUM's choice among sigmas compares.
+
+    On SumMe and TVSum they are the split's test videos (the paper's protocol); on VideoXum its
+    validation split (the test split is scored once, at the end, by SplitData.finish).
+    """
+
+    name: str  # "test" or "validation": which split the history's numbers are of
+    metrics: Callable[[nn.Module], MeanMetrics]
+    mean_scores: Callable[[nn.Module], list[float]]
+
+
+class SplitData(abc.ABC):
+    """One split's data as the training loop reads it; what differs between data sets and nothing else.
+
+    ``BenchmarkSplit`` (below) is a split of SumMe, TVSum or a built data set, held in memory;
+    engine.videoxum_training.VideoXumRun is VideoXum's split, streamed from its feature files.
+    """
+
+    name: str  # the data set: the weights' folder
+    number: int  # the split: weights <name>/split<number>.pt
+    synthetic: bool  # SYNTHETIC data, said in every title and record
+
+    @abc.abstractmethod
+    def fingerprint(self, plan: TrainingPlan, processes: int) -> RunFingerprint:
+        """What a checkpoint of this run must match (engine/resume.py)."""
+
+    @abc.abstractmethod
+    def open(self, device: torch.device) -> tuple[TrainingVideos, HeldOut]:
+        """The training videos and the held-out videos, ready for the loop (after the finished-run check)."""
+
+    @abc.abstractmethod
+    def finish(self, result: SplitTraining, state: dict[str, torch.Tensor], plan: TrainingPlan,
+               device: torch.device) -> tuple[SplitTraining, dict]:
+        """Rank 0, once the kept weights ``state`` are written: the result as the caller receives it, and its JSON record
+        (without the run's own entries, which the loop adds)."""
+
+    @abc.abstractmethod
+    def finished(self, record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
+        """The result of this run finished earlier, from its JSON record."""
+
+    def curve_title(self, plan: TrainingPlan, length_factor: float | None) -> str:
+        return (f"{plan.method} {self.name} split {self.number}, seed {plan.seed}"
+                + (f", sigma {length_factor:g}" if length_factor is not None else "") + (" (SYNTHETIC data)" if self.synthetic else ""))
+
+
+@dataclass
+class BenchmarkSplit(SplitData):
+    """A split of an eccv16-style file (SumMe, TVSum, a built data set): its videos held on the device,
+    the epoch rule looking at its test videos, as the paper's protocol does."""
+
+    benchmark: Benchmark
+    split: Split
+
+    def __post_init__(self) -> None:
+        self.name, self.number, self.synthetic = self.benchmark.spec.name, self.split.number, self.benchmark.synthetic
+
+    def fingerprint(self, plan: TrainingPlan, processes: int) -> RunFingerprint:
+        return run_fingerprint(self.benchmark, self.split, plan, processes)
+
+    def open(self, device: torch.device) -> tuple[TrainingVideos, HeldOut]:
+        train_videos = to_device(self.benchmark.subset(self.split.train_keys), device)
+        test_videos = to_device(self.benchmark.subset(self.split.test_keys), device)
+        spec = self.benchmark.spec
+        return train_videos, HeldOut("test", lambda model: mean_metrics(evaluate_model(model, test_videos, spec)),
+                                     lambda model: _mean_scores(model, test_videos))
+
+    def finish(self, result: SplitTraining, state: dict[str, torch.Tensor], plan: TrainingPlan,
+               device: torch.device) -> tuple[SplitTraining, dict]:
+        return result, training_record(result, self.benchmark, plan, device)
+
+    def finished(self, record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
+        return finished_training(record, weights_path, plan)
+
+
+def _epoch(model: nn.Module, trainer: nn.Module, optimizer: torch.optim.Optimizer, videos: TrainingVideos, steps: EpochSteps) -> float:
     """One epoch: alone, or shared out over torchrun's ranks (rank 0 draws the order as a lone process would)."""
     if not distributed.current().active:
         return train_epoch(model, optimizer, videos, steps)
@@ -125,38 +211,37 @@ def _epoch(model: nn.Module, trainer: nn.Module, optimizer: torch.optim.Optimize
                                    loss_average=steps.loss_average)
 
 
-def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: torch.device, train_videos: list[DeviceVideo],
-               test_videos: list[DeviceVideo], length_factor: float | None, board_folder: Path | None,
-               session: RunSession) -> LengthFactorRun:
+def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_videos: TrainingVideos, held_out: HeldOut,
+               length_factor: float | None, board_folder: Path | None, session: RunSession) -> LengthFactorRun:
     """Train a fresh model once (seeded as its authors do) and keep the epoch its rule chooses.
 
     Every epoch: one pass over the training videos as the method steps through them, then the
-    test videos' metrics (rank 0), then the rule's keeper, the TensorBoard scalars and the run's
+    held-out videos' metrics (rank 0), then the rule's keeper, the TensorBoard scalars and the run's
     checkpoint. A run with a checkpoint of this very command goes on after its last finished epoch.
     """
-    name, spec, protocol = benchmark.spec.name, plan.spec, plan.protocol
+    name, spec, protocol = data.name, plan.spec, plan.protocol
     ranks = distributed.current()
     seed_everything(protocol.seed)  # per run, so one split trains the same alone or in a batch
     model = spec.build(plan.model_config, trunk_init(plan) if spec.uses_backbone else None, device)
-    start_from_init(model, plan, split.number)  # --init: fine-tune from given weights
+    start_from_init(model, plan, data.number)  # --init: fine-tune from given weights
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
     trainer = distributed.wrap(model, device)  # DistributedDataParallel under torchrun, else the model itself
     steps = EpochSteps(spec.loss, protocol.videos_per_step_for(name), protocol.grad_clip_norm, protocol.shuffle, length_factor,
                        protocol.loss_average)
     # from the fresh model (eval mode draws nothing), so a resumed run compares with the same untrained scores
-    untrained = _mean_scores(model, test_videos) if length_factor is not None else None
+    untrained = distributed.on_main(lambda: held_out.mean_scores(model)) if length_factor is not None else None
 
     keeper = RuleKeeper(plan.rule)
     done, rows = session.begin(model, optimizer, keeper, length_factor)  # the last finished epoch of a checkpoint, else 0
     history: list[EpochRecord] = [EpochRecord(**row) for row in rows]
     sigma = f", sigma {length_factor:g}" if length_factor is not None else ""
-    bar = tqdm(range(done + 1, protocol.epochs + 1), desc=f"{spec.name} {name} split {split.number}{sigma}", unit="epoch",
+    bar = tqdm(range(done + 1, protocol.epochs + 1), desc=f"{spec.name} {name} split {data.number}{sigma}", unit="epoch",
                dynamic_ncols=True, initial=done, total=protocol.epochs, disable=not ranks.is_main)
     with EpochBoard(board_folder if ranks.is_main else None) as board:
         for epoch in bar:
             loss = _epoch(model, trainer, optimizer, train_videos, steps)
             # rank 0 evaluates; every rank gets its metrics and keeps the same history
-            metrics = distributed.on_main(lambda: mean_metrics(evaluate_model(model, test_videos, benchmark.spec)))
+            metrics = distributed.on_main(lambda: held_out.metrics(model))
             kept = keeper.offer(model, loss, metrics.kendall, metrics.spearman)
             history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
             session.save(epoch, model, optimizer, keeper, history, length_factor)
@@ -168,9 +253,9 @@ def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: t
     rule_chose = best_epoch is not None
     if not rule_chose:
         log.warning(
-            "%s split %d%s: no epoch gave a finite test tau and rho, so no epoch was selected; "
+            "%s split %d%s: no epoch gave a finite %s tau and rho, so no epoch was selected; "
             "keeping the last epoch's weights (see the history in the JSON record).",
-            name, split.number, sigma,
+            name, data.number, sigma, held_out.name,
         )
         best_epoch, state = history[-1].epoch, _cpu_state(model)
     chosen = history[best_epoch - 1]
@@ -178,7 +263,7 @@ def _train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: t
                           state=state)
     if untrained is not None:
         model.load_state_dict(state)
-        run.improvement = length_improvement(length_factor, _mean_scores(model, test_videos), untrained)
+        run.improvement = length_improvement(length_factor, distributed.on_main(lambda: held_out.mean_scores(model)), untrained)
     return run
 
 
@@ -225,40 +310,52 @@ def train_method_split(
         resume: what to do with the checkpoints or finished weights of an earlier run (engine/resume.py):
             each run (each sigma) goes on after its last finished epoch; a finished split is skipped.
     """
-    name = benchmark.spec.name
+    return train_on(BenchmarkSplit(benchmark, split), plan, device, weights_dir, seed_folder, fallback, resume)
+
+
+def train_on(
+    data: SplitData,
+    plan: TrainingPlan,
+    device: torch.device,
+    weights_dir: Path,
+    seed_folder: bool = False,
+    fallback: Fallback | None = None,
+    resume: ResumePolicy = ResumePolicy.AUTO,
+) -> SplitTraining:
+    """train_method_split on any SplitData (a benchmark's split, or VideoXum's streamed one): the one
+    loop, its checkpoints, and the weights, record and curve written by rank 0."""
+    name = data.name
     seed = plan.seed if seed_folder else None
-    wanted = weights_path_for(weights_dir, name, split.number, seed)
+    wanted = weights_path_for(weights_dir, name, data.number, seed)
     ranks = distributed.current()
-    session = RunSession(wanted, run_fingerprint(benchmark, split, plan, ranks.world_size), resume)
+    session = RunSession(wanted, data.fingerprint(plan, ranks.world_size), resume)
     finished = session.finished_record()
     if finished is not None:
-        return _finished_training(finished, wanted, plan)
+        return data.finished(finished, wanted, plan)
 
-    train_videos = to_device(benchmark.subset(split.train_keys), device)
-    test_videos = to_device(benchmark.subset(split.test_keys), device)
+    train_videos, held_out = data.open(device)
     runs = []
     for factor in plan.length_factors():
-        board = run_folder(plan.tensorboard_dir, plan.method, name, split.number, seed, factor) if plan.tensorboard_dir else None
-        runs.append(_train_run(benchmark, split, plan, device, train_videos, test_videos, factor, board, session))
+        board = run_folder(plan.tensorboard_dir, plan.method, name, data.number, seed, factor) if plan.tensorboard_dir else None
+        runs.append(_train_run(data, plan, device, train_videos, held_out, factor, board, session))
     chosen = runs[choose_length_factor([run.improvement for run in runs])] if len(runs) > 1 else runs[0]
     if len(runs) > 1:
-        log.info("%s split %d: sigma %g chosen among %s (improvements %s)", name, split.number, chosen.length_factor,
+        log.info("%s split %d: sigma %g chosen among %s (improvements %s)", name, data.number, chosen.length_factor,
                  ", ".join(f"{run.length_factor:g}" for run in runs), ", ".join(f"{run.improvement:.3f}" for run in runs))
 
+    result = SplitTraining(name, data.number, wanted, chosen.best_epoch, chosen.metrics, chosen.history, plan,
+                           runs if len(runs) > 1 else [], chosen.length_factor)
     if not ranks.is_main:  # only rank 0 writes
         for run in runs:
             run.state = None
-        return SplitTraining(name, split.number, wanted, chosen.best_epoch, chosen.metrics, chosen.history, plan,
-                             runs if len(runs) > 1 else [], chosen.length_factor)
+        return result
     write = fallback.write if fallback is not None else _write_in_place
     state = chosen.state
-    result = SplitTraining(name, split.number, write(wanted, lambda path: save_checkpoint(state, path)), chosen.best_epoch,
-                           chosen.metrics, chosen.history, plan, runs if len(runs) > 1 else [], chosen.length_factor)
-    record = {**training_record(result, benchmark, plan, device),
-              **session.record_entries(plan.protocol.videos_per_step_for(name))}
+    result.weights_path = write(wanted, lambda path: save_checkpoint(state, path))
+    result, record = data.finish(result, state, plan, device)
+    record = {**record, **session.record_entries(plan.protocol.videos_per_step_for(name))}
     record_path = write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
-    title = (f"{plan.method} {name} split {split.number}, seed {plan.seed}" + (f", sigma {chosen.length_factor:g}" if chosen.length_factor is not None else "")
-             + (" (SYNTHETIC data)" if benchmark.synthetic else ""))
+    title = data.curve_title(plan, chosen.length_factor)
     curve_path = write(curve_path_for(wanted), lambda path: plot_training_curve(
         path, title, [r.epoch for r in chosen.history], [r.loss for r in chosen.history], [r.kendall for r in chosen.history],
         [r.spearman for r in chosen.history], chosen.best_epoch,
@@ -270,7 +367,7 @@ def train_method_split(
     return result
 
 
-def _finished_training(record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
+def finished_training(record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
     """The result of a split that finished earlier, from its JSON record (train.py's tables need it)."""
     runs = [LengthFactorRun(run["length_factor"], run["best_epoch"], MeanMetrics(**run["metrics"]),
                             [EpochRecord(**row) for row in run["history"]], run["rule_chose"], run["improvement"])
@@ -308,13 +405,21 @@ def training_record(result: SplitTraining, benchmark: Benchmark, plan: TrainingP
         "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "torch": torch.__version__,
     }
+    return {**record, **length_factor_entries(result, "test")}
+
+
+def length_factor_entries(result: SplitTraining, held_out: str) -> dict:
+    """The record's fields on CA-SUM's sigma: the kept one and, after a sweep, every sigma's run and how one was chosen
+    (from the ``held_out`` split's features, never its labels)."""
+    entries: dict = {}
     if result.length_factor is not None:
-        record["length_factor"] = result.length_factor
+        entries["length_factor"] = result.length_factor
     if result.runs:
-        record["length_factor_choice"] = ("CA-SUM's rule: per sigma, the improvement of the chosen epoch's mean test score over "
-                                          "the untrained model's, towards sigma; the largest at most 1.5 wins (test features, not labels)")
-        record["length_factor_runs"] = [run.as_dict() for run in result.runs]
-    return record
+        entries["length_factor_choice"] = (f"CA-SUM's rule: per sigma, the improvement of the chosen epoch's mean {held_out} score over "
+                                           f"the untrained model's, towards sigma; the largest at most 1.5 wins ({held_out} features, "
+                                           "not labels)")
+        entries["length_factor_runs"] = [run.as_dict() for run in result.runs]
+    return entries
 
 
 def read_training_record(weights_path: Path) -> dict | None:

@@ -114,6 +114,12 @@ def mean_score_v2v(model: nn.Module, dataset: VideoXumDataset, device: torch.dev
     return mean_v2v(score_v2v(model, dataset, device, workers, progress))
 
 
+def mean_scores(model: nn.Module, dataset: VideoXumDataset, device: torch.device, workers: int = DEFAULT_WORKERS) -> list[float]:
+    """Each video's mean predicted score (eval mode), streamed: what CA-SUM's choice among sigmas compares."""
+    return [float(predict_scores(model, torch.from_numpy(record.features).to(device)).mean())
+            for record in stream_records(dataset, workers=workers)]
+
+
 def sized_for_features(config: Any, feature_dim: int) -> Any:
     """The method's options with its input width set to the data's feature dimension d.
 

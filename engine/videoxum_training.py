@@ -1,40 +1,63 @@
-"""Training a method on VideoXum: the train split streamed, the epoch chosen on the validation split,
-the test split scored once at the end with the kept weights.
+"""Training a method on VideoXum: what differs from SumMe and TVSum, for the one loop of engine/training.py.
 
-The epoch loop is the one every method uses on SumMe and TVSum (engine.method_training.train_epoch,
-the method's loss, videos per step, clipping and shuffle; RuleKeeper with the plan's rule); what
-differs is the data (a VideoStream read by DataLoader workers instead of a list in memory) and the
-held-out videos the rule sees: VideoXum's validation split under its V2V protocol (tau and rho
-against the annotators' mean summary), never the test labels. The weights are written as
-weights/VideoXum/split1.pt (VideoXum has one split) with the usual JSON record and curve.
+The loop, its checkpoints (engine/resume.py), torchrun (engine/distributed.py) and Ray (engine/sweep.py)
+are those of every data set; what VideoXum brings is its SplitData (``VideoXumRun``):
+
+- the training videos are a VideoStream read by DataLoader workers in each epoch's order, never the
+  whole split in memory;
+- the held-out videos the epoch rule sees (and CA-SUM's choice among sigmas compares) are the
+  validation split under VideoXum's V2V protocol (tau and rho against the annotators' mean summary),
+  never the test labels;
+- once the kept weights are written, the test split is scored once with them; the record holds both;
+- the model is sized from the feature dimension (engine.videoxum_data.sized_for_features).
+
+The weights are written as weights/VideoXum/split1.pt (VideoXum has one split) with the usual JSON
+record and curve; a checkpoint's fingerprint holds the feature set's name, the annotation files'
+digests and the three splits' video ids (the feature files themselves are not hashed: 14,001 files).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
+import json
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from config import VIDEOXUM
-from engine.board import EpochBoard, run_folder
-from engine.layout import curve_path_for, record_path_for, training_outputs, weights_path_for
-from engine.method_training import EpochSteps, RuleKeeper, train_epoch
+from engine.cli import ResumePolicy
+from engine.fine_tune import init_record
+from engine.layout import training_outputs, weights_path_for
 from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
-from engine.plots import plot_training_curve
-from engine.training import EpochRecord, trunk_init
+from engine.resume import RunFingerprint, file_digest, fingerprint_for
+from engine.sweep import RunOutcome
+from engine.training import (
+    HeldOut,
+    SplitData,
+    SplitTraining,
+    TrainingVideos,
+    finished_training,
+    length_factor_entries,
+    train_on,
+    trunk_init,
+)
 from engine.training_plan import TrainingPlan
-from engine.videoxum_data import StreamedTrainingVideos, VideoXumSource, VideoXumSplits, mean_score_v2v, sized_for_features
+from engine.videoxum_data import (
+    StreamedTrainingVideos,
+    VideoXumSource,
+    VideoXumSplits,
+    mean_score_v2v,
+    mean_scores,
+    sized_for_features,
+)
 from evaluation.protocol import MeanMetrics
 from evaluation.v2v import V2VMeans
 from models.backbone import trunk_origin
-from models.checkpoint import save_checkpoint
-from utils import write_json_atomic
-from utils.runtime import seed_everything
+from utils.runtime import select_device
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +66,13 @@ PROTOCOL = "VideoXum V2V (top 15% of the 1 fps frames vs each annotator's vsum_o
 
 
 @dataclass
-class VideoXumTraining:
-    weights_path: Path
-    best_epoch: int
-    validation: V2VMeans  # of the kept epoch
-    test: V2VMeans  # the kept weights on the test split, computed once
-    history: list[EpochRecord]
-    plan: TrainingPlan
-    feature_dim: int
-    synthetic: bool
+class VideoXumTraining(SplitTraining):
+    """A VideoXum run: ``metrics`` and ``history`` are the validation split's (the rule's view)."""
+
+    validation: V2VMeans | None = None  # of the kept weights; None on torchrun's ranks other than 0
+    test: V2VMeans | None = None  # the kept weights on the test split, computed once
+    feature_dim: int = 0
+    synthetic: bool = False
 
 
 def _metrics(means: V2VMeans) -> MeanMetrics:
@@ -59,66 +80,74 @@ def _metrics(means: V2VMeans) -> MeanMetrics:
     return MeanMetrics(means.f1_mean, means.kendall, means.spearman)
 
 
-def train_videoxum(data: VideoXumSplits, plan: TrainingPlan, device: torch.device, weights_dir: Path,
-                   fallback: Fallback, seed_folder: bool = False) -> VideoXumTraining:
+def videoxum_plan(plan: TrainingPlan, feature_dim: int) -> TrainingPlan:
+    """The plan with the method's model sized for ``feature_dim``-dimensional features."""
+    return replace(plan, model_config=sized_for_features(plan.model_config, feature_dim))
+
+
+class VideoXumRun(SplitData):
+    """VideoXum's split for engine.training.train_on (see the module docstring)."""
+
+    def __init__(self, data: VideoXumSplits) -> None:
+        self.data = data
+        self.name, self.number, self.synthetic = VIDEOXUM, VIDEOXUM_SPLIT, data.train.synthetic
+        self.feature_dim = data.train.feature_dim()
+
+    def fingerprint(self, plan: TrainingPlan, processes: int) -> RunFingerprint:
+        source = self.data.source
+        digest = hashlib.sha256(json.dumps({"features": source.features,
+                                            "annotations": [file_digest(path) for path in source.annotation_files()]}).encode())
+        keys = {"train": self.data.train.keys, "val": self.data.val.keys, "test": self.data.test.keys}
+        return fingerprint_for(VIDEOXUM, VIDEOXUM_SPLIT, plan, digest.hexdigest(), keys, processes)
+
+    def open(self, device: torch.device) -> tuple[TrainingVideos, HeldOut]:
+        data, workers = self.data, self.data.source.workers
+        log.info("%s: %d train / %d validation / %d test videos, %d-dimensional '%s' features%s", VIDEOXUM, len(data.train),
+                 len(data.val), len(data.test), self.feature_dim, data.source.features, " (SYNTHETIC data)" if self.synthetic else "")
+        return (StreamedTrainingVideos(data.train, device, workers),
+                HeldOut("validation", lambda model: _metrics(mean_score_v2v(model, data.val, device, workers, progress="validation")),
+                        lambda model: mean_scores(model, data.val, device, workers)))
+
+    def finish(self, result: SplitTraining, state: dict[str, torch.Tensor], plan: TrainingPlan,
+               device: torch.device) -> tuple[SplitTraining, dict]:
+        """The kept weights scored on the validation split (as the rule saw them) and, once, on the test split."""
+        workers = self.data.source.workers
+        with torch.random.fork_rng(devices=[]):  # building the model draws initial weights: leave the generators as they were
+            model = plan.spec.build(plan.model_config, None, device)
+        model.load_state_dict(state)
+        validation = mean_score_v2v(model, self.data.val, device, workers)
+        test = mean_score_v2v(model, self.data.test, device, workers, progress="test")
+        done = VideoXumTraining(**{item.name: getattr(result, item.name) for item in fields(SplitTraining)}, validation=validation,
+                                test=test, feature_dim=self.feature_dim, synthetic=self.synthetic)
+        return done, videoxum_record(done, self.data.source, device)
+
+    def finished(self, record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
+        base = finished_training(record, weights_path, plan)
+        return VideoXumTraining(**{item.name: getattr(base, item.name) for item in fields(SplitTraining)},
+                                validation=V2VMeans(**record["validation_v2v"]), test=V2VMeans(**record["test_v2v"]),
+                                feature_dim=record["feature_dim"], synthetic=record["synthetic_data"])
+
+    def curve_title(self, plan: TrainingPlan, length_factor: float | None) -> str:
+        return (f"{plan.method} {VIDEOXUM}, seed {plan.seed}" + (f", sigma {length_factor:g}" if length_factor is not None else "")
+                + " (validation tau/rho)" + (" (SYNTHETIC data)" if self.synthetic else ""))
+
+
+def train_videoxum(data: VideoXumSplits, plan: TrainingPlan, device: torch.device, weights_dir: Path, fallback: Fallback | None = None,
+                   seed_folder: bool = False, resume: ResumePolicy = ResumePolicy.AUTO) -> VideoXumTraining:
     """Train a fresh model as ``plan`` says on VideoXum's train split and write the kept epoch's weights.
 
-    The model is sized from the feature dimension (engine.videoxum_data.sized_for_features); the
-    plan's rule is applied to the validation split's tau and rho (or the training loss); the test
-    split is read once, after training, with the kept weights.
+    The model is sized from the feature dimension; the plan's rule is applied to the validation
+    split's tau and rho (or the training loss); the test split is read once, after training, with
+    the kept weights. Resumable, and under torchrun shared out over the ranks, as every run (engine/training.py).
     """
-    source, train, val, test = data.source, data.train, data.val, data.test
-    dim = train.feature_dim()
-    config = sized_for_features(plan.model_config, dim)
-    plan_used = replace(plan, model_config=config)
-    spec, protocol = plan.spec, plan.protocol
-    (factor,) = plan.length_factors()  # the training plan refuses a sigma sweep on VideoXum
-    seed_everything(protocol.seed)
-    model = spec.build(config, trunk_init(plan) if spec.uses_backbone else None, device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
-    steps = EpochSteps(spec.loss, protocol.videos_per_step_for(VIDEOXUM), protocol.grad_clip_norm, protocol.shuffle, factor,
-                       protocol.loss_average)
-    videos = StreamedTrainingVideos(train, device, source.workers)
-    log.info("%s: %d train / %d validation / %d test videos, %d-dimensional '%s' features%s", VIDEOXUM, len(train), len(val),
-             len(test), dim, source.features, " (SYNTHETIC data)" if train.synthetic else "")
-
-    keeper = RuleKeeper(plan.rule)
-    history: list[EpochRecord] = []
-    validation: list[V2VMeans] = []
-    seed = protocol.seed if seed_folder else None
-    board_folder = run_folder(plan.tensorboard_dir, plan.method, VIDEOXUM, VIDEOXUM_SPLIT, seed, factor) if plan.tensorboard_dir else None
-    bar = tqdm(range(1, protocol.epochs + 1), desc=f"{spec.name} {VIDEOXUM}", unit="epoch", dynamic_ncols=True)
-    with EpochBoard(board_folder) as board:
-        for epoch in bar:
-            loss = train_epoch(model, optimizer, videos, steps)
-            validation.append(mean_score_v2v(model, val, device, source.workers, progress="validation"))
-            metrics = _metrics(validation[-1])
-            kept = keeper.offer(model, loss, metrics.kendall, metrics.spearman)
-            history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
-            board.log(epoch, loss, metrics)
-            bar.set_postfix(loss=f"{loss:.4f}", val_tau=f"{metrics.kendall:.3f}", val_rho=f"{metrics.spearman:.3f}")
-    bar.close()
-
-    best_epoch, state = keeper.chosen()
-    if best_epoch is None:  # the rule found no finite validation tau and rho
-        log.warning("%s: no epoch gave a finite validation tau and rho; keeping the last epoch's weights", VIDEOXUM)
-        best_epoch, state = protocol.epochs, {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
-    model.load_state_dict(state)
-    test_means = mean_score_v2v(model, test, device, source.workers, progress="test")
-
-    wanted = weights_path_for(weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed)
-    result = VideoXumTraining(fallback.write(wanted, lambda path: save_checkpoint(state, path)), best_epoch,
-                              validation[best_epoch - 1], test_means, history, plan_used, dim, train.synthetic)
-    record = videoxum_record(result, source, train.synthetic, device)
-    fallback.write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
-    title = f"{plan.method} {VIDEOXUM}, seed {protocol.seed} (validation tau/rho)" + (" (SYNTHETIC data)" if train.synthetic else "")
-    fallback.write(curve_path_for(wanted), lambda path: plot_training_curve(
-        path, title, [r.epoch for r in history], [r.loss for r in history], [r.kendall for r in history],
-        [r.spearman for r in history], best_epoch))
-    return result
+    run = VideoXumRun(data)
+    result = train_on(run, videoxum_plan(plan, run.feature_dim), device, weights_dir, seed_folder, fallback, resume)
+    return result if isinstance(result, VideoXumTraining) else VideoXumTraining(
+        **{item.name: getattr(result, item.name) for item in fields(SplitTraining)}, feature_dim=run.feature_dim,
+        synthetic=run.synthetic)  # torchrun's other ranks: no scores, nothing written
 
 
-def videoxum_record(result: VideoXumTraining, source: VideoXumSource, synthetic: bool, device: torch.device) -> dict:
+def videoxum_record(result: VideoXumTraining, source: VideoXumSource, device: torch.device) -> dict:
     """The JSON record beside the weights: what inference.py rebuilds the model from, and how the epoch was chosen."""
     plan = result.plan
     trunk = plan.spec.trunk_spec(plan.model_config)
@@ -128,7 +157,7 @@ def videoxum_record(result: VideoXumTraining, source: VideoXumSource, synthetic:
     return {
         "dataset": VIDEOXUM,
         "split": VIDEOXUM_SPLIT,
-        "synthetic_data": synthetic,
+        "synthetic_data": result.synthetic,
         "data_file": str(source.data_dir),
         "features": source.features,
         "feature_dim": result.feature_dim,
@@ -137,34 +166,68 @@ def videoxum_record(result: VideoXumTraining, source: VideoXumSource, synthetic:
         "train_config": {"epochs": protocol.epochs, "learning_rate": protocol.learning_rate, "weight_decay": protocol.weight_decay,
                          "seed": protocol.seed, "imagenet_init": plan.imagenet_init},
         **plan.as_record(),
+        **init_record(plan, VIDEOXUM_SPLIT),
         "evaluation_protocol": PROTOCOL,
         "best_epoch": result.best_epoch,
         "metrics_split": "validation",  # "metrics" and "history" are the validation split's (the rule's view)
-        "metrics": _metrics(result.validation).as_dict(),
+        "metrics": result.metrics.as_dict(),
         "validation_v2v": result.validation.as_dict(),
         "test_v2v": result.test.as_dict(),
         "test_note": "the kept weights on the test split, computed once after training; no choice looked at it",
         "history": [asdict(epoch) for epoch in result.history],
         "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "torch": torch.__version__,
+        **length_factor_entries(result, "validation"),
     }
 
 
-def claim_videoxum_outputs(args: argparse.Namespace, plan: TrainingPlan, seeds: list[int]) -> tuple[VideoXumSplits, ClaimedOutputs]:
+def claim_videoxum_outputs(args: argparse.Namespace, plan: TrainingPlan, seeds: list[int],
+                           main: bool = True) -> tuple[VideoXumSplits, ClaimedOutputs]:
     """Open and check VideoXum's three splits (a missing feature file, folder or annotation file stops
-    the run here), check that the train split fills one optimiser step, and claim every output."""
+    the run here), check that the train split fills one optimiser step, and claim every output
+    (only ``main``: torchrun's ranks other than 0 write nothing)."""
     data = VideoXumSource(args.data_dir, args.features, args.workers).open()
     plan.check_training_set(VIDEOXUM, VIDEOXUM_SPLIT, len(data.train))
+    if not main:
+        return data, ClaimedOutputs()
     several = len(seeds) > 1
     weights = [weights_path_for(args.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed if several else None) for seed in seeds]
-    claim = claim_outputs([path for w in weights for path in training_outputs(w)], inputs=data.source.annotation_files(), lock=weights)
-    return data, claim
+    return data, claim_outputs([path for w in weights for path in training_outputs(w)], inputs=data.source.annotation_files(), lock=weights)
 
 
 def log_videoxum_result(result: VideoXumTraining) -> None:
-    """The kept epoch, how it was chosen, and its validation and test V2V numbers, for the log."""
+    """The kept epoch, how it was chosen, and its validation and test V2V numbers, for the log (rank 0's)."""
+    if result.validation is None or result.test is None:
+        return
     synthetic = " (SYNTHETIC data)" if result.synthetic else ""
-    log.info("%s %s: kept epoch %d (%s) -> %s", result.plan.method, VIDEOXUM, result.best_epoch, result.plan.rule.label, result.weights_path)
+    sigma = f", sigma {result.length_factor:g}" if result.length_factor is not None else ""
+    log.info("%s %s: kept epoch %d%s (%s) -> %s", result.plan.method, VIDEOXUM, result.best_epoch, sigma, result.plan.rule.label,
+             result.weights_path)
     for name, means in (("validation (the epoch rule's view)", result.validation), ("test (scored once, with the kept weights)", result.test)):
         log.info("  %s%s: F1 max %.2f | F1 mean %.2f | tau %.3f | rho %.3f (%d videos)", name, synthetic, means.f1_max, means.f1_mean,
                  means.kendall, means.spearman, means.n_videos)
+
+
+@dataclass(frozen=True)
+class VideoXumJob:
+    """One VideoXum run (one seed) as a Ray worker receives it (engine.sweep.run_sweep): where the data is, never the data."""
+
+    source: VideoXumSource
+    plan: TrainingPlan  # unsized: the worker sizes the model from the features it reads; its seed is the run's
+    weights_dir: Path
+    seed_folder: bool
+    resume: ResumePolicy = ResumePolicy.AUTO
+    device: str | None = None  # set by run_sweep: "cuda" (the GPU Ray gives the worker) or "cpu"
+    threads: int = 1  # torch threads in the worker (its CPUs per run)
+
+    @property
+    def label(self) -> str:
+        return f"{VIDEOXUM} seed {self.plan.seed}"
+
+
+def run_videoxum_job(job: VideoXumJob) -> RunOutcome:
+    """Train one VideoXum run in this process: what each Ray task does (a retried one resumes from its checkpoint)."""
+    torch.set_num_threads(job.threads)
+    fallback = Fallback()
+    result = train_videoxum(job.source.open(), job.plan, select_device(job.device), job.weights_dir, fallback, job.seed_folder, job.resume)
+    return RunOutcome(result, list(fallback.kept))

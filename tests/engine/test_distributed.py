@@ -21,7 +21,7 @@ from engine import distributed
 from engine.distributed import Ranks, rank_share
 from engine.launch import Launch
 from engine.layout import run_checkpoint_path, run_folder_for, weights_path_for
-from engine.method_training import RuleKeeper, train_epoch_accumulated
+from engine.method_training import RuleKeeper, VideoStream, train_epoch_accumulated
 from engine.resume import RunCheckpoint, RunFingerprint, RunSession
 from evaluation.protocol import MeanMetrics
 from models.methods import EpochRule, LossAverage
@@ -168,5 +168,50 @@ def test_torchrun_trains_one_model_and_only_rank_0_writes(mini, tmp_path):
     assert record["data_parallel"]["processes"] == 2 and record["data_parallel"]["videos_per_optimizer_step"] == 2
     assert record["data_parallel"]["backend"] == "gloo" and record["run"]["processes"] == 2
     assert [row["epoch"] for row in record["history"]] == [1, 2]
+    assert sorted(path.name for path in weights.parent.iterdir()) == ["split1.json", "split1.pt", "split1_curve.png"]
+    assert not run_folder_for(weights).exists()
+
+
+class ListStream(VideoStream):
+    """Videos in memory behind the VideoStream interface, recording what each epoch reads."""
+
+    def __init__(self, videos: list) -> None:
+        self.videos, self.read = videos, []
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    def in_order(self, order):
+        self.read.extend(order)
+        return (self.videos[index] for index in order)
+
+
+def test_a_streamed_epoch_reads_its_share_once_and_trains_as_a_list_does():
+    weights = []
+    for videos in (make_videos(), ListStream(make_videos())):
+        model, optimizer = make_model()
+        torch.manual_seed(4)
+        loss = distributed.train_epoch(model, optimizer, videos, videos_per_step=2)
+        weights.append((loss, [p.detach().clone() for p in model.parameters()]))
+    assert weights[0][0] == weights[1][0] and all(torch.equal(a, b) for a, b in zip(weights[0][1], weights[1][1], strict=True))
+    assert len(videos.read) == 4 and len(set(videos.read)) == 4  # two steps of two; the fifth sits the epoch out
+
+
+def test_torchrun_trains_videoxum_streamed_and_only_rank_0_writes(videoxum_dir, tmp_path):
+    """VideoXum under torchrun (2 gloo processes): 5 training videos, two steps of one video per process per epoch,
+    rank 0 scoring validation each epoch and test once, and writing alone."""
+    argv = ["--dataset", "VideoXum", "--data-dir", str(videoxum_dir), "--features", "tiny", "--epochs", "2", "--method", "PGL-SUM",
+            "--select", "last", "--device", "cpu", "--workers", "0", "--weights-dir", str(tmp_path / "w")]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
+                str(ROOT / "train.py"), *argv]
+    done = subprocess.run(torchrun, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("test (scored once") == 1  # said once, by rank 0
+    weights = weights_path_for(tmp_path / "w", "VideoXum", 1)
+    record = json.loads(weights.with_suffix(".json").read_text())
+    assert record["data_parallel"]["processes"] == 2 and record["data_parallel"]["videos_per_optimizer_step"] == 2
+    assert record["run"]["processes"] == 2 and [row["epoch"] for row in record["history"]] == [1, 2]
+    assert record["test_v2v"]["n_videos"] == 2 and record["metrics_split"] == "validation"
     assert sorted(path.name for path in weights.parent.iterdir()) == ["split1.json", "split1.pt", "split1_curve.png"]
     assert not run_folder_for(weights).exists()

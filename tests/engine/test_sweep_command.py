@@ -53,3 +53,34 @@ def test_a_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, 
             for record in (first, second):
                 del record["written"]
             assert first == second, name
+
+
+def test_a_videoxum_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, videoxum_dir, tmp_path, caplog):
+    """VideoXum on Ray: one task per seed, each opening and streaming the data itself; bit for bit the sequential files."""
+    def args(weights_dir, *extra):
+        return ["--dataset", "VideoXum", "--data-dir", str(videoxum_dir), "--features", "tiny", "--epochs", "1", "--method", "PGL-SUM",
+                "--select", "last", "--device", "cpu", "--workers", "0", "--seeds", *SEEDS, "--weights-dir", str(weights_dir), *extra]
+
+    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert train.main(train.parse_args(args(sequential))) == 0
+    finally:
+        torch.set_num_threads(threads)
+    with caplog.at_level("INFO"):
+        assert train.main(train.parse_args(args(on_ray, "--ray", "--cpus-per-run", "1"))) == 0
+    assert "2 run(s), up to 2 at a time" in caplog.text and "test (scored once" in caplog.text
+
+    files = written(sequential)
+    assert len(files) == 2 * 3 and files == written(on_ray)  # weights, record and curve of 2 seeds
+    for name in files:
+        if name.suffix == ".pt":
+            first, second = torch.load(sequential / name), torch.load(on_ray / name)
+            assert first.keys() == second.keys()
+            assert all(torch.equal(first[key], second[key]) for key in first), name
+        elif name.suffix == ".json":
+            first, second = json.loads((sequential / name).read_text()), json.loads((on_ray / name).read_text())
+            for record in (first, second):
+                del record["written"]
+            assert first == second, name

@@ -11,7 +11,14 @@ from dataset.videoxum import VideoXumSplit
 from dataset.videoxum_synthetic import SyntheticVideoXumConfig, write_synthetic_videoxum
 from engine.method_training import train_epoch_accumulated
 from engine.scoring import to_device
-from engine.videoxum_data import StreamedTrainingVideos, VideoXumSource, mean_score_v2v, sized_for_features, stream_records
+from engine.videoxum_data import (
+    StreamedTrainingVideos,
+    VideoXumSource,
+    mean_score_v2v,
+    mean_scores,
+    sized_for_features,
+    stream_records,
+)
 from evaluation.v2v import evaluate_video_v2v, mean_v2v
 from models.methods import Loss, method_spec
 
@@ -63,6 +70,16 @@ def test_scoring_a_split_is_the_v2v_protocol_of_each_video(data):
             scores = model(torch.from_numpy(record.features)).numpy()
         expected.append(evaluate_video_v2v(scores, record.user_summary, record.key))
     assert means == mean_v2v(expected)
+
+
+def test_mean_scores_are_each_videos_mean_predicted_score_in_the_files_order(data):
+    """What CA-SUM's choice among sigmas compares on VideoXum (its validation split), streamed."""
+    torch.manual_seed(0)
+    model = method_spec("CA-SUM").build(sized_for_features(CASumConfig(), 32)).train()
+    means = mean_scores(model, data.val, torch.device("cpu"), workers=0)
+    with torch.no_grad():
+        expected = [float(model.eval()(torch.from_numpy(data.val[i].features)).mean()) for i in range(len(data.val))]
+    assert means == pytest.approx(expected, rel=1e-6)
 
 
 def test_csta_sized_for_768_features_keeps_its_trunk_and_resizes_what_reads_the_features():

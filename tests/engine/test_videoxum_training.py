@@ -1,16 +1,27 @@
 """train.py --dataset VideoXum end to end on a tiny SYNTHETIC set, and what it refuses before any work."""
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+import torch
 
 import train
 from engine import videoxum_training
-from engine.layout import record_path_for, weights_path_for
+from engine.layout import record_path_for, run_checkpoint_path, run_folder_for, weights_path_for
+from engine.method_training import RuleKeeper
 from engine.model_flags import choice_from_record
+from engine.resume import RunCheckpoint
 from models.checkpoint import load_checkpoint
 from models.methods import method_spec
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _args(videoxum_dir, weights, *extra):
@@ -47,7 +58,6 @@ def test_training_writes_weights_and_a_record_chosen_on_validation(videoxum_trai
 @pytest.mark.parametrize(("extra", "message"), [
     (["--split", "1"], "VideoXum has its own train/val/test split"),
     (["--splits-file", "x.json"], "leave out --splits-file"),
-    (["--ray"], "not wired for --dataset VideoXum"),
 ])
 def test_another_split_is_refused_at_parse_time(videoxum_dir, tmp_path, extra, message, capsys):
     with pytest.raises(SystemExit):
@@ -78,13 +88,24 @@ def test_a_missing_feature_file_names_the_video_and_the_folder(videoxum_dir, tmp
     assert missing.stem in caplog.text and str(copy / "feat" / "tiny") in caplog.text
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--select", "test"], "selects on its validation split, never on test labels"),
-    (["--method", "CA-SUM", "--epochs", "30"], "train one sigma with --length-factor"),
-])
-def test_test_labels_and_the_sigma_sweep_are_refused(videoxum_dir, tmp_path, no_training, extra, message, caplog):
-    assert train.main(train.parse_args(_args(videoxum_dir, tmp_path / "w", *extra))) == 2
-    assert message in caplog.text
+def test_test_labels_are_refused(videoxum_dir, tmp_path, no_training, caplog):
+    assert train.main(train.parse_args(_args(videoxum_dir, tmp_path / "w", "--select", "test"))) == 2
+    assert "selects on its validation split, never on test labels" in caplog.text
+
+
+def test_ca_sum_sweeps_sigma_and_chooses_on_the_validation_features(videoxum_dir, tmp_path):
+    """The method's spec applies unchanged: one run per sigma, the authors' choice among them from the
+    validation split's mean scores; the test split is scored once, with the chosen sigma's weights."""
+    args = _args(videoxum_dir, tmp_path, "--method", "CA-SUM", "--select", "last")
+    args[args.index("--epochs") + 1] = "1"
+    assert train.main(train.parse_args(args)) == 0
+    record = json.loads(record_path_for(weights_path_for(tmp_path, "VideoXum", 1)).read_text())
+    runs = record["length_factor_runs"]
+    assert [run["length_factor"] for run in runs] == [0.5, 0.6, 0.7, 0.8, 0.9]
+    assert record["length_factor"] in [run["length_factor"] for run in runs] and "validation features" in record["length_factor_choice"]
+    chosen = next(run for run in runs if run["length_factor"] == record["length_factor"])
+    assert record["history"] == chosen["history"] and record["metrics"]["kendall"] == record["validation_v2v"]["kendall"]
+    assert record["test_v2v"]["n_videos"] == 2
 
 
 def test_csta_defaults_to_its_rule_on_validation(videoxum_dir, tmp_path):
@@ -96,3 +117,79 @@ def test_csta_defaults_to_its_rule_on_validation(videoxum_dir, tmp_path):
 def test_validation_selection_needs_videoxum(tmp_path, caplog):
     assert train.main(train.parse_args(["--dataset", "SumMe", "--select", "validation", "--data-dir", str(tmp_path)])) == 2
     assert "only --dataset VideoXum has one" in caplog.text
+
+
+RESUME_EPOCHS = 3  # the kill lands after the first checkpoint, with epochs left to resume
+
+
+def _command(videoxum_dir, weights):
+    args = _args(videoxum_dir, weights, "--method", "PGL-SUM", "--select", "validation")
+    args[args.index("--epochs") + 1] = str(RESUME_EPOCHS)
+    return [sys.executable, str(ROOT / "train.py"), *args]
+
+
+def _same_run(a, b):
+    first, second = torch.load(a, weights_only=True), torch.load(b, weights_only=True)
+    assert first.keys() == second.keys() and all(torch.equal(first[key], second[key]) for key in first)
+    records = [json.loads(record_path_for(path).read_text()) for path in (a, b)]
+    for key in ("history", "best_epoch", "metrics", "validation_v2v", "test_v2v", "run"):
+        assert records[0][key] == records[1][key], key
+
+
+def test_a_videoxum_run_killed_mid_run_and_started_again_ends_as_if_never_interrupted(videoxum_dir, tmp_path, caplog):
+    """Only the killed run is a process of its own (kill -9); the uninterrupted and the resumed runs go in this one,
+    with the same torch thread count, to keep the test fast."""
+    assert train.main(train.parse_args(_command(videoxum_dir, tmp_path / "whole")[2:])) == 0
+    weights = weights_path_for(tmp_path / "killed", "VideoXum", 1)
+    checkpoint = run_checkpoint_path(weights)
+    process = subprocess.Popen(_command(videoxum_dir, tmp_path / "killed"), cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)  # after epoch 1's checkpoint, perhaps while epoch 2's is written
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not weights.exists() and RunCheckpoint.load(checkpoint).epoch < RESUME_EPOCHS
+
+    with caplog.at_level("INFO"):
+        assert train.main(train.parse_args(_command(videoxum_dir, tmp_path / "killed")[2:])) == 0
+    assert "resuming after epoch" in caplog.text and "taking it over" in caplog.text  # the killed run's lock
+    _same_run(weights_path_for(tmp_path / "whole", "VideoXum", 1), weights)
+    assert not run_folder_for(weights).exists()
+
+    caplog.clear()
+    with caplog.at_level("INFO"):  # finished: skipped, its numbers read back from the record
+        assert train.main(train.parse_args(_command(videoxum_dir, tmp_path / "killed")[2:])) == 0
+    assert "already trained by this command" in caplog.text and "test (scored once" in caplog.text
+    _same_run(weights_path_for(tmp_path / "whole", "VideoXum", 1), weights)
+
+
+def test_a_checkpoint_of_other_videoxum_data_is_refused(videoxum_dir, tmp_path):
+    """The fingerprint holds the feature set and the annotation files: a checkpoint made on other annotations is not resumed."""
+    from engine.resume import CheckpointRefused, RunSession
+    from engine.training_plan import plan_from_args
+    from engine.videoxum_data import VideoXumSource
+    from engine.videoxum_training import VideoXumRun, videoxum_plan
+
+    copy = tmp_path / "vx"
+    shutil.copytree(videoxum_dir, copy)
+    args = train.parse_args(_args(copy, tmp_path / "w", "--method", "PGL-SUM", "--select", "last"))
+    before = VideoXumRun(VideoXumSource(copy, "tiny", 0).open())
+    plan = videoxum_plan(plan_from_args(args), before.feature_dim)
+    stored = before.fingerprint(plan, 1)
+    annotations = copy / "anno" / "val_videoxum.json"
+    annotations.write_text(annotations.read_text() + "\n")  # the same videos, another file
+    after = VideoXumRun(VideoXumSource(copy, "tiny", 0).open()).fingerprint(plan, 1)
+    assert stored.differences(after) == [f"data_file: {stored.data_file!r} in the checkpoint, {after.data_file!r} in this command"]
+
+    weights = weights_path_for(tmp_path / "w", "VideoXum", 1)
+    model = method_spec("PGL-SUM").build(plan.model_config)
+    optimizer = torch.optim.Adam(model.parameters())
+    keeper = RuleKeeper(plan.rule)
+    RunSession(weights, stored).save(1, model, optimizer, keeper, [])
+    with pytest.raises(CheckpointRefused, match="belongs to another run"):
+        RunSession(weights, after).begin(model, optimizer, keeper)
+    assert run_checkpoint_path(weights).exists()
