@@ -10,7 +10,9 @@ folders and not this project (both repositories have modules named ``layers`` an
 stand-in under that name that records the scalars their solver logs (it is only a log).
 
 Everything runs on a synthetic benchmark in the eccv16 layout (dataset.synthetic; 25 SumMe-like and
-50 TVSum-like videos of 1024-d features, so their split files' keys exist), on the CPU. Four checks:
+50 TVSum-like videos of 1024-d features, so their split files' keys exist), on the CPU. Every video
+has more than 60 steps: their CA-SUM returns NaN for a video of at most one block (60 steps by
+default), which would turn their training to NaN; shorter lengths are scored as cuts. Four checks:
 
 1. eval-mode scores: their solver seeds and initialises their model (their ``Solver.build``), saves
    its state_dict; this project loads the file unchanged (models.checkpoint.load_checkpoint, strict)
@@ -276,8 +278,8 @@ def make_data(bench: Bench) -> dict:
     from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, write_synthetic_benchmark  # noqa: PLC0415
 
     bench.data.mkdir(parents=True, exist_ok=True)
-    write_synthetic_benchmark(DATASETS["SumMe"], bench.data, replace(SUMME_LIKE, min_steps=40, max_steps=320))
-    write_synthetic_benchmark(DATASETS["TVSum"], bench.data, replace(TVSUM_LIKE, min_steps=40, max_steps=200))
+    write_synthetic_benchmark(DATASETS["SumMe"], bench.data, replace(SUMME_LIKE, min_steps=64, max_steps=320))
+    write_synthetic_benchmark(DATASETS["TVSum"], bench.data, replace(TVSUM_LIKE, min_steps=64, max_steps=200))
     benchmarks = {name: load_benchmark(DATASETS[name], bench.data) for name in ("SumMe", "TVSum")}
     videos = benchmarks["SumMe"].videos
     inputs = {f"{key} T={video.n_steps}": torch.from_numpy(video.features) for key, video in videos.items()}
