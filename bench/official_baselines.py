@@ -19,15 +19,18 @@ default), which would turn their training to NaN; shorter lengths are scored as 
    and scores the same features on both scoring routes. PGL-SUM in six fusion / positional encoding /
    segments / heads settings, CA-SUM in four block sizes; every SumMe-like video plus cuts of one
    video to chosen lengths T. Also: our builder seeded alike against their initial weights.
-2. ours load there: train.py --method PGL-SUM / CA-SUM trains a few epochs here (their split 0);
-   their model class loads the weights file with strict=True and scores the same features.
+2. ours load there: train.py --method PGL-SUM / CA-SUM trains a few epochs here (their split 0), and
+   our builder makes a fresh model (seed 7); their model class loads each file with strict=True
+   and scores the same features.
 3. per-video F1: inference.py --save-scores writes our scores and summaries; their
    generate_summary + evaluate_summary score the same step scores on the same h5 (SumMe: max over
    users, TVSum: mean), beside our evaluation.protocol.evaluate_video; also random and tie-heavy
    (rounded) scores on every video.
 4. training side by side: their model/main.py, run unchanged on the same h5 and their split 0 for
-   the same epochs (its losses recorded per video), against train.py (the record's per-epoch loss,
-   the saved last-epoch weights) and engine.method_training.train_epoch seeded as train.py does (per-video losses).
+   the same epochs (its losses recorded per video), against engine.method_training.train_epoch
+   seeded and built as train.py does (per-video and per-epoch losses, final weights) and against
+   train.py's own run (its record's per-epoch loss, its last-epoch weights file). Their whole
+   training set per step (20 SumMe, 40 TVSum), and 6 per step on SumMe (2 videos sit each epoch out).
 """
 
 from __future__ import annotations
@@ -241,7 +244,8 @@ class Bench:
     def __init__(self, work: Path, official: dict[str, Path], threads: int) -> None:
         self.work, self.official, self.threads = work, official, threads
         self.data = work / "data"
-        self.env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+        # CPU only: their main.py would take a GPU wherever one is visible, and ours is told --device cpu
+        self.env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "CUDA_VISIBLE_DEVICES": ""}
 
     def child(self, repo: str, tasks: list[dict], tag: str) -> dict:
         import torch  # noqa: PLC0415
@@ -344,8 +348,9 @@ def _state(scores) -> str:  # noqa: ANN001
 
 def report_scores(title: str, result: dict, extra: str = "") -> None:
     std = result["score_std"]
-    print(f"  {title}: max |ours - theirs| {result['max']:.2e} over {result['compared']} inputs"
-          + (f" (worst {result['at']}; their scores' std per input {std[0]:.3f}-{std[1]:.3f})" if std else "") + extra)
+    worst = "bit-identical on every one" if result["max"] == 0 else f"worst {result['at']}"
+    print(f"  {title}: max |ours - theirs| {result['max']:.1e} over {result['compared']} inputs"
+          + (f" ({worst}; their scores' std per input {std[0]:.3f}-{std[1]:.3f})" if std else "") + extra)
     for line in result["others"]:
         print(f"      {line}")
 
@@ -392,16 +397,23 @@ def train_ours(bench: Bench, epochs: int) -> dict[str, Path]:
 def check_ours_load_there(bench: Bench, inputs: dict, folders: dict[str, Path]) -> None:
     """Check 2: weights trained here load strictly into their class and score the same."""
     from engine.scoring import ScoringRoute  # noqa: PLC0415
+    from models.checkpoint import save_checkpoint  # noqa: PLC0415
+    from models.methods import method_spec  # noqa: PLC0415
+    from utils.runtime import seed_everything  # noqa: PLC0415
 
-    print("\n== 2. weights trained here (train.py), loaded by their model class with strict=True")
+    print("\n== 2. weights made here (train.py's files; our builder's), loaded by their model class with strict=True")
     for method, repo in (("PGL-SUM", "pgl-sum"), ("CA-SUM", "ca-sum")):
         default = PGL_CASES["paper: 8 heads, 4 segments, add, absolute"] if repo == "pgl-sum" else CA_CASES["block size 60"]
-        tasks = [{"kind": "load", "name": name, "options": default, "weights": str(folders[method] / name / "split1.pt")}
-                 for name in ("SumMe", "TVSum")]
+        fresh = bench.work / f"{repo}-ours-seed7.pt"
+        seed_everything(7)
+        save_checkpoint(method_spec(method).build(our_config(method, default)).state_dict(), fresh)
+        files = {f"trained on {name}-like": folders[method] / name / "split1.pt" for name in ("SumMe", "TVSum")}
+        files["as our builder made it (seed 7), untrained"] = fresh
+        tasks = [{"kind": "load", "name": name, "options": default, "weights": str(path)} for name, path in files.items()]
         theirs = bench.child(repo, tasks, f"{repo}-load")
         for task in tasks:
             mine = our_scores(method, our_config(method, default), Path(task["weights"]), inputs)
-            report_scores(f"{method} trained on {task['name']}-like ({theirs[task['name']]['load']})",
+            report_scores(f"{method} {task['name']} ({theirs[task['name']]['load']})",
                           compare_scores(mine[ScoringRoute.EXACT], theirs[task["name"]]["scores"]))
 
 
@@ -475,7 +487,8 @@ def _layout(bench: Bench, repo: str) -> Path:
     return cwd
 
 
-def _our_epoch_losses(method: str, dataset: str, benchmark, epochs: int, length_factor: float | None) -> tuple[list[float], list[float]]:  # noqa: ANN001
+def _our_epoch_losses(method: str, dataset: str, benchmark, epochs: int, length_factor: float | None,  # noqa: ANN001
+                      videos_per_step: int) -> tuple[list[float], list[float], dict]:
     """engine.method_training.train_epoch driven as train.py's _train_run drives it (seed, build, Adam, steps), each loss recorded."""
     import torch  # noqa: PLC0415
 
@@ -501,45 +514,55 @@ def _our_epoch_losses(method: str, dataset: str, benchmark, epochs: int, length_
         losses.append(value.item())
         return value
 
-    steps = EpochSteps(recorded, protocol.videos_per_step_for(dataset), protocol.grad_clip_norm, protocol.shuffle, length_factor,
-                       protocol.loss_average)
+    steps = EpochSteps(recorded, videos_per_step, protocol.grad_clip_norm, protocol.shuffle, length_factor, protocol.loss_average)
     epoch_losses = [train_epoch(model, optimizer, videos, steps) for _ in range(epochs)]
-    return losses, epoch_losses
+    return losses, epoch_losses, model.state_dict()
+
+
+def _gap(ours: list[float], theirs: list[float]) -> str:
+    import numpy as np  # noqa: PLC0415
+
+    if len(ours) != len(theirs):
+        return f"{len(ours)} values vs {len(theirs)}"
+    return f"max |diff| {float(np.max(np.abs(np.subtract(ours, theirs)))):.1e}"
+
+
+def _weight_gap(ours: dict, theirs: dict) -> float:
+    return max(float((ours[key] - value).abs().max()) for key, value in theirs.items())
+
+
+# (dataset, videos per optimiser step, whether train.py's run of checks 2-3 is compared too)
+TRAINING_RUNS = (("SumMe", 20, True), ("TVSum", 40, True), ("SumMe", 6, False))
 
 
 def check_training(bench: Bench, benchmarks: dict, folders: dict[str, Path], epochs: int) -> None:
     """Check 4: their main.py and our loop, from the same seed, on the same videos, per video and per epoch."""
-    import numpy as np  # noqa: PLC0415
     import torch  # noqa: PLC0415
 
-    print(f"\n== 4. training side by side: {epochs} epochs, their split 0, their defaults (seed {SEED}, whole training set per step)")
+    print(f"\n== 4. training side by side: {epochs} epochs, their split 0, their defaults otherwise (seed {SEED})")
     for method, repo in (("PGL-SUM", "pgl-sum"), ("CA-SUM", "ca-sum")):
         cwd = _layout(bench, repo)
-        tasks = []
-        for dataset, per_step in (("SumMe", 20), ("TVSum", 40)):
-            argv = ["--split_index", "0", "--n_epochs", str(epochs), "--batch_size", str(per_step), "--video_type", dataset]
-            tasks.append({"kind": "train", "name": dataset, "cwd": str(cwd), "argv": argv + (["--reg_factor", "0.6"] if repo == "ca-sum" else [])})
+        factor = 0.6 if repo == "ca-sum" else None
         started = time.perf_counter()
         theirs = {}
-        for task in tasks:  # one process per run: their main.py seeds once per process, as when run from their scripts
-            theirs.update(bench.child(repo, [task], f"{repo}-train-{task['name']}"))
+        for dataset, per_step, _ in TRAINING_RUNS:  # one process per run: their main.py seeds once per process
+            argv = ["--split_index", "0", "--n_epochs", str(epochs), "--batch_size", str(per_step), "--video_type", dataset]
+            task = {"kind": "train", "name": f"{dataset}/{per_step}", "cwd": str(cwd),
+                    "argv": argv + (["--reg_factor", str(factor)] if factor is not None else [])}
+            theirs.update(bench.child(repo, [task], f"{repo}-train-{dataset}-{per_step}"))
         print(f" {method} ({time.perf_counter() - started:.0f} s in their code)")
-        for dataset in ("SumMe", "TVSum"):
-            their = theirs[dataset]
-            per_video, per_epoch = _our_epoch_losses(method, dataset, benchmarks[dataset], epochs, 0.6 if repo == "ca-sum" else None)
-            record = json.loads((folders[method] / dataset / "split1.json").read_text())
-            recorded = [row["loss"] for row in _history(record)]
-            saved = torch.load(folders[method] / dataset / "split1.pt")
-            weight_gap = max(float((saved[key] - value).abs().max()) for key, value in their["weights"].items())
-            n = min(len(per_video), len(their["losses"]))
-            video_gap = float(np.max(np.abs(np.subtract(per_video[:n], their["losses"][:n])))) if n else float("nan")
-            epoch_gap = float(np.max(np.abs(np.subtract(recorded, their["epoch_losses"])))) \
-                if len(recorded) == len(their["epoch_losses"]) else float("nan")
-            print(f"  {dataset}-like: {len(their['losses'])} video losses theirs / {len(per_video)} ours, max |diff| {video_gap:.1e} "
-                  f"(first {their['losses'][0]:.6f} vs {per_video[0]:.6f}); per-epoch loss train.py record vs theirs max |diff| "
-                  f"{epoch_gap:.1e} ({', '.join(f'{v:.5f}' for v in recorded)} vs {', '.join(f'{v:.5f}' for v in their['epoch_losses'])}); "
-                  f"train.py's last-epoch weights vs theirs max |diff| {weight_gap:.1e}; harness epoch losses "
-                  f"{', '.join(f'{v:.5f}' for v in per_epoch)}")
+        for dataset, per_step, with_train_py in TRAINING_RUNS:
+            their = theirs[f"{dataset}/{per_step}"]
+            per_video, per_epoch, weights = _our_epoch_losses(method, dataset, benchmarks[dataset], epochs, factor, per_step)
+            line = (f"  {dataset}-like, {per_step} videos per step: per-video losses (ours: train_epoch) {_gap(per_video, their['losses'])} "
+                    f"over {len(their['losses'])} (first {their['losses'][0]:.6f} vs {per_video[0]:.6f}); per-epoch {_gap(per_epoch, their['epoch_losses'])} "
+                    f"(theirs {', '.join(f'{v:.5f}' for v in their['epoch_losses'])}); final weights max |diff| {_weight_gap(weights, their['weights']):.1e}")
+            if with_train_py:
+                record = json.loads((folders[method] / dataset / "split1.json").read_text())
+                saved = torch.load(folders[method] / dataset / "split1.pt")
+                line += (f"; train.py: per-epoch loss in its record {_gap([row['loss'] for row in _history(record)], their['epoch_losses'])}, "
+                         f"its last-epoch weights file max |diff| {_weight_gap(saved, their['weights']):.1e}")
+            print(line)
 
 
 def _history(record: dict) -> list[dict]:
