@@ -12,7 +12,7 @@ stand-in under that name that records the scalars their solver logs (it is only 
 Everything runs on a synthetic benchmark in the eccv16 layout (dataset.synthetic; 25 SumMe-like and
 50 TVSum-like videos of 1024-d features, so their split files' keys exist), on the CPU. Every video
 has more than 60 steps: their CA-SUM returns NaN for a video of at most one block (60 steps by
-default), which would turn their training to NaN; shorter lengths are scored as cuts. Four checks:
+default), which would turn their training to NaN; shorter lengths are scored as cuts. Five checks:
 
 1. eval-mode scores: their solver seeds and initialises their model (their ``Solver.build``), saves
    its state_dict; this project loads the file unchanged (models.checkpoint.load_checkpoint, strict)
@@ -31,6 +31,9 @@ default), which would turn their training to NaN; shorter lengths are scored as 
    seeded and built as train.py does (per-video and per-epoch losses, final weights) and against
    train.py's own run (its record's per-epoch loss, its last-epoch weights file). Their whole
    training set per step (20 SumMe, 40 TVSum), and 6 per step on SumMe (2 videos sit each epoch out).
+5. epoch choice: their evaluation/choose_best_epoch.py (PGL-SUM) and choose_best_model.py (CA-SUM,
+   with its choice among sigmas) run unchanged on loss curves and per-epoch mean scores written in
+   the layout they read, against models.methods.select_epoch, length_improvement and choose_length_factor.
 """
 
 from __future__ import annotations
@@ -198,7 +201,59 @@ def _child_train(task: dict, job: dict) -> dict:
     return {"losses": losses, "epoch_losses": [value for name, value, _ in epochs if name == "loss_epoch"], "weights": final}
 
 
-CHILD_TASKS = {"init": _child_init, "load": _child_load, "f1": _child_f1, "train": _child_train}
+def _write_log(folder: Path, losses: list[float]) -> None:
+    """A scalars.csv as their exportTensorFlowLog.py writes it: a header, then one loss_epoch per epoch."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "scalars.csv").write_text("loss_epoch\n" + "".join(f"{value!r}\n" for value in losses))
+
+
+def _run_script(script: Path, argv: list[str]) -> str:
+    """One of their evaluation scripts (they run at import), unchanged; what it prints."""
+    import contextlib  # noqa: PLC0415
+    import io  # noqa: PLC0415
+    import runpy  # noqa: PLC0415
+
+    sys.argv = [str(script), *argv]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        runpy.run_path(str(script), run_name="__main__")
+    return printed.getvalue()
+
+
+def _child_select(task: dict, job: dict) -> dict:
+    """Their epoch (and sigma) choice on given loss curves: choose_best_epoch.py (PGL-SUM) or choose_best_model.py (CA-SUM),
+    run unchanged on the layout they read (5 splits per run). F-score files hold 0, 1, 2, ... so the printed epoch is checked."""
+    import re  # noqa: PLC0415
+
+    official, out = Path(job["official"]), []
+    os.chdir(task["cwd"])
+    for run, splits in enumerate(task["runs"]):
+        if job["repo"] == "pgl-sum":
+            exp = Path(task["cwd"]) / f"exp{run}"
+            for split, losses in enumerate(splits):
+                _write_log(exp / "SumMe" / "logs" / f"split{split}", losses)
+                results = exp / "SumMe" / "results" / f"split{split}"
+                results.mkdir(parents=True, exist_ok=True)
+                (results / "f_scores.txt").write_text(json.dumps([float(i) for i in range(len(losses) + 1)]))
+            printed = _run_script(official / "evaluation" / "choose_best_epoch.py", [str(exp), "SumMe"])
+            out.append([{"epoch": int(e), "f1": float(f)} for f, e in re.findall(r"Criterion Fscore: ([\d.]+) @ epoch: (\d+)", printed)])
+            continue
+        for sigma_index, sigma in enumerate((0.5, 0.6, 0.7, 0.8, 0.9)):
+            for split, curve in enumerate(splits):
+                base = Path(task["cwd"]) / "..." / "CA-SUM" / "Summaries" / f"exp{run}" / f"reg{sigma}" / "SumMe"
+                losses, means = curve["losses"][sigma_index], curve["means"][sigma_index]  # means: [epoch + 1][video]
+                _write_log(base / "logs" / f"split{split}", losses)
+                results = base / "results" / f"split{split}"
+                results.mkdir(parents=True, exist_ok=True)
+                for epoch, per_video in enumerate(means, start=-1):  # their epoch -1: the untrained model
+                    (results / f"SumMe_{epoch}.json").write_text(json.dumps({f"video_{v + 1}": [m, m] for v, m in enumerate(per_video)}))
+                (results / "f_scores.txt").write_text(json.dumps([float(i) for i in range(len(losses) + 1)]))
+        printed = _run_script(official / "evaluation" / "choose_best_model.py", [str(run), "SumMe"])
+        out.append([{"sigma": float(s_), "epoch": int(e)} for s_, e in re.findall(r"\[\u03c3=([\d.]+), epoch: (\d+)\]", printed)])
+    return {"choices": out}
+
+
+CHILD_TASKS = {"init": _child_init, "load": _child_load, "f1": _child_f1, "train": _child_train, "select": _child_select}
 
 
 def run_child(job_path: str) -> None:
@@ -226,7 +281,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the short training runs (checks 2 to 4; default 3)")
     parser.add_argument("--work", type=Path, default=None, help="folder for the data, weights and scores (default: a temporary one)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of every process (default 1)")
-    parser.add_argument("--checks", type=int, nargs="+", choices=(1, 2, 3, 4), default=[1, 2, 3, 4],
+    parser.add_argument("--checks", type=int, nargs="+", choices=(1, 2, 3, 4, 5), default=[1, 2, 3, 4, 5],
                         help="which checks to run (default: all; 2-4 share one short train.py run per method)")
     args = parser.parse_args(argv)
     for flag, folder in (("--pgl-sum", args.pgl_sum), ("--ca-sum", args.ca_sum)):
@@ -565,6 +620,77 @@ def check_training(bench: Bench, benchmarks: dict, folders: dict[str, Path], epo
             print(line)
 
 
+def _loss_curves(rng, n_epochs: int) -> list[list[float]]:  # noqa: ANN001
+    """Loss curves of several shapes: noisy falls, smooth falls (no 1 % change), rises (minimum at epoch 1),
+    steps at chosen epochs, and plateaus of equal values (ties)."""
+    import numpy as np  # noqa: PLC0415
+
+    epochs = np.arange(n_epochs)
+    curves = []
+    for kind in range(10):
+        for _ in range(3):
+            if kind == 0:
+                curve = 0.3 * np.exp(-epochs / rng.uniform(5, 80)) + 0.05 + rng.normal(0, rng.uniform(1e-4, 5e-3), n_epochs)
+            elif kind == 1:
+                curve = 0.2 - 1e-4 * epochs + rng.normal(0, 1e-5, n_epochs)  # changes far below 1 %
+            elif kind == 2:
+                curve = 0.1 + 1e-4 * epochs  # rising: the minimum is the first epoch
+            elif kind == 3:
+                curve = 0.2 - 1e-5 * epochs
+                curve[rng.integers(15, n_epochs - 2):] *= rng.choice([0.95, 1.05])  # one marked step after epoch 15
+            elif kind == 4:
+                curve = np.round(0.1 + rng.normal(0, 0.002, n_epochs), 3)  # ties
+            else:
+                curve = np.abs(rng.normal(0.2, rng.uniform(1e-3, 0.05), n_epochs)) + 1e-3
+            curves.append([float(v) for v in curve])
+    return curves
+
+
+def check_selection(bench: Bench) -> None:
+    """Check 5: their epoch-choosing scripts against models.methods' rules on the same loss curves (and mean scores)."""
+    import numpy as np  # noqa: PLC0415
+
+    from models.methods import EpochRule, choose_length_factor, length_improvement, select_epoch  # noqa: PLC0415
+
+    print("\n== 5. epoch choice: their evaluation/choose_best_epoch.py and choose_best_model.py against --select loss-curve / min-loss")
+    rng = np.random.default_rng(0)
+    curves = _loss_curves(rng, 60)
+    runs = [curves[i:i + 5] for i in range(0, len(curves), 5)]
+    theirs = bench.child("pgl-sum", [{"kind": "select", "name": "loss-curve", "cwd": str(_layout(bench, "pgl-sum")), "runs": runs}],
+                         "pgl-sum-select")["loss-curve"]["choices"]
+    same = [select_epoch(EpochRule.LOSS_CURVE, losses) == their["epoch"] == int(their["f1"])
+            for run, chosen in zip(runs, theirs, strict=True) for losses, their in zip(run, chosen, strict=True)]
+    epochs = [their["epoch"] for chosen in theirs for their in chosen]
+    print(f"  PGL-SUM's rule, {len(curves)} curves of 60 epochs (noisy, smooth, rising, one step, tied): same epoch on {sum(same)}/{len(same)} "
+          f"({len(set(epochs))} different epochs chosen, epoch 1 {epochs.count(1)} times)")
+
+    sigmas = (0.5, 0.6, 0.7, 0.8, 0.9)
+    ca_runs, ours = [], []
+    for _ in range(4):
+        run, mine = [], []
+        for _ in range(5):  # splits
+            losses = [_loss_curves(rng, 40)[rng.integers(0, 30)] for _ in sigmas]
+            untrained = rng.uniform(0.3, 0.5, 4)
+            means = [[untrained.tolist()] + [rng.uniform(0.0, 1.0, 4).tolist() for _ in range(40)] for _ in sigmas]
+            run.append({"losses": losses, "means": means})
+            epochs = [select_epoch(EpochRule.MIN_LOSS, curve) for curve in losses]
+            gains = [length_improvement(sigma, [float(np.mean([m, m])) for m in means[i][epochs[i]]],
+                                        [float(np.mean([m, m])) for m in means[i][0]]) for i, sigma in enumerate(sigmas)]
+            chosen = choose_length_factor(gains)
+            mine.append({"sigma": sigmas[chosen], "epoch": epochs[chosen], "capped": sum(g > 1.5 for g in gains)})
+        ca_runs.append(run)
+        ours.append(mine)
+    theirs = bench.child("ca-sum", [{"kind": "select", "name": "min-loss", "cwd": str(_layout(bench, "ca-sum")), "runs": ca_runs}],
+                         "ca-sum-select")["min-loss"]["choices"]
+    pairs = [(mine, their) for run_mine, run_theirs in zip(ours, theirs, strict=True) for mine, their in zip(run_mine, run_theirs, strict=True)]
+    same = sum(mine["sigma"] == their["sigma"] and mine["epoch"] == their["epoch"] for mine, their in pairs)
+    capped = sum(mine["capped"] for mine, _ in pairs)
+    chosen_sigmas = sorted({their["sigma"] for _, their in pairs})
+    print(f"  CA-SUM's rule (minimum loss from epoch 21 per sigma, then the sigma of largest improvement <= 1.5), {len(pairs)} splits "
+          f"x 5 sigmas of 40 epochs, random mean scores ({capped} improvements above 1.5): same sigma and epoch on {same}/{len(pairs)} "
+          f"(sigmas chosen: {', '.join(map(str, chosen_sigmas))})")
+
+
 def _history(record: dict) -> list[dict]:
     """The per-epoch rows of a train.py record (the run of the one length factor trained)."""
     if "history" in record:
@@ -590,7 +716,7 @@ def main(argv: list[str] | None = None) -> None:
               f"scoring inputs: the 25 SumMe-like videos and cuts of the longest to T = {', '.join(map(str, CUT_LENGTHS))}")
         if 1 in args.checks:
             check_scores(bench, data["inputs"])
-        if set(args.checks) - {1}:
+        if set(args.checks) & {2, 3, 4}:
             print(f"\n(train.py --method PGL-SUM / CA-SUM --epochs {args.epochs} --select last, their split 0, for checks 2-4)")
             folders = train_ours(bench, args.epochs)
         if 2 in args.checks:
@@ -599,6 +725,8 @@ def main(argv: list[str] | None = None) -> None:
             check_f1(bench, data["benchmarks"], folders)
         if 4 in args.checks:
             check_training(bench, data["benchmarks"], folders, args.epochs)
+        if 5 in args.checks:
+            check_selection(bench)
         print(f"\ndone in {time.perf_counter() - started:.0f} s")
 
 
