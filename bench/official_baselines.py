@@ -157,7 +157,19 @@ def _child_f1(task: dict, job: dict) -> dict:
             summary = generate_summary([sb], [values.numpy().tolist()], [n_frames], [positions])[0]
             f1[key] = float(evaluate_summary(summary, user_summary, task["eval"]))
             summaries[key] = torch.from_numpy(summary.astype(np.uint8))
-    return {"f1": f1, "summaries": summaries}
+    if not task.get("correlations"):
+        return {"f1": f1, "summaries": summaries}
+    # CA-SUM's inference/evaluation_metrics.py (not on the path: evaluation/ holds a module of the same name without it)
+    # reads ".../CA-SUM/data/TVSum/ydata-anno.tsv" from the working folder
+    import importlib.util  # noqa: PLC0415
+
+    spec = importlib.util.spec_from_file_location("their_inference_metrics", Path(job["official"]) / "inference" / "evaluation_metrics.py")
+    metrics = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(metrics)
+    os.chdir(task["cwd"])
+    correlations = {key: tuple(float(v) for v in metrics.get_corr_coeff(values.numpy().tolist(), key, "TVSum"))
+                    for key, values in scores.items()}  # (rho, tau)
+    return {"f1": f1, "summaries": summaries, "correlations": correlations}
 
 
 def _child_train(task: dict, job: dict) -> dict:
@@ -473,7 +485,8 @@ def check_ours_load_there(bench: Bench, inputs: dict, folders: dict[str, Path]) 
 
 
 def check_f1(bench: Bench, benchmarks: dict, folders: dict[str, Path]) -> None:
-    """Check 3: their summary and F1 on our saved scores, and on random and tie-heavy scores."""
+    """Check 3: their summary and F1 on our saved scores, and on random and tie-heavy scores; on TVSum also
+    Kendall's tau and Spearman's rho per video with CA-SUM's own function (PGL-SUM's code has none)."""
     import h5py  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
     import torch  # noqa: PLC0415
@@ -481,8 +494,10 @@ def check_f1(bench: Bench, benchmarks: dict, folders: dict[str, Path]) -> None:
     from evaluation.protocol import evaluate_video  # noqa: PLC0415
     from evaluation.summary import generate_summary  # noqa: PLC0415
 
-    print("\n== 3. per-video F1: their generate_summary + evaluate_summary against ours, on the same scores")
+    print("\n== 3. per-video F1 (and on TVSum tau and rho): their evaluation code against ours, on the same scores")
     rng = np.random.default_rng(0)
+    uniform = {name: {key: rng.random(video.n_steps).astype(np.float32) for key, video in benchmark.videos.items()}
+               for name, benchmark in benchmarks.items()}
     for method, repo in (("PGL-SUM", "pgl-sum"), ("CA-SUM", "ca-sum")):
         saved = bench.work / f"scores-{method}.h5"
         bench.ours("inference.py", "--method", method, "--dataset", "all", "--data-dir", str(bench.data), "--splits", "pgl-sum",
@@ -493,31 +508,41 @@ def check_f1(bench: Bench, benchmarks: dict, folders: dict[str, Path]) -> None:
                 group = file[name]
                 cases[f"{name}: {method} scores from inference.py --save-scores"] = {
                     key: (np.asarray(group[key]["step_scores"]), np.asarray(group[key]["machine_summary"])) for key in group}
-        if repo == "pgl-sum":  # the evaluation folders of both repositories hold the same code
-            for name, benchmark in benchmarks.items():
-                uniform = {key: rng.random(video.n_steps).astype(np.float32) for key, video in benchmark.videos.items()}
-                cases[f"{name}: uniform random scores, every video"] = {key: (value, None) for key, value in uniform.items()}
-                cases[f"{name}: the same rounded to 1 decimal (ties)"] = {
-                    key: (np.round(value, 1).astype(np.float32), None) for key, value in uniform.items()}
+        for name in benchmarks:
+            cases[f"{name}: uniform random scores, every video"] = {key: (value, None) for key, value in uniform[name].items()}
+            cases[f"{name}: the same rounded to 1 decimal (ties)"] = {
+                key: (np.round(value, 1).astype(np.float32), None) for key, value in uniform[name].items()}
+        cwd = _layout(bench, repo)
         tasks = []
         for index, (case, videos) in enumerate(cases.items()):
             path = bench.work / f"f1-{repo}-{index}.pt"
             torch.save({key: torch.from_numpy(scores) for key, (scores, _) in videos.items()}, path)
             dataset = case.split(":")[0]
             tasks.append({"kind": "f1", "name": case, "scores": str(path), "h5": str(benchmarks[dataset].h5_path),
-                          "eval": "max" if dataset == "SumMe" else "avg"})
+                          "eval": "max" if dataset == "SumMe" else "avg", "cwd": str(cwd),
+                          "correlations": repo == "ca-sum" and dataset == "TVSum"})
         theirs = bench.child(repo, tasks, f"{repo}-f1")
         for case, videos in cases.items():
             benchmark = benchmarks[case.split(":")[0]]
-            gaps, same_summary, saved_same = [], 0, 0
+            gaps, same_summary, saved_same, rank_gaps = [], 0, 0, []
             for key, (scores, saved_summary) in videos.items():
                 video = benchmark.videos[key]
-                mine = evaluate_video(scores, video, benchmark.spec).f1
-                gaps.append(abs(mine - theirs[case]["f1"][key]))
+                metrics = evaluate_video(scores, video, benchmark.spec)
+                gaps.append(abs(metrics.f1 - theirs[case]["f1"][key]))
+                if "correlations" in theirs[case]:
+                    rho, tau = theirs[case]["correlations"][key]
+                    rank_gaps += [(metrics.kendall, tau), (metrics.spearman, rho)]
                 their_summary = theirs[case]["summaries"][key].numpy()
                 same_summary += np.array_equal(generate_summary(scores, video.change_points, video.n_frames, video.picks), their_summary)
                 saved_same += saved_summary is not None and np.array_equal(saved_summary[:len(their_summary)], their_summary)
             saved_note = f"; the file's machine_summary equal to theirs: {saved_same}/{len(videos)}" if "inference" in case else ""
+            if rank_gaps:
+                both_nan = sum(np.isnan(a) and np.isnan(b) for a, b in rank_gaps)
+                one_nan = sum(np.isnan(a) != np.isnan(b) for a, b in rank_gaps)
+                finite = [abs(a - b) for a, b in rank_gaps if not np.isnan(a) and not np.isnan(b)]
+                saved_note += (f"; tau and rho (their inference/evaluation_metrics.get_corr_coeff): max |diff| "
+                               f"{max(finite) if finite else float('nan'):.1e} over {len(finite)} values, NaN on both sides {both_nan}, "
+                               f"on one side only {one_nan}")
             print(f"  {case} [{repo}'s evaluation/]: {len(videos)} videos, max |F1 ours - theirs| {max(gaps):.1e}, "
                   f"mean F1 {np.mean(list(theirs[case]['f1'].values())):.2f}, summaries equal {same_summary}/{len(videos)}{saved_note}")
 
@@ -535,6 +560,9 @@ def _layout(bench: Bench, repo: str) -> Path:
         target = data / name / f"eccv16_dataset_{name.lower()}_google_pool5.h5"
         if not target.exists():
             target.symlink_to(bench.data / target.name)
+    annotations = data / "TVSum" / "ydata-anno.tsv"
+    if not annotations.exists():
+        annotations.symlink_to(bench.data / "ydata-anno.tsv")
     splits.mkdir(parents=True, exist_ok=True)
     for name in ("summe", "tvsum"):
         (splits / f"{name}_splits.json").write_bytes((bench.official[repo] / "data" / "splits" / f"{name}_splits.json").read_bytes())
