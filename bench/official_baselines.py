@@ -7,7 +7,7 @@ kept outside this project (their model/ and evaluation/ folders are used; the da
 needed). Their code is imported at run time only, in child processes whose import path holds their
 folders and not this project (both repositories have modules named ``layers`` and ``utils``). Their
 ``model/utils.py`` imports tensorboardX; where that package is missing the child puts a minimal
-stand-in under that name that records the scalars their solver logs (it is only a log).
+stand-in under that name that writes nothing (their solver only logs to it).
 
 Everything runs on a synthetic benchmark in the eccv16 layout (dataset.synthetic; 25 SumMe-like and
 50 TVSum-like videos of 1024-d features, so their split files' keys exist), on the CPU. Every video
@@ -68,20 +68,18 @@ CUT_LENGTHS = (1, 2, 3, 5, 7, 16, 59, 60, 61, 64, 121, 180)  # cuts of the longe
 
 
 def _stand_in_tensorboardx() -> None:
-    """Their model/utils.py subclasses tensorboardX.SummaryWriter; where it is missing, a recorder of scalars."""
+    """Their model/utils.py subclasses tensorboardX.SummaryWriter; where it is missing, a writer that keeps nothing."""
     try:
         import tensorboardX  # noqa: F401, PLC0415
     except ImportError:
         module = types.ModuleType("tensorboardX")
 
         class SummaryWriter:  # only what their TensorboardWriter touches
-            scalars: list = []
-
             def __init__(self, logdir: str) -> None:
                 self.file_writer = types.SimpleNamespace(get_logdir=lambda: logdir)
 
             def add_scalar(self, name, value, step) -> None:  # noqa: ANN001
-                SummaryWriter.scalars.append((name, float(value), int(step)))
+                pass
 
         module.SummaryWriter = SummaryWriter
         sys.modules["tensorboardX"] = module
@@ -205,12 +203,19 @@ def _child_train(task: dict, job: dict) -> dict:
         final.update({key: value.detach().cpu().clone() for key, value in self.model.state_dict().items()})
 
     solver.Solver.train = train_and_keep
+    epoch_losses: list[float] = []
+    log = solver.TensorboardWriter.update_loss
+
+    def logged(self, loss, step, name="loss"):  # noqa: ANN001, ANN202 - what their solver logs per epoch
+        if name == "loss_epoch":
+            epoch_losses.append(float(loss))
+        return log(self, loss, step, name)
+
+    solver.TensorboardWriter.update_loss = logged
     os.chdir(task["cwd"])
     sys.argv = [str(Path(job["official"]) / "model" / "main.py"), *task["argv"]]
     runpy.run_path(sys.argv[0], run_name="__main__")
-    epochs = sorted(sys.modules["tensorboardX"].SummaryWriter.scalars, key=lambda row: row[2]) \
-        if hasattr(sys.modules["tensorboardX"].SummaryWriter, "scalars") else []
-    return {"losses": losses, "epoch_losses": [value for name, value, _ in epochs if name == "loss_epoch"], "weights": final}
+    return {"losses": losses, "epoch_losses": epoch_losses, "weights": final}
 
 
 def _write_log(folder: Path, losses: list[float]) -> None:
