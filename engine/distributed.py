@@ -20,6 +20,7 @@ Without torchrun (or with one process) every function here is the plain single-p
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -97,8 +98,16 @@ def start(launch: Launch, requested: str | None = None) -> torch.device:
 
 
 def stop() -> None:
-    """Leave the process group (every rank, at the end)."""
+    """Leave the process group (every rank, at the end).
+
+    On a normal end every rank first waits for the others (a barrier): a rank that tore its gloo
+    connections down while another was still finishing its last exchange made that one abort
+    (SIGABRT at exit, seen once in the test suite). While an error propagates there is no barrier:
+    the other ranks may never arrive.
+    """
     if dist.is_available() and dist.is_initialized():
+        if sys.exc_info()[0] is None:
+            dist.barrier()
         dist.destroy_process_group()
 
 
