@@ -22,14 +22,6 @@ from engine.sweep_command import sweep_jobs
 from engine.training_plan import ProtocolOverrides, TrainingPlan, plan_for
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
 def dies_once(job: RunJob) -> sweep.RunOutcome:
     """run_job, but the worker process of split 1's first attempt dies at once (as if killed -9)."""
     marker = Path(job.weights_dir).parent / "died"

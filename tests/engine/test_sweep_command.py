@@ -2,20 +2,11 @@
 
 import json
 
-import pytest
 import torch
 
 import train
 
 SEEDS = ("1", "2")
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
 
 
 def train_args(data_dir, splits, weights_dir, *extra):
