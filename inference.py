@@ -26,6 +26,7 @@ import argparse
 import logging
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,7 @@ from config import VIDEOXUM
 from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
 from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
-from engine.outputs import Fallback, claim_outputs
+from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:  # torch: not before the arguments are checked
@@ -142,18 +143,26 @@ def main(args: argparse.Namespace) -> int:
         if args.report:
             outputs += report_outputs(args.report, [(name, seed, split.number, split.test_keys)
                                                     for name, seed, present in weights for split, _ in present])
-        claim = claim_outputs(outputs, inputs, lock=[path for path in (args.json, args.save_scores, args.report and args.report / REPORT_FILES[0])
-                                                     if path])
+        claim = claim_outputs(outputs, inputs, lock=_locked_outputs(args))
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
+    work = _compare if args.compare else _evaluate
+    return _run_claimed(claim, lambda fallback: work(args, jobs, seeds, fallback))
+
+
+def _locked_outputs(args: argparse.Namespace) -> list[Path]:
+    """The outputs a second run must not write at the same time (a report: its first file stands for the folder)."""
+    return [path for path in (args.json, args.save_scores, args.report and args.report / REPORT_FILES[0]) if path]
+
+
+def _run_claimed(claim: ClaimedOutputs, work: Callable[[Fallback], int]) -> int:
+    """``work`` under the claim of its outputs; torch is imported only now, the run known to be possible."""
     with claim:
-        from models.checkpoint import CheckpointMismatch  # torch: imported once the run is known to be possible
+        from models.checkpoint import CheckpointMismatch
 
         try:
-            if args.compare:
-                return _compare(args, jobs, seeds, claim.fallback)
-            return _evaluate(args, jobs, seeds, claim.fallback)
+            return work(claim.fallback)
         except (ProjectError, CheckpointMismatch, OSError) as error:
             log.error("error: %s", error)
             return 2
@@ -167,19 +176,11 @@ def _evaluate_videoxum(args: argparse.Namespace, seeds: list[int | None]) -> int
 
         test, files, read = videoxum_inputs(args.data_dir, args.features, args.workers, folders, seeds)
         outputs = [path for path in (args.json, args.save_scores) if path] + (report_outputs(args.report, []) if args.report else [])
-        claim = claim_outputs(outputs, read, lock=[path for path in (args.json, args.save_scores, args.report and args.report / REPORT_FILES[0])
-                                                   if path])
+        claim = claim_outputs(outputs, read, lock=_locked_outputs(args))
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
-    with claim:
-        from models.checkpoint import CheckpointMismatch
-
-        try:
-            return _videoxum_outputs(args, test, files, claim.fallback)
-        except (ProjectError, CheckpointMismatch, OSError) as error:
-            log.error("error: %s", error)
-            return 2
+    return _run_claimed(claim, lambda fallback: _videoxum_outputs(args, test, files, fallback))
 
 
 def _videoxum_outputs(args: argparse.Namespace, test: VideoXumDataset, files: list[WeightsFile], fallback: Fallback) -> int:
