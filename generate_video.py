@@ -31,7 +31,6 @@ import logging
 import math
 import os
 import signal
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +54,7 @@ from summarize.plan import (
 from summarize.provenance import JobState, VideoJob, assess, describe_file, fingerprint
 from utils.cluster import MAX_RAY_WORKERS
 from utils.errors import ProjectError
+from utils.exit import exit_now
 
 log = logging.getLogger("generate_video")
 
@@ -385,4 +385,4 @@ def _stop_on_terminate(signum: int, frame: object) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, _stop_on_terminate)
-    sys.exit(main(parse_args()))
+    exit_now(main(parse_args()))  # without the interpreter's teardown: see utils/exit.py

@@ -36,6 +36,7 @@ from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights
 from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
 from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
 from utils.errors import ProjectError
+from utils.exit import exit_now
 
 if TYPE_CHECKING:  # torch: not before the arguments are checked
     from dataset.videoxum import VideoXumDataset
@@ -320,4 +321,4 @@ def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fall
 
 
 if __name__ == "__main__":
-    sys.exit(main(parse_args()))
+    exit_now(main(parse_args()))  # without the interpreter's teardown: see utils/exit.py

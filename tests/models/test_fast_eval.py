@@ -10,7 +10,7 @@ from torch import nn
 from config import Backbone, ModelConfig
 from models.backbone import BACKBONES, seeded_random_backbone
 from models.csta import CSTA
-from models.fast_eval import ChannelSharedLinear, fold_batch_norms, fold_for_inference
+from models.fast_eval import ChannelSharedLinear, PointwiseLinear, fold_batch_norms, fold_for_inference, frozen_copy
 
 
 def realistic(backbone: Backbone, seed: int = 0) -> CSTA:
@@ -75,3 +75,34 @@ def test_the_channel_shared_key_embedding_equals_the_plain_layer(differing_rows)
 def test_the_fast_copy_embeds_the_key_once_for_the_shared_rows():
     fast = fold_for_inference(realistic(Backbone.GOOGLENET))
     assert isinstance(fast.key_embedding, ChannelSharedLinear)
+    assert isinstance(fast.key_embedding.linear, PointwiseLinear)  # on a CPU: oneDNN's kernel
+    assert isinstance(fast.linear1[0], PointwiseLinear) and isinstance(fast.linear2[0], nn.Linear)  # 1024 -> 1 stays
+
+
+@pytest.mark.parametrize("shape", [(1, 1024), (470, 1024), (2, 3, 1024), (1, 3, 41, 1024)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_the_pointwise_linear_is_the_linear_layer(shape, bias):
+    torch.manual_seed(2)
+    linear = nn.Linear(1024, 512, bias=bias)
+    x = torch.randn(shape)
+    with torch.no_grad():
+        exact = torch.nn.functional.linear(x.double(), linear.weight.double(), None if linear.bias is None else linear.bias.double())
+        plain, pointwise = linear(x), PointwiseLinear(linear)(x)
+    assert pointwise.shape == plain.shape == (*shape[:-1], 512)
+    assert pointwise.dtype == torch.float32
+    # both are float32 products of 1024 terms: within float32 rounding of the exact sums (|values| ~ 20)
+    assert (pointwise.double() - exact).abs().max().item() < 1e-4
+    assert (plain - pointwise).abs().max().item() < 1e-4
+
+
+def test_the_frozen_copy_has_its_own_tensors_and_leaves_the_original_trainable():
+    model = realistic(Backbone.GOOGLENET).train()
+    copy_ = frozen_copy(model)
+    originals = {name: tensor.data_ptr() for name, tensor in model.state_dict().items()}
+    copied = copy_.state_dict()
+    assert copied.keys() == originals.keys()
+    assert all(copied[name].data_ptr() != pointer for name, pointer in originals.items() if copied[name].numel())
+    assert all(torch.equal(copied[name], tensor) for name, tensor in model.state_dict().items())
+    assert not any(p.requires_grad for p in copy_.parameters()) and all(p.requires_grad for p in model.parameters())
+    copy_.eval()
+    assert model.training and all(module.training for module in model.modules())  # eval() on the copy only
