@@ -20,10 +20,11 @@ def exit_now(code: int | None) -> None:
     """End the process with ``code`` (None: 0) like sys.exit, skipping the interpreter's teardown.
 
     Log handlers, the standard streams and the registered exit handlers (Ray's shutdown,
-    temporary folders' removal, ...) are flushed and run first. With other threads still running
-    it falls back to sys.exit, which waits for them as usual.
+    temporary folders' removal, ...) are flushed and run first. With a non-daemon thread still
+    running it falls back to sys.exit, which waits for it as usual (daemon threads, such as
+    tqdm's monitor, are never waited for).
     """
-    if threading.active_count() > 1:
+    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate() if thread is not threading.main_thread()):
         sys.exit(code)
     atexit._run_exitfuncs()  # what the normal exit would run first (logging.shutdown is one of them)
     logging.shutdown()

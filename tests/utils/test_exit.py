@@ -45,3 +45,26 @@ def test_a_running_thread_is_waited_for(tmp_path):
     """, tmp_path)
     assert result.returncode == 4, result.stderr
     assert (tmp_path / "mark").read_text() == "thread finished"
+
+
+TEARDOWN_WITNESS = """
+    import os, sys
+    class Witness:  # its finaliser runs in the interpreter's teardown, and only there
+        def __del__(self, open=open, path=os.environ["MARK"]):  # kept: the teardown clears the modules
+            with open(path, "w") as mark:
+                mark.write("teardown ran")
+    witness = Witness()
+"""
+
+
+def test_the_teardown_is_skipped_even_beside_a_daemon_thread(tmp_path):
+    result = run(TEARDOWN_WITNESS + """
+    import threading, time
+    from utils.exit import exit_now
+    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()  # tqdm's monitor is one
+    exit_now(5)
+    """, tmp_path)
+    assert result.returncode == 5, result.stderr
+    assert not (tmp_path / "mark").exists()
+    plain = run(TEARDOWN_WITNESS + "    sys.exit(5)\n", tmp_path)  # the witness does see a normal exit
+    assert plain.returncode == 5 and (tmp_path / "mark").read_text() == "teardown ran"
