@@ -236,7 +236,7 @@ def plan_run(args: argparse.Namespace) -> list[VideoOutputs]:
 def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     """The networks and the Summarizer; None (after saying why) when a file or the device is unusable.
     Here, not at the top of the module, so that nothing before needs torch."""
-    from engine.inference import build_model, model_for_weights
+    from engine.weights_model import build_model, model_for_weights
     from features.embedder import BackboneSource, load_frame_embedder
     from models.backbone import BackboneWeightsUnavailable
     from models.checkpoint import CheckpointMismatch, load_checkpoint

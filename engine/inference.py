@@ -16,10 +16,10 @@ import torch
 from dataset.benchmark import Benchmark
 from dataset.errors import DataError
 from dataset.splits import Split
-from engine.layout import record_path_for, weights_to_evaluate
-from engine.model_flags import DEFAULT_METHOD, ModelChoice, choice_from_record, reconcile
+from engine.layout import weights_to_evaluate
+from engine.model_flags import DEFAULT_METHOD, ModelChoice
 from engine.scoring import Scorer, ScoringRoute, to_device
-from engine.training import read_training_record
+from engine.weights_model import build_model, model_for_weights, selection_rule_of
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
 from models.backbone import BackboneOrigin
 from models.checkpoint import load_checkpoint
@@ -59,27 +59,6 @@ class DatasetEvaluation:
         return self.stand_in_features or any(split.backbone_origin is BackboneOrigin.STAND_IN for split in self.splits)
 
 
-def model_for_weights(flags: ModelChoice, weights_path: Path) -> tuple[ModelChoice, dict | None]:
-    """The model a weights file is scored as, and the record beside it (None for released weights).
-
-    Raises:
-        ModelChoiceError: a flag contradicts the record (the message names both values and the file).
-    """
-    record = read_training_record(weights_path)
-    return reconcile(flags, choice_from_record(record), record_path_for(weights_path)), record
-
-
-def selection_rule_of(record: dict | None) -> EpochRule | None:
-    """The epoch-selection rule a record names; CSTA's best-on-test for records written before the rules were selectable."""
-    if record is None:
-        return None
-    value = record.get("selection_rule", EpochRule.BEST_ON_TEST.value)
-    try:
-        return EpochRule(value)
-    except ValueError:
-        return None
-
-
 def check_models(jobs: list[tuple[Benchmark, list[Split]]], folders: list[Path], seeds: list[int | None], flags: ModelChoice,
                  require_all: bool) -> None:
     """Reconcile the flags with every weights file's record before any evaluation starts, so that a
@@ -89,11 +68,6 @@ def check_models(jobs: list[tuple[Benchmark, list[Split]]], folders: list[Path],
             for seed in seeds:
                 for _, path in weights_to_evaluate(folder, benchmark.spec.name, splits, require_all, seed):
                     model_for_weights(flags, path)
-
-
-def build_model(choice: ModelChoice, device: torch.device) -> torch.nn.Module:
-    """A model of the chosen method and options, ready to receive a whole weights file (trunk included)."""
-    return method_spec(choice.method).build(choice.config, device=device)
 
 
 def evaluate_weights(

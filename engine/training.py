@@ -20,7 +20,6 @@ from __future__ import annotations
 import abc
 import copy
 import datetime
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -55,7 +54,7 @@ from utils.runtime import seed_everything
 log = logging.getLogger(__name__)
 
 __all__ = ["BenchmarkSplit", "EpochRecord", "HeldOut", "LengthFactorRun", "SplitData", "SplitTraining", "TrainingPlan", "TrainingVideos",
-           "finished_training", "length_factor_entries", "read_training_record", "train_epoch", "train_method_split", "train_on",
+           "finished_training", "length_factor_entries", "train_epoch", "train_method_split", "train_on",
            "train_split", "training_record", "trunk_init"]
 
 
@@ -420,15 +419,3 @@ def length_factor_entries(result: SplitTraining, held_out: str) -> dict:
                                            "not labels)")
         entries["length_factor_runs"] = [run.as_dict() for run in result.runs]
     return entries
-
-
-def read_training_record(weights_path: Path) -> dict | None:
-    """The JSON record train.py writes beside a weights file, if any (released weights have none)."""
-    record_path = record_path_for(weights_path)
-    if not record_path.is_file():
-        return None
-    try:
-        return json.loads(record_path.read_text())
-    except (OSError, json.JSONDecodeError):
-        log.warning("ignoring unreadable training record %s", record_path)
-        return None

@@ -20,11 +20,11 @@ import torch
 from config import VIDEOXUM, EpochRule
 from dataset.errors import DataError
 from dataset.videoxum import VideoXumDataset, VideoXumSplit
-from engine.inference import build_model, model_for_weights, selection_rule_of
 from engine.layout import record_path_for, weights_path_for
 from engine.model_flags import ModelChoice
 from engine.videoxum_data import VideoXumSource, predicted_scores, sized_for_features
 from engine.videoxum_training import VIDEOXUM_SPLIT
+from engine.weights_model import build_model, model_for_weights, selection_rule_of
 from evaluation.v2v import V2VMeans, V2VVideoMetrics, evaluate_video_v2v, human_v2v, mean_v2v
 from models.checkpoint import load_checkpoint
 

@@ -9,8 +9,9 @@ import torch
 import inference
 from config import DATASETS, CASumConfig, PGLSumConfig
 from dataset import load_benchmark, read_splits
-from engine.inference import check_models, evaluate_weights, model_for_weights
+from engine.inference import check_models, evaluate_weights
 from engine.model_flags import ModelChoiceError
+from engine.weights_model import model_for_weights
 from models.backbone import BackboneInit
 from models.checkpoint import CheckpointMismatch, save_checkpoint
 from models.csta import build_csta

@@ -1,8 +1,8 @@
 """Time and peak memory of KTS on synthetic features with planted shots, how the fast route agrees
 with the exact one, and how fast the exact route is against the reference's algorithm.
 
-    python bench/kts.py                       # everything (the reference at 5,000 frames takes minutes)
-    python bench/kts.py --sizes 500 1000 --agreement-sizes 1000 --reference-sizes 1000
+    python bench/kts_speed.py                       # everything (the reference at 5,000 frames takes minutes)
+    python bench/kts_speed.py --sizes 500 1000 --agreement-sizes 1000 --reference-sizes 1000
 
 Features: one random non-negative 1024-d vector per shot (shots of 1 to 10 seconds at 30 fps),
 plus per-frame noise, L2-normalised, float32, as the video pipeline makes them. Peak memory is
