@@ -39,9 +39,11 @@ def frame_transform(choice: Preprocess, weights: object = None) -> Callable:
     from torchvision import transforms
     from torchvision.models import GoogLeNet_Weights
 
+    from features.preprocess import TablePreprocess
+
     preset = (weights or GoogLeNet_Weights.IMAGENET1K_V1).transforms()
     if choice is Preprocess.CENTER_CROP:
-        return preset
+        return TablePreprocess(preset)  # the preset's values, bit for bit, faster
     side = preset.crop_size[0]
     return transforms.Compose([
         transforms.Resize((side, side), interpolation=preset.interpolation, antialias=True),

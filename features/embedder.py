@@ -23,6 +23,7 @@ from torchvision.models import googlenet
 
 from config import Backbone
 from features.exact_trunk import ExactBatchedTrunk, intra_op_threads
+from features.preprocess import TablePreprocess
 from features.workers import map_in_workers
 from models.backbone import (
     GOOGLENET,
@@ -58,7 +59,7 @@ class FrameEmbedder:
         self.device = device
         self.origin = origin  # where the weights came from, for every output
         self.weights_path = weights_path  # the file given by path (BackboneOrigin.FILE)
-        self.transform = self.spec.weights.transforms()
+        self.transform = TablePreprocess(self.spec.weights.transforms())  # the preset's values, faster
         self.memory_format = torch.contiguous_format
         self.exact = False
         self.exact_trunk: ExactBatchedTrunk | None = None
