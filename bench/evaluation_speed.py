@@ -85,7 +85,8 @@ def lever_table(model: CSTA, videos: list[torch.Tensor], rounds: int, threads: l
         ("torch.inference_mode", inference(model)),
         ("inference_mode + channels_last trunk weights", inference(_channels_last_copy(model))),
         ("inference_mode + BN folded", inference(fold_for_inference(model, channels_last=False))),
-        ("inference_mode + BN folded + channels_last (fast route)", inference(fast)),
+        ("inference_mode + BN folded + channels_last", inference(fold_for_inference(model, pointwise_linears=False))),
+        ("+ linear layers as oneDNN 1x1 convolutions (fast route)", inference(fast)),
     ]
     levers += [(f"fast route, torch.set_num_threads({count})", inference(fast, count)) for count in threads or []]
     steps = sum(v.shape[0] for v in videos)

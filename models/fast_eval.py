@@ -132,7 +132,7 @@ def frozen_copy(model: nn.Module) -> nn.Module:
     return clone
 
 
-def fold_for_inference(model: nn.Module, channels_last: bool = True) -> nn.Module:
+def fold_for_inference(model: nn.Module, channels_last: bool = True, pointwise_linears: bool = True) -> nn.Module:
     """An eval-mode copy of a model with its CNN trunk's batch norms folded (the model is untouched).
 
     Models without a trunk (PGL-SUM, CA-SUM: attention over given features) have no batch norm to
@@ -140,17 +140,19 @@ def fold_for_inference(model: nn.Module, channels_last: bool = True) -> nn.Modul
 
     Args:
         channels_last: also store the trunk's convolution weights in channels-last layout.
+        pointwise_linears: on a CPU, run a CNN model's large linear layers as 1x1 convolutions (PointwiseLinear).
     """
     fast = frozen_copy(model).eval()
-    on_cpu = all(parameter.device.type == "cpu" for parameter in fast.parameters())
+    trunk = getattr(fast, "trunk", None)
+    # only beside a trunk: the copies of PGL-SUM and CA-SUM stay bit-identical to their exact route
+    pointwise = pointwise_linears and trunk is not None and all(parameter.device.type == "cpu" for parameter in fast.parameters())
     key_embedding = getattr(fast, "key_embedding", None)
     if isinstance(key_embedding, nn.Linear):
-        fast.key_embedding = ChannelSharedLinear(PointwiseLinear(key_embedding) if on_cpu else key_embedding)
-    trunk = getattr(fast, "trunk", None)
+        fast.key_embedding = ChannelSharedLinear(PointwiseLinear(key_embedding) if pointwise else key_embedding)
     if trunk is not None:
         fold_batch_norms(trunk)
         if channels_last:
             trunk.to(memory_format=torch.channels_last)
-    if on_cpu:
+    if pointwise:
         use_pointwise_linears(fast)
     return fast

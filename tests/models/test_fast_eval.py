@@ -106,3 +106,16 @@ def test_the_frozen_copy_has_its_own_tensors_and_leaves_the_original_trainable()
     assert not any(p.requires_grad for p in copy_.parameters()) and all(p.requires_grad for p in model.parameters())
     copy_.eval()
     assert model.training and all(module.training for module in model.modules())  # eval() on the copy only
+
+
+@pytest.mark.parametrize("method", ["PGL-SUM", "CA-SUM"])
+def test_methods_without_a_trunk_keep_their_linear_layers_and_their_exact_scores(method):
+    from models.methods import method_spec
+
+    torch.manual_seed(0)
+    model = method_spec(method).build().eval()
+    fast = fold_for_inference(model)
+    assert not any(isinstance(m, PointwiseLinear) for m in fast.modules())
+    features = torch.randn(60, 1024)
+    with torch.inference_mode():
+        assert torch.equal(model(features), fast(features))
