@@ -26,12 +26,11 @@ from pathlib import Path
 # Standard library and torch-free modules only: --help and argument errors answer before torch.
 from builder.settings import BuildConfig, Preprocess, Route
 from config import FRAME_SAMPLE_RATE, Backbone
-from engine.cli import whole_number
+from engine.cli import add_worker_pool_arguments, check_worker_pool_arguments, whole_number
 from summarize.plan import VIDEO_EXTENSIONS
 
 MAX_STRIDE = 10_000
 MAX_BATCH_SIZE = 4096
-MAX_RAY_WORKERS = 10_000
 BACKBONES = {backbone.value.lower(): backbone for backbone in Backbone}  # googlenet, resnet, efficientnet, mobilenet
 
 
@@ -65,16 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backbone-weights", type=Path,
                         help="a local copy of torchvision's ImageNet weights of --backbone (GoogLeNet: googlenet-1378be20.pth)")
     parser.add_argument("--random-backbone", action="store_true", help="random --backbone features (tests and demos only; the file says so)")
-    ray = parser.add_argument_group("many videos at once with Ray (generate_video's video-library path)")
-    ray.add_argument("--ray", action="store_true",
-                     help="build the videos on Ray workers, each holding the CNN once: a local Ray started in this process "
-                     "(this machine's cores and GPUs), or the cluster named by RAY_ADDRESS when it is set; same file as without")
-    ray.add_argument("--ray-address", metavar="ADDRESS",
-                     help="build on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001; every node must "
-                     "see the videos at the same paths); implies --ray")
-    ray.add_argument("--ray-workers", type=whole_number(1, MAX_RAY_WORKERS),
-                     help="Ray workers (default: one per GPU when the cluster has GPUs and --device is not cpu; else one per N CPUs, "
-                     "N being torch's thread count here, which each worker uses so that its features are those of the build without --ray)")
+    add_worker_pool_arguments(parser, section="generate_video's video-library path", work="build", held="the CNN", same="features")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
@@ -89,8 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("choose one of --random-backbone and --backbone-weights")
     if args.segmentation == Route.FULL.value and args.backbone != "googlenet":
         parser.error(f"--segmentation full is the reference's route, with GoogLeNet's features: not with --backbone {args.backbone}")
-    if args.ray_workers is not None and not (args.ray or args.ray_address):
-        parser.error("--ray-workers needs --ray or --ray-address")
+    check_worker_pool_arguments(parser, args)
     return args
 
 

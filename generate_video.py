@@ -39,6 +39,7 @@ from typing import Any
 # Only torch-free modules here: --help and every check of the inputs and outputs answer before
 # torch and torchvision are imported (5 s on a small CPU); see _load_summarizer.
 from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO
+from engine.cli import add_worker_pool_arguments, check_worker_pool_arguments
 from engine.model_flags import ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
 from summarize.outdir import hold_output_folder, prepare_output_folder
 from summarize.plan import (
@@ -52,7 +53,6 @@ from summarize.plan import (
     output_kinds,
 )
 from summarize.provenance import JobState, VideoJob, assess, describe_file, fingerprint
-from utils.cluster import MAX_RAY_WORKERS
 from utils.errors import ProjectError
 from utils.exit import exit_now
 
@@ -132,16 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--random-backbone", action="store_true", help="random GoogLeNet features (tests and demos only; outputs say so)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_arguments(parser)
-    ray = parser.add_argument_group("many videos at once with Ray (summarize/library.py)")
-    ray.add_argument("--ray", action="store_true",
-                     help="summarise the videos on Ray workers, each holding the networks once: a local Ray started in this process "
-                     "(this machine's cores and GPUs), or the cluster named by RAY_ADDRESS when it is set; same outputs as without")
-    ray.add_argument("--ray-address", metavar="ADDRESS",
-                     help="summarise on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001); implies --ray")
-    ray.add_argument("--ray-workers", type=bounded(int, 1, MAX_RAY_WORKERS),
-                     help="Ray workers, each holding the networks (default: one per GPU when the cluster has GPUs and --device is not cpu; "
-                     "else one per N CPUs, N being torch's thread count here, which each worker uses so that its outputs are "
-                     "those of the run without --ray)")
+    add_worker_pool_arguments(parser, section="summarize/library.py", work="summarise", held="the networks", same="outputs")
     reference = parser.add_argument_group("the reference implementation's input flags")
     reference.add_argument("--input_is_file", type=str2bool, help="true: summarise --file_path; false: every --ext video in --dir_path")
     reference.add_argument("--file_path", type=Path, help="one video (with --input_is_file true)")
@@ -176,8 +167,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.model = model_choice_from_args(args)  # for weights without a record; a record wins over the defaults
     except (ModelChoiceError, ModelConfigError, ValueError) as error:
         parser.error(str(error))
-    if args.ray_workers is not None and not (args.ray or args.ray_address):
-        parser.error("--ray-workers needs --ray or --ray-address")
+    check_worker_pool_arguments(parser, args)
     return args
 
 

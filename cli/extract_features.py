@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import Backbone
-from engine.cli import whole_number
+from engine.cli import add_worker_pool_arguments, check_worker_pool_arguments, whole_number
 from summarize.plan import VIDEO_EXTENSIONS, find_videos
-from utils.cluster import MAX_RAY_WORKERS, WorkersUnavailable
+from utils.cluster import WorkersUnavailable
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:  # torch: not before the arguments are checked
@@ -48,16 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet weights of the backbone")
     parser.add_argument("--random-backbone", action="store_true", help="random backbone features (tests and demos only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    ray = parser.add_argument_group("many videos at once with Ray (features/extract.py, utils/cluster.py)")
-    ray.add_argument("--ray", action="store_true",
-                     help="extract on Ray workers, each holding the network once: a local Ray started in this process (this "
-                     "machine's cores and GPUs), or the cluster named by RAY_ADDRESS when it is set; same files as without")
-    ray.add_argument("--ray-address", metavar="ADDRESS",
-                     help="extract on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001); implies --ray")
-    ray.add_argument("--ray-workers", type=whole_number(1, MAX_RAY_WORKERS),
-                     help="Ray workers, each holding the network (default: one per GPU when the cluster has GPUs and --device is not cpu; "
-                     "else one per N CPUs, N being torch's thread count here, which each worker uses so that its files are "
-                     "those of the run without --ray)")
+    add_worker_pool_arguments(parser, section="features/extract.py, utils/cluster.py", work="extract", held="the network", same="files")
     return parser
 
 
@@ -74,8 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--exact exists for googlenet only")
     if args.random_backbone and args.backbone_weights:
         parser.error("choose one of --random-backbone and --backbone-weights")
-    if args.ray_workers is not None and not (args.ray or args.ray_address):
-        parser.error("--ray-workers needs --ray or --ray-address")
+    check_worker_pool_arguments(parser, args)
     return args
 
 

@@ -1,4 +1,4 @@
-"""Command-line pieces shared by train.py and inference.py.
+"""Command-line pieces shared by the scripts (train.py, inference.py and the video launchers).
 
 Standard library and config.py only: ``--help`` and argument errors answer before torch, numpy or
 h5py are imported (tests/engine/test_cli.py holds that).
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config import DATASETS, DEFAULT_DATA_DIR, DEFAULT_VIDEOXUM_FEATURES, DEFAULT_WEIGHTS_DIR, SPLIT_SETS, VIDEOXUM, F1Reduction
+from utils.cluster import MAX_RAY_WORKERS
 
 CUSTOM = "custom"  # --dataset value: a data set built by build_dataset.py (--h5 PATH)
 
@@ -39,6 +40,34 @@ def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def add_worker_pool_arguments(parser: argparse.ArgumentParser, *, section: str, work: str, held: str, same: str) -> None:
+    """--ray, --ray-address and --ray-workers of a launcher that hands videos to Ray workers (utils.cluster.run_on_ray).
+
+    Args:
+        section: where the work lives, for the group's title ("summarize/library.py").
+        work: the verb, as in "<work> the videos on Ray workers" ("summarise").
+        held: what each worker loads once ("the networks").
+        same: what equals a run without Ray ("outputs").
+    """
+    group = parser.add_argument_group(f"many videos at once with Ray ({section})")
+    group.add_argument("--ray", action="store_true",
+                       help=f"{work} the videos on Ray workers, each holding {held} once: a local Ray started in this process "
+                       f"(this machine's cores and GPUs), or the cluster named by RAY_ADDRESS when it is set; the same {same} as without")
+    group.add_argument("--ray-address", metavar="ADDRESS",
+                       help=f"{work} on the running Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001; every node must "
+                       "see the videos at the same paths); implies --ray")
+    group.add_argument("--ray-workers", type=whole_number(1, MAX_RAY_WORKERS),
+                       help=f"Ray workers, each holding {held} (default: one per GPU when the cluster has GPUs and --device is not cpu; "
+                       f"else one per N CPUs, N being torch's thread count here, which each worker uses so that its {same} are "
+                       "those of the run without --ray)")
+
+
+def check_worker_pool_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error for --ray-workers without Ray to give them to."""
+    if args.ray_workers is not None and not (args.ray or args.ray_address):
+        parser.error("--ray-workers needs --ray or --ray-address")
 
 
 def number_in(low: float, high: float | None = None, open_ends: bool = False, none_is: float | None = None) -> Callable[[str], float]:
