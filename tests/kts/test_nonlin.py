@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kts import KTSInputError, cpd_auto, cpd_nonlin
+from kts.nonlin import check_kernel
 from tests.kts.plain import CASES, make_features, plain_cpd_nonlin
 
 
@@ -65,6 +66,17 @@ def test_dynamic_program_finds_the_brute_force_optimum(seed):
 def test_bad_kernels(kernel, message):
     with pytest.raises(KTSInputError, match=message):
         cpd_auto(kernel, 0, 1)
+
+
+def test_symmetry_is_checked_in_every_block_of_rows_and_rounding_passes():
+    x = np.abs(np.random.default_rng(4).standard_normal((600, 64))).astype(np.float32)
+    kernel = x @ x.copy().T  # a general product: K[i, j] and K[j, i] may differ in the last bit
+    assert check_kernel(kernel) is kernel
+    for row, column in [(2, 590), (590, 2), (599, 300)]:  # first block, last block (600 rows: three blocks of 256)
+        broken = kernel.copy()
+        broken[row, column] += 0.5
+        with pytest.raises(KTSInputError, match="not symmetric"):
+            check_kernel(broken)
 
 
 def test_too_many_change_points():
