@@ -19,6 +19,7 @@ Without torchrun (or with one process) every function here is the plain single-p
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -101,13 +102,18 @@ def stop() -> None:
     """Leave the process group (every rank, at the end).
 
     On a normal end every rank first waits for the others (a barrier): a rank that tore its gloo
-    connections down while another was still finishing its last exchange made that one abort
-    (SIGABRT at exit, seen once in the test suite). While an error propagates there is no barrier:
-    the other ranks may never arrive.
+    connections down while another was still finishing its last exchange made that one abort. While
+    an error propagates there is no barrier: the other ranks may never arrive.
+
+    Then the DDP wrappers nobody uses any more are collected: they sit in reference cycles, and each
+    holds the group, so destroy_process_group alone leaves it (and gloo's threads) alive until the
+    interpreter's teardown, where destroying it now and then aborts the process ("terminate called
+    without an active exception", SIGABRT after the work was done; seen in the test suite).
     """
     if dist.is_available() and dist.is_initialized():
         if sys.exc_info()[0] is None:
             dist.barrier()
+        gc.collect()
         dist.destroy_process_group()
 
 

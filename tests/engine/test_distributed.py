@@ -4,11 +4,13 @@ train.py with rank 0 alone writing, and its record says how many videos make a s
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -85,12 +87,15 @@ def test_two_gloo_processes_train_as_one_process_on_the_mean_gradient_of_two_vid
     assert not torch.equal(ranks[0]["weights"]["0.weight"], make_model()[0].state_dict()["0.weight"])  # it did train
 
 
-def train_through_hooks(weights: Path, stop_after: int | None = None) -> None:
+def train_through_hooks(weights: Path, stop_after: int | None = None, wrappers: list | None = None) -> None:
     """Train EPOCHS epochs through the resume hooks, as train_method_split does, from a fresh model, optimiser,
-    keeper and DDP wrapper; ``stop_after`` leaves after that epoch's checkpoint, as a kill would (nothing closed)."""
+    keeper and DDP wrapper; ``stop_after`` leaves after that epoch's checkpoint, as a kill would (nothing closed).
+    ``wrappers`` receives a weak reference to the DDP wrapper."""
     model, optimizer = make_model()
     model.insert(1, nn.Dropout(0.3))  # draws from each rank's own generator: resumed only if every rank's is saved
     trainer = distributed.wrap(model, torch.device("cpu"))
+    if wrappers is not None:
+        wrappers.append(weakref.ref(trainer))
     fingerprint = RunFingerprint("SumMe", 1, 3, {"protocol": {"epochs": EPOCHS}}, "data", "keys", processes=2)
     session, keeper = RunSession(weights, fingerprint), RuleKeeper(EpochRule.BEST_ON_TEST)
     done, history = session.begin(model, optimizer, keeper)
@@ -109,20 +114,26 @@ def train_through_hooks(weights: Path, stop_after: int | None = None) -> None:
 
 def resuming_worker(rank: int, port: int, folder: str) -> None:
     """Each rank: an uninterrupted run; a run left after epoch 1; its generators scrambled; that run resumed
-    (from the checkpoint alone: model, optimiser, keeper and wrapper are built afresh)."""
+    (from the checkpoint alone: model, optimiser, keeper and wrapper are built afresh). Then how many of the
+    three DDP wrappers outlived distributed.stop (the automatic collector off: only stop may collect them)."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
     torch.set_num_threads(1)
     distributed.start(Launch(rank, rank, 2), "cpu")
+    wrappers: list[weakref.ref] = []
+    gc.disable()
     try:
-        train_through_hooks(Path(folder) / "whole" / "split1.pt")
+        train_through_hooks(Path(folder) / "whole" / "split1.pt", wrappers=wrappers)
         resumed = Path(folder) / "resumed" / "split1.pt"
-        train_through_hooks(resumed, stop_after=1)
+        train_through_hooks(resumed, stop_after=1, wrappers=wrappers)
         distributed.on_main(lambda: torch.save(RunCheckpoint.load(run_checkpoint_path(resumed)).generators,
                                                Path(folder) / "generators.pt"))
         seed_everything(1000 + rank)  # what a new process would draw otherwise
-        train_through_hooks(resumed)
+        train_through_hooks(resumed, wrappers=wrappers)
     finally:
         distributed.stop()
+        alive = sum(ref() is not None for ref in wrappers)
+        gc.enable()
+    (Path(folder) / f"wrappers_alive{rank}.txt").write_text(str(alive))
 
 
 def test_a_torchrun_job_restarted_resumes_every_rank_from_the_checkpoint(tmp_path):
@@ -134,6 +145,9 @@ def test_a_torchrun_job_restarted_resumes_every_rank_from_the_checkpoint(tmp_pat
     for part in ("weights", "kept"):
         assert all(torch.equal(first[part][key], second[part][key]) for key in first[part])
     assert not run_folder_for(resumed).exists()
+    # a wrapper alive past stop keeps the gloo group (and its threads) to the interpreter's teardown,
+    # where destroying it aborts the process now and then (SIGABRT, "terminate called without an active exception")
+    assert [(tmp_path / f"wrappers_alive{rank}.txt").read_text() for rank in (0, 1)] == ["0", "0"]
 
 
 def test_each_rank_takes_its_share_of_every_step():
