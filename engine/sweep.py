@@ -12,7 +12,10 @@ A run whose worker process dies (killed, out of memory, a lost node) is started 
 ``SweepConfig.max_retries`` times, and goes on from its last checkpoint (engine/resume.py: the
 checkpoints are in the weights folder, which every node sees; the command holds the outputs' locks
 for the whole sweep, so a retried task writes where its first attempt did); a run that fails with an error is not retried (it would fail
-the same way) and the others go on; the failures are listed at the end.
+the same way) and the others go on; the failures are listed at the end. The new start is a new task
+submitted here, not Ray's own task retry: with Ray's, a worker killed at the start of its task now
+and then made the driver abort on Ray's internal check "Tried to complete task that was not
+pending" (seen in this project's test suite), taking the whole sweep down with it.
 """
 
 from __future__ import annotations
@@ -141,39 +144,59 @@ def run_sweep(jobs: Sequence[RunJob], config: SweepConfig,
         at_once = min(cluster.cpus // config.cpus_per_run, cluster.gpus // gpus if gpus else math.inf)
         log.info("Ray: %s; %d run(s), up to %d at a time (%g CPU, %g GPU each)",
                  cluster.describe(), len(jobs), at_once, config.cpus_per_run, gpus)
-        task = ray.remote(train_one).options(num_cpus=config.cpus_per_run, num_gpus=gpus, max_retries=config.max_retries,
+        task = ray.remote(train_one).options(num_cpus=config.cpus_per_run, num_gpus=gpus, max_retries=0,  # retried here
                                              runtime_env={"env_vars": WORKER_ENV}, name="train_run")
         threads = max(1, math.floor(config.cpus_per_run))
         jobs = [replace(job, device="cuda" if gpus else "cpu", threads=threads) for job in jobs]  # cuda: the GPU Ray gives the worker
-        refs = [task.remote(job) for job in jobs]
+        refs = {task.remote(job): number for number, job in enumerate(jobs)}  # the task running each job now
         try:
-            return _collect(refs, jobs, config.progress)
+            return _collect(refs, jobs, task.remote, config.max_retries, config.progress)
         except BaseException:  # Ctrl-C or a bug here: the runs still queued must not go on without us
             for ref in refs:
                 ray.cancel(ref, force=True)
             raise
 
 
-def _collect(refs: list, jobs: Sequence[RunJob], progress: bool) -> list[RunOutcome]:
-    """Wait for every run, showing runs finished / total and the best result so far per dataset."""
+def _collect(refs: dict, jobs: Sequence[RunJob], submit: Callable[[RunJob], object], max_retries: int,
+             progress: bool) -> list[RunOutcome]:
+    """Wait for every run, showing runs finished / total and the best result so far per dataset.
+
+    Args:
+        refs: the task of each job (Ray's reference -> index in ``jobs``); a job started again gets a
+            new entry, and the dict always holds every task still running.
+        submit: starts a job's task again, after its worker died (up to ``max_retries`` times).
+    """
     import ray
 
-    index = {ref: number for number, ref in enumerate(refs)}
-    outcomes: list[RunOutcome | None] = [None] * len(refs)
+    outcomes: list[RunOutcome | None] = [None] * len(jobs)
+    starts = [1] * len(jobs)
     failures: list[str] = []
     best: dict[str, tuple[float, str]] = {}
     pending = list(refs)
-    with tqdm(total=len(refs), desc="runs", unit="run", disable=not progress, dynamic_ncols=True) as bar:
+    with tqdm(total=len(jobs), desc="runs", unit="run", disable=not progress, dynamic_ncols=True) as bar:
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
-            number = index[done[0]]
+            number = refs.pop(done[0])
             job = jobs[number]
             try:
                 outcome = ray.get(done[0])
-            except ray.exceptions.RayError as error:  # the run's own error, or its worker died max_retries + 1 times
+            except ray.exceptions.RayTaskError as error:  # the run's own error: it would fail again the same way
                 failures.append(f"{job.label}: {error}")
                 log.error("FAILED %s: %s", job.label, error)
                 bar.update()
+                continue
+            except ray.exceptions.RayError as error:  # its worker process died (killed, out of memory, a lost node)
+                if starts[number] > max_retries:
+                    failures.append(f"{job.label}: its worker died {starts[number]} time(s): {error}")
+                    log.error("FAILED %s: its worker died %d time(s): %s", job.label, starts[number], error)
+                    bar.update()
+                    continue
+                starts[number] += 1
+                log.warning("%s: its worker died (%s); starting it again from its last checkpoint (start %d of %d)",
+                            job.label, type(error).__name__, starts[number], max_retries + 1)
+                again = submit(job)
+                refs[again] = number
+                pending.append(again)
                 continue
             outcomes[number] = outcome
             result = outcome.training
@@ -184,6 +207,6 @@ def _collect(refs: list, jobs: Sequence[RunJob], progress: bool) -> list[RunOutc
             bar.set_postfix_str(" | ".join(f"best {name} F1 {f1:.2f} ({where})" for name, (f1, where) in best.items()))
             bar.update()
     if failures:
-        raise SweepFailed(f"{len(failures)} of {len(refs)} run(s) failed (the others finished and wrote their files):\n"
+        raise SweepFailed(f"{len(failures)} of {len(jobs)} run(s) failed (the others finished and wrote their files):\n"
                           + "\n".join(f"  {text}" for text in failures))
     return [outcome for outcome in outcomes if outcome is not None]

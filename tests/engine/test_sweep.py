@@ -37,7 +37,7 @@ def jobs_for(tiny_data_dir, tiny_splits, weights_dir):
     return [RunJob(spec, split, TrainingPlan.from_train_config(cfg), tiny_data_dir, weights_dir, seed_folder=False) for split in read_splits(tiny_splits["SumMe"], spec)]
 
 
-def test_a_killed_worker_is_retried_and_a_failing_run_does_not_stop_the_others(local_ray, tiny_data_dir, tiny_splits, tmp_path):
+def test_a_killed_worker_is_retried_and_a_failing_run_does_not_stop_the_others(local_ray, tiny_data_dir, tiny_splits, tmp_path, caplog):
     expected = tmp_path / "in_process"
     threads = torch.get_num_threads()
     try:
@@ -52,14 +52,28 @@ def test_a_killed_worker_is_retried_and_a_failing_run_does_not_stop_the_others(l
     empty.mkdir()
     weights.parent.mkdir()
     broken = replace(jobs[1], plan=jobs[1].plan.with_seed(8), data_dir=empty)
-    with pytest.raises(SweepFailed) as failed:
+    with pytest.raises(SweepFailed) as failed, caplog.at_level(logging.WARNING, logger="engine.sweep"):
         sweep.run_sweep([*jobs, broken], SweepConfig(max_retries=2, progress=False), train_one=dies_once)
     assert (tmp_path / "sweep" / "died").exists()  # split 1's first worker did die
+    assert "split 1: its worker died" in caplog.text and "start 2 of 3" in caplog.text  # and it was started again
     assert "1 of 3 run(s) failed" in str(failed.value) and "SumMe seed 8 split 2" in str(failed.value)
     assert str(empty) in str(failed.value)  # the run's own error: its data folder has no h5 file
     for split in (1, 2):
         first, second = torch.load(expected / "SumMe" / f"split{split}.pt"), torch.load(weights / "SumMe" / f"split{split}.pt")
         assert all(torch.equal(first[key], second[key]) for key in first)
+
+
+def always_dies(job: RunJob) -> sweep.RunOutcome:
+    """A worker that dies at every start of the run (as if its machine kept killing it)."""
+    (Path(job.weights_dir) / f"start{len(list(Path(job.weights_dir).glob('start*')))}").touch()
+    os._exit(1)
+
+
+def test_a_run_whose_worker_keeps_dying_fails_after_its_retries(local_ray, tiny_data_dir, tiny_splits, tmp_path):
+    job = jobs_for(tiny_data_dir, tiny_splits, tmp_path)[0]
+    with pytest.raises(SweepFailed, match=r"1 of 1 run\(s\) failed[\s\S]*split 1: its worker died 2 time\(s\)"):
+        sweep.run_sweep([job], SweepConfig(max_retries=1, progress=False), train_one=always_dies)
+    assert sorted(path.name for path in tmp_path.glob("start*")) == ["start0", "start1"]  # started twice, no more
 
 
 def test_a_run_the_cluster_cannot_hold_is_refused_before_it_waits_forever(local_ray, tiny_data_dir, tiny_splits, tmp_path):
