@@ -2,12 +2,9 @@
 correlations and ours from --json alike, so a difference in any split shows, and it refuses a folder
 that is not a checkout of the official code."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "evaluation_against_official.py"
+from tests.bench_module import load_bench_script
 
 # what the official inference.py prints (its format, our synthetic run's values)
 OFFICIAL_OUTPUT = """PARAMS: 8.35M
@@ -29,10 +26,7 @@ OFFICIAL_OUTPUT = """PARAMS: 8.35M
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_evaluation_against_official", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("evaluation_against_official")
 
 
 def our_report(values):

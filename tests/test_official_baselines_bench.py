@@ -1,7 +1,6 @@
 """bench/official_baselines.py without the official code: its argument checks, its child process's
 import path (their modules, never ours of the same name) and its summary of score differences."""
 
-import importlib.util
 from pathlib import Path
 
 import h5py
@@ -9,14 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "official_baselines.py"
+from tests.bench_module import load_bench_script
 
 
 def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_official_baselines", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("official_baselines")
 
 
 def _fake_checkout(folder: Path) -> Path:

@@ -1,19 +1,13 @@
 """bench/videoxum_memory.py on a tiny synthetic set: it streams every video and reads /proc's figures."""
 
-import importlib.util
-from pathlib import Path
 
 from dataset.videoxum import VideoXumDataset, VideoXumSplit
 from dataset.videoxum_synthetic import SyntheticVideoXumConfig, write_synthetic_videoxum
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "videoxum_memory.py"
+from tests.bench_module import load_bench_script
 
 
 def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_videoxum_memory", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("videoxum_memory")
 
 
 def test_streams_every_split_and_samples_memory(tmp_path, capsys):

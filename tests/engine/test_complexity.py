@@ -1,6 +1,4 @@
-import importlib.util
 import shutil
-from pathlib import Path
 
 import pytest
 import torch
@@ -9,15 +7,11 @@ from torch import nn
 from engine import complexity
 from models.backbone import BackboneInit
 from models.csta import build_csta
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "complexity.py"
+from tests.bench_module import load_bench_script
 
 
 def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_complexity", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("complexity")
 
 
 class _WithUnusedHead(nn.Module):
