@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,3 +41,18 @@ def train_command(mini: tuple[Path, Path, Path], weights_dir: Path, *extra: str,
     return [sys.executable, str(ROOT / "train.py"), "--dataset", "SumMe", "--epochs", str(epochs), "--device", "cpu",
             "--random-init", "--seed", "5", "--data-dir", str(data), "--splits-file", str(one if videos == 1 else two),
             "--weights-dir", str(weights_dir), *extra]
+
+
+def kill_after_checkpoint(command: list[str], checkpoint: Path, poll: float = 0.02) -> int:
+    """Start ``command`` (its output discarded) and kill -9 it once ``checkpoint`` exists; returns its exit status
+    (-SIGKILL when it was killed, anything else when it ended first)."""
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(poll)
+        process.send_signal(signal.SIGKILL)  # after epoch 1's checkpoint, perhaps while epoch 2's is written
+    finally:
+        process.wait()
+    return process.returncode

@@ -10,7 +10,6 @@ import os
 import random
 import signal
 import subprocess
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from engine.resume import (
     run_fingerprint,
 )
 from engine.training_plan import ProtocolOverrides, TrainingPlan, plan_for
-from tests.engine.conftest import EPOCHS, train_command
+from tests.engine.conftest import EPOCHS, kill_after_checkpoint, train_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMME = DATASETS["SumMe"]
@@ -65,16 +64,7 @@ def uninterrupted(mini, tmp_path_factory) -> Path:
 def test_a_run_killed_mid_run_and_started_again_ends_as_if_never_interrupted(mini, uninterrupted, tmp_path):
     weights = weights_path_for(tmp_path, "SumMe", 1)
     checkpoint = run_checkpoint_path(weights)
-    process = subprocess.Popen(train_command(mini, tmp_path), cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 600
-        while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        process.send_signal(signal.SIGKILL)  # after epoch 1's checkpoint, perhaps while epoch 2's is written
-    finally:
-        process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert kill_after_checkpoint(train_command(mini, tmp_path), checkpoint) == -signal.SIGKILL, "the run ended before it could be killed"
     assert not weights.exists()
     assert RunCheckpoint.load(checkpoint).epoch < EPOCHS
 

@@ -1,12 +1,9 @@
 """train.py --dataset VideoXum end to end on a tiny SYNTHETIC set, and what it refuses before any work."""
 
 import json
-import os
 import shutil
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from engine.model_flags import choice_from_record
 from engine.resume import RunCheckpoint
 from models.checkpoint import load_checkpoint
 from models.methods import method_spec
+from tests.engine.conftest import kill_after_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,16 +140,8 @@ def test_a_videoxum_run_killed_mid_run_and_started_again_ends_as_if_never_interr
     assert train.main(train.parse_args(_command(videoxum_dir, tmp_path / "whole")[2:])) == 0
     weights = weights_path_for(tmp_path / "killed", "VideoXum", 1)
     checkpoint = run_checkpoint_path(weights)
-    process = subprocess.Popen(_command(videoxum_dir, tmp_path / "killed"), cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 600
-        while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)  # after epoch 1's checkpoint, perhaps while epoch 2's is written
-    finally:
-        process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    returncode = kill_after_checkpoint(_command(videoxum_dir, tmp_path / "killed"), checkpoint, poll=0.01)
+    assert returncode == -signal.SIGKILL, "the run ended before it could be killed"
     assert not weights.exists() and RunCheckpoint.load(checkpoint).epoch < RESUME_EPOCHS
 
     with caplog.at_level("INFO"):
