@@ -167,14 +167,18 @@ def test_a_lone_process_runs_everything_itself():
     assert distributed.record_entry(Ranks(0, 4, "nccl"))["videos_per_optimizer_step"] == 4
 
 
+def run_torchrun(argv: list[str]) -> subprocess.CompletedProcess:
+    """train.py ``argv`` under torchrun with 2 gloo processes on the CPU (one torch thread each)."""
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
+                str(ROOT / "train.py"), *argv]
+    return subprocess.run(torchrun, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
+                          timeout=600)
+
+
 def test_torchrun_trains_one_model_and_only_rank_0_writes(mini, tmp_path):
     """train.py under torchrun with 2 gloo processes on the CPU: 2 training videos, one step per epoch,
     one video per process."""
-    argv = train_command(mini, tmp_path / "w", videos=2, epochs=2)[2:]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
-                str(ROOT / "train.py"), *argv]
-    done = subprocess.run(torchrun, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
-                          timeout=600)
+    done = run_torchrun(train_command(mini, tmp_path / "w", videos=2, epochs=2)[2:])
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stderr.count("2 videos per optimizer step") == 1  # said once, by rank 0
     weights = weights_path_for(tmp_path / "w", "SumMe", 1)
@@ -216,10 +220,7 @@ def test_torchrun_trains_videoxum_streamed_and_only_rank_0_writes(videoxum_dir, 
     rank 0 scoring validation each epoch and test once, and writing alone."""
     argv = ["--dataset", "VideoXum", "--data-dir", str(videoxum_dir), "--features", "tiny", "--epochs", "2", "--method", "PGL-SUM",
             "--select", "last", "--device", "cpu", "--workers", "0", "--weights-dir", str(tmp_path / "w")]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
-                str(ROOT / "train.py"), *argv]
-    done = subprocess.run(torchrun, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
-                          timeout=600)
+    done = run_torchrun(argv)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stderr.count("test (scored once") == 1  # said once, by rank 0
     weights = weights_path_for(tmp_path / "w", "VideoXum", 1)
