@@ -18,22 +18,20 @@ def written(weights_dir):
     return sorted(path.relative_to(weights_dir) for path in weights_dir.rglob("*") if path.is_file())
 
 
-def test_a_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, tiny_data_dir, tiny_splits, tmp_path, caplog):
-    """Bit for bit on CPU with as many torch threads as CPUs per run (the summation order depends on it)."""
-    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+def train_with_one_thread(argv: list[str]) -> None:
+    """train.py in this process with one torch thread, as each Ray run with --cpus-per-run 1 has (sums are ordered by it)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        assert train.main(train.parse_args(train_args(tiny_data_dir, tiny_splits, sequential))) == 0
+        assert train.main(train.parse_args(argv)) == 0
     finally:
         torch.set_num_threads(threads)
-    with caplog.at_level("INFO"):
-        assert train.main(train.parse_args(train_args(tiny_data_dir, tiny_splits, on_ray, "--ray", "--cpus-per-run", "1"))) == 0
-    assert "4 run(s), up to 2 at a time" in caplog.text
-    assert "mean ± std over 2 seeds" in caplog.text
 
+
+def assert_same_files(sequential, on_ray, count: int) -> None:
+    """The same ``count`` files in both folders: weights bit for bit, records equal but for the time they were written."""
     files = written(sequential)
-    assert len(files) == 2 * 2 * 3 and files == written(on_ray)  # weights, record and curve of 2 seeds x 2 splits
+    assert len(files) == count and files == written(on_ray)
     for name in files:
         if name.suffix == ".pt":
             first, second = torch.load(sequential / name), torch.load(on_ray / name)
@@ -44,6 +42,18 @@ def test_a_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, 
             for record in (first, second):
                 del record["written"]
             assert first == second, name
+
+
+def test_a_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, tiny_data_dir, tiny_splits, tmp_path, caplog):
+    """Bit for bit on CPU with as many torch threads as CPUs per run (the summation order depends on it)."""
+    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+    train_with_one_thread(train_args(tiny_data_dir, tiny_splits, sequential))
+    with caplog.at_level("INFO"):
+        assert train.main(train.parse_args(train_args(tiny_data_dir, tiny_splits, on_ray, "--ray", "--cpus-per-run", "1"))) == 0
+    assert "4 run(s), up to 2 at a time" in caplog.text
+    assert "mean ± std over 2 seeds" in caplog.text
+
+    assert_same_files(sequential, on_ray, 2 * 2 * 3)  # weights, record and curve of 2 seeds x 2 splits
 
 
 def test_a_videoxum_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, videoxum_dir, tmp_path, caplog):
@@ -53,25 +63,9 @@ def test_a_videoxum_ray_sweep_writes_the_same_files_as_the_sequential_command(lo
                 "--select", "last", "--device", "cpu", "--workers", "0", "--seeds", *SEEDS, "--weights-dir", str(weights_dir), *extra]
 
     sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        assert train.main(train.parse_args(args(sequential))) == 0
-    finally:
-        torch.set_num_threads(threads)
+    train_with_one_thread(args(sequential))
     with caplog.at_level("INFO"):
         assert train.main(train.parse_args(args(on_ray, "--ray", "--cpus-per-run", "1"))) == 0
     assert "2 run(s), up to 2 at a time" in caplog.text and "test (scored once" in caplog.text
 
-    files = written(sequential)
-    assert len(files) == 2 * 3 and files == written(on_ray)  # weights, record and curve of 2 seeds
-    for name in files:
-        if name.suffix == ".pt":
-            first, second = torch.load(sequential / name), torch.load(on_ray / name)
-            assert first.keys() == second.keys()
-            assert all(torch.equal(first[key], second[key]) for key in first), name
-        elif name.suffix == ".json":
-            first, second = json.loads((sequential / name).read_text()), json.loads((on_ray / name).read_text())
-            for record in (first, second):
-                del record["written"]
-            assert first == second, name
+    assert_same_files(sequential, on_ray, 2 * 3)  # weights, record and curve of 2 seeds
