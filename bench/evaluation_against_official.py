@@ -74,10 +74,11 @@ def scratch_folder(reference: Path, data_dir: Path, weights_dir: Path) -> Path:
 
 def torch_home_with_googlenet(scratch: Path) -> tuple[dict[str, str], bool]:
     """The environment for both programs; True when the GoogLeNet file is a stand-in written here."""
+    from models.backbone import imagenet_weights_are_stand_in, imagenet_weights_path  # where torchvision looks, as it looks
+
     env = dict(os.environ)
-    cached = Path(env.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints" / "googlenet-1378be20.pth"
-    if cached.is_file():
-        return env, cached.with_name(cached.name + ".standin").exists()
+    if imagenet_weights_path().is_file():
+        return env, imagenet_weights_are_stand_in()
     env["TORCH_HOME"] = str(scratch / "torch_home")
     subprocess.run([sys.executable, "-m", "models.stand_in"], cwd=ROOT, env=env, check=True, capture_output=True)
     return env, True
