@@ -68,7 +68,7 @@ class ChannelSharedLinear(nn.Module):
     (to the rounding of a matrix product of another shape).
     """
 
-    def __init__(self, linear: nn.Linear) -> None:
+    def __init__(self, linear: nn.Module) -> None:  # nn.Linear or PointwiseLinear
         super().__init__()
         self.linear = linear
 
@@ -106,15 +106,12 @@ class PointwiseLinear(nn.Module):
 _POINTWISE_MIN_SIZE = 64 * 64
 
 
-def use_pointwise_linears(net: nn.Module) -> int:
-    """Replace, in place, every large nn.Linear of ``net`` by a PointwiseLinear. Returns how many."""
-    replaced = 0
+def use_pointwise_linears(net: nn.Module) -> None:
+    """Replace, in place, every large nn.Linear of ``net`` by a PointwiseLinear."""
     for module in list(net.modules()):
         for name, child in list(module.named_children()):
             if isinstance(child, nn.Linear) and child.in_features * child.out_features >= _POINTWISE_MIN_SIZE:
                 module._modules[name] = PointwiseLinear(child)
-                replaced += 1
-    return replaced
 
 
 def frozen_copy(model: nn.Module) -> nn.Module:
@@ -145,14 +142,12 @@ def fold_for_inference(model: nn.Module, channels_last: bool = True, pointwise_l
     fast = frozen_copy(model).eval()
     trunk = getattr(fast, "trunk", None)
     # only beside a trunk: the copies of PGL-SUM and CA-SUM stay bit-identical to their exact route
-    pointwise = pointwise_linears and trunk is not None and all(parameter.device.type == "cpu" for parameter in fast.parameters())
-    key_embedding = getattr(fast, "key_embedding", None)
-    if isinstance(key_embedding, nn.Linear):
-        fast.key_embedding = ChannelSharedLinear(PointwiseLinear(key_embedding) if pointwise else key_embedding)
+    if pointwise_linears and trunk is not None and all(parameter.device.type == "cpu" for parameter in fast.parameters()):
+        use_pointwise_linears(fast)
+    if getattr(fast, "key_embedding", None) is not None:  # a linear layer (PointwiseLinear on a CPU)
+        fast.key_embedding = ChannelSharedLinear(fast.key_embedding)
     if trunk is not None:
         fold_batch_norms(trunk)
         if channels_last:
             trunk.to(memory_format=torch.channels_last)
-    if pointwise:
-        use_pointwise_linears(fast)
     return fast
