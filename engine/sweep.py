@@ -180,23 +180,21 @@ def _collect(refs: dict, jobs: Sequence[RunJob], submit: Callable[[RunJob], obje
             job = jobs[number]
             try:
                 outcome = ray.get(done[0])
-            except ray.exceptions.RayTaskError as error:  # the run's own error: it would fail again the same way
-                failures.append(f"{job.label}: {error}")
-                log.error("FAILED %s: %s", job.label, error)
-                bar.update()
-                continue
-            except ray.exceptions.RayError as error:  # its worker process died (killed, out of memory, a lost node)
-                if starts[number] > max_retries:
-                    failures.append(f"{job.label}: its worker died {starts[number]} time(s): {error}")
-                    log.error("FAILED %s: its worker died %d time(s): %s", job.label, starts[number], error)
-                    bar.update()
+            except ray.exceptions.RayError as error:
+                # its worker process died (killed, out of memory, a lost node); else the run's own error, which would recur
+                died = not isinstance(error, ray.exceptions.RayTaskError)
+                if died and starts[number] <= max_retries:
+                    starts[number] += 1
+                    log.warning("%s: its worker died (%s); starting it again from its last checkpoint (start %d of %d)",
+                                job.label, type(error).__name__, starts[number], max_retries + 1)
+                    again = submit(job)
+                    refs[again] = number
+                    pending.append(again)
                     continue
-                starts[number] += 1
-                log.warning("%s: its worker died (%s); starting it again from its last checkpoint (start %d of %d)",
-                            job.label, type(error).__name__, starts[number], max_retries + 1)
-                again = submit(job)
-                refs[again] = number
-                pending.append(again)
+                reason = f"its worker died {starts[number]} time(s): {error}" if died else str(error)
+                failures.append(f"{job.label}: {reason}")
+                log.error("FAILED %s: %s", job.label, reason)
+                bar.update()
                 continue
             outcomes[number] = outcome
             result = outcome.training
