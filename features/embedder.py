@@ -37,6 +37,7 @@ from models.backbone import (
     trunk_feature_map,
 )
 from models.checkpoint import CheckpointMismatch, read_state_dict
+from utils.memory import reuse_large_blocks
 
 # Single-threaded workers for the exact route, at most this many (each holds a batch's activations, ~100 MB for 8 frames).
 MAX_EXACT_WORKERS = 8
@@ -55,6 +56,8 @@ class FrameEmbedder:
 
     def __init__(self, net: nn.Module, device: torch.device, origin: BackboneOrigin, weights_path: Path | None = None) -> None:
         self.net = net.to(device).eval()
+        if device.type == "cpu":
+            reuse_large_blocks()  # a batch's largest buffers come back every batch: no page faults for them (utils/memory.py)
         self.spec = spec_of(net)
         self.device = device
         self.origin = origin  # where the weights came from, for every output

@@ -4,6 +4,7 @@ import torch
 from PIL import Image
 
 from config import Backbone
+from features import embedder as embedder_module
 from features import exact_trunk
 from features.embedder import BackboneSource, load_frame_embedder
 from models.backbone import BackboneWeightsUnavailable, backbone_spec, trunk_feature_map
@@ -91,3 +92,10 @@ def test_other_backbones_give_their_pooled_trunk(frames, backbone, width, tmp_pa
     torch.save(net.state_dict(), path)
     loaded = load_frame_embedder(BackboneSource.FILE, torch.device("cpu"), path, backbone)
     assert str(path) in loaded.description
+
+
+def test_a_cpu_embedder_keeps_large_blocks_for_reuse(monkeypatch):
+    calls = []
+    monkeypatch.setattr(embedder_module, "reuse_large_blocks", lambda: calls.append(1) or True)
+    load_frame_embedder(BackboneSource.RANDOM, torch.device("cpu"))
+    assert calls == [1]
