@@ -308,17 +308,32 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
         if todo:
             if args.ray or args.ray_address:  # the same per-video work on Ray workers (summarize/library.py)
                 return _summarise_on_ray(args, settings, blocked, todo, progress)
-            summarizer = _load_summarizer(args, settings)
-            if summarizer is None:
-                return 2
-            from summarize.runner import summarize_all
+            ahead = _decode_ahead(args, todo[0])
+            try:
+                summarizer = _load_summarizer(args, settings)
+                if summarizer is None:
+                    return 2
+                from summarize.runner import summarize_all
 
-            log.info("%d video(s) to summarise -> %s", len(todo), display_path(args.out))
-            for outcome in summarize_all(summarizer, todo):
-                outcomes.append(outcome)
-                progress.finished += outcome.ok
-                progress.failed += not outcome.ok
+                log.info("%d video(s) to summarise -> %s", len(todo), display_path(args.out))
+                for outcome in summarize_all(summarizer, todo, ahead):
+                    outcomes.append(outcome)
+                    progress.finished += outcome.ok
+                    progress.failed += not outcome.ok
+            finally:
+                if ahead is not None:
+                    ahead.close()
     return _report(blocked, todo, outcomes, progress)
+
+
+def _decode_ahead(args: argparse.Namespace, job: VideoJob) -> Any:
+    """The first video's frames, decoded by a helper process while torch and the networks load
+    (features/decode_ahead.py: a second of a 20 s clip's run on two cores); None where none starts."""
+    from features.crop import GOOGLENET_CROP  # the embedder's preprocessing, known without torchvision
+    from features.decode_ahead import start_decoding
+    from summarize.segmentation import Segmentation
+
+    return start_decoding(job.source, Segmentation(args.segmentation).frames_between_embeddings(args.sample_rate), GOOGLENET_CROP)
 
 
 def _summarise_on_ray(args: argparse.Namespace, settings: dict[str, Any], blocked: list[VideoJob], todo: list[VideoJob],

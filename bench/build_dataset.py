@@ -44,7 +44,7 @@ def make_clips(folder: Path, count: int, seconds: float, size: tuple[int, int]) 
 
 def decode_alone(clips: list[Path], stride: int) -> float:
     """Seconds to decode every frame of the clips, convert the sampled ones to RGB and thumbnail each, nothing else."""
-    from summarize.analysis import sampled_frames
+    from features.frames import sampled_frames
 
     started = time.perf_counter()
     for clip in clips:

@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from features.frames import sampled_frames
 from kts import detect_change_points, refine_change_points
-from summarize.analysis import sampled_frames
 from video.synthetic import write_demo_video
 
 SAMPLE_RATE = 15

@@ -22,6 +22,7 @@ from torch import nn
 from torchvision.models import googlenet
 
 from config import Backbone
+from features.crop import CropGeometry
 from features.exact_trunk import ExactBatchedTrunk, intra_op_threads
 from features.preprocess import TablePreprocess
 from features.workers import map_in_workers
@@ -97,6 +98,15 @@ class FrameEmbedder:
     def preprocess(self, frame: np.ndarray) -> torch.Tensor:
         """RGB uint8 Sized [H, W, 3] -> normalised crop Sized [3, 224, 224] (CPU; safe in a worker thread)."""
         return self.transform(Image.fromarray(frame))
+
+    @property
+    def crop_geometry(self) -> CropGeometry:
+        """The resize and centre crop of the backbone's preprocessing (features.crop: torch-free)."""
+        return self.transform.geometry
+
+    def normalise(self, pixels: np.ndarray) -> torch.Tensor:
+        """A crop made by ``crop_geometry`` (Sized [224, 224, 3], uint8) -> the network's input Sized [3, 224, 224]."""
+        return self.transform.normalise(pixels)
 
     @torch.inference_mode()
     def embed(self, crops: Sequence[torch.Tensor]) -> np.ndarray:

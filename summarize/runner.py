@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
 from evaluation.summary import summary_budget
+from features.decode_ahead import DecodeAhead
 from features.embedder import FrameEmbedder
 from models.backbone import BackboneOrigin
 from models.csta import predict_scores
@@ -94,8 +95,12 @@ class Summarizer:
         self.weights_path = weights_path
         self.config = config
 
-    def summarize(self, job: VideoJob) -> VideoOutcome:
-        """Summarise ``job.source`` into ``job.paths``; raises on bad input (the caller records the failure)."""
+    def summarize(self, job: VideoJob, frames: DecodeAhead | None = None) -> VideoOutcome:
+        """Summarise ``job.source`` into ``job.paths``; raises on bad input (the caller records the failure).
+
+        frames: its frames already being decoded (generate_video starts that before loading the
+        networks); used when they are what this summary needs, else the video is decoded here.
+        """
         source = job.source
         started = time.perf_counter()
         if not job.replace:  # checked again here: a file may have appeared since the run was planned
@@ -104,7 +109,7 @@ class Summarizer:
                 raise FileExistsError(f"{display_path(source)}: output already exists ({', '.join(existing)}); "
                                       "pass --overwrite to replace it")
         info = probe(source)
-        analysis = self._analyse(source, info)
+        analysis = self._analyse(source, info, frames)
         record = self._choose(job, info, analysis)
         outputs = self._write(record, job)
         selection, clock = record.selection, record.clock
@@ -117,13 +122,16 @@ class Summarizer:
             message += " [every shot was longer than the budget: kept the best stretch inside one shot]"
         return VideoOutcome(source, True, message, outputs)
 
-    def _analyse(self, source: Path, info: VideoInfo) -> FrameAnalysis:
+    def _analyse(self, source: Path, info: VideoInfo, frames: DecodeAhead | None) -> FrameAnalysis:
         """The one decoding pass: features, thumbnails and frame times."""
         cfg = self.config
-        embed_every = cfg.segmentation.embed_every or cfg.sample_rate
+        embed_every = cfg.segmentation.frames_between_embeddings(cfg.sample_rate)
         batch_size = cfg.segmentation.batch_size(cfg.batch_size or (64 if self.embedder.device.type == "cuda" else 8))
         self.embedder.match_reference_exactly(cfg.segmentation is Segmentation.FULL)
-        analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress)
+        if frames is not None and not frames.matches(source, embed_every, self.embedder.crop_geometry):
+            log.debug("%s: the frames decoded ahead are not those this summary needs; decoding it again", source)
+            frames = None
+        analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress, frames=frames)
         if analysis.n_frames < cfg.sample_rate:
             raise VideoTooShort(f"{display_path(source)}: only {analysis.n_frames} frame(s) could be decoded; "
                                 f"a summary needs at least {cfg.sample_rate}")
@@ -184,11 +192,11 @@ class Summarizer:
         return written
 
 
-def summarize_one(summarizer: Summarizer, job: VideoJob) -> VideoOutcome:
+def summarize_one(summarizer: Summarizer, job: VideoJob, frames: DecodeAhead | None = None) -> VideoOutcome:
     """One job's outcome: a video that fails with a problem of its own (VIDEO_FAILURES) is a failed
     outcome that names it, not an exception; anything else is a bug and raises."""
     try:
-        return summarizer.summarize(job)
+        return summarizer.summarize(job, frames)
     except VIDEO_FAILURES as error:
         text, name = display_path(str(error)), display_path(job.source)
         full = isinstance(error, OutputNotWritten) and error.disk_full
@@ -199,11 +207,12 @@ def log_outcome(outcome: VideoOutcome) -> None:
     log.info("%s%s", "" if outcome.ok else "FAILED ", outcome.message)
 
 
-def summarize_all(summarizer: Summarizer, jobs: list[VideoJob]) -> Iterator[VideoOutcome]:
+def summarize_all(summarizer: Summarizer, jobs: list[VideoJob], first_frames: DecodeAhead | None = None) -> Iterator[VideoOutcome]:
     """Every job in turn, one outcome each as it finishes; a video that fails is reported and the
-    others still run, except when the disk is full (every later video would fail the same way)."""
-    for job in jobs:
-        outcome = summarize_one(summarizer, job)
+    others still run, except when the disk is full (every later video would fail the same way).
+    first_frames: the first job's frames, already being decoded (Summarizer.summarize)."""
+    for index, job in enumerate(jobs):
+        outcome = summarize_one(summarizer, job, first_frames if index == 0 else None)
         log_outcome(outcome)
         yield outcome
         if outcome.disk_full:

@@ -31,6 +31,10 @@ class Segmentation(enum.Enum):
         """Frames between embedded frames; None: the model's sample rate."""
         return 1 if self is Segmentation.FULL else None
 
+    def frames_between_embeddings(self, sample_rate: int) -> int:
+        """``embed_every``, the model's sample rate where that is None."""
+        return self.embed_every or sample_rate
+
     def batch_size(self, requested: int) -> int:
         """Frames per network call; both routes batch (the full route's batches are exact)."""
         return requested

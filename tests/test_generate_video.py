@@ -15,6 +15,7 @@ import torch
 
 import generate_video
 from engine.model_flags import model_flag_dests
+from features import decode_ahead
 from models.backbone import BackboneInit
 from models.csta import build_csta
 from video.reader import count_frames, probe
@@ -170,14 +171,20 @@ def test_reference_flags_and_other_containers(clip, weights, tmp_path):
 
 
 @pytest.mark.parametrize("problem", ["missing", "wrong"])
-def test_weights_are_checked_before_any_video_is_decoded(clip, tmp_path, caplog, monkeypatch, problem):
+def test_weights_are_checked_before_any_video_is_analysed(clip, tmp_path, caplog, monkeypatch, problem):
     path = tmp_path / "w.pt"
     if problem == "wrong":
         torch.save({"not": torch.zeros(1)}, path)
-    decoded = []
-    monkeypatch.setattr("summarize.analysis.sampled_frames", lambda *a, **k: decoded.append(a) or iter(()))
+    analysed, helpers = [], []
+    monkeypatch.setattr("summarize.runner.analyse_video", lambda *a, **k: analysed.append(a))
+    real_start = decode_ahead.start_decoding
+    monkeypatch.setattr(decode_ahead, "start_decoding", lambda *a: helpers.append(real_start(*a)) or helpers[-1])
     assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone") == 2
-    assert str(path) in caplog.text and not decoded
+    assert str(path) in caplog.text and not analysed
+    # a missing file is seen before anything starts; contents only once torch is loaded, by when
+    # the helper decoding the video ahead has started: it is stopped
+    assert len(helpers) == (problem == "wrong")
+    assert not any(helper.helper_running for helper in helpers)
 
 
 def test_unreadable_input_folder_is_named(clip, weights, tmp_path, caplog, monkeypatch):
@@ -384,7 +391,8 @@ def test_output_folder_that_is_the_input_folder_is_refused_before_any_work(clip,
     source = folder / "scenes.mp4"
     source.write_bytes(clip[0].read_bytes())
     decoded = []
-    monkeypatch.setattr("summarize.analysis.sampled_frames", lambda *a, **k: decoded.append(a) or iter(()))
+    monkeypatch.setattr("features.frames.sampled_frames", lambda *a, **k: decoded.append(a) or iter(()))
+    monkeypatch.setattr("features.decode_ahead.start_decoding", lambda *a: decoded.append(a))
     for inputs in ([folder], [source]):
         assert run(*inputs, "--weights", weights, "--out", folder, "--random-backbone", "--overwrite") == 2
         assert source.read_bytes() == clip[0].read_bytes() and not decoded

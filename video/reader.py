@@ -86,10 +86,11 @@ def probe(path: str | Path) -> VideoInfo:
         )
 
 
-def decode_video(container: av.container.InputContainer, path: Path, *, audio: bool = False) -> Iterator[av.frame.Frame]:
+def decode_video(container: av.container.InputContainer, path: Path, *, audio: bool = False, threads: int = 0) -> Iterator[av.frame.Frame]:
     """Decode the first video stream (and, if asked, the first audio stream, interleaved) as PyAV frames.
 
     Streaming: at most the decoder's few reference frames are alive at once.
+    threads: the decoder's threads; 0 lets FFmpeg choose (about one per core).
 
     Raises:
         VideoDecodeError: FFmpeg failed part-way; names ``path`` and the next video frame's index.
@@ -99,6 +100,7 @@ def decode_video(container: av.container.InputContainer, path: Path, *, audio: b
         streams.append(container.streams.audio[0])
     for stream in streams:
         stream.thread_type = "AUTO"  # frame and slice threads; order of output is unchanged
+        stream.thread_count = threads
     index = 0
     packets = container.demux(*streams)
     while True:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from features.decode_ahead import DecodeAhead
 from features.embedder import BackboneSource, load_frame_embedder
 from summarize.analysis import analyse_video
 from summarize.segmentation import Segmentation, find_shots, model_inputs
@@ -43,3 +44,18 @@ def test_a_failing_batch_stops_the_pass_with_its_error(stand_in_torch_home, scen
     with pytest.raises(RuntimeError, match="out of memory"):
         analyse_video(scene_clip, embedder, 1, 4, progress=False)
     assert torch.get_num_threads() == threads
+
+
+def test_frames_decoded_ahead_give_the_reference_pipeline_too(scene_torch_home, scene_clip):
+    frames = opencv_frames(scene_clip)
+    expected = reference_style_features(frames)
+    embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
+    embedder.match_reference_exactly(True)
+    # a ring smaller than the clip: the helper waits for slots to be given back, and reuses them
+    with DecodeAhead(scene_clip, 1, embedder.crop_geometry, crop_slots=5, frame_slots=7) as ahead:
+        analysis = analyse_video(scene_clip, embedder, 1, 8, progress=False, frames=ahead)
+    here = analyse_video(scene_clip, embedder, 1, 8, progress=False)
+    np.testing.assert_array_equal(analysis.features, expected)
+    np.testing.assert_array_equal(analysis.thumbnails, here.thumbnails)
+    np.testing.assert_array_equal(analysis.times, here.times)
+    assert analysis.n_frames == len(frames)

@@ -1,0 +1,230 @@
+"""Decoding a video in a helper process that starts before torch is imported.
+
+A run's first seconds go to importing torch and torchvision and loading the networks (about 2.5 s
+on the 2-core machine), on one core. A helper process started before that decodes the video
+meanwhile on the other core: thumbnails, times and crops (features.frames), everything the
+analysis pass needs before the network. A thread cannot do it: the imports hold Python's global
+lock most of the time (measured on a 20 s 320x240 clip: a decoding thread had 100-200 of its 600
+frames ready when the imports ended, this process 577-600; the whole run 11.3 -> 10.8 s).
+
+The helper imports neither torch nor torchvision (this module and features.frames are torch-free)
+and hands frames over through shared memory, a bounded ring: at most CROP_SLOTS crops (154 MB at
+224 x 224) and FRAME_SLOTS thumbnails are held, after which it waits for the consumer. Frames come
+out in order and are the in-process route's bit for bit (the same code makes them). A video the
+helper cannot read raises the same error (VideoOpenError, VideoDecodeError) when its frames are
+read; a helper that dies says so with its exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Iterator
+from multiprocessing import shared_memory
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from features.crop import CropGeometry
+from features.frames import THUMBNAIL_BYTES, Frame, cropped_frames
+from utils.errors import ProjectError
+
+log = logging.getLogger(__name__)
+
+CROP_SLOTS = 1024
+MIN_CROP_SLOTS = 16
+FRAME_SLOTS = 16384
+# Marks in the crop-index column: a frame without a crop, and the end of the stream.
+_NO_CROP, _END = -1, -2
+# Seconds between checks that the other side is still there while waiting.
+_POLL = 0.25
+
+
+class DecodeAheadError(ProjectError):
+    """The helper process stopped without finishing the video (killed, out of memory)."""
+
+
+class _Ring:
+    """The shared-memory arrays: crops, and per frame its thumbnail, time and crop slot."""
+
+    def __init__(self, memory: shared_memory.SharedMemory, crop: int, crop_slots: int, frame_slots: int) -> None:
+        crop_bytes = crop * crop * 3
+        sizes = [crop_slots * crop_bytes, frame_slots * THUMBNAIL_BYTES, frame_slots * 8, frame_slots * 8]
+        offsets = np.cumsum([0, *sizes])
+        buffer = memory.buf
+        self.crops = np.ndarray((crop_slots, crop, crop, 3), np.uint8, buffer, offsets[0])
+        self.thumbnails = np.ndarray((frame_slots, THUMBNAIL_BYTES), np.uint8, buffer, offsets[1])
+        self.times = np.ndarray((frame_slots,), np.float64, buffer, offsets[2])
+        self.crop_slot = np.ndarray((frame_slots,), np.int64, buffer, offsets[3])
+
+    @staticmethod
+    def size(crop: int, crop_slots: int, frame_slots: int) -> int:
+        return crop_slots * crop * crop * 3 + frame_slots * (THUMBNAIL_BYTES + 16)
+
+
+def _acquire(semaphore: Any, stop: Any) -> bool:
+    """Wait for ``semaphore``; False when ``stop`` is set or the consumer's process is gone meanwhile
+    (killed: nobody would ever free a slot)."""
+    parent = multiprocessing.parent_process()
+    while not semaphore.acquire(timeout=_POLL):
+        if stop.is_set() or (parent is not None and not parent.is_alive()):
+            return False
+    return not stop.is_set()
+
+
+def _produce(path: str, every: int, geometry: CropGeometry, memory_name: str, crop_slots: int, frame_slots: int,
+             free_frames: Any, free_crops: Any, ready: Any, stop: Any, report: Any) -> None:
+    """The helper process: decode ``path`` into the ring, end with the end mark and a report
+    (None, the video's own error, or a RuntimeError carrying a bug's traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the consumer's to handle: it stops this process
+    memory = shared_memory.SharedMemory(name=memory_name)
+    ring = _Ring(memory, geometry.crop, crop_slots, frame_slots)
+    error: BaseException | None = None
+    written = crops = 0
+    try:
+        for small, pixels, time in cropped_frames(Path(path), every, geometry, threads=1):  # one core: the other imports
+            if not _acquire(free_frames, stop):
+                return
+            slot = written % frame_slots
+            if pixels is None:
+                ring.crop_slot[slot] = _NO_CROP
+            else:
+                if not _acquire(free_crops, stop):
+                    return
+                ring.crops[crops % crop_slots] = pixels
+                ring.crop_slot[slot] = crops % crop_slots
+                crops += 1
+            ring.thumbnails[slot] = small
+            ring.times[slot] = time
+            written += 1
+            ready.release()
+    except (ProjectError, OSError) as problem:  # the video's own problem: raised as such by the consumer
+        error = problem
+    except BaseException:  # noqa: BLE001 - a bug: its traceback goes to the consumer, which raises it
+        error = RuntimeError(f"decoding {path} in the helper process failed:\n{traceback.format_exc()}")
+    if _acquire(free_frames, stop):
+        ring.crop_slot[written % frame_slots] = _END
+        report.send(error)
+        ready.release()
+    del ring
+    memory.close()
+
+
+class DecodeAhead:
+    """The frames of ``path`` (``features.frames.cropped_frames(path, every, geometry)``), decoded
+    by a helper process that starts at once. Iterate once; close when done (also on errors)."""
+
+    def __init__(self, path: Path, every: int, geometry: CropGeometry, crop_slots: int = CROP_SLOTS,
+                 frame_slots: int = FRAME_SLOTS) -> None:
+        self.path, self.every, self.geometry = Path(path), every, geometry
+        self._crop_slots, self._frame_slots = crop_slots, frame_slots
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of torch's threads inherited
+        self._memory = shared_memory.SharedMemory(create=True, size=_Ring.size(geometry.crop, crop_slots, frame_slots))
+        self._ring = _Ring(self._memory, geometry.crop, crop_slots, frame_slots)
+        self._free_frames, self._free_crops = context.Semaphore(frame_slots), context.Semaphore(crop_slots)
+        self._ready, self._stop = context.Semaphore(0), context.Event()
+        self._report, sender = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_produce, name=f"decode {self.path.name}", daemon=True,
+            args=(str(self.path), every, geometry, self._memory.name, crop_slots, frame_slots,
+                  self._free_frames, self._free_crops, self._ready, self._stop, sender),
+        )
+        self._process.start()
+        sender.close()
+        self._closed = False
+
+    @property
+    def helper_running(self) -> bool:
+        """Whether the helper process is still alive (it ends after the video, or when closed)."""
+        return self._process.is_alive()
+
+    def matches(self, path: Path, every: int, geometry: CropGeometry) -> bool:
+        """Whether these are the frames an analysis of ``path`` at ``every`` with ``geometry`` needs."""
+        return (Path(path), every, geometry) == (self.path, self.every, self.geometry)
+
+    def __iter__(self) -> Iterator[Frame]:
+        read = 0
+        while True:
+            self._wait_for_frame()
+            frame = self._take(read % self._frame_slots)
+            if frame is None:
+                error = self._report.recv()
+                if error is not None:
+                    raise error
+                return
+            read += 1
+            yield frame
+
+    def _take(self, slot: int) -> Frame | None:
+        """Frame ``slot``'s values, copied out of the ring (whose slots are then given back); None at the end.
+        No view of the ring outlives this call, so ``close`` can free it while an iteration is suspended."""
+        ring = self._ring
+        crop_slot = int(ring.crop_slot[slot])
+        if crop_slot == _END:
+            return None
+        pixels = None if crop_slot == _NO_CROP else ring.crops[crop_slot].copy()
+        frame = (ring.thumbnails[slot].copy(), pixels, float(ring.times[slot]))
+        if pixels is not None:
+            self._free_crops.release()
+        self._free_frames.release()
+        return frame
+
+    def _wait_for_frame(self) -> None:
+        while not self._ready.acquire(timeout=_POLL):
+            if not self._process.is_alive() and not self._ready.acquire(timeout=0):
+                raise DecodeAheadError(f"{self.path}: the process decoding it stopped before the end "
+                                       f"(exit code {self._process.exitcode}); run again")
+            if self._closed:
+                raise DecodeAheadError(f"{self.path}: decoding was stopped")
+
+    def close(self) -> None:
+        """Stop the helper (if still running) and free the shared memory. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._report.close()
+        del self._ring
+        self._memory.close()
+        self._memory.unlink()
+
+    def __enter__(self) -> DecodeAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def shared_memory_room() -> int | None:
+    """Free bytes of /dev/shm, where POSIX shared memory lives on Linux; None where there is no such folder."""
+    try:
+        stats = os.statvfs("/dev/shm")
+    except OSError:
+        return None
+    return stats.f_bavail * stats.f_frsize
+
+
+def start_decoding(path: Path, every: int, geometry: CropGeometry) -> DecodeAhead | None:
+    """A DecodeAhead for ``path`` whose ring takes at most half of the free shared memory (a
+    container's /dev/shm may be 64 MB); None, after saying why, when that leaves room for fewer than
+    MIN_CROP_SLOTS crops: the frames are then decoded in the analysing process, as without it."""
+    room = shared_memory_room()
+    slots = CROP_SLOTS
+    if room is not None:
+        slots = min(CROP_SLOTS, (room // 2 - FRAME_SLOTS * (THUMBNAIL_BYTES + 16)) // (geometry.crop ** 2 * 3))
+    if slots < MIN_CROP_SLOTS:
+        log.info("decoding %s in this process: shared memory (/dev/shm) has %.0f MB free", path.name, (room or 0) / 1e6)
+        return None
+    try:
+        return DecodeAhead(path, every, geometry, crop_slots=slots)
+    except OSError as error:  # no shared memory or no process to be had here
+        log.info("decoding %s in this process: no helper process (%s)", path.name, error)
+        return None

@@ -1,0 +1,57 @@
+"""A video's frames as the analysis pass takes them: every frame's thumbnail and time, and the crop
+of every ``every``-th frame. Torch-free, so that a helper process can run it (features.decode_ahead)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from PIL import Image
+
+from features.crop import CropGeometry
+from video.reader import decode_video, open_video
+
+# Thumbnail used as the cheap full-frame-rate signal for shot boundaries: 12 x 8 x 3 = 288 bytes a frame.
+THUMBNAIL_SIZE = (12, 8)
+THUMBNAIL_BYTES = THUMBNAIL_SIZE[0] * THUMBNAIL_SIZE[1] * 3
+# 8-bit planar YUV: the thumbnail is taken from the decoded planes, without converting the frame to RGB.
+_PLANAR_YUV = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p"}
+
+# One decoded frame: (thumbnail Sized [288] uint8, crop Sized [crop, crop, 3] uint8 or None, time in seconds or NaN)
+Frame = tuple[np.ndarray, np.ndarray | None, float]
+
+
+def _shrink(image: np.ndarray) -> np.ndarray:
+    """Area-average ``image`` down to THUMBNAIL_SIZE; large images are first thinned by striding (cheap)."""
+    stride = max(1, min(image.shape[0], image.shape[1]) // (8 * THUMBNAIL_SIZE[1]))
+    return cv2.resize(np.ascontiguousarray(image[::stride, ::stride]), THUMBNAIL_SIZE, interpolation=cv2.INTER_AREA)
+
+
+def thumbnail(frame: av.VideoFrame) -> np.ndarray:
+    """A 12 x 8 picture of the frame, 3 channels (YUV or RGB), flattened. Sized [288], uint8."""
+    if frame.format.name in _PLANAR_YUV:
+        planes = [np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, :p.width] for p in frame.planes[:3]]
+        return np.stack([_shrink(plane) for plane in planes], axis=-1).reshape(-1)
+    return _shrink(frame.to_ndarray(format="rgb24")).reshape(-1)
+
+
+def sampled_frames(path: Path, every: int, threads: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray | None, float]]:
+    """(thumbnail, RGB frame or None, presentation time or NaN) for every decoded frame; RGB only
+    for frames 0, every, 2 every, ... threads: the decoder's (video.reader.decode_video).
+
+    Raises:
+        VideoOpenError, VideoDecodeError: from video.reader.
+    """
+    with open_video(path) as container:
+        for index, frame in enumerate(decode_video(container, path, threads=threads)):
+            rgb = frame.to_ndarray(format="rgb24") if index % every == 0 else None
+            yield thumbnail(frame), rgb, np.nan if frame.time is None else frame.time
+
+
+def cropped_frames(path: Path, every: int, geometry: CropGeometry, threads: int = 0) -> Iterator[Frame]:
+    """``sampled_frames`` with each RGB frame replaced by its crop (``geometry``)."""
+    for small, rgb, time in sampled_frames(path, every, threads):
+        yield small, None if rgb is None else geometry(Image.fromarray(rgb)), time
