@@ -327,13 +327,19 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
 
 
 def _decode_ahead(args: argparse.Namespace, job: VideoJob) -> Any:
-    """The first video's frames, decoded by a helper process while torch and the networks load
-    (features/decode_ahead.py: a second of a 20 s clip's run on two cores); None where none starts."""
-    from features.crop import GOOGLENET_CROP  # the embedder's preprocessing, known without torchvision
-    from features.decode_ahead import start_decoding
+    """On the full route, the first video's frames decoded by a helper process while torch and the
+    networks load (features/decode_ahead.py; 0.3-0.5 s of a 20 s clip's 11 s on two cores); None
+    where none starts. Not on the fast route: measured on a 60 s clip, the helper slowed the
+    loading and the network's two-thread batches as much as it saved."""
     from summarize.segmentation import Segmentation
 
-    return start_decoding(job.source, Segmentation(args.segmentation).frames_between_embeddings(args.sample_rate), GOOGLENET_CROP)
+    route = Segmentation(args.segmentation)
+    if route is not Segmentation.FULL:
+        return None
+    from features.crop import GOOGLENET_CROP  # the embedder's preprocessing, known without torchvision
+    from features.decode_ahead import start_decoding
+
+    return start_decoding(job.source, route.frames_between_embeddings(args.sample_rate), GOOGLENET_CROP)
 
 
 def _summarise_on_ray(args: argparse.Namespace, settings: dict[str, Any], blocked: list[VideoJob], todo: list[VideoJob],

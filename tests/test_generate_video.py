@@ -179,7 +179,7 @@ def test_weights_are_checked_before_any_video_is_analysed(clip, tmp_path, caplog
     monkeypatch.setattr("summarize.runner.analyse_video", lambda *a, **k: analysed.append(a))
     real_start = decode_ahead.start_decoding
     monkeypatch.setattr(decode_ahead, "start_decoding", lambda *a: helpers.append(real_start(*a)) or helpers[-1])
-    assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone") == 2
+    assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone", "--segmentation", "full") == 2
     assert str(path) in caplog.text and not analysed
     # a missing file is seen before anything starts; contents only once torch is loaded, by when
     # the helper decoding the video ahead has started: it is stopped
@@ -222,11 +222,21 @@ def test_stand_in_imagenet_backbone_is_labelled(clip, weights, stand_in_torch_ho
     assert "STAND-IN" in json.loads((out / "scenes.json").read_text())["backbone"]
 
 
-def test_full_route_runs_end_to_end(clip, weights, tmp_path):
+def test_full_route_runs_end_to_end_from_frames_decoded_ahead(clip, weights, tmp_path, monkeypatch):
+    helpers = []
+    real_start = decode_ahead.start_decoding
+    monkeypatch.setattr(decode_ahead, "start_decoding", lambda *a: helpers.append(real_start(*a)) or helpers[-1])
     out = tmp_path / "full"
     assert run(clip[0], "--weights", weights, "--out", out, "--random-backbone", "--no-video", "--segmentation", "full") == 0
     record = json.loads((out / "scenes.json").read_text())
     assert record["segmentation"] == "full" and record["shots"][-1]["last_frame"] == 239
+    assert len(helpers) == 1 and not helpers[0].helper_running  # the first video's frames came from the helper
+
+    monkeypatch.setattr(generate_video, "_decode_ahead", lambda *a: None)  # decoded in this process instead
+    here = tmp_path / "here"
+    assert run(clip[0], "--weights", weights, "--out", here, "--random-backbone", "--no-video", "--segmentation", "full") == 0
+    again = json.loads((here / "scenes.json").read_text())
+    assert (again["shots"], again["chosen_shots"], again["summary_frames"]) == (record["shots"], record["chosen_shots"], record["summary_frames"])
 
 
 def test_backbone_file_option(clip, weights, tmp_path, caplog):
