@@ -82,11 +82,21 @@ def _produce(path: str, every: int, geometry: CropGeometry, memory_name: str, cr
     (None, the video's own error, or a RuntimeError carrying a bug's traceback)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the consumer's to handle: it stops this process
     memory = shared_memory.SharedMemory(name=memory_name)
-    ring = _Ring(memory, geometry.crop, crop_slots, frame_slots)
+    try:
+        _fill(_Ring(memory, geometry.crop, crop_slots, frame_slots), Path(path), every, geometry, free_frames, free_crops,
+              ready, stop, report)
+    finally:
+        memory.close()
+
+
+def _fill(ring: _Ring, path: Path, every: int, geometry: CropGeometry, free_frames: Any, free_crops: Any, ready: Any,
+          stop: Any, report: Any) -> None:
+    """``_produce``'s work, on the ring's arrays (gone when it returns, so the memory can be closed)."""
+    frame_slots, crop_slots = len(ring.times), len(ring.crops)
     error: BaseException | None = None
     written = crops = 0
     try:
-        for small, pixels, time in cropped_frames(Path(path), every, geometry, threads=1):  # one core: the other imports
+        for small, pixels, time in cropped_frames(path, every, geometry, threads=1):  # one core: the other imports
             if not _acquire(free_frames, stop):
                 return
             slot = written % frame_slots
@@ -110,8 +120,6 @@ def _produce(path: str, every: int, geometry: CropGeometry, memory_name: str, cr
         ring.crop_slot[written % frame_slots] = _END
         report.send(error)
         ready.release()
-    del ring
-    memory.close()
 
 
 class DecodeAhead:
@@ -133,7 +141,13 @@ class DecodeAhead:
             args=(str(self.path), every, geometry, self._memory.name, crop_slots, frame_slots,
                   self._free_frames, self._free_crops, self._ready, self._stop, sender),
         )
-        self._process.start()
+        try:
+            self._process.start()
+        except BaseException:
+            del self._ring
+            self._memory.close()
+            self._memory.unlink()
+            raise
         sender.close()
         self._closed = False
 
