@@ -44,6 +44,7 @@ from dataset.splits import Split
 from engine import distributed
 from engine.cli import ResumePolicy
 from engine.layout import record_path_for, run_checkpoint_path, run_folder_for
+from engine.weights_model import read_training_record
 from utils.errors import ProjectError
 from utils.files import OutputError, atomic_stream, sha256_of
 
@@ -232,13 +233,6 @@ class RunCheckpoint:
             )
 
 
-def _read_record(weights_path: Path) -> dict | None:
-    with contextlib.suppress(OSError, json.JSONDecodeError):
-        record = json.loads(record_path_for(weights_path).read_text())
-        return record if isinstance(record, dict) else None
-    return None
-
-
 class RunSession:
     """The resume hooks of one split's training, called by the training loop (see the module docstring).
 
@@ -280,7 +274,7 @@ class RunSession:
         def look() -> dict | None:
             if self.policy in (ResumePolicy.RESTART, ResumePolicy.RETRAIN) or self.checkpoints():
                 return None
-            record = _read_record(self.weights_path) if self.weights_path.is_file() else None
+            record = read_training_record(self.weights_path) if self.weights_path.is_file() else None
             if record is not None and RunFingerprint.from_dict(record.get("run")) == self.fingerprint:
                 log.info("%s: already trained by this command (%s); skipping it (--restart trains it again)",
                          self.weights_path, record_path_for(self.weights_path))

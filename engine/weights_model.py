@@ -24,15 +24,20 @@ __all__ = ["build_model", "model_for_weights", "read_training_record", "selectio
 
 
 def read_training_record(weights_path: Path) -> dict | None:
-    """The JSON record train.py writes beside a weights file, if any (released weights have none)."""
+    """The JSON record train.py writes beside a weights file, if any (released weights have none).
+    A record that cannot be read, or is not a JSON object, is ignored with a warning."""
     record_path = record_path_for(weights_path)
     if not record_path.is_file():
         return None
     try:
-        return json.loads(record_path.read_text())
-    except (OSError, json.JSONDecodeError):
+        record = json.loads(record_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         log.warning("ignoring unreadable training record %s", record_path)
         return None
+    if not isinstance(record, dict):
+        log.warning("ignoring training record %s: not a JSON object", record_path)
+        return None
+    return record
 
 
 def model_for_weights(flags: ModelChoice, weights_path: Path) -> tuple[ModelChoice, dict | None]:
