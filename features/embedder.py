@@ -100,9 +100,10 @@ class FrameEmbedder:
         return self.transform(Image.fromarray(frame))
 
     @property
-    def crop_geometry(self) -> CropGeometry:
-        """The resize and centre crop of the backbone's preprocessing (features.crop: torch-free)."""
-        return self.transform.geometry
+    def crop_geometry(self) -> CropGeometry | None:
+        """The resize and centre crop of the backbone's preprocessing (features.crop: torch-free);
+        None when ``transform`` was replaced by another (build_dataset's ``--preprocess resize``)."""
+        return self.transform.geometry if isinstance(self.transform, TablePreprocess) else None
 
     def normalise(self, pixels: np.ndarray) -> torch.Tensor:
         """A crop made by ``crop_geometry`` (Sized [224, 224, 3], uint8) -> the network's input Sized [3, 224, 224]."""

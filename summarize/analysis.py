@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
 
-from features.frames import THUMBNAIL_BYTES, Frame, cropped_frames
+from features.frames import THUMBNAIL_BYTES, Frame, cropped_frames, sampled_frames
 from utils.memory import PeriodicRelease
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ def analyse_video(
 
     frames: ``path``'s frames as ``features.frames.cropped_frames(path, embed_every,
     embedder.crop_geometry)`` gives them, already being decoded elsewhere (features.decode_ahead);
-    default: decoded here.
+    default: decoded here (whole frames for ``embedder.preprocess`` when the embedder's transform
+    is not a preset's crop, e.g. build_dataset's ``--preprocess resize``).
     overlap: decode and crop in a worker thread while the network embeds the previous batch.
     Default: only when frames are decoded here and skipped (embed_every > 1), where decoding is
     most of the work. When every frame is embedded (the exact route) this thread decodes while the
@@ -51,14 +52,16 @@ def analyse_video(
     """
     if overlap is None:
         overlap = frames is None and embed_every > 1
-    if frames is None:
-        frames = cropped_frames(path, embed_every, embedder.crop_geometry)
+    geometry = embedder.crop_geometry
+    to_input = embedder.normalise if geometry is not None else embedder.preprocess
+    if frames is None:  # decoded here: cropped as the embedder crops, or whole for a transform of its own
+        frames = cropped_frames(path, embed_every, geometry) if geometry is not None else sampled_frames(path, embed_every)
     thumbnails: list[np.ndarray] = []
     times: list[float] = []
     features = []
     release = PeriodicRelease()  # without it, freed frame buffers pile up as heap fragments (utils/memory.py)
     bar = tqdm(total=expected_frames or None, desc=f"features {path.name}", unit="frame", disable=not progress, dynamic_ncols=True)
-    batches = _crop_batches(frames, embedder, batch_size, thumbnails, times)
+    batches = _input_batches(frames, to_input, batch_size, thumbnails, times)
     source = _in_worker(batches, path) if overlap else batches
     try:
         for batch_features in embedder.embed_batches(source):
@@ -76,11 +79,13 @@ def analyse_video(
                          np.array(times[:n_frames], dtype=np.float64))
 
 
-def _crop_batches(
-    frames: Iterable[Frame], embedder: FrameEmbedder, batch_size: int, thumbnails: list[np.ndarray], times: list[float],
+def _input_batches(
+    frames: Iterable[Frame], to_input: Callable[[np.ndarray], Any], batch_size: int, thumbnails: list[np.ndarray],
+    times: list[float],
 ) -> Iterator[list]:
-    """Normalised crops in batches of ``batch_size`` (the last may be smaller); appends every
-    frame's thumbnail and time to the lists as it goes. Closing it closes ``frames`` (the video)."""
+    """The network's inputs (``to_input`` of each frame's pixels) in batches of ``batch_size`` (the
+    last may be smaller); appends every frame's thumbnail and time to the lists as it goes. Closing
+    it closes ``frames`` (the video)."""
     crops = []
     iterator = iter(frames)
     try:
@@ -88,7 +93,7 @@ def _crop_batches(
             thumbnails.append(small)
             times.append(time)
             if pixels is not None:
-                crops.append(embedder.normalise(pixels))
+                crops.append(to_input(pixels))
                 if len(crops) == batch_size:
                     yield crops
                     crops = []

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
 from evaluation.summary import summary_budget
-from features.decode_ahead import DecodeAhead
+from features.decode_ahead import DecodeAhead, DecodeAheadError
 from features.embedder import FrameEmbedder
 from models.backbone import BackboneOrigin
 from models.csta import predict_scores
@@ -129,9 +129,14 @@ class Summarizer:
         batch_size = cfg.segmentation.batch_size(cfg.batch_size or (64 if self.embedder.device.type == "cuda" else 8))
         self.embedder.match_reference_exactly(cfg.segmentation is Segmentation.FULL)
         if frames is not None and not frames.matches(source, embed_every, self.embedder.crop_geometry):
-            log.debug("%s: the frames decoded ahead are not those this summary needs; decoding it again", source)
+            log.debug("%s: the frames decoded ahead are not those this summary needs; decoding it here", source)
+            frames.close()
             frames = None
-        analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress, frames=frames)
+        try:
+            analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress, frames=frames)
+        except DecodeAheadError as error:  # the helper died (killed, out of memory): the same pass, decoded here
+            log.warning("%s; decoding it in this process instead", display_path(str(error)))
+            analysis = analyse_video(source, self.embedder, embed_every, batch_size, info.reported_frames, cfg.progress)
         if analysis.n_frames < cfg.sample_rate:
             raise VideoTooShort(f"{display_path(source)}: only {analysis.n_frames} frame(s) could be decoded; "
                                 f"a summary needs at least {cfg.sample_rate}")
@@ -210,9 +215,14 @@ def log_outcome(outcome: VideoOutcome) -> None:
 def summarize_all(summarizer: Summarizer, jobs: list[VideoJob], first_frames: DecodeAhead | None = None) -> Iterator[VideoOutcome]:
     """Every job in turn, one outcome each as it finishes; a video that fails is reported and the
     others still run, except when the disk is full (every later video would fail the same way).
-    first_frames: the first job's frames, already being decoded (Summarizer.summarize)."""
+    first_frames: the first job's frames, already being decoded (Summarizer.summarize); closed once that job is done."""
     for index, job in enumerate(jobs):
-        outcome = summarize_one(summarizer, job, first_frames if index == 0 else None)
+        frames = first_frames if index == 0 else None
+        try:
+            outcome = summarize_one(summarizer, job, frames)
+        finally:
+            if frames is not None:
+                frames.close()  # its process and shared memory go now, not at the end of the batch
         log_outcome(outcome)
         yield outcome
         if outcome.disk_full:

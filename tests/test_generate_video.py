@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -237,6 +238,22 @@ def test_full_route_runs_end_to_end_from_frames_decoded_ahead(clip, weights, tmp
     assert run(clip[0], "--weights", weights, "--out", here, "--random-backbone", "--no-video", "--segmentation", "full") == 0
     again = json.loads((here / "scenes.json").read_text())
     assert (again["shots"], again["chosen_shots"], again["summary_frames"]) == (record["shots"], record["chosen_shots"], record["summary_frames"])
+
+
+def test_a_helper_that_dies_leaves_the_video_to_be_decoded_here(clip, weights, tmp_path, monkeypatch, caplog):
+    real_start = decode_ahead.start_decoding
+
+    def start_then_kill(*args):
+        ahead = real_start(*args)
+        os.kill(ahead._process.pid, signal.SIGKILL)  # as the system's out-of-memory killer would
+        return ahead
+
+    monkeypatch.setattr(decode_ahead, "start_decoding", start_then_kill)
+    out = tmp_path / "full"
+    assert run(clip[0], "--weights", weights, "--out", out, "--random-backbone", "--no-video", "--segmentation", "full") == 0
+    assert "the process decoding it stopped before the end (exit code -9); decoding it in this process instead" in caplog.text
+    record = json.loads((out / "scenes.json").read_text())
+    assert record["shots"][-1]["last_frame"] == 239
 
 
 def test_backbone_file_option(clip, weights, tmp_path, caplog):

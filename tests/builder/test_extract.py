@@ -33,3 +33,21 @@ def test_a_video_shorter_than_one_step(tmp_path, embedder):
     write_demo_video(clip, scenes=1, seconds_per_scene=0.2, fps=30, size=(64, 64), audio=False)
     with pytest.raises(BuildError, match="only 6 frame"):
         extract_video(clip, embedder, 15, Route.FAST, progress=False)
+
+
+@pytest.mark.parametrize("route", [Route.FAST, Route.FULL])
+def test_the_resize_convention_embeds_the_whole_frame_squeezed(tmp_path, route):
+    from PIL import Image
+
+    from builder.settings import Preprocess, frame_transform
+    from features.frames import sampled_frames
+
+    clip = tmp_path / "clip.mp4"
+    write_demo_video(clip, scenes=2, seconds_per_scene=[1.0, 1.2], fps=30, size=(96, 64), audio=False)
+    squeezing = FrameEmbedder(seeded_random_googlenet(0), torch.device("cpu"), BackboneOrigin.RANDOM)
+    squeezing.transform = frame_transform(Preprocess.RESIZE)  # what builder/run.py does for --preprocess resize
+    assert squeezing.crop_geometry is None
+    part = extract_video(clip, squeezing, 15, route, progress=False)
+    every = 1 if route is Route.FULL else 15
+    expected = squeezing.embed([squeezing.transform(Image.fromarray(rgb)) for _, rgb, _ in sampled_frames(clip, every) if rgb is not None])
+    np.testing.assert_allclose(part.features, expected[::15 // every], atol=1e-6)

@@ -88,3 +88,33 @@ def test_the_ring_is_sized_to_the_room_there_is(clip, monkeypatch):
     with start_decoding(clip, 1, GOOGLENET_CROP) as ahead:  # half of 40 MB, less the thumbnails' part, in 150 kB crops
         assert 16 <= ahead._crop_slots < 130
         assert same_frames(list(ahead), list(cropped_frames(clip, 1, GOOGLENET_CROP)))
+
+
+def test_a_helper_that_cannot_start_leaves_nothing_behind(clip, monkeypatch, caplog):
+    real_context = multiprocessing.get_context
+
+    class NoProcesses:
+        def __init__(self, method):
+            self.context = real_context(method)
+
+        def __getattr__(self, name):
+            return getattr(self.context, name)
+
+        def Process(self, **kwargs):  # noqa: N802 - multiprocessing's name
+            process = self.context.Process(**kwargs)
+
+            def refuse():
+                raise OSError(11, "Resource temporarily unavailable")
+
+            process.start = refuse
+            return process
+
+    monkeypatch.setattr(decode_ahead.multiprocessing, "get_context", NoProcesses)
+    def segments() -> set[str]:  # shared memory segments; semaphores ("sem.*") go with their objects
+        return {name for name in os.listdir("/dev/shm") if not name.startswith("sem.")}
+
+    before = segments()
+    with caplog.at_level(logging.INFO, logger="features.decode_ahead"):
+        assert start_decoding(clip, 1, GOOGLENET_CROP) is None
+    assert "no helper process" in caplog.text and "Resource temporarily unavailable" in caplog.text
+    assert segments() <= before  # the ring made for it is gone
