@@ -226,6 +226,14 @@ def plan_run(args: argparse.Namespace) -> list[VideoOutputs]:
 def _load_summarizer(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     """The networks and the Summarizer; None (after saying why) when a file or the device is unusable.
     Here, not at the top of the module, so that nothing before needs torch."""
+    from utils.collector import loading_without_collections
+
+    with loading_without_collections():  # torch's and the networks' objects: 0.65 s of full collections otherwise
+        return _load_networks(args, settings)
+
+
+def _load_networks(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
+    """``_load_summarizer``'s work: the heavy imports, the weights, the Summarizer."""
     from engine.weights_model import build_model, model_for_weights
     from features.embedder import BackboneSource, load_frame_embedder
     from models.backbone import BackboneWeightsUnavailable
