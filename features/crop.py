@@ -50,5 +50,5 @@ class CropGeometry:
 
 
 # GoogLeNet_Weights.IMAGENET1K_V1's preset (resize 256, crop 224, bilinear), known before torchvision
-# is imported; features.preprocess checks it against the preset itself (CropGeometry.of_preset).
+# is imported; tests/features/test_crop.py checks it against the preset (features.preprocess.geometry_of).
 GOOGLENET_CROP = CropGeometry(resize=256, crop=224, resample=Image.Resampling.BILINEAR)

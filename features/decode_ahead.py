@@ -55,9 +55,7 @@ class _Ring:
     (a byte, not a multiprocessing.Event, whose lock a killed helper could leave held)."""
 
     def __init__(self, memory: shared_memory.SharedMemory, crop: int, crop_slots: int, frame_slots: int) -> None:
-        crop_bytes = crop * crop * 3
-        sizes = [crop_slots * crop_bytes, frame_slots * THUMBNAIL_BYTES, frame_slots * 8, frame_slots * 8, 1]
-        offsets = np.cumsum([0, *sizes])
+        offsets = np.cumsum([0, *self._parts(crop, crop_slots, frame_slots)])
         buffer = memory.buf
         self.crops = np.ndarray((crop_slots, crop, crop, 3), np.uint8, buffer, offsets[0])
         self.thumbnails = np.ndarray((frame_slots, THUMBNAIL_BYTES), np.uint8, buffer, offsets[1])
@@ -66,8 +64,13 @@ class _Ring:
         self.stop = np.ndarray((1,), np.uint8, buffer, offsets[4])
 
     @staticmethod
-    def size(crop: int, crop_slots: int, frame_slots: int) -> int:
-        return crop_slots * crop * crop * 3 + frame_slots * (THUMBNAIL_BYTES + 16) + 1
+    def _parts(crop: int, crop_slots: int, frame_slots: int) -> list[int]:
+        """Bytes of each array, in the order they lie in the memory."""
+        return [crop_slots * crop * crop * 3, frame_slots * THUMBNAIL_BYTES, frame_slots * 8, frame_slots * 8, 1]
+
+    @classmethod
+    def size(cls, crop: int, crop_slots: int, frame_slots: int) -> int:
+        return sum(cls._parts(crop, crop_slots, frame_slots))
 
 
 class _Helper:
@@ -283,7 +286,8 @@ def start_decoding(path: Path, every: int, geometry: CropGeometry) -> DecodeAhea
     room = shared_memory_room()
     slots = CROP_SLOTS
     if room is not None:
-        slots = min(CROP_SLOTS, (room // 2 - FRAME_SLOTS * (THUMBNAIL_BYTES + 16)) // (geometry.crop ** 2 * 3))
+        per_crop = _Ring.size(geometry.crop, 1, 0) - _Ring.size(geometry.crop, 0, 0)
+        slots = min(CROP_SLOTS, (room // 2 - _Ring.size(geometry.crop, 0, FRAME_SLOTS)) // per_crop)
     if slots < MIN_CROP_SLOTS:
         log.info("decoding %s in this process: shared memory (/dev/shm) has %.0f MB free", path.name, (room or 0) / 1e6)
         return None

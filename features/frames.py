@@ -20,7 +20,8 @@ THUMBNAIL_BYTES = THUMBNAIL_SIZE[0] * THUMBNAIL_SIZE[1] * 3
 # 8-bit planar YUV: the thumbnail is taken from the decoded planes, without converting the frame to RGB.
 _PLANAR_YUV = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p", "yuvj440p"}
 
-# One decoded frame: (thumbnail Sized [288] uint8, crop Sized [crop, crop, 3] uint8 or None, time in seconds or NaN)
+# One decoded frame: (thumbnail Sized [288] uint8, pixels or None, time in seconds or NaN); the pixels
+# are a crop Sized [crop, crop, 3] uint8 (cropped_frames) or the whole RGB frame (sampled_frames).
 Frame = tuple[np.ndarray, np.ndarray | None, float]
 
 
@@ -38,7 +39,7 @@ def thumbnail(frame: av.VideoFrame) -> np.ndarray:
     return _shrink(frame.to_ndarray(format="rgb24")).reshape(-1)
 
 
-def sampled_frames(path: Path, every: int, threads: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray | None, float]]:
+def sampled_frames(path: Path, every: int, threads: int = 0) -> Iterator[Frame]:
     """(thumbnail, RGB frame or None, presentation time or NaN) for every decoded frame; RGB only
     for frames 0, every, 2 every, ... threads: the decoder's (video.reader.decode_video).
 

@@ -9,8 +9,8 @@ video's length (1.0 GB at 5% of the video to 1.7 GB at the end) although nothing
 musl, Windows) this is a no-op.
 
 And keeping large blocks for reuse (``reuse_large_blocks``): a network pass on a batch of frames
-allocates and frees the same large buffers batch after batch; glibc maps each one afresh and the
-system pays a page fault per page written.
+allocates and frees the same large buffers batch after batch; glibc gives them back to the system
+after each batch and the next one pays a page fault per page it writes.
 """
 
 from __future__ import annotations
@@ -69,12 +69,13 @@ def reuse_large_blocks() -> bool:
     """Serve blocks of up to 32 MiB from the heap and keep up to 256 MiB of free space there, for
     the whole process; True when the C library took both settings.
 
-    Why: glibc maps a block above its threshold with mmap and unmaps it when it is freed, and its
-    threshold only rises above the size of the last such block freed, so a buffer as large as the
-    previous batch's is mapped again, and every 4 KiB page of it costs a page fault when written.
-    GoogLeNet on 8 frames at 224 x 224 allocates two such buffers per batch (the first
-    convolution's 25.7 MB output and oneDNN's blocked copy of it): 12,500 page faults, and 2.5 of
-    the 23.6 ms that a frame took on the 2-core machine (bench/README.md). The values computed are
+    Why: glibc's dynamic thresholds put a large block on the heap once one of its size has been
+    freed, but give the top of the heap back to the system when more than twice that block's size
+    is free there. GoogLeNet on 8 frames at 224 x 224 allocates two such blocks per batch (the first
+    convolution's 25.7 MB output and oneDNN's blocked copy of it) and frees both: just over the
+    limit, so the heap shrinks after every batch (seen with strace as brk going down and up), and
+    the next batch writes fresh pages, a page fault per 4 KiB: 12,500 per batch, 2.5 of the 23.6 ms
+    that a frame took on the 2-core machine (bench/README.md). The values computed are
     the same; only where the buffers come from changes. Permanent: glibc's dynamic threshold cannot
     be restored once set. Elsewhere than glibc a no-op.
     """
