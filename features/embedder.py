@@ -11,8 +11,12 @@ route, with one-frame kernels (features.exact_trunk: bit-identical to the refere
 from __future__ import annotations
 
 import enum
+import itertools
+import logging
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -39,6 +43,9 @@ from models.backbone import (
 )
 from models.checkpoint import CheckpointMismatch, read_state_dict
 from utils.memory import reuse_large_blocks
+
+log = logging.getLogger(__name__)
+Item = TypeVar("Item")
 
 # Single-threaded workers for the exact route, at most this many (each holds a batch's activations, ~100 MB for 8 frames).
 MAX_EXACT_WORKERS = 8
@@ -124,9 +131,13 @@ class FrameEmbedder:
         single-threaded workers, one per intra-op thread PyTorch would use (features.workers).
 
         There every batch is run at the first batch's size (a shorter last one is padded, the padding's
-        features dropped), and that first batch is run here before any worker starts: it is where the
-        exact trunk checks its kernels, which briefly changes PyTorch's process-wide thread count. If
-        some layer can only run one frame at a time, all batches run here, at the default thread count.
+        features dropped). Before any worker starts, the first batch's frames go through the network
+        one at a time here, as the reference calls them (which sets PyTorch's process-wide thread
+        count); the workers then run every batch with the kernels PyTorch chose for those one-frame
+        calls, and the first batch's features must equal the one-frame ones bit for bit. If they do
+        not, the workers are stopped and the exact trunk checks each layer on the first batch instead
+        (features.exact_trunk), and the batches not yet given out are computed again. If some layer
+        can only run one frame at a time, all batches run here, at the default thread count.
         """
         if self.exact_trunk is None:
             for crops in batches:
@@ -144,11 +155,31 @@ class FrameEmbedder:
             padding = [crops[-1]] * (size - len(crops))
             return self.embed([*crops, *padding])[:len(crops)]
 
+        trunk = self.exact_trunk
+        workers = min(trunk.reference_threads, MAX_EXACT_WORKERS)
+        if not trunk.has_plan(size, 1):
+            expected = trunk.one_frame_features(torch.stack(list(first))).numpy()
+            if trunk.assume_plan(size, 1):
+                given_out: deque[Sequence[torch.Tensor]] = deque()  # batches in the workers' hands, in order
+                results = map_in_workers(embed_at_size, _noting(itertools.chain([first], batches), given_out), workers)
+                try:
+                    if np.array_equal(next(results), expected):
+                        given_out.popleft()
+                        yield expected
+                        for features in results:
+                            given_out.popleft()
+                            yield features
+                        return
+                finally:
+                    results.close()
+                log.debug("exact route: the kernels PyTorch chose for one frame differ in a batch here; checking every layer")
+                trunk.forget_plan(size, 1)
+                first, batches = given_out.popleft(), itertools.chain(given_out, batches)
         with intra_op_threads(1):  # the workers' thread count: the check must be made at it
             features = embed_at_size(first)
         yield features
-        if self.exact_trunk.fully_batched(size, 1):
-            yield from map_in_workers(embed_at_size, batches, min(self.exact_trunk.reference_threads, MAX_EXACT_WORKERS))
+        if trunk.fully_batched(size, 1):
+            yield from map_in_workers(embed_at_size, batches, workers)
         else:  # a layer matched only one frame at a time, at the reference's thread count: no workers
             for crops in batches:
                 yield embed_at_size(crops)
@@ -168,6 +199,13 @@ class FrameEmbedder:
         """One frame alone through the network, as the reference calls it (other devices than the CPU). Sized [1024]."""
         pooled = self.net.avgpool(trunk_feature_map(self.net, crop.unsqueeze(0).to(self.device))).squeeze()
         return pooled / (torch.norm(pooled) + 1e-10)
+
+
+def _noting(items: Iterable[Item], noted: deque[Item]) -> Iterator[Item]:
+    """``items``, each appended to ``noted`` as it is handed on."""
+    for item in items:
+        noted.append(item)
+        yield item
 
 
 def load_frame_embedder(source: BackboneSource, device: torch.device, weights_path: Path | None = None,

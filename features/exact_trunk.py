@@ -17,11 +17,15 @@ frame, and that kernel treats the frames of a batch independently:
   one-frame pass (a third of its time here).
 - average pooling and the L2 norm run per frame, as the reference calls them.
 
-Which convolution kernel matches is checked, not assumed: on the first batch of each size, every
-convolution and batch norm is compared bit for bit with one-frame calls on the same input; the
-first batched kernel that matches is used from then on, and a layer that none matches runs frame by
-frame. The check is sound because these kernels' order of operations depends on shapes and thread
-count, never on the values; a different order shows on real inputs as differing low bits.
+Which convolution kernel matches is checked, not assumed. The quick way (FrameEmbedder.embed_batches):
+the first batch's frames go through the network one at a time, as the reference calls them, and
+PyTorch's own choice for each one-frame convolution (oneDNN or native) names the batched kernel
+that runs the same code per frame; that plan's features for the same batch must then equal the
+one-frame ones bit for bit. Otherwise, and for a first call without that, every convolution and
+batch norm is compared bit for bit with one-frame calls on the same input; the first batched
+kernel that matches is used from then on, and a layer that none matches runs frame by frame. The
+check is sound because these kernels' order of operations depends on shapes and thread count,
+never on the values; a different order shows on real inputs as differing low bits.
 """
 
 from __future__ import annotations
@@ -90,9 +94,32 @@ def _pooled_and_normalised(pool: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 # Batched candidates in order of preference; frame by frame is always exact and comes last.
+# ONE_FRAME_TWINS: PyTorch's choice for a one-frame convolution -> the batched kernel running the same code per frame.
 CONV_KERNELS: dict[str, Kernel] = {"onednn": _onednn_conv, "native": _native_conv, "frame by frame": _frame_by_frame}
 NORM_KERNELS: dict[str, Kernel] = {"in place": _norm_in_place, "batched": _batched, "frame by frame": _frame_by_frame}
 TAIL_KERNELS: dict[str, Kernel] = {"this thread count": _pooled_and_normalised, "frame by frame": _pooled_and_normalised}
+ONE_FRAME_TWINS = {"Mkldnn": "onednn", "Slow2d": "native"}
+
+
+def _twin_of_one_frame_kernel(conv: nn.Conv2d, x: torch.Tensor) -> str | None:
+    """The batched kernel (a CONV_KERNELS name) running the code PyTorch picks for ``conv`` on the one
+    frame ``x`` at the current thread count; None when that choice is not known or has no batched twin."""
+    select = getattr(torch._C, "_select_conv_backend", None)  # PyTorch's own dispatch rule (private: may go)
+    if select is None:
+        return None
+    try:
+        backend = select(x, conv.weight, conv.bias, conv.stride, conv.padding, conv.dilation, False, [0, 0], conv.groups, None)
+    except (RuntimeError, TypeError):
+        return None
+    return ONE_FRAME_TWINS.get(getattr(backend, "name", None))
+
+
+class _EveryLayerFrameByFrame(dict):
+    """A plan that runs every layer frame by frame, noting the layers it was asked about, in order."""
+
+    def __missing__(self, module: nn.Module) -> str:
+        self[module] = "frame by frame"
+        return "frame by frame"
 
 
 def _pool_size(length: int, kernel: int, stride: int, padding: int, ceil_mode: bool) -> int:
@@ -165,6 +192,7 @@ class ExactBatchedTrunk:
         self.net = net
         self.reference_threads = reference_threads or torch.get_num_threads()
         self.plans: dict[tuple[int, int], dict[nn.Module, str]] = {}  # (batch size, threads) -> layer -> kernel name
+        self._one_frame_layers: dict[nn.Module, str] = {}  # from the last one_frame_features: layer -> its plan in assume_plan
 
     @torch.inference_mode()
     def __call__(self, crops: torch.Tensor) -> torch.Tensor:
@@ -181,6 +209,54 @@ class ExactBatchedTrunk:
                       {kind: sum(1 for v in plan.values() if v == kind) for kind in set(plan.values())})
             return features
         return self._features(x, plan, calibrating=False)
+
+    @torch.inference_mode()
+    def one_frame_features(self, crops: torch.Tensor) -> torch.Tensor:
+        """The reference's features of ``crops`` (Sized [N, 3, 224, 224]): every frame alone through each
+        layer at ``reference_threads``. Notes for ``assume_plan`` which batched kernel matches
+        PyTorch's choice for each one-frame convolution."""
+        plan = _EveryLayerFrameByFrame()
+        chosen: dict[nn.Module, str | None] = {}
+
+        def note(conv: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+            if conv not in chosen:
+                chosen[conv] = _twin_of_one_frame_kernel(conv, inputs[0])
+
+        convs = [module for module in self.net.modules() if isinstance(module, nn.Conv2d)]
+        hooks = [conv.register_forward_pre_hook(note) for conv in convs]
+        try:
+            features = self._features(crops.contiguous(), plan, calibrating=False)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        self._one_frame_layers = {module: self._assumed_kernel(module, chosen) for module in plan}
+        return features
+
+    def _assumed_kernel(self, module: nn.Module, chosen: dict[nn.Module, str | None]) -> str:
+        if isinstance(module, nn.Conv2d):
+            return chosen.get(module) or "frame by frame"
+        if isinstance(module, nn.BatchNorm2d):
+            return "in place"  # the same multiply-add per element whatever the batch or thread count
+        if module is self.net.avgpool:
+            return "this thread count"
+        return "frame by frame"
+
+    def assume_plan(self, batch_size: int, threads: int) -> bool:
+        """Plan (batch_size, threads) from the kernels PyTorch chose in the last ``one_frame_features``,
+        unchecked: the caller compares its features with one-frame ones and calls ``forget_plan`` if
+        they differ. False (nothing planned) when some layer would have to run frame by frame."""
+        plan = dict(self._one_frame_layers)
+        if not plan or "frame by frame" in plan.values():
+            return False
+        self.plans[(batch_size, threads)] = plan
+        return True
+
+    def forget_plan(self, batch_size: int, threads: int) -> None:
+        """Drop a plan, so that the next call of that size checks every layer."""
+        self.plans.pop((batch_size, threads), None)
+
+    def has_plan(self, batch_size: int, threads: int) -> bool:
+        return (batch_size, threads) in self.plans
 
     def _features(self, x: torch.Tensor, plan: dict[nn.Module, str], calibrating: bool) -> torch.Tensor:
         for name in TRUNK_LAYERS:

@@ -29,6 +29,20 @@ def test_reference_route_in_batches_is_bit_identical(stand_in_torch_home, frames
     assert torch.get_num_threads() == threads  # the workers' single thread does not outlive the pass
 
 
+def test_reference_route_runs_the_kernels_pytorch_picks_for_one_frame_without_checking_each_layer(stand_in_torch_home, frames, monkeypatch):
+    embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
+    embedder.match_reference_exactly(True)
+    checked_layers = []
+    check = exact_trunk.ExactBatchedTrunk._features
+    monkeypatch.setattr(exact_trunk.ExactBatchedTrunk, "_features",
+                        lambda self, x, plan, calibrating: checked_layers.append(calibrating) or check(self, x, plan, calibrating))
+    crops = [embedder.preprocess(f) for f in frames]
+    ours = np.concatenate(list(embedder.embed_batches([crops[0:2], crops[2:4], crops[4:5]])))
+    np.testing.assert_array_equal(ours, reference_style_features(frames))
+    assert checked_layers and not any(checked_layers)  # the quick plan held: no layer-by-layer check
+    assert embedder.exact_trunk.fully_batched(2, 1)
+
+
 def test_reference_route_stays_exact_when_a_batched_kernel_rounds_differently(stand_in_torch_home, frames, monkeypatch):
     def onednn_off_by_a_rounding(conv, x):
         out = exact_trunk._onednn_conv(conv, x)

@@ -72,3 +72,23 @@ def test_a_kernel_that_rounds_differently_is_not_used(net, crops, monkeypatch):
     assert "onednn" not in plan.values()
     assert "frame by frame" in plan.values()  # the convolutions only oneDNN matched (conv1, 7 x 7) now run frame by frame
     np.testing.assert_array_equal(trunk(crops[2:4]).numpy(), one_frame_features(net, crops[2:4]))
+
+
+def test_the_plan_assumed_from_one_frame_calls_gives_their_features(net, crops):
+    assumed = ExactBatchedTrunk(net)
+    np.testing.assert_array_equal(assumed.one_frame_features(crops[:3]).numpy(), one_frame_features(net, crops[:3]))
+    assert assumed.assume_plan(3, 1)
+    plan = assumed.plans[(3, 1)]
+    assert plan[net.conv1.conv] == "onednn" and plan[net.inception3a.branch2[1].conv] == "native"  # PyTorch's picks for one frame
+    with intra_op_threads(1):
+        np.testing.assert_array_equal(assumed(crops[1:4]).numpy(), one_frame_features(net, crops[1:4]))
+    assumed.forget_plan(3, 1)
+    assert not assumed.has_plan(3, 1)
+
+
+def test_no_plan_is_assumed_without_pytorchs_choice(net, crops, monkeypatch):
+    monkeypatch.delattr(torch._C, "_select_conv_backend")
+    trunk = ExactBatchedTrunk(net)
+    np.testing.assert_array_equal(trunk.one_frame_features(crops[:2]).numpy(), one_frame_features(net, crops[:2]))
+    assert not trunk.assume_plan(2, 1)
+    assert not trunk.has_plan(2, 1)
