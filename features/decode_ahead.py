@@ -21,8 +21,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import signal
-import threading
 import traceback
 from collections.abc import Iterator
 from multiprocessing import shared_memory
@@ -34,6 +32,7 @@ import numpy as np
 from features.crop import CropGeometry
 from features.frames import THUMBNAIL_BYTES, Frame, cropped_frames
 from utils.errors import ProjectError
+from utils.helper_process import without_ctrl_c
 
 log = logging.getLogger(__name__)
 
@@ -139,21 +138,6 @@ def _fill(ring: _Ring, path: Path, every: int, geometry: CropGeometry, free_fram
         ready.release()
 
 
-@contextlib.contextmanager
-def _without_ctrl_c() -> Iterator[None]:
-    """Ctrl-C ignored while a child process starts, so that the child inherits the setting (it
-    survives exec, and Python keeps an inherited ignore) and a Ctrl-C during its start-up is the
-    consumer's alone to handle. Only the main thread may change signal handlers: elsewhere a no-op."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, before)
-
-
 class DecodeAhead:
     """The frames of ``path`` (``features.frames.cropped_frames(path, every, geometry)``), decoded
     by a helper process that starts at once. Iterate once, from one thread; close when done (also
@@ -178,7 +162,7 @@ class DecodeAhead:
                 args=(str(self.path), every, geometry, self._memory.name, crop_slots, frame_slots,
                       self._free_frames, self._free_crops, self._ready, sender),
             )
-            with _without_ctrl_c():
+            with without_ctrl_c():
                 self._process.start()
         except BaseException:
             self._closed = False

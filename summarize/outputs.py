@@ -6,6 +6,7 @@ files as ``display_path`` text, so a name that is not UTF-8 is written as escape
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,13 +101,31 @@ def keyframes(record: VideoSummaryRecord) -> tuple[list[int], list[np.ndarray]]:
     return [i for i, _ in found], [f for _, f in found]
 
 
-def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = None) -> None:
-    """Importance over time with shot boundaries and the kept frames shaded, and a keyframe strip."""
-    import matplotlib  # here, not at the top: only this picture needs it, and it is slow to import
+def load_matplotlib() -> Any:
+    """matplotlib's pyplot on the Agg canvas; imported here, not at the top: only the picture needs
+    it, and it is slow to import (0.2-0.3 s, which summarize.picture_ahead takes off the run's path)."""
+    import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = None) -> None:
+    """``draw_picture``'s PNG written to ``path``, complete or not at all."""
+    write_png(draw_picture(record, note), path)
+
+
+def write_png(picture: bytes, path: Path) -> None:
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(picture)
+
+
+def draw_picture(record: VideoSummaryRecord, note: str | None = None) -> bytes:
+    """Importance over time with shot boundaries and the kept frames shaded, and a keyframe strip, as
+    PNG bytes (drawn apart from writing, so that a helper process can draw it)."""
+    plt = load_matplotlib()
     indices, frames = keyframes(record)
     clock = record.clock
     columns = max(len(frames), 1)
@@ -133,8 +152,9 @@ def write_picture(record: VideoSummaryRecord, path: Path, note: str | None = Non
         image_axis.set_title(f"{seconds[index]:.1f} s", fontsize=8)
         image_axis.axis("off")
     figure.tight_layout()
+    picture = io.BytesIO()
     try:
-        with atomic_output(path) as tmp:
-            figure.savefig(tmp, format="png", metadata={PNG_KEY: mark_text(record.fingerprint)})
+        figure.savefig(picture, format="png", metadata={PNG_KEY: mark_text(record.fingerprint)})
     finally:
         plt.close(figure)
+    return picture.getvalue()

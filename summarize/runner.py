@@ -27,7 +27,8 @@ from features.embedder import FrameEmbedder
 from models.backbone import BackboneOrigin
 from models.csta import predict_scores
 from summarize.analysis import FrameAnalysis, analyse_video
-from summarize.outputs import VideoSummaryRecord, write_picture, write_record
+from summarize.outputs import VideoSummaryRecord, write_png, write_record
+from summarize.picture_ahead import PictureHelper, draw
 from summarize.plan import display_path
 from summarize.provenance import VideoJob, mark_text
 from summarize.segmentation import Segmentation, find_shots, model_inputs
@@ -95,11 +96,12 @@ class Summarizer:
         self.weights_path = weights_path
         self.config = config
 
-    def summarize(self, job: VideoJob, frames: DecodeAhead | None = None) -> VideoOutcome:
+    def summarize(self, job: VideoJob, frames: DecodeAhead | None = None, pictures: PictureHelper | None = None) -> VideoOutcome:
         """Summarise ``job.source`` into ``job.paths``; raises on bad input (the caller records the failure).
 
         frames: its frames already being decoded (generate_video starts that before loading the
         networks); used when they are what this summary needs, else the video is decoded here.
+        pictures: a helper process that draws the picture while the video is written (else drawn here).
         """
         source = job.source
         started = time.perf_counter()
@@ -111,7 +113,7 @@ class Summarizer:
         info = probe(source)
         analysis = self._analyse(source, info, frames)
         record = self._choose(job, info, analysis)
-        outputs = self._write(record, job)
+        outputs = self._write(record, job, pictures)
         selection, clock = record.selection, record.clock
         kept = int(selection.keep.sum())
         message = (
@@ -171,7 +173,7 @@ class Summarizer:
             orientation=read_orientation(source),
         )
 
-    def _write(self, record: VideoSummaryRecord, job: VideoJob) -> list[Path]:
+    def _write(self, record: VideoSummaryRecord, job: VideoJob, pictures: PictureHelper | None = None) -> list[Path]:
         """The summary video, then the JSON record and the picture, each complete or not at all;
         returns what was written.
 
@@ -180,12 +182,13 @@ class Summarizer:
         """
         cfg = self.config
         note = None if self.embedder.origin is BackboneOrigin.IMAGENET else f"backbone: {self.embedder.description}"
+        number = pictures.ask(record, note) if pictures is not None and "png" in job.paths else None  # drawn meanwhile
         writers = {
             "video": lambda path: write_summary(record.source, record.selection.keep, path, video_codec=cfg.video_codec,
                                                 audio_codec=cfg.audio_codec, progress=cfg.progress, overwrite=job.replace,
                                                 clock=record.clock, metadata={"comment": mark_text(job.fingerprint)}),
             "json": lambda path: write_record(record, path),
-            "png": lambda path: write_picture(record, path, note),
+            "png": lambda path: write_png(draw(pictures, number, record, note), path),
         }
         written: list[Path] = []
         for kind, path in job.paths.items():
@@ -197,11 +200,12 @@ class Summarizer:
         return written
 
 
-def summarize_one(summarizer: Summarizer, job: VideoJob, frames: DecodeAhead | None = None) -> VideoOutcome:
+def summarize_one(summarizer: Summarizer, job: VideoJob, frames: DecodeAhead | None = None,
+                  pictures: PictureHelper | None = None) -> VideoOutcome:
     """One job's outcome: a video that fails with a problem of its own (VIDEO_FAILURES) is a failed
     outcome that names it, not an exception; anything else is a bug and raises."""
     try:
-        return summarizer.summarize(job, frames)
+        return summarizer.summarize(job, frames, pictures)
     except VIDEO_FAILURES as error:
         text, name = display_path(str(error)), display_path(job.source)
         full = isinstance(error, OutputNotWritten) and error.disk_full
@@ -212,14 +216,16 @@ def log_outcome(outcome: VideoOutcome) -> None:
     log.info("%s%s", "" if outcome.ok else "FAILED ", outcome.message)
 
 
-def summarize_all(summarizer: Summarizer, jobs: list[VideoJob], first_frames: DecodeAhead | None = None) -> Iterator[VideoOutcome]:
+def summarize_all(summarizer: Summarizer, jobs: list[VideoJob], first_frames: DecodeAhead | None = None,
+                  pictures: PictureHelper | None = None) -> Iterator[VideoOutcome]:
     """Every job in turn, one outcome each as it finishes; a video that fails is reported and the
     others still run, except when the disk is full (every later video would fail the same way).
-    first_frames: the first job's frames, already being decoded (Summarizer.summarize); closed once that job is done."""
+    first_frames: the first job's frames, already being decoded (Summarizer.summarize); closed once that job is done.
+    pictures: the helper drawing every job's picture (summarize.picture_ahead); the caller closes it."""
     for index, job in enumerate(jobs):
         frames = first_frames if index == 0 else None
         try:
-            outcome = summarize_one(summarizer, job, frames)
+            outcome = summarize_one(summarizer, job, frames, pictures)
         finally:
             if frames is not None:
                 frames.close()  # its process and shared memory go now, not at the end of the batch

@@ -19,6 +19,7 @@ from engine.model_flags import model_flag_dests
 from features import decode_ahead
 from models.backbone import BackboneInit
 from models.csta import build_csta
+from summarize import picture_ahead
 from video.reader import count_frames, probe
 from video.synthetic import write_demo_video
 
@@ -254,6 +255,37 @@ def test_a_helper_that_dies_leaves_the_video_to_be_decoded_here(clip, weights, t
     assert "the process decoding it stopped before the end (exit code -9); decoding it in this process instead" in caplog.text
     record = json.loads((out / "scenes.json").read_text())
     assert record["shots"][-1]["last_frame"] == 239
+
+
+def test_pictures_drawn_by_the_helper_are_those_drawn_here(clip, weights, tmp_path, monkeypatch):
+    helpers = []
+    real_start = picture_ahead.start_picture_helper
+    monkeypatch.setattr(picture_ahead, "start_picture_helper", lambda: helpers.append(real_start()) or helpers[-1])
+    videos = tmp_path / "in"
+    videos.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        (videos / name).write_bytes(clip[0].read_bytes())
+    out = tmp_path / "helped"
+    assert run(videos, "--weights", weights, "--out", out, "--random-backbone", "--no-video") == 0
+    assert len(helpers) == 1 and not helpers[0]._process.is_alive()  # one for the run, stopped at its end
+
+    monkeypatch.setattr(generate_video, "_picture_helper", lambda *a: None)
+    here = tmp_path / "here"
+    assert run(videos, "--weights", weights, "--out", here, "--random-backbone", "--no-video") == 0
+    pictures = sorted(here.glob("*.png"))
+    assert len(pictures) == 2 and all((out / p.name).read_bytes() == p.read_bytes() for p in pictures)
+
+
+def test_no_picture_helper_without_pictures_and_none_left_when_the_weights_are_wrong(clip, tmp_path, monkeypatch):
+    helpers = []
+    real_start = picture_ahead.start_picture_helper
+    monkeypatch.setattr(picture_ahead, "start_picture_helper", lambda: helpers.append(real_start()) or helpers[-1])
+    path = tmp_path / "w.pt"
+    torch.save({"not": torch.zeros(1)}, path)
+    assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone") == 2
+    assert len(helpers) == 1 and not helpers[0]._process.is_alive()
+    assert run(clip[0], "--weights", path, "--out", tmp_path / "out", "--random-backbone", "--no-extras") == 2
+    assert len(helpers) == 1
 
 
 def test_backbone_file_option(clip, weights, tmp_path, caplog):

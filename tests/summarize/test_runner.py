@@ -30,7 +30,7 @@ class _Summarizer:
         self.errors = errors
         self.seen: list[str] = []
 
-    def summarize(self, job: VideoJob, frames: object = None) -> VideoOutcome:
+    def summarize(self, job: VideoJob, frames: object = None, pictures: object = None) -> VideoOutcome:
         self.seen.append(job.source.name)
         if job.source.name in self.errors:
             raise self.errors[job.source.name]
