@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="replace files under the outputs' names that this command did not make (never an input)")
     parser.add_argument("--device", help="torch device (default: CUDA when available, else CPU)")
     parser.add_argument("--batch-size", type=bounded(int, 1, MAX_BATCH_SIZE),
-                        help="frames per GoogLeNet batch (default: 8 on CPU, 64 on CUDA)")
+                        help="frames per GoogLeNet batch (default: 8 on CPU, 4 there with --segmentation full, 64 on CUDA)")
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet GoogLeNet weights (googlenet-1378be20.pth)")
     parser.add_argument("--random-backbone", action="store_true", help="random GoogLeNet features (tests and demos only; outputs say so)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -54,7 +54,7 @@ class SummarizeConfig:
     seconds: float | None = None  # instead of ratio: the summary's length at most, in seconds
     sample_rate: int = FRAME_SAMPLE_RATE  # frames between the model's steps (15: 2 steps/s at 30 fps)
     segmentation: Segmentation = Segmentation.FAST
-    batch_size: int | None = None  # frames per GoogLeNet batch; None: 8 on CPU (bigger is not faster there), 64 on CUDA
+    batch_size: int | None = None  # frames per GoogLeNet batch; None: Segmentation.default_batch_size
     video_codec: str | None = None  # None: the container's default
     audio_codec: str | None = None
     progress: bool = True
@@ -128,7 +128,7 @@ class Summarizer:
         """The one decoding pass: features, thumbnails and frame times."""
         cfg = self.config
         embed_every = cfg.segmentation.frames_between_embeddings(cfg.sample_rate)
-        batch_size = cfg.segmentation.batch_size(cfg.batch_size or (64 if self.embedder.device.type == "cuda" else 8))
+        batch_size = cfg.batch_size or cfg.segmentation.default_batch_size(self.embedder.device.type)
         self.embedder.match_reference_exactly(cfg.segmentation is Segmentation.FULL)
         if frames is not None and not frames.matches(source, embed_every, self.embedder.crop_geometry):
             log.debug("%s: the frames decoded ahead are not those this summary needs; decoding it here", source)

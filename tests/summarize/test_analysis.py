@@ -22,7 +22,7 @@ def test_full_route_is_the_reference_pipeline(scene_torch_home, scene_clip):
     embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
     embedder.match_reference_exactly(True)
     route = Segmentation.FULL
-    analysis = analyse_video(scene_clip, embedder, route.embed_every, route.batch_size(8), progress=False)
+    analysis = analyse_video(scene_clip, embedder, route.embed_every, route.default_batch_size("cpu"), progress=False)
 
     assert analysis.n_frames == len(frames)
     np.testing.assert_array_equal(analysis.features, expected_features)
