@@ -317,8 +317,9 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
             if args.ray or args.ray_address:  # the same per-video work on Ray workers (summarize/library.py)
                 return _summarise_on_ray(args, settings, blocked, todo, progress)
             ahead = _decode_ahead(args, todo[0])
-            pictures = _picture_helper(args)
+            pictures = None
             try:
+                pictures = _picture_helper(args)
                 summarizer = _load_summarizer(args, settings)
                 if summarizer is None:
                     return 2
@@ -330,9 +331,12 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
                     progress.finished += outcome.ok
                     progress.failed += not outcome.ok
             finally:
-                for helper in (ahead, pictures):
-                    if helper is not None:
-                        helper.close()
+                try:
+                    if pictures is not None:
+                        pictures.close()
+                finally:
+                    if ahead is not None:
+                        ahead.close()
     return _report(blocked, todo, outcomes, progress)
 
 

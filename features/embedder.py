@@ -131,13 +131,14 @@ class FrameEmbedder:
         single-threaded workers, one per intra-op thread PyTorch would use (features.workers).
 
         There every batch is run at the first batch's size (a shorter last one is padded, the padding's
-        features dropped). Before any worker starts, the first batch's frames go through the network
-        one at a time here, as the reference calls them (which sets PyTorch's process-wide thread
-        count); the workers then run every batch with the kernels PyTorch chose for those one-frame
-        calls, and the first batch's features must equal the one-frame ones bit for bit. If they do
-        not, the workers are stopped and the exact trunk checks each layer on the first batch instead
-        (features.exact_trunk), and the batches not yet given out are computed again. If some layer
-        can only run one frame at a time, all batches run here, at the default thread count.
+        features dropped). The first time a size is seen in this process, before any worker starts,
+        the first batch's frames go through the network one at a time here, as the reference calls
+        them (which sets PyTorch's process-wide thread count); the workers then run every batch with
+        the kernels PyTorch chose for those one-frame calls, and the first batch's features must equal
+        the one-frame ones bit for bit. If they do not, the workers are stopped, the exact trunk checks
+        each layer on the first batch instead (features.exact_trunk), and the batches the workers had
+        been given are computed again. If some layer can only run one frame at a time, all batches
+        run here, at the default thread count.
         """
         if self.exact_trunk is None:
             for crops in batches:
@@ -162,8 +163,10 @@ class FrameEmbedder:
             if trunk.assume_plan(size, 1):
                 given_out: deque[Sequence[torch.Tensor]] = deque()  # batches in the workers' hands, in order
                 results = map_in_workers(embed_at_size, _noting(itertools.chain([first], batches), given_out), workers)
+                confirmed = False
                 try:
-                    if np.array_equal(next(results), expected):
+                    confirmed = np.array_equal(next(results), expected)
+                    if confirmed:
                         given_out.popleft()
                         yield expected
                         for features in results:
@@ -172,8 +175,9 @@ class FrameEmbedder:
                         return
                 finally:
                     results.close()
+                    if not confirmed:  # a mismatch, or an error or Ctrl-C before the check: no unchecked plan stays
+                        trunk.forget_plan(size, 1)
                 log.debug("exact route: the kernels PyTorch chose for one frame differ in a batch here; checking every layer")
-                trunk.forget_plan(size, 1)
                 first, batches = given_out.popleft(), itertools.chain(given_out, batches)
         with intra_op_threads(1):  # the workers' thread count: the check must be made at it
             features = embed_at_size(first)

@@ -21,7 +21,10 @@ Which convolution kernel matches is checked, not assumed. The quick way (FrameEm
 the first batch's frames go through the network one at a time, as the reference calls them, and
 PyTorch's own choice for each one-frame convolution (oneDNN or native) names the batched kernel
 that runs the same code per frame; that plan's features for the same batch must then equal the
-one-frame ones bit for bit. Otherwise, and for a first call without that, every convolution and
+one-frame ones bit for bit. That checks the whole pass at once, not each layer: a kernel that
+sums in another order changes the low bits of most of its layer's outputs, and thousands of such
+changes do not all vanish through 50 more layers and 1024 features a frame. Otherwise, and for a
+first call without that, every convolution and
 batch norm is compared bit for bit with one-frame calls on the same input; the first batched
 kernel that matches is used from then on, and a layer that none matches runs frame by frame. The
 check is sound because these kernels' order of operations depends on shapes and thread count,
@@ -182,10 +185,12 @@ class ExactBatchedTrunk:
     count too. A batch may be computed with any thread count (each count is checked on its own), so
     single-threaded workers can run batches side by side.
 
-    The first call for each (batch size, thread count) is the check: it sets PyTorch's intra-op
-    thread count, which is process-wide, to ``reference_threads`` for its one-frame calls. Make that
-    call while no other thread runs PyTorch (FrameEmbedder.embed_batches does); later calls are
-    safe from several threads at once.
+    A call for a (batch size, thread count) without a plan is the layer-by-layer check; so is
+    ``one_frame_features``, without the check (``assume_plan`` then plans from what PyTorch chose
+    there, for the caller to confirm on the features). Both set PyTorch's intra-op thread count,
+    which is process-wide, to ``reference_threads`` for their one-frame calls: make them while no
+    other thread runs PyTorch (FrameEmbedder.embed_batches does). Calls with a plan are safe from
+    several threads at once.
     """
 
     def __init__(self, net: GoogLeNet, reference_threads: int | None = None) -> None:

@@ -37,28 +37,23 @@ class PictureHelperGone(ProjectError):
 
 def _serve(connection: Any) -> None:
     """The helper process: import matplotlib, then answer (number, record, note) requests with
-    (number, True, PNG bytes) or (number, False, the error) until told to stop (None) or orphaned.
-    It then ends at once: an interpreter's teardown with matplotlib loaded takes 0.2 s, which the
-    run would wait for, and this process has nothing to flush."""
-    load_matplotlib()
-    while True:
-        try:
-            request = connection.recv()
-        except (EOFError, OSError):  # the run is gone
-            request = None
-        if request is None:
-            os._exit(0)
-        number, record, note = request
-        try:
-            reply = (number, True, draw_picture(record, note))
-        except (ProjectError, OSError) as error:  # the picture's own problem: raised as such by the run
-            reply = (number, False, error)
-        except Exception:  # noqa: BLE001 - a bug: its traceback goes to the run, which raises it
-            reply = (number, False, RuntimeError(f"drawing the picture in the helper process failed:\n{traceback.format_exc()}"))
-        try:
+    (number, True, PNG bytes) or (number, False, the error) until the run closes its end (or is
+    gone). It then ends at once: an interpreter's teardown with matplotlib loaded takes 0.2 s, which
+    the run would wait for, and this process has nothing to flush. A Ctrl-C that reaches it (where
+    an ignored SIGINT is not inherited: Windows) ends it quietly; the run handles its own."""
+    try:
+        load_matplotlib()
+        while True:
+            number, record, note = connection.recv()
+            try:
+                reply = (number, True, draw_picture(record, note))
+            except (ProjectError, OSError) as error:  # the picture's own problem: raised as such by the run
+                reply = (number, False, error)
+            except Exception:  # noqa: BLE001 - a bug: its traceback goes to the run, which raises it
+                reply = (number, False, RuntimeError(f"drawing the picture in the helper process failed:\n{traceback.format_exc()}"))
             connection.send(reply)
-        except OSError:
-            return
+    except (EOFError, OSError, KeyboardInterrupt):  # the run closed its end, or is gone
+        os._exit(0)
 
 
 def _lowest_priority(pid: int) -> None:
@@ -79,6 +74,7 @@ class PictureHelper:
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of torch's threads inherited
         self._connection, child = context.Pipe()
         self._numbers = itertools.count()
+        self._untaken: int | None = None  # the last request whose answer has not been read
         self._process = context.Process(target=_serve, args=(child,), name="pictures", daemon=True)
         try:
             with without_ctrl_c():
@@ -91,12 +87,21 @@ class PictureHelper:
             child.close()
 
     def ask(self, record: VideoSummaryRecord, note: str | None = None) -> int | None:
-        """Start drawing ``record``'s picture; its number for ``picture``, or None when the helper is gone."""
+        """Start drawing ``record``'s picture; its number for ``picture``, or None when the helper is gone.
+
+        An answer nobody took (its video failed to be written) is read and dropped first: a helper
+        blocked sending it would never read this request, and a large one would block this side too."""
+        if self._connection.closed:
+            return None
+        if self._untaken is not None:
+            with contextlib.suppress(PictureHelperGone):
+                self._receive(self._untaken)
         number = next(self._numbers)
         try:
             self._connection.send((number, record, note))
         except (OSError, ValueError):  # the helper is gone, or this side was closed
             return None
+        self._untaken = number
         return number
 
     def picture(self, number: int) -> bytes:
@@ -106,37 +111,41 @@ class PictureHelper:
             PictureHelperGone: the helper stopped before answering.
             the picture's own error, as draw_picture in this process would raise it.
         """
+        ok, value = self._receive(number)
+        if not ok:
+            raise value
+        return value
+
+    def _receive(self, number: int) -> tuple[bool, Any]:
+        """The answer to request ``number``: (True, PNG bytes) or (False, the error)."""
         while True:
             while not self._connection.poll(_POLL):
                 if not self._process.is_alive() and not self._connection.poll(0):
                     raise self._gone()
             try:
                 answered, ok, value = self._connection.recv()
-            except (EOFError, OSError) as error:  # the helper's end closed: it is gone
+            except (EOFError, OSError, ValueError) as error:  # the helper's end closed (it is gone), or ours was
                 raise self._gone() from error
             if answered == number:
-                break
-        if not ok:
-            raise value
-        return value
+                self._untaken = None
+                return ok, value
 
     def _gone(self) -> PictureHelperGone:
         self._process.join(timeout=5)
         return PictureHelperGone(f"the process drawing pictures stopped (exit code {self._process.exitcode})")
 
     def close(self) -> None:
-        """Stop the helper; safe to call twice."""
+        """Stop the helper: closing this end ends it, whether it waits for a request or is sending an
+        answer nobody will take. Safe to call twice."""
         if self._connection.closed:
             return
+        self._connection.close()
         try:
-            with contextlib.suppress(OSError, ValueError):
-                self._connection.send(None)
             self._process.join(timeout=5)
         finally:
             if self._process.is_alive():
                 self._process.kill()
                 self._process.join()
-            self._connection.close()
 
     def __enter__(self) -> PictureHelper:
         return self

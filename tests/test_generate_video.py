@@ -265,8 +265,13 @@ def test_pictures_drawn_by_the_helper_are_those_drawn_here(clip, weights, tmp_pa
     videos.mkdir()
     for name in ("a.mp4", "b.mp4"):
         (videos / name).write_bytes(clip[0].read_bytes())
+    def not_here(*args):
+        raise AssertionError("drawn in the run's process, not by the helper")
+
     out = tmp_path / "helped"
-    assert run(videos, "--weights", weights, "--out", out, "--random-backbone", "--no-video") == 0
+    with monkeypatch.context() as patch:
+        patch.setattr(picture_ahead, "draw_picture", not_here)
+        assert run(videos, "--weights", weights, "--out", out, "--random-backbone", "--no-video") == 0
     assert len(helpers) == 1 and not helpers[0]._process.is_alive()  # one for the run, stopped at its end
 
     monkeypatch.setattr(generate_video, "_picture_helper", lambda *a: None)

@@ -57,6 +57,36 @@ def test_reference_route_stays_exact_when_a_batched_kernel_rounds_differently(st
     assert not embedder.exact_trunk.fully_batched(2, 1)  # so the batches ran one after another, not in workers
 
 
+def test_batches_beyond_the_workers_hands_are_embedded_once_after_a_mismatch(stand_in_torch_home, frames, monkeypatch):
+    def onednn_off_by_a_rounding(conv, x):
+        out = exact_trunk._onednn_conv(conv, x)
+        return torch.nextafter(out, torch.full_like(out, np.inf))
+
+    monkeypatch.setitem(exact_trunk.CONV_KERNELS, "onednn", onednn_off_by_a_rounding)
+    monkeypatch.setattr(embedder_module, "MAX_EXACT_WORKERS", 1)  # one worker holds 2 batches: 3 are still to come
+    embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
+    embedder.match_reference_exactly(True)
+    crops = [embedder.preprocess(f) for f in frames]
+    ours = np.concatenate(list(embedder.embed_batches([[crop] for crop in crops])))
+    np.testing.assert_array_equal(ours, reference_style_features(frames))
+
+
+def test_no_unchecked_plan_is_left_when_the_stream_fails_before_the_check(stand_in_torch_home, frames):
+    embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
+    embedder.match_reference_exactly(True)
+    crops = [embedder.preprocess(f) for f in frames]
+
+    def batches():
+        yield crops[0:2]
+        raise OSError("the video broke off")
+
+    with pytest.raises(OSError, match="broke off"):
+        list(embedder.embed_batches(batches()))
+    assert not embedder.exact_trunk.has_plan(2, 1)  # the next video checks again
+    ours = np.concatenate(list(embedder.embed_batches([crops[0:2], crops[2:4]])))
+    np.testing.assert_array_equal(ours, reference_style_features(frames[:4]))
+
+
 def test_fast_layout_in_batches_is_equal_up_to_rounding(stand_in_torch_home, frames):
     embedder = load_frame_embedder(BackboneSource.IMAGENET, torch.device("cpu"))
     embedder.match_reference_exactly(False)
