@@ -15,6 +15,7 @@ from features import decode_ahead
 from features.crop import GOOGLENET_CROP
 from features.decode_ahead import DecodeAhead, DecodeAheadError, start_decoding
 from features.frames import cropped_frames
+from tests.no_processes import refusing_contexts
 from video.errors import VideoOpenError
 from video.synthetic import write_demo_video
 
@@ -91,25 +92,8 @@ def test_the_ring_is_sized_to_the_room_there_is(clip, monkeypatch):
 
 
 def test_a_helper_that_cannot_start_leaves_nothing_behind(clip, monkeypatch, caplog):
-    real_context = multiprocessing.get_context
-
-    class NoProcesses:
-        def __init__(self, method):
-            self.context = real_context(method)
-
-        def __getattr__(self, name):
-            return getattr(self.context, name)
-
-        def Process(self, **kwargs):  # noqa: N802 - multiprocessing's name
-            process = self.context.Process(**kwargs)
-
-            def refuse():
-                raise OSError(11, "Resource temporarily unavailable")
-
-            process.start = refuse
-            return process
-
-    monkeypatch.setattr(decode_ahead.multiprocessing, "get_context", NoProcesses)
+    no_processes, pipe_ends = refusing_contexts()
+    monkeypatch.setattr(decode_ahead.multiprocessing, "get_context", no_processes)
     def segments() -> set[str]:  # shared memory segments; semaphores ("sem.*") go with their objects
         return {name for name in os.listdir("/dev/shm") if not name.startswith("sem.")}
 
@@ -118,3 +102,4 @@ def test_a_helper_that_cannot_start_leaves_nothing_behind(clip, monkeypatch, cap
         assert start_decoding(clip, 1, GOOGLENET_CROP) is None
     assert "no helper process" in caplog.text and "Resource temporarily unavailable" in caplog.text
     assert segments() <= before  # the ring made for it is gone
+    assert pipe_ends and all(end.closed for end in pipe_ends)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 from summarize import picture_ahead
 from summarize.outputs import draw_picture
 from summarize.picture_ahead import PictureHelper, PictureHelperGone, draw, start_picture_helper
+from tests.no_processes import refusing_contexts
 from tests.summarize.helpers import make_record
 from tests.video.helpers import write_solid_clip
 from video.errors import VideoOpenError
@@ -81,31 +81,12 @@ def test_after_close_pictures_are_drawn_here(clip):
 
 
 def test_a_helper_that_cannot_start_means_drawing_here(monkeypatch, caplog):
-    real_context = multiprocessing.get_context
-    pipes = []
-
-    class NoProcesses:
-        def __init__(self, method):
-            self.context = real_context(method)
-
-        def Pipe(self):  # noqa: N802 - multiprocessing's name
-            pipes.extend(self.context.Pipe())
-            return pipes[0], pipes[1]
-
-        def Process(self, **kwargs):  # noqa: N802 - multiprocessing's name
-            process = self.context.Process(**kwargs)
-
-            def refuse():
-                raise OSError(11, "Resource temporarily unavailable")
-
-            process.start = refuse
-            return process
-
-    monkeypatch.setattr(picture_ahead.multiprocessing, "get_context", NoProcesses)
+    no_processes, pipe_ends = refusing_contexts()
+    monkeypatch.setattr(picture_ahead.multiprocessing, "get_context", no_processes)
     with caplog.at_level(logging.INFO, logger="summarize.picture_ahead"):
         assert start_picture_helper() is None
     assert "no helper process" in caplog.text and "Resource temporarily unavailable" in caplog.text
-    assert all(end.closed for end in pipes)
+    assert pipe_ends and all(end.closed for end in pipe_ends)
 
 
 def test_the_helper_imports_no_torch():
