@@ -45,6 +45,7 @@ from engine.layout import training_outputs, weights_path_for
 from engine.model_flags import add_model_arguments
 from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
 from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
+from utils.collector import loading_without_collections
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:  # torch is imported only once the run is known to be possible
@@ -225,7 +226,8 @@ def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXum
 def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | VideoXumSplits, seeds: list[int], fallback: Fallback,
            launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
-    from engine import distributed
+    with loading_without_collections():  # torch's, the models' and the training loop's objects: see utils/collector.py
+        from engine import distributed, training  # noqa: F401 - the training loop's imports made here, not inside a run
 
     # joins torchrun's process group, if any (Ray workers choose their own devices)
     device = None if ray_requested(args) else distributed.start(launch, args.device)
