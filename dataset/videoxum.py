@@ -24,7 +24,9 @@ with the number of videos.
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,6 +259,23 @@ class VideoXumDataset(torch.utils.data.Dataset):
 
     def feature_path(self, index: int) -> Path:
         return self.folder / f"{self.annotations.video_ids[index]}.npz"
+
+    def feature_stamp(self) -> str:
+        """sha256 of every feature file's name, size and modification time: features extracted again (another
+        backbone under the same name, say) change it, without reading the gigabytes a split's files hold.
+
+        Raises:
+            DataError: a feature file that cannot be examined (named).
+        """
+        digest = hashlib.sha256()
+        for index in range(len(self)):
+            path = self.feature_path(index)
+            try:
+                stat = os.stat(path)
+            except OSError as error:
+                raise DataError(f"cannot examine the feature file {path}: {error.strerror or error}") from error
+            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
 
     def __getitem__(self, index: int) -> VideoRecord:
         annotation = self.annotations[index]

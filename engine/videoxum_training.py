@@ -13,7 +13,8 @@ are those of every data set; what VideoXum brings is its SplitData (``VideoXumRu
 
 The weights are written as weights/VideoXum/split1.pt (VideoXum has one split) with the usual JSON
 record and curve; a checkpoint's fingerprint holds the feature set's name, the annotation files'
-digests and the three splits' video ids (the feature files themselves are not hashed: 14,001 files).
+digests, the three splits' video ids and every feature file's name, size and modification time (their
+contents are not hashed: 14,001 files; VideoXumDataset.feature_stamp).
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ class VideoXumRun(SplitData):
     def fingerprint(self, plan: TrainingPlan, processes: int) -> RunFingerprint:
         source = self.data.source
         digest = hashlib.sha256(json.dumps({"features": source.features,
-                                            "annotations": [file_digest(path) for path in source.annotation_files()]}).encode())
+                                            "annotations": [file_digest(path) for path in source.annotation_files()],
+                                            "feature_files": [split.feature_stamp() for split in (self.data.train, self.data.val, self.data.test)]}).encode())
         keys = {"train": self.data.train.keys, "val": self.data.val.keys, "test": self.data.test.keys}
         return fingerprint_for(VIDEOXUM, VIDEOXUM_SPLIT, plan, digest.hexdigest(), keys, processes)
 

@@ -1,11 +1,13 @@
 """train.py --dataset VideoXum end to end on a tiny SYNTHETIC set, and what it refuses before any work."""
 
 import json
+import os
 import shutil
 import signal
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -155,6 +157,29 @@ def test_a_videoxum_run_killed_mid_run_and_started_again_ends_as_if_never_interr
         assert train.main(train.parse_args(_command(videoxum_dir, tmp_path / "killed")[2:])) == 0
     assert "already trained by this command" in caplog.text and "test (scored once" in caplog.text
     _same_run(weights_path_for(tmp_path / "whole", "VideoXum", 1), weights)
+
+
+def test_features_extracted_again_change_the_fingerprint(videoxum_dir, tmp_path):
+    """A checkpoint made on other feature files under the same name (extracted again) is not resumed."""
+    from engine.training_plan import plan_from_args
+    from engine.videoxum_data import VideoXumSource
+    from engine.videoxum_training import VideoXumRun, videoxum_plan
+
+    copy = tmp_path / "vx"
+    shutil.copytree(videoxum_dir, copy)
+    args = train.parse_args(_args(copy, tmp_path / "w", "--method", "PGL-SUM", "--select", "last"))
+    before = VideoXumRun(VideoXumSource(copy, "tiny", 0).open())
+    plan = videoxum_plan(plan_from_args(args), before.feature_dim)
+    stored = before.fingerprint(plan, 1)
+    assert VideoXumRun(VideoXumSource(copy, "tiny", 0).open()).fingerprint(plan, 1) == stored  # nothing changed
+    feature = before.data.test.feature_path(0)
+    with np.load(feature) as data:
+        arrays = {name: data[name] for name in data.files}
+    written = feature.stat().st_mtime_ns
+    np.savez(feature, **arrays)  # written again: the same values, a new file
+    os.utime(feature, ns=(written + 10**9, written + 10**9))  # a second later, whatever the file system's clock resolution
+    after = VideoXumRun(VideoXumSource(copy, "tiny", 0).open()).fingerprint(plan, 1)
+    assert [d.split(":")[0] for d in stored.differences(after)] == ["data_file"]
 
 
 def test_a_checkpoint_of_other_videoxum_data_is_refused(videoxum_dir, tmp_path):
