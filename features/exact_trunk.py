@@ -24,11 +24,11 @@ that runs the same code per frame; that plan's features for the same batch must 
 one-frame ones bit for bit. That checks the whole pass at once, not each layer: a kernel that
 sums in another order changes the low bits of most of its layer's outputs, and thousands of such
 changes do not all vanish through 50 more layers and 1024 features a frame. Otherwise, and for a
-first call without that, every convolution and
-batch norm is compared bit for bit with one-frame calls on the same input; the first batched
-kernel that matches is used from then on, and a layer that none matches runs frame by frame. The
-check is sound because these kernels' order of operations depends on shapes and thread count,
-never on the values; a different order shows on real inputs as differing low bits.
+first call without that, every convolution and batch norm is compared bit for bit with one-frame
+calls on the same input; the first batched kernel that matches is used from then on, and a layer
+that none matches runs frame by frame. The check is sound because these kernels' order of
+operations depends on shapes and thread count, never on the values; a different order shows on
+real inputs as differing low bits.
 """
 
 from __future__ import annotations
@@ -97,10 +97,10 @@ def _pooled_and_normalised(pool: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 # Batched candidates in order of preference; frame by frame is always exact and comes last.
-# ONE_FRAME_TWINS: PyTorch's choice for a one-frame convolution -> the batched kernel running the same code per frame.
 CONV_KERNELS: dict[str, Kernel] = {"onednn": _onednn_conv, "native": _native_conv, "frame by frame": _frame_by_frame}
 NORM_KERNELS: dict[str, Kernel] = {"in place": _norm_in_place, "batched": _batched, "frame by frame": _frame_by_frame}
 TAIL_KERNELS: dict[str, Kernel] = {"this thread count": _pooled_and_normalised, "frame by frame": _pooled_and_normalised}
+# PyTorch's choice for a one-frame convolution -> the batched kernel running the same code per frame.
 ONE_FRAME_TWINS = {"Mkldnn": "onednn", "Slow2d": "native"}
 
 

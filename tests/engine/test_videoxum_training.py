@@ -159,8 +159,9 @@ def test_a_videoxum_run_killed_mid_run_and_started_again_ends_as_if_never_interr
     _same_run(weights_path_for(tmp_path / "whole", "VideoXum", 1), weights)
 
 
-def test_features_extracted_again_change_the_fingerprint(videoxum_dir, tmp_path):
-    """A checkpoint made on other feature files under the same name (extracted again) is not resumed."""
+def _fingerprinted_copy(videoxum_dir, tmp_path):
+    """A copy of the tiny set, a PGL-SUM plan for it, its run and the fingerprint it has now; and a
+    function giving the fingerprint of the copy as it is when called."""
     from engine.training_plan import plan_from_args
     from engine.videoxum_data import VideoXumSource
     from engine.videoxum_training import VideoXumRun, videoxum_plan
@@ -168,36 +169,33 @@ def test_features_extracted_again_change_the_fingerprint(videoxum_dir, tmp_path)
     copy = tmp_path / "vx"
     shutil.copytree(videoxum_dir, copy)
     args = train.parse_args(_args(copy, tmp_path / "w", "--method", "PGL-SUM", "--select", "last"))
-    before = VideoXumRun(VideoXumSource(copy, "tiny", 0).open())
-    plan = videoxum_plan(plan_from_args(args), before.feature_dim)
-    stored = before.fingerprint(plan, 1)
-    assert VideoXumRun(VideoXumSource(copy, "tiny", 0).open()).fingerprint(plan, 1) == stored  # nothing changed
+    run = VideoXumRun(VideoXumSource(copy, "tiny", 0).open())
+    plan = videoxum_plan(plan_from_args(args), run.feature_dim)
+    return copy, plan, run, run.fingerprint(plan, 1), lambda: VideoXumRun(VideoXumSource(copy, "tiny", 0).open()).fingerprint(plan, 1)
+
+
+def test_features_extracted_again_change_the_fingerprint(videoxum_dir, tmp_path):
+    """A checkpoint made on other feature files under the same name (extracted again) is not resumed."""
+    _, _, before, stored, fingerprint_now = _fingerprinted_copy(videoxum_dir, tmp_path)
+    assert fingerprint_now() == stored  # nothing changed
     feature = before.data.test.feature_path(0)
     with np.load(feature) as data:
         arrays = {name: data[name] for name in data.files}
     written = feature.stat().st_mtime_ns
     np.savez(feature, **arrays)  # written again: the same values, a new file
     os.utime(feature, ns=(written + 10**9, written + 10**9))  # a second later, whatever the file system's clock resolution
-    after = VideoXumRun(VideoXumSource(copy, "tiny", 0).open()).fingerprint(plan, 1)
+    after = fingerprint_now()
     assert [d.split(":")[0] for d in stored.differences(after)] == ["data_file"]
 
 
 def test_a_checkpoint_of_other_videoxum_data_is_refused(videoxum_dir, tmp_path):
     """The fingerprint holds the feature set and the annotation files: a checkpoint made on other annotations is not resumed."""
     from engine.resume import CheckpointRefused, RunSession
-    from engine.training_plan import plan_from_args
-    from engine.videoxum_data import VideoXumSource
-    from engine.videoxum_training import VideoXumRun, videoxum_plan
 
-    copy = tmp_path / "vx"
-    shutil.copytree(videoxum_dir, copy)
-    args = train.parse_args(_args(copy, tmp_path / "w", "--method", "PGL-SUM", "--select", "last"))
-    before = VideoXumRun(VideoXumSource(copy, "tiny", 0).open())
-    plan = videoxum_plan(plan_from_args(args), before.feature_dim)
-    stored = before.fingerprint(plan, 1)
+    copy, plan, _, stored, fingerprint_now = _fingerprinted_copy(videoxum_dir, tmp_path)
     annotations = copy / "anno" / "val_videoxum.json"
     annotations.write_text(annotations.read_text() + "\n")  # the same videos, another file
-    after = VideoXumRun(VideoXumSource(copy, "tiny", 0).open()).fingerprint(plan, 1)
+    after = fingerprint_now()
     assert stored.differences(after) == [f"data_file: {stored.data_file!r} in the checkpoint, {after.data_file!r} in this command"]
 
     weights = weights_path_for(tmp_path / "w", "VideoXum", 1)
