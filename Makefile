@@ -25,7 +25,7 @@ test: lint
 # generated clip (moving shapes, hard cuts, a tone) is summarised into a video, a JSON and a PNG.
 demo: setup
 	$(PY) -m cli.synthetic_data --dataset SumMe --out $(DEMO)/data --min-steps 60 --max-steps 240
-	TORCH_HOME=$(DEMO)/torch_home $(PY) -m models.stand_in
+	TORCH_HOME=$(DEMO)/torch_home $(PY) -m cli.stand_in
 	TORCH_HOME=$(DEMO)/torch_home $(PY) train.py --dataset SumMe --split 1 --epochs 5 --device cpu \
 		--data-dir $(DEMO)/data --weights-dir $(DEMO)/weights
 	$(PY) inference.py --dataset SumMe --split 1 --device cpu --data-dir $(DEMO)/data \

@@ -20,14 +20,26 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from importlib import import_module
 from pathlib import Path
 
-from config import VIDEOXUM, TrainConfig, dataset_specs
+from cli.options import (
+    POSITIVE,
+    add_common_arguments,
+    add_out_argument,
+    add_seed_argument,
+    add_seeds_argument,
+    check_common_arguments,
+    command_parser,
+    data_request,
+    setup_logging,
+)
+from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested
+from config import TrainConfig
 from engine.ablation_grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
-from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
 from engine.layout import training_outputs, weights_path_for
 from engine.outputs import claim_outputs
-from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_requested
+from sources import SOURCES, own_route, sources_for
 from utils.errors import ProjectError
 
 log = logging.getLogger("ablate")
@@ -37,21 +49,21 @@ SCORING_ROUTES = ("exact", "fast")  # engine.scoring.ScoringRoute's values (that
 
 def build_parser() -> argparse.ArgumentParser:
     defaults = TrainConfig()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
     parser.add_argument("--grid", type=Path, default=PAPER_GRID, help=f"the grid file (default: {PAPER_GRID})")
     parser.add_argument("--variants", nargs="+", metavar="NAME", help="run only these rows of the grid (by name or folder name)")
     parser.add_argument("--epochs", type=POSITIVE, default=defaults.epochs, help=f"epochs per split, from 1 (default: {defaults.epochs})")
     seeds = parser.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=SEED, default=defaults.seed, help=f"random seed of every run (default: {defaults.seed})")
-    seeds.add_argument("--seeds", type=SEED, nargs="+", metavar="S",
+    add_seed_argument(seeds, default=defaults.seed, help=f"random seed of every run (default: {defaults.seed})")
+    add_seeds_argument(seeds,
                        help="train every split of every variant once per seed (weights in seed<S>/ folders); the table gives mean ± std")
     parser.add_argument("--random-init", action="store_true", help="start the CNN trunks from random weights instead of ImageNet")
     parser.add_argument("--scoring", choices=SCORING_ROUTES, default="exact",
                         help="how the table's weights are evaluated: exact (bit-identical to the reference, default) or fast "
                         "(batch norms folded; scores within 1e-5)")
     add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run: train the missing runs as Ray tasks
-    parser.add_argument("--out", type=Path, help="folder of ablation.md/.json/.png (default: <weights-dir>/ablation)")
+    add_out_argument(parser, help="folder of ablation.md/.json/.png (default: <weights-dir>/ablation)")
     return parser
 
 
@@ -60,8 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     check_common_arguments(parser, args)
     check_ray_arguments(parser, args)
-    if args.dataset == VIDEOXUM and ray_requested(args):
-        parser.error(f"--ray trains SumMe/TVSum splits as Ray tasks; it is not wired for --dataset {VIDEOXUM} (its runs stream with --workers)")
+    if ray_requested(args) and not all(source.ablation_on_ray for source in sources_for(args.dataset)):
+        wired = "/".join(name for name, source in SOURCES.items() if source.ablation_on_ray and source.in_all)
+        parser.error(f"--ray trains {wired} splits as Ray tasks; it is not wired for --dataset {args.dataset} (its runs stream with --workers)")
     return args
 
 
@@ -88,21 +101,17 @@ def main(args: argparse.Namespace) -> int:
     try:
         variants = chosen_variants(args)
         several = len(seeds) > 1
-        if args.dataset == VIDEOXUM:
-            from engine.ablation_videoxum import sized_variants, videoxum_weights_path
-            from engine.videoxum_data import VideoXumSource
-
-            data = VideoXumSource(args.data_dir, args.features, args.workers).open()  # the three splits, every feature file checked
-            sized_variants(variants, data.train.feature_dim())  # a variant that cannot take these features: refused now
-            weights = [videoxum_weights_path(v, args.weights_dir, seed if several else None) for v in variants for seed in seeds]
-            inputs = data.source.annotation_files()
+        route = own_route(args.dataset)
+        if route is not None:  # its splits and every feature file checked; a variant that cannot take its features refused now
+            data, weights, inputs = import_module(route).ablation_inputs(args, variants, seeds)
         else:
-            from engine.inputs import input_files, load_dataset_and_splits
+            from sources.folds import input_files, load_dataset_and_splits
 
-            data = [load_dataset_and_splits(spec, args, need_train=True) for spec in dataset_specs(args.dataset)]
+            request = data_request(args)
+            data = [load_dataset_and_splits(source.spec, request, need_train=True) for source in sources_for(args.dataset)]
             weights = [weights_path_for(v.weights_dir(args.weights_dir), benchmark.spec.name, split.number, seed if several else None)
                        for v in variants for seed in seeds for benchmark, splits in data for split in splits]
-            inputs = [path for benchmark, _ in data for path in input_files(benchmark, args)]
+            inputs = [path for benchmark, _ in data for path in input_files(benchmark, request)]
         to_train = [path for path in weights if not path.is_file()]
         tables = table_paths(out_dir)
         claim = claim_outputs([path for w in to_train for path in training_outputs(w)] + tables, inputs=inputs + [args.grid],
@@ -144,10 +153,9 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
 
         sweep = SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run,
                             device=None if args.device is None else select_device(args.device).type)
-    if args.dataset == VIDEOXUM:
-        from engine.ablation_videoxum import VideoXumAblationJob, run_videoxum_grid
-
-        results = run_videoxum_grid(variants, VideoXumAblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device)), fallback)
+    route = own_route(args.dataset)
+    if route is not None:  # trained and scored by the source's own route (VideoXum's: sources/videoxum/ablation.py)
+        results = import_module(route).ablate(variants, data, seeds, train_cfg, args.weights_dir, select_device(args.device), fallback)
     else:
         job = AblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device), ScoringRoute(args.scoring))
         results = run_grid(variants, job, fallback, sweep)

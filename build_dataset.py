@@ -8,7 +8,12 @@ also gtscore, gtsummary and user_summary (and user_scores for score labels). Lab
   - ydata-anno.tsv style (TVSum): one line per annotator: file stem<TAB>category<TAB>per-frame scores
   - CSV with the header video,annotator,start,end (SumMe style): chosen segments in seconds
   - none (no --labels): features, picks and shots only, for inference
-Examples: data/examples/. Videos are matched to labels by file stem.
+Examples: data/examples/. Videos are matched to labels by file stem. A label file saved by a spreadsheet as
+"CSV UTF-8" (with a byte-order mark) is read as it is.
+
+A labelled video whose every shot is longer than the 15% summary budget (a short clip of a few scenes) could
+have no summary: it is left out and named, unless --split-long-shots, which keeps it with its shots cut to fit.
+--out is refused when it is one of the videos or the label file (--overwrite or not); its folder is made.
 
 A killed build resumes where it stopped (finished videos are kept in <out>.parts/); the h5 appears
 under its name only when complete. A video that cannot be decoded is named, left out and listed.
@@ -24,10 +29,12 @@ import sys
 from pathlib import Path
 
 # Standard library and torch-free modules only: --help and argument errors answer before torch.
-from builder.settings import BuildConfig, Preprocess, Route
+from builder.settings import SPLIT_FLAG, BuildConfig, Preprocess
+from cli.options import add_device_argument, add_out_argument, command_parser, whole_number
+from cli.ray_options import add_worker_pool_arguments, check_worker_pool_arguments
 from config import FRAME_SAMPLE_RATE, Backbone
-from engine.cli import add_worker_pool_arguments, check_worker_pool_arguments, whole_number
-from summarize.plan import VIDEO_EXTENSIONS
+from features.segmentation import Segmentation
+from utils.paths import VIDEO_EXTENSIONS
 
 MAX_STRIDE = 10_000
 MAX_BATCH_SIZE = 4096
@@ -35,11 +42,11 @@ BACKBONES = {backbone.value.lower(): backbone for backbone in Backbone}  # googl
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      fromfile_prefix_chars="@")
     parser.add_argument("inputs", nargs="+", type=Path,
                         help="video files and/or folders of videos; @list.txt reads one path per line")
-    parser.add_argument("--out", type=Path, required=True, help="the h5 file to write, e.g. data/my.h5")
+    add_out_argument(parser, required=True, help="the h5 file to write, e.g. data/my.h5")
     parser.add_argument("--labels", type=Path, help="label file: ydata-anno.tsv-style scores or a video,annotator,start,end CSV "
                         "(default: none, features and shots only)")
     parser.add_argument("--require-labels", action="store_true",
@@ -49,14 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preprocess", choices=[p.value for p in Preprocess], default=Preprocess.CENTER_CROP.value,
                         help="center-crop: short side 256, centre crop 224 (default; generate_video's and the reference's); "
                         "resize: the whole frame to 224x224. The choice alone moves F1 by points: keep one per data set")
-    parser.add_argument("--segmentation", choices=[r.value for r in Route], default=Route.FAST.value,
+    parser.add_argument("--segmentation", choices=[s.value for s in Segmentation], default=Segmentation.FAST.value,
                         help="fast: KTS on the sampled features, boundaries refined at full frame rate (default); "
                         "full: the reference route, KTS on the features of every frame (slow)")
     parser.add_argument("--ext", default=",".join(VIDEO_EXTENSIONS), help="extensions taken from folders, comma-separated")
+    parser.add_argument(SPLIT_FLAG, action="store_true",
+                        help="keep a video whose every shot is longer than the 15%% summary budget (short clips of a few scenes), "
+                        "its shots cut into equal pieces that fit, noted in <out>.build.json (default: leave it out and say so: "
+                        "no summary could hold one of its shots)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing --out (only once the new file is complete); also drops finished videos "
                         "kept from a build with other settings")
-    parser.add_argument("--device", help="torch device (default: CUDA when available, else CPU)")
+    add_device_argument(parser)
     parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), help="frames per CNN batch (default: 8 on CPU, 64 on CUDA)")
     parser.add_argument("--backbone", choices=list(BACKBONES), default="googlenet",
                         help="frame CNN (default googlenet: pool5, 1024-d, the eccv16 files' and the models' features; resnet: "
@@ -77,7 +88,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--ext names no extension")
     if args.random_backbone and args.backbone_weights:
         parser.error("choose one of --random-backbone and --backbone-weights")
-    if args.segmentation == Route.FULL.value and args.backbone != "googlenet":
+    args.segmentation = Segmentation(args.segmentation)  # the one conversion of the flag
+    if args.segmentation is Segmentation.FULL and args.backbone != "googlenet":
         parser.error(f"--segmentation full is the reference's route, with GoogLeNet's features: not with --backbone {args.backbone}")
     check_worker_pool_arguments(parser, args)
     return args
@@ -86,8 +98,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def config_from(args: argparse.Namespace) -> BuildConfig:
     return BuildConfig(
         inputs=tuple(args.inputs), out=args.out, labels=args.labels, stride=args.stride, preprocess=Preprocess(args.preprocess),
-        route=Route(args.segmentation), extensions=args.extensions, require_labels=args.require_labels,
-        overwrite=args.overwrite, device=args.device, batch_size=args.batch_size, backbone=BACKBONES[args.backbone],
+        route=args.segmentation, extensions=args.extensions, require_labels=args.require_labels,
+        overwrite=args.overwrite, split_long_shots=args.split_long_shots, device=args.device, batch_size=args.batch_size, backbone=BACKBONES[args.backbone],
         backbone_weights=args.backbone_weights, random_backbone=args.random_backbone, progress=not args.quiet,
         ray=bool(args.ray or args.ray_address), ray_address=args.ray_address, ray_workers=args.ray_workers,
     )

@@ -564,10 +564,6 @@ class CASumConfig:
     from_options = from_dict
 
 
-# The model options of each method (models.methods.METHODS holds the same types as MethodSpec.config_type).
-METHOD_CONFIGS: dict[str, type] = {"CSTA": ModelConfig, "PGL-SUM": PGLSumConfig, "CA-SUM": CASumConfig}
-
-
 # ---- which epoch's weights a training run keeps (torch-free, so that train.py --select parses without torch) ----
 
 
@@ -682,13 +678,8 @@ FRAME_SAMPLE_RATE = 15
 # Share of the video a summary may take (the knapsack budget).
 SUMMARY_RATIO = 0.15
 
-
-# VideoXum (Lin et al., IEEE TMM 2023): read by dataset/videoxum.py with its own train/val/test split and
-# V2V protocol, so it is not one of DATASETS (the eccv16 h5 benchmarks) nor part of --dataset all.
-VIDEOXUM = "VideoXum"
-# The feature folder (DATA_DIR/feat/<name>/) a VideoXum run reads unless --features says otherwise:
-# GoogLeNet pool5 at 1 fps, as features/ extracts them, the features CSTA used on SumMe and TVSum.
-DEFAULT_VIDEOXUM_FEATURES = "googlenet"
+# VideoXum and a data set built by build_dataset.py are not DATASETS (the eccv16 h5 benchmarks): every
+# data set the commands know, these two included, is declared in sources/ (one module each).
 
 
 def dataset_specs(choice: str) -> list[DatasetSpec]:

@@ -38,28 +38,22 @@ from typing import Any
 
 # Only torch-free modules here: --help and every check of the inputs and outputs answer before
 # torch and torchvision are imported (5 s on a small CPU); see _load_summarizer.
-from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO
-from engine.cli import add_worker_pool_arguments, check_worker_pool_arguments
-from engine.model_flags import ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
+from cli.method_options import add_model_arguments, model_choice_from_args
+from cli.options import add_device_argument, add_out_argument, command_parser
+from cli.ray_options import add_worker_pool_arguments, check_worker_pool_arguments
+from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO, ModelConfigError
+from features.segmentation import Segmentation  # standard library only
+from models.method_choice import ModelChoiceError
 from summarize.outdir import hold_output_folder, prepare_output_folder
-from summarize.plan import (
-    VIDEO_EXTENSIONS,
-    PlanError,
-    VideoOutputs,
-    check_outputs_are_not_inputs,
-    display_path,
-    find_videos,
-    name_outputs,
-    output_kinds,
-)
-from summarize.provenance import JobState, VideoJob, assess, describe_file, fingerprint
+from summarize.plan import PlanError, VideoOutputs, check_outputs_are_not_inputs, name_outputs, output_kinds
+from summarize.provenance import JobState, VideoJob, assess_source, describe_file
 from utils.errors import ProjectError
 from utils.exit import exit_now
+from utils.paths import VIDEO_EXTENSIONS, display_path, find_videos
+from video.containers import CONTAINERS  # standard library only: the package imports no PyAV
 
 log = logging.getLogger("generate_video")
 
-CONTAINERS = ("mp4", "mkv", "mov", "webm", "avi")  # video.codecs.CONTAINERS (a test keeps them equal)
-SEGMENTATIONS = ("fast", "full")  # summarize.segmentation.Segmentation's values (a test keeps them equal)
 IMAGENET_FILE_NAME = "googlenet-1378be20.pth"  # torchvision's, in the torch hub cache
 MAX_SECONDS = 10_000_000  # --seconds above this (116 days) is a typing mistake
 MAX_SAMPLE_RATE = 10_000
@@ -99,13 +93,13 @@ def bounded(convert: Callable[[str], float], low: float, high: float, *, low_ope
 
 def build_parser() -> argparse.ArgumentParser:
     """Every flag; each number is checked by its type (finite, in range) as it is parsed."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="*", type=Path, help="video files and/or folders of videos")
     parser.add_argument("--weights", "--weight_path", dest="weights", type=Path, default=DEFAULT_WEIGHTS_DIR / "SumMe" / "split4.pt",
                         help="weights file of CSTA, PGL-SUM or CA-SUM; the record beside it names the model, else --method and the "
                         "model options do (default: weights/SumMe/split4.pt, the reference's default)")
-    parser.add_argument("--out", "--save_path", dest="out", type=Path, default=Path("summary_videos"),
-                        help="output folder (default: summary_videos/); not an input folder")
+    add_out_argument(parser, "--save_path", default=Path("summary_videos"),
+                     help="output folder (default: summary_videos/); not an input folder")
     parser.add_argument("--ext", default=",".join(VIDEO_EXTENSIONS), help="extensions to take from folders, comma-separated (default: common video types)")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--ratio", type=bounded(float, 0, 1, low_open=True), default=SUMMARY_RATIO,
@@ -114,10 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="instead of --ratio: the summary's length at most, in seconds (e.g. 120)")
     parser.add_argument("--sample_rate", "--sample-rate", dest="sample_rate", type=bounded(int, 1, MAX_SAMPLE_RATE), default=FRAME_SAMPLE_RATE,
                         help=f"frames between the model's steps (default {FRAME_SAMPLE_RATE}, as in training)")
-    parser.add_argument("--segmentation", choices=SEGMENTATIONS, default="fast",
+    parser.add_argument("--segmentation", choices=[s.value for s in Segmentation], default=Segmentation.FAST.value,
                         help="fast: KTS on the sampled features, boundaries refined at full frame rate (default); "
                         "full: the reference route, KTS on the features of every frame (slow)")
-    parser.add_argument("--format", choices=CONTAINERS, default="mp4", help="summary video file type (default mp4)")
+    parser.add_argument("--format", choices=[suffix.lstrip(".") for suffix in CONTAINERS], default="mp4",
+                        help="summary video file type (default mp4)")
     parser.add_argument("--video-codec", help="encoder for the summary's video (default: the format's usual one, e.g. libx264)")
     parser.add_argument("--audio-codec", help="encoder for the summary's audio (default: the format's usual one, e.g. aac)")
     parser.add_argument("--no-video", action="store_true", help="skip the summary video (write only the JSON and PNG)")
@@ -125,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip the JSON and PNG (write only the video; it still records what it was made from)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace files under the outputs' names that this command did not make (never an input)")
-    parser.add_argument("--device", help="torch device (default: CUDA when available, else CPU)")
+    add_device_argument(parser)
     parser.add_argument("--batch-size", type=bounded(int, 1, MAX_BATCH_SIZE),
                         help="frames per GoogLeNet batch (default: 8 on CPU, 4 there with --segmentation full, 64 on CUDA)")
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet GoogLeNet weights (googlenet-1378be20.pth)")
@@ -161,6 +156,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--ext names no extension")
     if args.no_video and args.no_extras:
         parser.error("--no-video and --no-extras together leave nothing to write")
+    args.segmentation = Segmentation(args.segmentation)  # the one conversion of the flag
     if args.random_backbone and args.backbone_weights:
         parser.error("choose one of --random-backbone and --backbone-weights")
     try:
@@ -192,7 +188,7 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
     return {
         **model, "weights": describe_file(args.weights), "backbone": backbone,
         "ratio": None if args.seconds is not None else args.ratio, "seconds": args.seconds,
-        "sample_rate": args.sample_rate, "segmentation": args.segmentation, "batch_size": args.batch_size,
+        "sample_rate": args.sample_rate, "segmentation": args.segmentation.value, "batch_size": args.batch_size,
         "device": args.device, "video_codec": args.video_codec, "audio_codec": args.audio_codec,
     }
 
@@ -239,7 +235,6 @@ def _load_networks(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     from models.backbone import BackboneWeightsUnavailable
     from models.checkpoint import CheckpointMismatch, load_checkpoint
     from summarize.runner import SummarizeConfig, Summarizer
-    from summarize.segmentation import Segmentation
     from utils.runtime import select_device
 
     source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.FILE if args.backbone_weights else BackboneSource.IMAGENET
@@ -262,7 +257,7 @@ def _load_networks(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
         log.error("error: %s", display_path(str(error)))
         return None
     config = SummarizeConfig(
-        ratio=args.ratio, seconds=args.seconds, sample_rate=args.sample_rate, segmentation=Segmentation(args.segmentation),
+        ratio=args.ratio, seconds=args.seconds, sample_rate=args.sample_rate, segmentation=args.segmentation,
         batch_size=args.batch_size, video_codec=args.video_codec, audio_codec=args.audio_codec,
         progress=not args.quiet, settings=settings,
     )
@@ -300,7 +295,7 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
         for path in hold.kept:
             log.info("left %s alone (half-written by an interrupted run, or by another run writing here now)", display_path(path))
         try:
-            jobs = [assess(plan, fingerprint(plan.source, settings), args.overwrite) for plan in plans]
+            jobs = [assess_source(plan, settings, args.overwrite) for plan in plans]
         except OSError as error:
             log.error("error: %s", display_path(str(error)))
             return 2
@@ -345,9 +340,7 @@ def _decode_ahead(args: argparse.Namespace, job: VideoJob) -> Any:
     networks load (features/decode_ahead.py; 0.3-0.5 s of a 20 s clip's 11 s on two cores); None
     where none starts. Not on the fast route: measured on a 60 s clip, the helper slowed the
     loading and the network's two-thread batches as much as it saved."""
-    from summarize.segmentation import Segmentation
-
-    route = Segmentation(args.segmentation)
+    route = args.segmentation
     if route is not Segmentation.FULL:
         return None
     from features.crop import GOOGLENET_CROP  # the embedder's preprocessing, known without torchvision

@@ -27,27 +27,31 @@ import logging
 import shlex
 import sys
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from config import VIDEOXUM
-from engine.cli import POSITIVE, SEED, add_common_arguments, check_common_arguments, setup_logging
+from cli.method_options import add_model_arguments, model_choice_from_args
+from cli.options import (
+    POSITIVE,
+    add_common_arguments,
+    add_seeds_argument,
+    check_common_arguments,
+    command_parser,
+    data_request,
+    setup_logging,
+)
+from config import ModelConfigError
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
-from engine.model_flags import METHOD_NAMES, ModelChoiceError, ModelConfigError, add_model_arguments, model_choice_from_args
 from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
+from evaluation.random_draws import RANDOM_DRAWS  # standard library only: --help answers before scipy loads
+from models.method_choice import ModelChoiceError
+from models.methods import METHOD_NAMES
+from sources import SOURCES, own_route, sources_for
 from utils.collector import loading_without_collections
 from utils.errors import ProjectError
 from utils.exit import exit_now
 
-if TYPE_CHECKING:  # torch: not before the arguments are checked
-    from dataset.videoxum import VideoXumDataset
-    from engine.videoxum_inference import WeightsFile
-
 log = logging.getLogger("inference")
-
-# evaluation.baselines.DEFAULT_DRAWS, repeated because importing that module loads scipy (1-2 s)
-# before --help could answer; tests/test_inference.py checks that the two agree.
-RANDOM_DRAWS = 100
 
 
 def compared_folder(text: str) -> tuple[str | None, Path]:
@@ -67,11 +71,11 @@ SCORING_LABELS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser, custom=True)  # --dataset custom --h5 PATH [--f1]: a data set build_dataset.py wrote
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON to PATH")
-    parser.add_argument("--seeds", type=SEED, nargs="+", metavar="S",
-                        help="evaluate the weights of several seeds (<weights-dir>/<dataset>/seed<S>/split<k>.pt, as train.py --seeds "
+    add_seeds_argument(parser,
+                       help="evaluate the weights of several seeds (<weights-dir>/<dataset>/seed<S>/split<k>.pt, as train.py --seeds "
                         "writes them) and print mean ± std; a single seed reads the usual <dataset>/split<k>.pt")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="write DIR/report.md, DIR/report.json (with the paper's row, the baselines, checksums, versions) "
@@ -105,8 +109,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--complexity adds to the report: give --report DIR too")
     if args.compare and (args.report or args.save_scores):
         parser.error("--compare prints its own table (and --json writes it): it does not combine with --report or --save-scores")
-    if args.dataset == VIDEOXUM and args.complexity:
-        parser.error(f"--complexity measures MACs per prediction over SumMe's and TVSum's videos; it is not available with --dataset {VIDEOXUM}")
+    if args.complexity and not all(source.complexity for source in sources_for(args.dataset)):
+        measured = "'s and ".join(name for name, source in SOURCES.items() if source.complexity and source.in_all)
+        parser.error(f"--complexity measures MACs per prediction over {measured}'s videos; it is not available with --dataset {args.dataset}")
     if args.save_scores is not None and args.save_scores.suffix.lower() not in (".h5", ".hdf5"):
         parser.error(f"--save-scores writes an HDF5 file: give a name ending in .h5, not {args.save_scores}")
     try:
@@ -128,12 +133,13 @@ def main(args: argparse.Namespace) -> int:
     seeds: list[int | None] = list(dict.fromkeys(args.seeds or []))
     if len(seeds) < 2:
         seeds = [None]  # one seed: the flat <dataset>/split<k>.pt layout, as train.py writes it
-    if args.dataset == VIDEOXUM:
-        return _evaluate_videoxum(args, seeds)
+    route = own_route(args.dataset)
+    if route is not None:
+        return _evaluate_own_split(args, seeds, route)  # its own test split and table (VideoXum's V2V: sources/videoxum/)
     try:
-        from engine.inputs import load_run_data  # numpy and h5py, not yet torch
+        from sources.folds import open_run_data  # numpy and h5py, not yet torch
 
-        data = load_run_data(args, need_train=False)  # a built data set: the folds train.py wrote beside its weights
+        data = open_run_data(sources_for(args.dataset), data_request(args), need_train=False)  # a built data set: the folds train.py wrote beside its weights
         jobs = [(benchmark, splits) for _, benchmark, splits in data.jobs]
         folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
         weights = [(benchmark.spec.name, seed, weights_to_evaluate(folder, benchmark.spec.name, splits, bool(args.split), seed))
@@ -171,57 +177,17 @@ def _run_claimed(claim: ClaimedOutputs, work: Callable[[Fallback], int]) -> int:
             return 2
 
 
-def _evaluate_videoxum(args: argparse.Namespace, seeds: list[int | None]) -> int:
-    """VideoXum: its test split, its V2V table; --seeds, --report, --save-scores and --compare as for SumMe/TVSum."""
-    folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
+def _evaluate_own_split(args: argparse.Namespace, seeds: list[int | None], route: str) -> int:
+    """A source with its own test split and table (VideoXum's: sources/videoxum/commands.py); --seeds, --report,
+    --save-scores and --compare as for SumMe/TVSum."""
     try:
-        from engine.videoxum_inference import videoxum_inputs  # reads and checks the test split and the weights files
-
-        test, files, read = videoxum_inputs(args.data_dir, args.features, args.workers, folders, seeds)
+        read, work = import_module(route).evaluation(args, seeds)  # reads and checks the test split and the weights files
         outputs = [path for path in (args.json, args.save_scores) if path] + (report_outputs(args.report, []) if args.report else [])
         claim = claim_outputs(outputs, read, lock=_locked_outputs(args))
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
-    return _run_claimed(claim, lambda fallback: _videoxum_outputs(args, test, files, fallback))
-
-
-def _videoxum_outputs(args: argparse.Namespace, test: VideoXumDataset, files: list[WeightsFile], fallback: Fallback) -> int:
-    """Score every weights file, print the table, then write what was asked for."""
-    from config import METHOD_CONFIGS
-    from engine.comparison import v2v_comparison, v2v_comparison_table
-    from engine.model_flags import ModelChoice
-    from engine.report import write_report
-    from engine.score_file import write_videoxum_score_file
-    from engine.videoxum_inference import evaluate_videoxum
-    from engine.videoxum_report import videoxum_json, videoxum_report, videoxum_report_markdown
-    from utils import write_json_atomic
-    from utils.runtime import select_device
-
-    device = select_device(args.device)
-    flags = ({folder: ModelChoice(method, METHOD_CONFIGS[method](), frozenset({"method"})) if method else args.model
-              for method, folder in args.compare} if args.compare else {args.weights_dir: args.model})
-    result = evaluate_videoxum(test, files, flags, device, args.workers)
-    for folder in result.folders:
-        for run in folder.runs:
-            log.info("%s%s: F1 max %.2f | F1 mean %.2f | tau %.3f | rho %.3f", run.weights_path, f" (seed {run.seed})" if run.seed is not None else "",
-                     run.means.f1_max, run.means.f1_mean, run.means.kendall, run.means.spearman)
-    comparison = v2v_comparison(result)
-    log.info("%s\n", v2v_comparison_table(comparison))
-    command = shlex.join(["python", "inference.py", *args.command_line])
-    if args.json:
-        payload = videoxum_json(result, comparison, command)
-        log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
-    if args.save_scores:
-        log.info("wrote %s", fallback.write(args.save_scores, lambda path: write_videoxum_score_file(path, result, command)))
-    if args.report:
-        payload = videoxum_report(result, comparison, device, command)
-        folder = fallback.write(args.report, lambda path: write_report(path, payload, videoxum_report_markdown))
-        log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
-    if fallback.kept:
-        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return _run_claimed(claim, work)
 
 
 def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
@@ -295,16 +261,16 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
 
 def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
     """--compare: every folder evaluated like --weights-dir, then one table per dataset."""
-    from config import METHOD_CONFIGS
     from engine.comparison import compare_dataset, comparison_json, comparison_table
     from engine.inference import check_models, evaluate_weights
-    from engine.model_flags import ModelChoice
     from engine.scoring import ScoringRoute
+    from models.method_choice import ModelChoice
+    from models.methods import method_spec
     from utils import write_json_atomic
     from utils.runtime import select_device
 
     device = select_device(args.device)
-    flags = {folder: ModelChoice(method, METHOD_CONFIGS[method](), frozenset({"method"})) if method else args.model
+    flags = {folder: ModelChoice(method, method_spec(method).default_config(), frozenset({"method"})) if method else args.model
              for method, folder in args.compare}
     for folder, choice in flags.items():
         check_models(jobs, [folder], seeds, choice, bool(args.split))

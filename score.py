@@ -20,14 +20,17 @@ import logging
 import sys
 from pathlib import Path
 
+from cli.options import command_parser
+from sources.custom import F1_FLAG  # a built data set's F1 rules, as train.py and inference.py take them
+
 log = logging.getLogger("score")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="the h5 file build_dataset.py wrote (with --labels)")
     parser.add_argument("--pred", type=Path, required=True, help="predictions: a --save-scores h5 or a JSON object video -> scores")
-    parser.add_argument("--f1", choices=["max", "mean"], help="F1 over annotators (default: max for segment labels, mean for score labels)")
+    parser.add_argument("--f1", choices=list(F1_FLAG.choices), help="F1 over annotators (default: max for segment labels, mean for score labels)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
     return parser
 

@@ -35,39 +35,51 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from config import VIDEOXUM, EpochRule
-from engine.cli import POSITIVE, SEED, add_common_arguments, add_resume_arguments, check_common_arguments, number_in, setup_logging
+from cli.method_options import add_model_arguments
+from cli.options import (
+    POSITIVE,
+    add_common_arguments,
+    add_resume_arguments,
+    add_seed_argument,
+    add_seeds_argument,
+    check_common_arguments,
+    command_parser,
+    data_request,
+    number_in,
+    setup_logging,
+)
+from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
+from config import EpochRule
 from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
-from engine.model_flags import add_model_arguments
 from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
-from engine.sweep_cli import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
+from sources import own_route, sources_for
 from utils.collector import loading_without_collections
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:  # torch is imported only once the run is known to be possible
     import torch
 
-    from engine.inputs import RunData
     from engine.training_plan import TrainingPlan
-    from engine.videoxum_data import VideoXumSplits
+    from sources.folds import RunData
 
 log = logging.getLogger("train")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser, custom=True)  # --dataset custom --h5 PATH [--f1]: a data set build_dataset.py wrote
     add_model_arguments(parser)
     protocol = parser.add_argument_group("training protocol (default: the method's authors'; see above)")
     protocol.add_argument("--epochs", type=POSITIVE, help="epochs per split, from 1")
     seeds = protocol.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=SEED, help="random seed (0 to 2**32-1), applied at the start of every split (and sigma)")
-    seeds.add_argument(
-        "--seeds", type=SEED, nargs="+", metavar="S",
+    add_seed_argument(seeds, help="random seed (0 to 2**32-1), applied at the start of every split (and sigma)")
+    add_seeds_argument(
+        seeds,
         help="train every split once per seed; with more than one seed the weights go to <dataset>/seed<S>/split<k>.pt "
         "and a mean ± std table over the seeds is printed (the paper reports ten runs)",
     )
@@ -134,15 +146,14 @@ def main(args: argparse.Namespace) -> int:
             logging.getLogger().setLevel(logging.WARNING)
         seeds = list(dict.fromkeys(args.seeds or [plan.seed]))
         several = len(seeds) > 1
-        if args.dataset == VIDEOXUM:
-            from engine.videoxum_training import claim_videoxum_outputs  # reads and checks the three splits
-
-            data, claim = claim_videoxum_outputs(args, plan, seeds, main=launch.is_main)
+        route = own_route(args.dataset)
+        if route is not None:  # a source with its own split trains through its own module (VideoXum's: sources/videoxum/)
+            data, claim = import_module(route).claim_training(args, plan, seeds, main=launch.is_main)  # reads and checks its splits
             with claim:
                 return _train(args, plan, data, seeds, claim.fallback, launch)
-        from engine.inputs import load_run_data  # numpy and h5py, not yet torch
+        from sources.folds import open_run_data  # numpy and h5py, not yet torch
 
-        data = load_run_data(args, need_train=True, folds_seed=plan.seed)  # a built data set's folds: from --seed, else the method's
+        data = open_run_data(sources_for(args.dataset), data_request(args), need_train=True, folds_seed=plan.seed)  # a built data set's folds: from --seed, else the method's
         jobs = data.jobs
         plan = plan.with_videos_per_step([spec.name for spec, _, _ in jobs], args.videos_per_step)  # a built data set's too
         plan = _sized_for_features(plan, jobs)  # a data set built with another --backbone: a model of its width
@@ -165,18 +176,14 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _sized_for_features(plan: TrainingPlan, jobs: list) -> TrainingPlan:
-    """The model's input width set to the data's, as on VideoXum (engine.videoxum_data.sized_for_features):
+    """The model's input width set to the data's, as on VideoXum (engine.training_plan.sized_for_features):
     features of another backbone than GoogLeNet (build_dataset.py --backbone) train a model of their
     width from scratch; the record keeps the width, so inference.py builds the same model."""
     (width,) = {benchmark.feature_dim for _, benchmark, _ in jobs}  # the benchmarks are all 1024-d; a built data set is alone
     if width == plan.model_config.feature_dim:
         return plan
-    from dataclasses import replace
-
-    from engine.videoxum_data import sized_for_features
-
     log.info("%s: %d-d features; the model's input is sized for them", jobs[0][0].name, width)
-    return replace(plan, model_config=sized_for_features(plan.model_config, width))
+    return plan.sized_for(width)
 
 
 def _trunk_weights_available(plan: TrainingPlan) -> bool:
@@ -193,37 +200,7 @@ def _trunk_weights_available(plan: TrainingPlan) -> bool:
     return True
 
 
-def _train_videoxum(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback,
-                    device: torch.device | None) -> int:
-    """VideoXum: one run per seed on its own split (see the module docstring), in this process (torchrun: with the
-    other ranks) or as Ray tasks."""
-    from engine.fine_tune import check_init_weights
-    from engine.videoxum_training import VIDEOXUM_SPLIT, log_videoxum_result, train_videoxum, videoxum_plan
-
-    if not _trunk_weights_available(plan):
-        return 2
-    for path in check_init_weights(videoxum_plan(plan, data.train.feature_dim()), [VIDEOXUM_SPLIT]):
-        log.info("fine-tuning from %s (checked against the %s model)", path, plan.method)
-    on_ray = ray_requested(args)
-    where = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
-    log.info("device: %s | %s | seed(s): %s", where, plan.describe(), " ".join(map(str, seeds)))
-    if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
-        from engine.sweep_command import train_videoxum_on_ray
-
-        for result in train_videoxum_on_ray(args, plan, data, seeds, fallback):
-            log_videoxum_result(result)
-    else:
-        for seed in seeds:
-            log_videoxum_result(train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback, seed_folder=len(seeds) > 1,
-                                               resume=args.resume))
-    if fallback.kept:
-        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
-                    len(fallback.kept), fallback.summary())
-        return 1
-    return 0
-
-
-def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | VideoXumSplits, seeds: list[int], fallback: Fallback,
+def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | Any, seeds: list[int], fallback: Fallback,
            launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     with loading_without_collections():  # torch's, the models' and the training loop's objects: see utils/collector.py
@@ -232,8 +209,9 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | VideoXu
     # joins torchrun's process group, if any (Ray workers choose their own devices)
     device = None if ray_requested(args) else distributed.start(launch, args.device)
     try:
-        if args.dataset == VIDEOXUM:
-            return _train_videoxum(args, plan, data, seeds, fallback, device)
+        route = own_route(args.dataset)
+        if route is not None:
+            return import_module(route).train(args, plan, data, seeds, fallback, device) if _trunk_weights_available(plan) else 2
         return _train_runs(args, plan, data, seeds, fallback, device)
     finally:
         distributed.stop()
@@ -266,7 +244,7 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, see
              origin.describe(trunk) if origin is not None else "none")
     synthetic = {spec.name: benchmark.synthetic for spec, benchmark, _ in jobs}
     if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
-        from engine.sweep_command import train_on_ray
+        from cli.sweep_command import train_on_ray
 
         results = train_on_ray(args, plan, jobs, seeds, fallback)
         for seed in seeds:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +21,17 @@ from builder.errors import BuildError
 from builder.layout import DatasetEntry, write_dataset
 from builder.parts import PartStore, VideoPart
 from builder.plan import BuildPlan
-from builder.settings import BuildConfig
+from builder.settings import BuildConfig, report_path
+from builder.shots import SPLIT_FLAG, split_long_shots
 from builder.targets import VideoFacts, label_targets
+from config import SUMMARY_RATIO
 from dataset.custom import BACKBONE_NETWORK_ATTR, BACKBONE_ORIGIN_ATTR, FEATURE_DIM_ATTR, USER_SCORES
 from dataset.errors import DataError
-from dataset.scorable import budget_problem, constant_rows, user_summary_problem
-from summarize.plan import display_path
+from dataset.scorable import budget_problem, constant_rows, summary_budget_frames, user_summary_problem
 from utils import write_json_atomic
 from utils.errors import ProjectError
 from utils.lock import acquire_lock
+from utils.paths import display_path
 from video.errors import VideoDecodeError, VideoOpenError
 
 log = logging.getLogger(__name__)
@@ -99,15 +101,41 @@ def _check_scorable(fields: dict[str, np.ndarray], picks: np.ndarray) -> str | N
     return problem
 
 
-def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: BuildReport) -> list[DatasetEntry]:
-    """Labels applied to each finished video; a video whose labels cannot be used is reported and left out."""
+def _fit_shots(part: VideoPart, split: bool) -> tuple[VideoPart, str | None, str | None]:
+    """``part`` with shots that some summary can hold: as they are, or (``split``) cut to the budget when none fits.
+
+    Returns:
+        The part, a note when its shots were cut, and why it must be left out (None when it need not).
+    """
+    problem = budget_problem(part.change_points, part.n_frames)
+    if problem is None:
+        return part, None, None
+    if not split:
+        return part, None, (f"{problem}; pass {SPLIT_FLAG} to keep such a video, its shots cut into pieces that fit the "
+                            "budget (the features kept in the .parts folder are reused, nothing is decoded again)")
+    shots = split_long_shots(part.change_points, part.n_frames)
+    note = (f"every shot was longer than the {SUMMARY_RATIO:.0%} summary budget ({summary_budget_frames(part.n_frames)} of "
+            f"{part.n_frames} frames): {len(part.change_points)} shot(s) cut into {len(shots)} ({SPLIT_FLAG})")
+    return replace(part, change_points=shots), note, None
+
+
+def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: BuildReport,
+             split_long: bool = False) -> list[DatasetEntry]:
+    """Labels applied to each finished video; a video whose labels cannot be used is reported and left out.
+
+    split_long: a video whose every shot is longer than the summary budget is kept with its shots cut to
+        fit (builder.shots), and a note; without it, it is left out with a message that offers the flag.
+    """
     entries = []
     for source, part in parts:
         labels = plan.labels_of(source)
-        problem = None if labels is None else budget_problem(part.change_points, part.n_frames)
+        part, cut, problem = _fit_shots(part, split_long) if labels is not None or split_long else (part, None, None)
         if problem:  # the shots, whatever the labels: dataset/h5.py would refuse the file
             report.failed[display_path(source)] = f"{display_path(source)}: {problem}"
             continue
+        if cut:
+            log.warning("%s: %s", display_path(source), cut)
+            report.notes.setdefault(part.source, []).append(cut)
         if labels is None:
             entries.append(DatasetEntry(part, None))
             continue
@@ -123,7 +151,7 @@ def assemble(plan: BuildPlan, parts: Iterable[tuple[Path, VideoPart]], report: B
             report.failed[display_path(source)] = f"{where}: {problem}"
             continue
         if targets.notes:
-            report.notes[part.source] = targets.notes
+            report.notes.setdefault(part.source, []).extend(targets.notes)
         entries.append(DatasetEntry(part, targets))
     return entries
 
@@ -171,7 +199,7 @@ def build(cfg: BuildConfig, plan: BuildPlan, video_map: VideoMap, backbone: str,
         store = PartStore(cfg.out, part_settings(cfg, backbone))
         store.open(restart=cfg.overwrite)
         finished, stages = _finish_videos(store, plan, video_map, report, cfg.progress)
-        entries = assemble(plan, ((s, finished[s]) for s in plan.videos if s in finished), report)
+        entries = assemble(plan, ((s, finished[s]) for s in plan.videos if s in finished), report, cfg.split_long_shots)
         if not entries:
             raise BuildError(f"not one video could be built, {display_path(cfg.out)} was not written:\n  "
                              + "\n  ".join(report.failed.values()))
@@ -189,8 +217,3 @@ def build(cfg: BuildConfig, plan: BuildPlan, video_map: VideoMap, backbone: str,
     finally:
         lock.release()
     return report
-
-
-def report_path(out: Path) -> Path:
-    """``my.h5`` -> ``my.build.json``: what was built, left out and resolved."""
-    return out.with_name(out.stem + ".build.json")

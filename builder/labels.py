@@ -53,7 +53,7 @@ def read_labels(path: str | Path) -> LabelFile:
     """
     path = Path(path)
     try:
-        with open(path, encoding="utf-8", newline="") as stream:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
             first = next((line for line in stream if line.strip()), "")
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
@@ -95,7 +95,7 @@ def _seconds(text: str, where: str, name: str) -> float:
 def _read_segments(path: Path) -> dict[str, SegmentLabels]:
     videos: dict[str, dict[str, list[tuple[float, float]]]] = {}
     rows_seen: dict[tuple[str, str, float, float], int] = {}
-    with open(path, encoding="utf-8", newline="") as stream:
+    with open(path, encoding="utf-8-sig", newline="") as stream:
         reader = csv.reader(stream)
         header_seen = False
         for row in reader:

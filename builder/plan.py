@@ -10,9 +10,10 @@ from pathlib import Path
 
 from builder.errors import BuildError
 from builder.labels import LabelFile, ScoreLabels, SegmentLabels, read_labels
-from builder.settings import BuildConfig
+from builder.settings import BuildConfig, report_path
 from dataset.custom import LabelKind
-from summarize.plan import display_path, find_videos
+from engine.outputs import refuse_collisions
+from utils.paths import display_path, find_videos
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +30,36 @@ class BuildPlan:
         return None if self.labels is None else self.labels.videos[video.stem]
 
 
+def build_outputs(cfg: BuildConfig) -> list[Path]:
+    """The files a build writes under their own names: the h5 and its report."""
+    return [cfg.out, report_path(cfg.out)]
+
+
+def read_inputs(cfg: BuildConfig, videos: list[Path]) -> list[Path]:
+    """The files a build reads, none of which an output may replace: the videos and the label file."""
+    return [*videos, *([cfg.labels] if cfg.labels is not None else [])]
+
+
 def plan_build(cfg: BuildConfig) -> BuildPlan:
     """The videos to build and their labels.
 
     Raises:
         BuildError: no videos, two videos with one stem (labels name videos by stem), an existing
             output without ``overwrite``, or (``require_labels``) videos and labels that do not match.
+        engine.outputs.OutputConflict: the output (or its report) is one of the videos or the label
+            file, with or without ``overwrite``.
         DataError: a label file that cannot be read (names the line).
-        PlanError: a missing input.
+        utils.paths.InputError: a missing input.
     """
-    if cfg.out.exists() and not cfg.overwrite:
-        raise BuildError(f"{display_path(cfg.out)} already exists; pass --overwrite to replace it (it is replaced only "
-                         "once the new file is complete)")
     if cfg.out.is_dir():
         raise BuildError(f"{display_path(cfg.out)} is a folder; --out names the h5 file to write")
     videos = find_videos(cfg.inputs, cfg.extensions).videos
     if not videos:
         raise BuildError(f"no videos found in {', '.join(map(display_path, cfg.inputs))} (extensions: {', '.join(cfg.extensions)})")
+    refuse_collisions(build_outputs(cfg), read_inputs(cfg, videos))  # before --overwrite is even considered
+    if cfg.out.exists() and not cfg.overwrite:
+        raise BuildError(f"{display_path(cfg.out)} already exists; pass --overwrite to replace it (it is replaced only "
+                         "once the new file is complete)")
     by_stem: dict[str, Path] = {}
     for video in videos:
         if video.stem in by_stem:

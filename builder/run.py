@@ -12,10 +12,11 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from builder.plan import BuildPlan, plan_build
-from builder.settings import BuildConfig, frame_transform
-from summarize.plan import display_path
+from builder.plan import BuildPlan, build_outputs, plan_build, read_inputs
+from builder.settings import BuildConfig, frame_transform, report_path
+from engine.outputs import claim_outputs
 from utils.errors import ProjectError
+from utils.paths import display_path
 
 if TYPE_CHECKING:  # torch only once the plan is checked
     from builder.build import Extractor
@@ -75,12 +76,21 @@ def run_build(cfg: BuildConfig) -> int:
     """Build ``cfg.out``; every project or OS error is one line on the log and a non-zero status."""
     try:
         plan = plan_build(cfg)
+        # the output's folder made (as train.py and generate_video.py make theirs) and proved writable before the CNN loads;
+        # a folder made here is removed again if the build stops before writing into it
+        claim = claim_outputs(build_outputs(cfg), read_inputs(cfg, plan.videos))
     except (ProjectError, OSError) as error:
         log.error("error: %s", display_path(str(error)))
         return 2
+    with claim:
+        return _run_planned(cfg, plan)
+
+
+def _run_planned(cfg: BuildConfig, plan: BuildPlan) -> int:
+    """The build once its plan is checked and its output's folder exists."""
     _log_plan(plan)
     # torch only from here: every check above answers in a fraction of a second
-    from builder.build import build, local_map, report_path
+    from builder.build import build, local_map
     from models.backbone import BackboneOrigin
 
     # with Ray the workers load their own; this one checks the weights and says what they are, on the CPU

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config import FRAME_SAMPLE_RATE, Backbone
-from summarize.plan import VIDEO_EXTENSIONS  # torch- and numpy-free
+from features.segmentation import Segmentation  # standard library only
+from utils.paths import VIDEO_EXTENSIONS  # standard library only
 
 
 class Preprocess(enum.Enum):
@@ -52,11 +53,7 @@ def frame_transform(choice: Preprocess, weights: object = None) -> Callable:
     ])
 
 
-class Route(enum.Enum):
-    """How shots are found (summarize.segmentation.Segmentation's values; a test keeps them equal)."""
-
-    FAST = "fast"  # KTS on the sampled features, boundaries refined at full frame rate
-    FULL = "full"  # the reference route: KTS on the features of every frame
+SPLIT_FLAG = "--split-long-shots"  # build_dataset.py's way forward for clips whose every shot outlasts the budget (builder.shots)
 
 
 @dataclass(frozen=True)
@@ -68,10 +65,11 @@ class BuildConfig:
     labels: Path | None = None
     stride: int = FRAME_SAMPLE_RATE  # frames between picks (15: 2 per second at 30 fps)
     preprocess: Preprocess = Preprocess.CENTER_CROP
-    route: Route = Route.FAST
+    route: Segmentation = Segmentation.FAST  # how shots are found, as generate_video finds them
     extensions: tuple[str, ...] = VIDEO_EXTENSIONS
     require_labels: bool = False  # a video without labels, or labels without a video, is an error
     overwrite: bool = False  # replace an existing output (and parts made with other settings)
+    split_long_shots: bool = False  # keep a video whose every shot is longer than the summary budget, its shots cut to fit
     device: str | None = None
     batch_size: int | None = None
     backbone: Backbone = Backbone.GOOGLENET  # the frame CNN: GoogLeNet pool5 (1024-d), the eccv16 files' features
@@ -81,3 +79,8 @@ class BuildConfig:
     ray: bool = False  # the videos on Ray workers (builder.ray_build): a local Ray, or the cluster below / in RAY_ADDRESS
     ray_address: str | None = None
     ray_workers: int | None = None  # None: one per GPU when GPUs are used, else one per N CPUs (N: torch's threads here)
+
+
+def report_path(out: Path) -> Path:
+    """``my.h5`` -> ``my.build.json``: what was built, left out and resolved."""
+    return out.with_name(out.stem + ".build.json")

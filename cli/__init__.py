@@ -1,2 +1,5 @@
-"""Thin command-line entry points (`python -m cli.<name>`) over the library packages; the main
-scripts (train.py, inference.py, generate_video.py) sit at the top level."""
+"""The command-line room, beside the top-level scripts (train.py, inference.py, ...): the options the
+scripts share, each defined once (options.py; Ray's in ray_options.py), the step from a parsed command to
+the typed requests the packages below take (sweep_command.py: engine/sweep.py's SweepConfig and RunJob),
+and small commands of their own (`python -m cli.<name>`). Nothing below cli/ imports argparse
+(tests/test_layout.py)."""

@@ -14,8 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from cli.options import add_seed_argument, command_parser
 from config import DATASETS, DEFAULT_DATA_DIR
-from evaluation.baselines import DEFAULT_DRAWS, baselines_table, dataset_baselines
+from evaluation.baselines import baselines_table, dataset_baselines
+from evaluation.random_draws import RANDOM_DRAWS
 from utils import write_json_atomic
 from utils.errors import ProjectError
 
@@ -23,11 +25,11 @@ log = logging.getLogger("baselines")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=list(DATASETS), required=True, help="dataset whose baselines to compute")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=f"folder of the h5 files and ydata-anno.tsv (default: {DEFAULT_DATA_DIR})")
-    parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"random draws to average (default: {DEFAULT_DRAWS})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random draws (default: 0)")
+    parser.add_argument("--draws", type=int, default=RANDOM_DRAWS, help=f"random draws to average (default: {RANDOM_DRAWS})")
+    add_seed_argument(parser, default=0, help="seed of the random draws (default: 0)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as JSON to PATH")
     args = parser.parse_args(argv)
     if args.draws < 1:

@@ -3,7 +3,8 @@
     python -m cli.extract_features VIDEOS... --out DATA/feat/googlenet [--fps 1] [--backbone googlenet]
 
 VIDEOS are files and/or folders (not searched recursively); a video's id is its file's stem
-(ActivityNet's v_XXXXXXXXXXX.mp4 gives VideoXum's v_XXXXXXXXXXX). Videos already in --out are
+(ActivityNet's v_XXXXXXXXXXX.mp4 gives VideoXum's v_XXXXXXXXXXX). Frames are embedded as a player
+shows them (a phone's display matrix applied, as OpenCV reads them). Videos already in --out are
 skipped, so a stopped run resumes where it was. A video that cannot be decoded is reported and the
 others go on; the exit status is 1 when any failed.
 
@@ -21,11 +22,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli.options import add_device_argument, add_out_argument, command_parser, whole_number
+from cli.ray_options import add_worker_pool_arguments, check_worker_pool_arguments
 from config import Backbone
-from engine.cli import add_worker_pool_arguments, check_worker_pool_arguments, whole_number
-from summarize.plan import VIDEO_EXTENSIONS, find_videos
 from utils.cluster import WorkersUnavailable
 from utils.errors import ProjectError
+from utils.paths import VIDEO_EXTENSIONS, find_videos
 
 if TYPE_CHECKING:  # torch: not before the arguments are checked
     from features.embedder import FrameEmbedder
@@ -36,15 +38,15 @@ BACKBONES = tuple(backbone.value.lower() for backbone in Backbone)  # googlenet,
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="+", type=Path, help="video files and/or folders of videos")
-    parser.add_argument("--out", type=Path, required=True, help="feature folder, e.g. DATA/feat/googlenet")
+    add_out_argument(parser, required=True, help="feature folder, e.g. DATA/feat/googlenet")
     parser.add_argument("--fps", type=str, default="1", help="samples per second (default 1, VideoXum's rate)")
     parser.add_argument("--backbone", choices=BACKBONES, default="googlenet", help="frame CNN (default googlenet: pool5, 1024-d, the paper's features; resnet: ResNet-18, 512-d; "
                         "efficientnet: B0, 1280-d; mobilenet: V2, 1280-d)")
     parser.add_argument("--batch-size", type=whole_number(1, 1024), default=16, help="frames per CNN batch (default 16)")
     parser.add_argument("--exact", action="store_true", help="the reference route's bit-exact kernels (slower)")
-    parser.add_argument("--device", help="torch device (default: CUDA when available, else CPU)")
+    add_device_argument(parser)
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet weights of the backbone")
     parser.add_argument("--random-backbone", action="store_true", help="random backbone features (tests and demos only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

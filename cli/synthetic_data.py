@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from pathlib import Path
 
+from cli.options import add_out_argument, add_seed_argument, command_parser
 from config import DATASETS, DatasetSpec
 from dataset.synthetic import SUMME_LIKE, TVSUM_LIKE, SyntheticConfig, write_synthetic_benchmark
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Write a small SYNTHETIC benchmark in the eccv16 h5 layout.")
+    parser = command_parser("Write a small SYNTHETIC benchmark in the eccv16 h5 layout.")
     parser.add_argument("--dataset", choices=[*DATASETS, "all"], default="SumMe", help="which dataset's layout and file name to imitate")
-    parser.add_argument("--out", type=Path, required=True, help="folder to write the files into (like data/)")
+    add_out_argument(parser, required=True, help="folder to write the files into (like data/)")
     parser.add_argument("--videos", type=int, help="number of videos (default: 25 SumMe-like, 50 TVSum-like)")
     parser.add_argument("--min-steps", type=int, help="fewest feature steps per video (default 100)")
     parser.add_argument("--max-steps", type=int, help="most feature steps per video (default 700)")
-    parser.add_argument("--seed", type=int, help="random seed (default 0 SumMe-like, 1 TVSum-like)")
+    add_seed_argument(parser, help="random seed (default 0 SumMe-like, 1 TVSum-like)")
     args = parser.parse_args(argv)
     try:
         _configs(args)  # refuse a configuration that cannot make scorable videos before anything is written

@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli.options import add_seed_argument, command_parser
 from video.synthetic import write_demo_video
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Write a synthetic demo video with hard cuts and a tone per scene.")
+    parser = command_parser("Write a synthetic demo video with hard cuts and a tone per scene.")
     parser.add_argument("out", type=Path, help="output file (.mp4 .mkv .mov .webm .avi)")
     parser.add_argument("--scenes", type=int, default=5, help="number of scenes (5)")
     parser.add_argument("--seconds", type=float, nargs="+", default=[3.0], help="seconds per scene: one value, or one per scene (3)")
@@ -20,7 +21,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=640, help="width in pixels, even (640)")
     parser.add_argument("--height", type=int, default=360, help="height in pixels, even (360)")
     parser.add_argument("--no-audio", action="store_true", help="write no audio track")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the shapes (0)")
+    add_seed_argument(parser, default=0, help="seed for the shapes (0)")
     return parser.parse_args(argv)
 
 

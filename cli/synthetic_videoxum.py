@@ -3,23 +3,24 @@
     python -m cli.synthetic_videoxum --out DIR [--videos N --features NAME --dim D --seed S]
 
 ``--videos 14001`` gives VideoXum's 8,000 / 2,001 / 4,000 split at an assumed length distribution
-(dataset/videoxum_synthetic.py says which); the memory measurement (bench/videoxum_memory.py) uses it.
+(dataset/videoxum_synthetic.py says which); the memory measurement (bench/bench_videoxum_memory.py) uses it.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from cli.options import add_out_argument, add_seed_argument, command_parser
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Write a SYNTHETIC data set in VideoXum's layout.")
-    parser.add_argument("--out", type=Path, required=True, help="folder to write anno/ and feat/ into")
+    parser = command_parser("Write a SYNTHETIC data set in VideoXum's layout.")
+    add_out_argument(parser, required=True, help="folder to write anno/ and feat/ into")
     parser.add_argument("--videos", type=int, default=30, help="number of videos over the three splits (default 30; 14001 = VideoXum's size)")
     parser.add_argument("--features", default="blip", help="feature folder name under feat/ (default blip, as the release)")
     parser.add_argument("--dim", type=int, default=768, help="feature size (default 768, the release's BLIP features; 1024 = GoogLeNet)")
     parser.add_argument("--off-by-one", type=float, default=0.05, help="share of videos whose features are one frame off (default 0.05)")
-    parser.add_argument("--seed", type=int, default=0)
+    add_seed_argument(parser, default=0, help="random seed (default 0)")
     args = parser.parse_args(argv)
     if args.videos < 3:
         parser.error("--videos must be at least 3 (one per split)")

@@ -31,7 +31,7 @@ def read_annotation_rows(path: str | Path) -> dict[str, AnnotatedVideo]:
     path = Path(path)
     videos: dict[str, tuple[str, list[np.ndarray], list[int]]] = {}
     try:
-        lines = path.read_text().splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a spreadsheet's "UTF-8" export starts with a byte-order mark
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
     for line_number, line in enumerate(lines, start=1):

@@ -173,9 +173,3 @@ def write_synthetic_benchmark(spec: DatasetSpec, data_dir: str | Path, cfg: Synt
                 for row in video["frame_scores"]:
                     out.write(f"SYNTHETIC_{i:03d}\tSY\t{','.join(map(str, row))}\n")
     return h5_path
-
-
-if __name__ == "__main__":  # `python -m dataset.synthetic` keeps working; the command lives in cli/synthetic_data.py
-    from cli.synthetic_data import run
-
-    run()

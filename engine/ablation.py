@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -26,11 +27,13 @@ from engine.scoring import ScoringRoute, evaluate_model, to_device
 from engine.seeds import SeedSpread, spread_over_seeds
 from engine.sweep import RunJob, SweepConfig, run_sweep
 from engine.training_plan import TrainingPlan
-from engine.videoxum_inference import V2VSpread
 from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint
 from models.csta import build_csta
+
+if TYPE_CHECKING:  # a source's own spread of numbers (VideoXum's V2V), filled in by its ablation route
+    from sources.videoxum.evaluation import V2VSpread
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ class DatasetCell:
     spread: SeedSpread  # mean and std over seeds of the mean over splits
     mean_macs: float  # per score prediction, over the dataset's videos
     synthetic: bool
-    v2v: V2VSpread | None = None  # VideoXum (engine.ablation_videoxum): every V2V number over seeds; F1 max and mean in the table
+    v2v: V2VSpread | None = None  # VideoXum (sources.videoxum.ablation): every V2V number over seeds; F1 max and mean in the table
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from config import VIDEOXUM, EpochRule
+from config import EpochRule
 from dataset.benchmark import Benchmark
 from engine.inference import DatasetEvaluation
 from engine.report import PAPER_RESULTS, PAPER_SOURCE
 from engine.seeds import spread_over_seeds
-from engine.videoxum_inference import TABLE_METRICS, VideoXumEvaluation, VideoXumFolder
 from evaluation.baselines import human_row_or_unavailable, random_baseline
-from evaluation.v2v import PUBLISHED_V2V
 from models.methods import METHODS
 
 
@@ -75,10 +74,10 @@ class DatasetComparison:
 
 
 def _rule(runs: Sequence[DatasetEvaluation]) -> tuple[str, bool | None]:
-    return _rule_of({split.selection_rule for run in runs for split in run.splits})
+    return rule_of({split.selection_rule for run in runs for split in run.splits})
 
 
-def _rule_of(rules: set[EpochRule | None]) -> tuple[str, bool | None]:
+def rule_of(rules: set[EpochRule | None]) -> tuple[str, bool | None]:
     """The rules' labels as one cell, and whether any looked at test labels (None: some rule is not known)."""
     if None in rules:
         return NOT_KNOWN_RULE + (" / " + " / ".join(sorted(r.label for r in rules if r)) if len(rules) > 1 else ""), None
@@ -135,7 +134,7 @@ def _cell(row: ComparisonRow, index: int, digits: int) -> str:
     return text + (f" ± {row.std[index]:.{digits}f}" if row.std is not None else "")
 
 
-def _labels(looks: bool | None) -> str:
+def test_labels_cell(looks: bool | None) -> str:
     return {True: "LOOKS AT TEST LABELS", False: "no test labels", None: "-"}[looks]
 
 
@@ -145,14 +144,15 @@ def comparison_table(comparison: DatasetComparison) -> str:
     lines = [title, "", "| row | F1 (%) | Kendall tau | Spearman rho | selection rule | test labels | note |", "|---|---|---|---|---|---|---|"]
     for row in comparison.rows:
         lines.append(f"| {row.name} | {_cell(row, 0, 2)} | {_cell(row, 1, 3)} | {_cell(row, 2, 3)} | {row.rule} | "
-                     f"{_labels(row.looks_at_test_labels)} | {row.note} |")
+                     f"{test_labels_cell(row.looks_at_test_labels)} | {row.note} |")
     lines += ["", "Published figures come from each method's own splits and evaluation code; the rows evaluated here share one "
               "protocol (this project's F1, tau and rho on the same test videos)."]
     return "\n".join(lines)
 
 
-def comparison_json(comparisons: Sequence[DatasetComparison | V2VComparison], command: str) -> dict:
-    """The tables as JSON, with the command that made them."""
+def comparison_json(comparisons: Sequence[Any], command: str) -> dict:
+    """The tables as JSON, with the command that made them: DatasetComparison's, or a source's own table
+    with the same dataset, synthetic and rows fields (sources/videoxum/comparison.V2VComparison)."""
     return {
         "format": "csta-comparison/1",
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -160,87 +160,3 @@ def comparison_json(comparisons: Sequence[DatasetComparison | V2VComparison], co
         "datasets": {c.dataset: {"synthetic_data": c.synthetic, "rows": [asdict(row) for row in c.rows]} for c in comparisons},
     }
 
-
-# VideoXum: its V2V columns (TABLE_METRICS), its published rows, the Human row.
-
-# VideoXum's train_v2vt_sum.py evaluates the validation and test splits once, after the last epoch (max_epoch).
-VIDEOXUM_PUBLISHED_RULE = EpochRule.LAST
-_VIDEOXUM_RULE_SOURCE = "epoch: the last (max_epoch), as github.com/jylins/videoxum train_v2vt_sum.py evaluates"
-V2V_COLUMNS = ("F1 max", "F1 mean", "F1 (published)", "Kendall tau", "Spearman rho", "tau each (mean)", "rho each (mean)")
-
-
-@dataclass(frozen=True)
-class V2VRow:
-    """A row of the VideoXum table: ``values`` by TABLE_METRICS name (None: not computed or not stated)."""
-
-    name: str
-    kind: str  # "here", "published" or "baseline"
-    values: dict[str, float | None]
-    f1_published: float | None  # a published row's F1, which VideoXum does not say is F1 max or F1 mean
-    std: dict[str, float] | None  # over seeds (ddof 1), with several seeds
-    runs: int
-    rule: str
-    looks_at_test_labels: bool | None
-    note: str
-
-
-@dataclass(frozen=True)
-class V2VComparison:
-    dataset: str
-    synthetic: bool
-    features: str
-    n_videos: int
-    rows: tuple[V2VRow, ...]
-
-
-def v2v_here_row(folder: VideoXumFolder) -> V2VRow:
-    """A weights folder's row: mean over seeds (± std with several), its models and the rules that chose its epochs."""
-    runs = folder.runs
-    models = list(dict.fromkeys(run.model.describe() for run in runs))
-    rule, looks = _rule_of({run.rule for run in runs})
-    spread = folder.spread
-    seeds = f"; mean ± std over seeds {', '.join(map(str, spread.seeds))}" if spread.std else ""
-    return V2VRow(f"{' + '.join(models)}, here", "here", {name: getattr(spread.mean, name) for name in TABLE_METRICS}, None,
-                  {name: getattr(spread.std, name) for name in TABLE_METRICS} if spread.std else None, len(runs), rule, looks,
-                  f"{folder.folder}{seeds}")
-
-
-def v2v_comparison(evaluation: VideoXumEvaluation) -> V2VComparison:
-    """The rows: each folder's, VideoXum's published ones, then Human on the same test videos.
-
-    No Random row: under V2V its expected tau and rho are 0 and its F1 is the annotators' summary
-    share, and drawing it over thousands of videos would cost more than the evaluation.
-    """
-    here = [v2v_here_row(folder) for folder in evaluation.folders]
-    rule = VIDEOXUM_PUBLISHED_RULE
-    published = [V2VRow(f"{p.method}, as published", "published", {"kendall": p.kendall, "spearman": p.spearman}, p.f1, None, 0, rule.label,
-                        rule.looks_at_test_labels, f"{p.source}; {_VIDEOXUM_RULE_SOURCE}; BLIP features") for p in PUBLISHED_V2V]
-    human = evaluation.human
-    rows = [V2VRow("Human", "baseline", {name: getattr(human, name) for name in TABLE_METRICS}, None, None, 0, "none (no training)", None,
-                   f"{human.n_videos} test videos; annotators' leave-one-out agreement, from vsum_onehot")]
-    return V2VComparison(VIDEOXUM, evaluation.synthetic, evaluation.features, human.n_videos, tuple(here + published + rows))
-
-
-def _v2v_cells(row: V2VRow) -> list[str]:
-    cells = []
-    for name, digits in zip(TABLE_METRICS, (2, 2, 3, 3, 3, 3), strict=True):
-        value = row.values.get(name)
-        text = ("not stated" if row.kind == "published" and name in ("kendall", "spearman") else "-") if value is None else f"{value:.{digits}f}"
-        cells.append(text + (f" ± {row.std[name]:.{digits}f}" if row.std and value is not None else ""))
-    published = "-" if row.f1_published is None else f"{row.f1_published:.1f}"
-    return [*cells[:2], published, *cells[2:]]
-
-
-def v2v_comparison_table(comparison: V2VComparison) -> str:
-    """The VideoXum rows as a Markdown table, its warnings above it and what the columns mean below."""
-    synthetic = "  [SYNTHETIC data, not the real benchmark: not comparable with the published rows]" if comparison.synthetic else ""
-    lines = [f"## {comparison.dataset}, test split, V2V protocol{synthetic}", "",
-             f"| row | {' | '.join(V2V_COLUMNS)} | selection rule | test labels | note |", "|---|" + "---|" * (len(V2V_COLUMNS) + 3)]
-    for row in comparison.rows:
-        lines.append(f"| {row.name} | {' | '.join(_v2v_cells(row))} | {row.rule} | {_labels(row.looks_at_test_labels)} | {row.note} |")
-    lines += ["", f"{comparison.n_videos} test videos, '{comparison.features}' features. F1 in percent: the top 15% of the 1 fps frames "
-              "against each annotator's summary, max and mean over the annotators, as VideoXum computes them; tau and rho: against "
-              "the annotators' mean summary (NaN as 0), VideoXum's published correlations; 'each' columns: against each annotator's "
-              "0/1 summary (not what VideoXum publishes). The published F1 does not say whether it is F1 max or F1 mean; published "
-              "rows use BLIP features, the rows here the features named."]
-    return "\n".join(lines)

@@ -3,16 +3,25 @@
 Each process (rank) holds the model, wrapped in DistributedDataParallel (NCCL on GPUs, one GPU per
 process; gloo on the CPU), and every video (a streamed data set such as VideoXum: each rank reads only
 its share of each epoch's videos from disk). Every epoch rank 0 draws the order of the training
-videos, exactly as a lone process would, and shares it out: optimiser step s takes the next
-N x videos_per_step videos of the order, rank r the r-th ``videos_per_step`` of them. DDP averages
-the gradients over the ranks, so one step with one video per rank is one step on the MEAN gradient of
-N videos: N videos per optimiser step, N times fewer steps per epoch than a lone process takes (the
-videos left over after the last full step sit the epoch out). Only rank 0 evaluates (its metrics
+videos, exactly as a lone process would, and shares it out; how a step is shared depends on how many
+videos the method sums per optimiser step, k (StepShare):
+
+- k > 1 (PGL-SUM and CA-SUM: 20 on SumMe, 40 on TVSum): the authors' step is kept. Step s takes the
+  same k videos as a lone process's step s, rank r the r-th k / N of them; each rank scales its
+  videos' losses by N before the backward pass, so DDP's mean over the ranks of N x each rank's sum
+  is the sum over the k videos: the lone process's gradient, clipped and stepped alike, hence the
+  same weights up to float summation order. N must divide k (refused otherwise).
+- k = 1 (CSTA): one video cannot be shared, so each rank takes a video of its own and DDP averages
+  them: N videos per optimiser step (the MEAN gradient), N times fewer steps per epoch than a lone
+  process, which is not the paper's one-video protocol (the record says so).
+
+The videos left over after the last full step sit the epoch out. Only rank 0 evaluates (its metrics
 are sent to every rank, so every rank keeps the same history) and writes.
 
 BatchNorm running statistics (used at evaluation only) are rank 0's, as DDP broadcasts rank 0's
 buffers before every forward pass. Every rank but 0 draws its dropout from its own generators,
-seeded from the run's seed and its rank.
+seeded from the run's seed and its rank: with dropout, a shared step's masks are not the lone
+process's, so the weights match in distribution only (exactly without dropout).
 
 Without torchrun (or with one process) every function here is the plain single-process behaviour.
 """
@@ -32,8 +41,15 @@ import torch.distributed as dist
 from torch import nn
 
 from engine.launch import Launch
-from engine.method_training import TooFewTrainingVideos, TrainingVideo, VideoStream, train_epoch_accumulated
-from models.methods import Loss, LossAverage
+from engine.method_training import (
+    EpochSteps,
+    GradientExchange,
+    TooFewTrainingVideos,
+    TrainingVideo,
+    VideoStream,
+    epoch_order,
+    train_epoch_accumulated,
+)
 from utils.errors import ProjectError
 from utils.runtime import seed_everything, select_device
 
@@ -43,6 +59,10 @@ log = logging.getLogger(__name__)
 
 class DistributedError(ProjectError):
     """A torchrun job that cannot run as asked (device, backend); on other ranks: rank 0's refusal."""
+
+
+class UnevenStepShare(DistributedError, ValueError):
+    """A method's videos per optimiser step that the job's processes cannot share evenly."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +112,7 @@ def start(launch: Launch, requested: str | None = None) -> torch.device:
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")  # rank and world from torchrun's env://
     if launch.is_main:
-        log.info("torchrun: %d processes train each model together (%s): one video per process per step, so %d videos "
-                 "per optimizer step and %d times fewer steps per epoch", launch.world_size, dist.get_backend(),
-                 launch.world_size, launch.world_size)
+        log.info("torchrun: %d processes train each model together (%s)", launch.world_size, dist.get_backend())
     return device
 
 
@@ -176,12 +194,85 @@ def separate_generators(seed: int) -> None:
         seed_everything(int(np.random.SeedSequence([seed, ranks.rank]).generate_state(1)[0]))
 
 
-def rank_share(order: Sequence[int], ranks: Ranks, videos_per_step: int = 1) -> list[int]:
+@dataclass(frozen=True)
+class StepShare:
+    """How the processes share one optimiser step of a method that sums ``videos_per_step`` videos' gradients.
+
+    See the module docstring: k > 1 videos are split k / N per process and the step is the lone
+    process's; one video per step (k = 1) becomes N videos per step, one per process, on their mean gradient.
+    """
+
+    videos_per_step: int  # k: the method's (its authors') videos per optimiser step, a lone process's step
+    processes: int = 1  # N: torchrun's world size
+
+    def __post_init__(self) -> None:
+        if self.keeps_method_step and self.videos_per_step % self.processes:
+            divisors = [n for n in range(1, self.videos_per_step + 1) if self.videos_per_step % n == 0]
+            raise UnevenStepShare(
+                f"the method sums the gradients of {self.videos_per_step} videos per optimiser step, which {self.processes} "
+                f"processes cannot share evenly: start a number of processes that divides {self.videos_per_step} "
+                f"({', '.join(map(str, divisors))}), or change --videos-per-step"
+            )
+
+    @property
+    def keeps_method_step(self) -> bool:
+        """True when a step sees the same videos and gradient as a lone process's step (any k > 1, or one process)."""
+        return self.videos_per_step > 1 or self.processes == 1
+
+    @property
+    def per_process(self) -> int:
+        """Videos each process takes per step."""
+        return self.videos_per_step // self.processes if self.keeps_method_step else 1
+
+    @property
+    def videos_per_optimizer_step(self) -> int:
+        return self.per_process * self.processes
+
+    @property
+    def loss_scale(self) -> float:
+        """What each process multiplies its videos' losses by: DDP averages the processes' gradients, and the
+        mean of N x each process's sum is the sum over the step's videos. 1 where the step is N videos' mean."""
+        return float(self.processes) if self.keeps_method_step else 1.0
+
+    def describe(self) -> str:
+        """One sentence for the log and the record."""
+        if self.processes == 1:
+            return f"one process, {self.videos_per_step} video(s) per optimizer step"
+        if self.keeps_method_step:
+            return (f"the method's step is kept: its {self.videos_per_step} videos per optimizer step are shared out, "
+                    f"{self.per_process} per process, and the step's gradient is their sum, as a lone process's")
+        return (f"one video per process per step, so {self.processes} videos per optimizer step on their mean gradient "
+                f"(DDP averages), {self.processes} times fewer steps per epoch than the method's one-video step")
+
+
+_said: set[tuple[str, str]] = set()  # what share_steps already logged: once per job, not per split and seed
+
+
+def share_steps(videos_per_step: int, what: str = "the method") -> StepShare:
+    """How this job's processes share the steps of ``what`` (a method on a data set, for the messages).
+
+    Every rank calls it before training (each reaches the same answer), so a refusal stops them all at once.
+
+    Raises:
+        UnevenStepShare: k > 1 videos per step that the processes cannot share evenly.
+    """
+    ranks = current()
+    try:
+        share = StepShare(videos_per_step, ranks.world_size)
+    except UnevenStepShare as error:
+        raise UnevenStepShare(f"torchrun with {ranks.world_size} processes: {what}: {error}") from None
+    if ranks.active and ranks.is_main and (what, share.describe()) not in _said:
+        _said.add((what, share.describe()))
+        log.info("torchrun: %s: %s", what, share.describe())
+    return share
+
+
+def rank_share(order: Sequence[int], ranks: Ranks, per_process: int = 1) -> list[int]:
     """This rank's videos of an epoch's ``order``, in its order: step s of the job takes the next
-    world_size x videos_per_step videos, rank r the r-th videos_per_step of them; the rest sit out."""
-    per_step = ranks.world_size * videos_per_step
-    first = ranks.rank * videos_per_step
-    return [order[step * per_step + first + i] for step in range(len(order) // per_step) for i in range(videos_per_step)]
+    world_size x per_process videos, rank r the r-th per_process of them; the rest sit out."""
+    per_step = ranks.world_size * per_process
+    first = ranks.rank * per_process
+    return [order[step * per_step + first + i] for step in range(len(order) // per_step) for i in range(per_process)]
 
 
 class _StreamShare(VideoStream):
@@ -197,46 +288,45 @@ class _StreamShare(VideoStream):
         return self.stream.in_order([self.share[index] for index in order])
 
 
-def _randperm(n_videos: int) -> list[int]:
-    return torch.randperm(n_videos).tolist()
+_CSTA_STEPS = EpochSteps()  # one video per step, torch.randperm's order
 
 
 def train_epoch(
     trainer: nn.Module,
     optimizer: torch.optim.Optimizer,
     videos: Sequence[TrainingVideo] | VideoStream,
-    loss: Loss | Callable[[torch.Tensor, torch.Tensor | None, float | None], torch.Tensor] = Loss.GTSCORE_MSE,
-    videos_per_step: int = 1,
-    grad_clip_norm: float | None = None,
-    length_factor: float | None = None,
-    draw_order: Callable[[int], Sequence[int]] = _randperm,
-    loss_average: LossAverage = LossAverage.PYTHON_FLOAT,
+    steps: EpochSteps = _CSTA_STEPS,
 ) -> float:
-    """One epoch shared out over the ranks (see the module docstring); every rank calls it.
+    """One epoch as ``steps`` says, shared out over the ranks (see the module docstring); every rank calls it.
 
     Args:
         trainer: the model from ``wrap``.
-        videos_per_step: videos each rank accumulates per step (engine.method_training.train_epoch_accumulated).
-        draw_order: the epoch's order of the training videos, drawn on rank 0 (default torch.randperm,
-            CSTA's loop; e.g. ``lambda n: epoch_order(Shuffle.DATALOADER, n)`` for PGL-SUM and CA-SUM).
-        loss_average: how each rank averages its videos' losses (the method's protocol).
+        steps: the method's epoch, as a lone process runs it (engine.method_training.train_epoch): its
+            videos per step are the lone process's, shared out as StepShare says; rank 0 draws the order.
 
     Returns:
         The mean loss of the videos used, over every rank.
     """
     ranks = current()
-    order = on_main(lambda: [int(index) for index in draw_order(len(videos))])
-    share = rank_share(order, ranks, videos_per_step)
-    if not share:
+    share = StepShare(steps.videos_per_step, ranks.world_size)
+    order = on_main(lambda: epoch_order(steps.shuffle, len(videos)))
+    mine_in_order = rank_share(order, ranks, share.per_process)
+    if not mine_in_order:
         raise TooFewTrainingVideos(
+            f"{len(videos)} training videos cannot fill one optimiser step of {share.videos_per_step} videos "
+            "(the authors' loop would never update the model)" if share.keeps_method_step else
             f"{len(videos)} training videos cannot fill one optimiser step of {ranks.world_size} processes x "
-            f"{videos_per_step} video(s); use fewer processes"
+            "1 video; use fewer processes"
         )
     # a stream (VideoXum) reads only this rank's videos, each once, in the share's order
-    mine = _StreamShare(videos, share) if isinstance(videos, VideoStream) else [videos[index] for index in share]
-    mean = train_epoch_accumulated(trainer, optimizer, mine, loss, videos_per_step,
-                                   grad_clip_norm, length_factor, order=range(len(share)),
-                                   loss_average=loss_average)
+    mine = (_StreamShare(videos, mine_in_order) if isinstance(videos, VideoStream)
+            else [videos[index] for index in mine_in_order])
+    # DDP exchanges the gradients once per step: no_sync around every video of a step but its last
+    exchange = (GradientExchange(share.loss_scale, trainer.no_sync) if isinstance(trainer, nn.parallel.DistributedDataParallel)
+                else GradientExchange())
+    mean = train_epoch_accumulated(trainer, optimizer, mine, steps.loss, share.per_process, steps.grad_clip_norm,
+                                   steps.length_factor, order=range(len(mine_in_order)), loss_average=steps.loss_average,
+                                   exchange=exchange)
     if not ranks.active:
         return mean
     total = torch.tensor([mean], dtype=torch.float64, device=next(trainer.parameters()).device)
@@ -245,11 +335,15 @@ def train_epoch(
 
 
 def record_entry(ranks: Ranks, videos_per_step: int = 1) -> dict[str, Any]:
-    """What a run's JSON record says about its processes: how many videos one optimiser step sees."""
+    """What a run's JSON record says about its processes: how many videos one optimiser step sees, and
+    whether that step is the method's own (a lone process's)."""
+    share = StepShare(videos_per_step, ranks.world_size)
     return {
         "processes": ranks.world_size,
         "backend": ranks.backend,
-        "videos_per_optimizer_step": ranks.world_size * videos_per_step,
-        "note": f"{videos_per_step} video(s) per process per step; DDP averages the gradients of the {ranks.world_size} processes"
-        if ranks.active else f"one process, {videos_per_step} video(s) per optimizer step",
+        "method_videos_per_step": videos_per_step,
+        "videos_per_process_per_step": share.per_process,
+        "videos_per_optimizer_step": share.videos_per_optimizer_step,
+        "keeps_method_step": share.keeps_method_step,
+        "note": share.describe(),
     }

@@ -14,6 +14,7 @@ from torch import nn
 
 from engine.training_plan import TrainingPlan
 from models.checkpoint import load_checkpoint
+from utils.files import sha256_of
 
 
 def start_from_init(model: nn.Module, plan: TrainingPlan, split: int) -> None:
@@ -42,8 +43,6 @@ def check_init_weights(plan: TrainingPlan, splits: Iterable[int]) -> list[Path]:
 
 def init_record(plan: TrainingPlan, split: int) -> dict:
     """The record fields saying which weights a split was fine-tuned from (none for a fresh start)."""
-    from engine.report import sha256_of  # here: engine.report imports engine.training, which imports this module
-
     path = plan.init_path(split)
     if path is None:
         return {"init_weights": None}

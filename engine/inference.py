@@ -2,7 +2,7 @@
 
 Each weights file is scored by the model it was trained as: the record beside it (split<k>.json)
 names the method and its options, and flags that contradict the record are refused
-(engine.model_flags.reconcile). Released weights have no record: the flags say what they are.
+(models.method_choice.reconcile). Released weights have no record: the flags say what they are.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from dataset.benchmark import Benchmark
 from dataset.errors import DataError
 from dataset.splits import Split
 from engine.layout import weights_to_evaluate
-from engine.model_flags import DEFAULT_METHOD, ModelChoice
 from engine.scoring import Scorer, ScoringRoute, to_device
 from engine.weights_model import build_model, model_for_weights, selection_rule_of
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
 from models.backbone import BackboneOrigin
 from models.checkpoint import load_checkpoint
-from models.methods import EpochRule, method_spec
+from models.method_choice import ModelChoice
+from models.methods import DEFAULT_METHOD, EpochRule, method_spec
 
 
 @dataclass

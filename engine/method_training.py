@@ -4,14 +4,18 @@ One loop serves every method: the videos are ordered as the method's authors ord
 gradients of ``videos_per_step`` videos are summed (each video's loss backpropagated on its own,
 not averaged) before the norm is clipped and one optimiser step is taken, and the videos left over
 after the last full step sit the epoch out, as in the PGL-SUM and CA-SUM solvers. With one video
-per step and no clipping this is CSTA's loop.
+per step and no clipping this is CSTA's loop. Under torchrun (engine/distributed.py) each process
+runs this loop on its share of every step, its gradients joined to the others' as a
+GradientExchange says.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,7 +34,7 @@ class TrainingVideo(Protocol):
 
 class VideoStream(abc.ABC):
     """Training videos read as they are needed, in the order an epoch asks for, instead of a list
-    held in memory (a large data set such as VideoXum: see engine/videoxum_data.py)."""
+    held in memory (a large data set such as VideoXum: see sources/videoxum/data.py)."""
 
     @abc.abstractmethod
     def __len__(self) -> int: ...
@@ -56,6 +60,17 @@ class EpochSteps:
     loss_average: LossAverage = LossAverage.PYTHON_FLOAT
 
 
+@dataclass(frozen=True)
+class GradientExchange:
+    """How this process's gradients of a step join other processes' (engine/distributed.py); the default
+    is a lone process's: nothing to join, each video's loss backpropagated as it is."""
+
+    loss_scale: float = 1.0  # each video's loss is multiplied by this before its backward pass (the losses returned are not)
+    # entered around the forward and backward pass of every video of a step but its last (DDP's no_sync), so the
+    # processes exchange their gradients once per step, after the last
+    hold: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
+
+
 def epoch_order(shuffle: Shuffle, n_videos: int) -> list[int]:
     """This epoch's order of the training videos, drawn from torch's global generator."""
     if shuffle is Shuffle.RANDPERM:
@@ -74,6 +89,7 @@ def train_epoch_accumulated(
     length_factor: float | None = None,
     order: Sequence[int] | None = None,
     loss_average: LossAverage = LossAverage.FLOAT32,
+    exchange: GradientExchange = GradientExchange(),
 ) -> float:
     """One epoch: len(videos) // videos_per_step optimiser steps on summed per-video gradients.
 
@@ -82,6 +98,7 @@ def train_epoch_accumulated(
         loss: the method's loss; called with (scores, gtscore, length_factor) per video.
         order: the videos' order (default: torch.randperm, CSTA's loop); see epoch_order.
         loss_average: how the per-video losses are averaged (float32 as the authors' solvers do).
+        exchange: how the gradients join other processes' (a torchrun rank's share of each step).
 
     Returns:
         The mean loss of the videos used.
@@ -99,10 +116,11 @@ def train_epoch_accumulated(
     losses = []
     for _ in range(steps):
         optimizer.zero_grad()
-        for _ in range(videos_per_step):
+        for index in range(videos_per_step):
             video = next(stream)
-            value = loss(model(video.features), video.gtscore, length_factor)
-            value.backward()
+            with exchange.hold() if index < videos_per_step - 1 else contextlib.nullcontext():
+                value = loss(model(video.features), video.gtscore, length_factor)
+                (value if exchange.loss_scale == 1 else value * exchange.loss_scale).backward()
             losses.append(value.detach())
         if grad_clip_norm is not None:
             nn.utils.clip_grad_norm_(model.parameters(), grad_clip_norm)

@@ -127,7 +127,14 @@ def _same_file(a: Path, b: Path) -> bool:
     return False
 
 
-def _refuse_collisions(outputs: Sequence[Path], inputs: Iterable[Path]) -> None:
+def refuse_collisions(outputs: Sequence[Path], inputs: Iterable[Path]) -> None:
+    """The one check that no output of a command is one of its inputs (links and hard links followed) and
+    no two outputs are one file; claim_outputs makes it, and a command that claims its outputs later
+    (build_dataset.py, once it knows its videos) makes it first.
+
+    Raises:
+        OutputConflict: names the output and the input (or the two outputs).
+    """
     inputs = [Path(path) for path in inputs]
     for output in outputs:
         for source in inputs:
@@ -192,7 +199,7 @@ def claim_outputs(outputs: Sequence[Path], inputs: Iterable[Path] = (), lock: Se
     outputs = [Path(path) for path in outputs]
     if not set(map(Path, lock)) <= set(outputs):
         raise ValueError("every locked path must be one of the outputs")  # a caller's mistake, not the user's
-    _refuse_collisions(outputs, inputs)
+    refuse_collisions(outputs, inputs)
     for output in outputs:
         if output.is_dir():
             raise OutputConflict(f"the output {output} is an existing folder; a file cannot replace it")

@@ -6,6 +6,7 @@ Every figure is written atomically, like every other output.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,9 +61,13 @@ def plot_video_scores(
 
 
 def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Sequence[float], kendall: Sequence[float],
-                        spearman: Sequence[float], kept_epoch: int | None = None) -> Path:
-    """Training loss (left) and the test tau/rho (right) per epoch; the kept epoch is marked."""
-    figure = Figure(figsize=(10, 3.2))
+                        spearman: Sequence[float], kept_epoch: int | None = None, warnings: Sequence[str] = ()) -> Path:
+    """Training loss (left) and the test tau/rho (right) per epoch; the kept epoch is marked.
+
+    ``warnings`` (signs of a useless model, evaluation/degenerate.py) are written in red under the
+    panels, so that a curve that looks ordinary cannot hide them; without any the figure is unchanged.
+    """
+    figure = Figure(figsize=(10, 3.2 + 0.35 * len(warnings)))
     loss_axes, rank_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, loss, marker="." if len(epochs) < 30 else None, color="tab:red")
     loss_axes.set_xlabel("epoch")
@@ -77,6 +82,12 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
     for axes in (loss_axes, rank_axes):
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     rank_axes.legend(fontsize=8)
+    if warnings:
+        figure.suptitle(f"WARNING, USELESS MODEL: {title}", fontsize=10, color="tab:red")
+        text = "\n".join(textwrap.shorten(f"warning: {message}", 170, placeholder=" ...") for message in warnings)
+        figure.text(0.01, 0.01, text, fontsize=8, color="tab:red", va="bottom", ha="left")
+        figure.tight_layout(rect=(0, 0.35 * len(warnings) / figure.get_figheight() + 0.02, 1, 1))
+        return _save(figure, path)
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return _save(figure, path)

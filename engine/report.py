@@ -90,7 +90,8 @@ def evaluation_json(results: list[DatasetEvaluation]) -> dict:
 
 def training_table(results: list[SplitTraining], synthetic: dict[str, bool], stand_in: bool) -> str:
     """One row per trained split: the method, the kept epoch (and CA-SUM's sigma) and its test metrics; below,
-    the rule that chose each epoch and whether it looked at the test labels."""
+    the rule that chose each epoch and whether it looked at the test labels, then a WARNING line for each
+    sign of a useless model (SplitTraining.warnings)."""
     lines = [f"  {'method':<9}{'dataset':<8}{'split':>6}{'epoch':>7}{'sigma':>7}{'F1 (%)':>9}{'tau':>9}{'rho':>9}  weights"]
     for r in results:
         m = r.metrics
@@ -101,6 +102,8 @@ def training_table(results: list[SplitTraining], synthetic: dict[str, bool], sta
             f"{_fmt(m.spearman, 3):>9}  {r.weights_path}"
         )
     lines += [f"  epoch chosen by: {label}" for label in dict.fromkeys(r.rule_label for r in results)]
+    lines += [f"  WARNING {r.dataset} split {r.split}: the kept model looks useless: {finding.message}"
+              for r in results for finding in r.warnings]
     notes = labels(any(synthetic.values()), stand_in)
     return "\n".join(lines) + (f"\n{notes.strip()}" if notes else "")
 

@@ -42,8 +42,8 @@ from torch import nn
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
 from engine import distributed
-from engine.cli import ResumePolicy
 from engine.layout import record_path_for, run_checkpoint_path, run_folder_for
+from engine.resume_policy import ResumePolicy
 from engine.weights_model import read_training_record
 from utils.errors import ProjectError
 from utils.files import OutputError, atomic_stream, sha256_of
@@ -265,7 +265,8 @@ class RunSession:
 
     def record_entries(self, videos_per_step: int = 1) -> dict[str, Any]:
         """What the run's JSON record says about the run itself: its fingerprint (which marks the run finished)
-        and how many videos make an optimiser step (``videos_per_step`` per process)."""
+        and how torchrun's processes shared the method's ``videos_per_step`` (engine.distributed.record_entry:
+        whether each optimiser step is the method's own, a lone process's)."""
         return {"run": self.fingerprint.as_dict(), "data_parallel": distributed.record_entry(self.ranks, videos_per_step)}
 
     def finished_record(self) -> dict | None:

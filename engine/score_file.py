@@ -12,11 +12,7 @@ under /<dataset>/[seed<S>/]split<k>/<video key> instead, so no prediction is los
 group's attribute "layout" says which ("video" or "split/video"). The root holds "format" and the
 command that wrote the file. The file is written under a temporary name and renamed when complete.
 
-VideoXum (write_videoxum_score_file): the same layout under /VideoXum/[seed<S>/]<video id>, split 1
-(its one train/val/test split; the videos are its test split's). A "step" there is one of VideoXum's
-frames sampled at 1 fps, so step_scores and machine_summary both have one value per such frame, and
-the summary is the V2V protocol's (the top 15% of the scores, evaluation.v2v.top_share_selection),
-not a knapsack over shots; the dataset group's attributes say so.
+VideoXum's scores use the same layout (sources/videoxum/score_file.py).
 """
 
 from __future__ import annotations
@@ -29,14 +25,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from config import VIDEOXUM, EpochRule
+from config import EpochRule
 from dataset.benchmark import Benchmark
 from engine.inference import DatasetEvaluation, SplitEvaluation
-from engine.model_flags import ModelChoice
-from engine.videoxum_inference import VideoXumEvaluation
-from engine.videoxum_training import VIDEOXUM_SPLIT
 from evaluation.summary import generate_summary
-from evaluation.v2v import top_share_selection
+from models.method_choice import ModelChoice
 from utils.files import atomic_output
 
 FORMAT = "csta-scores/1"
@@ -54,10 +47,10 @@ def dataset_layout(runs: Sequence[DatasetEvaluation]) -> str:
 
 
 def _video_attributes(split: SplitEvaluation, seed: int | None) -> dict:
-    return _attributes(split.split, split.weights_path, split.model, split.selection_rule, seed)
+    return prediction_attributes(split.split, split.weights_path, split.model, split.selection_rule, seed)
 
 
-def _attributes(split: int, weights: Path, choice: ModelChoice | None, rule: EpochRule | None, seed: int | None) -> dict:
+def prediction_attributes(split: int, weights: Path, choice: ModelChoice | None, rule: EpochRule | None, seed: int | None) -> dict:
     attributes = {
         "split": split,
         "weights": str(weights),
@@ -97,24 +90,3 @@ def write_score_file(path: Path, results: Sequence[tuple[Benchmark, Sequence[Dat
                         entry.create_dataset("machine_summary", data=np.asarray(summary, dtype=np.uint8))
                         entry.attrs.update(_video_attributes(split, run.seed))
 
-
-def write_videoxum_score_file(path: Path, evaluation: VideoXumEvaluation, command: str) -> None:
-    """Every VideoXum test video's 1 fps frame scores and V2V summary, for one weights folder's runs, atomically."""
-    (folder,) = evaluation.folders
-    several = len(folder.runs) > 1
-    with atomic_output(path) as tmp, h5py.File(tmp, "w") as out:
-        out.attrs["format"] = FORMAT
-        out.attrs["command"] = command
-        group = out.require_group(VIDEOXUM)
-        group.attrs["layout"] = VIDEO_LAYOUT
-        group.attrs["videoxum_split"] = "test"
-        group.attrs["frames"] = "VideoXum's frames sampled at 1 fps: one step score and one summary value per frame"
-        group.attrs["summary_rule"] = "V2V: frames scoring at least the (int(0.15 n) + 1)-th largest score (evaluation.v2v)"
-        for run in folder.runs:
-            parent = group.require_group(f"seed{run.seed}") if several else group
-            attributes = _attributes(VIDEOXUM_SPLIT, run.weights_path, run.model, run.rule, run.seed)
-            for key, scores in run.scores.items():
-                entry = parent.create_group(key)
-                entry.create_dataset("step_scores", data=np.asarray(scores, dtype=np.float32))
-                entry.create_dataset("machine_summary", data=top_share_selection(scores).astype(np.uint8))
-                entry.attrs.update(attributes)

@@ -33,8 +33,8 @@ from config import DatasetSpec
 from dataset.benchmark import load_benchmark
 from dataset.custom import custom_benchmark
 from dataset.splits import Split
-from engine.cli import ResumePolicy
 from engine.outputs import Fallback, KeptElsewhere
+from engine.resume_policy import ResumePolicy
 from engine.training import SplitTraining, train_method_split
 from engine.training_plan import TrainingPlan
 from utils.cluster import WORKER_ENV, ray_session
@@ -64,7 +64,7 @@ class RunJob:
     seed_folder: bool  # one of several seeds: files under <dataset>/seed<S>/
     device: str = "cpu"  # "cpu" or "cuda" (the GPU Ray gave the worker); run_sweep sets it
     threads: int = 1  # torch's CPU threads: a CPU run's numbers depend on it (summation order), so it is fixed
-    # never RESTART: a retried task must go on from the checkpoint its first attempt left (sweep_command discards old ones)
+    # never RESTART: a retried task must go on from the checkpoint its first attempt left (cli/sweep_command.py discards old ones)
     resume: ResumePolicy = ResumePolicy.AUTO
     h5: Path | None = None  # a data set build_dataset.py wrote (--dataset custom --h5): read from this file, not from data_dir
 
@@ -94,7 +94,7 @@ class SweepConfig:
 def run_job(job: RunJob) -> RunOutcome:
     """Train one run in this process: what each Ray task does."""
     torch.set_num_threads(job.threads)
-    if job.h5 is not None:  # the command's own reading of it (engine.inputs), with the protocol it chose (--f1)
+    if job.h5 is not None:  # the command's own reading of it (sources/folds.py), with the protocol it chose (--f1)
         benchmark, _ = custom_benchmark(job.h5, job.dataset.f1_reduction)
     else:
         benchmark = load_benchmark(job.dataset, job.data_dir)
@@ -127,9 +127,9 @@ def run_sweep(jobs: Sequence[RunJob], config: SweepConfig,
 
     Args:
         jobs: RunJob, or another frozen dataclass with ``label``, ``plan``, ``device`` and ``threads`` that
-            ``train_one`` takes (engine.videoxum_training.VideoXumJob).
+            ``train_one`` takes (sources.videoxum.training.VideoXumJob).
         train_one: what a task does with its job (tests wrap ``run_job`` to kill the worker;
-            engine.videoxum_training.run_videoxum_job for VideoXum).
+            sources.videoxum.training.run_videoxum_job for VideoXum).
 
     Raises:
         SweepFailed: after every run has ended, when some failed (each named, with its error).

@@ -8,7 +8,7 @@ the paper's reference (one video per step, best epoch on the test tau and rho), 
 
 The data comes as a SplitData: a benchmark's split held in memory (BenchmarkSplit), or VideoXum's
 split streamed from its feature files with the rule looking at its validation split and the test
-split scored once at the end (engine/videoxum_training.py); the loop is the same.
+split scored once at the end (sources/videoxum/training.py); the loop is the same.
 
 Every run is resumable (engine/resume.py): a checkpoint after each epoch (one per sigma for CA-SUM)
 lets the same command continue a killed run and skip a finished one. Under torchrun
@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
@@ -34,15 +35,16 @@ from dataset.benchmark import Benchmark
 from dataset.splits import Split
 from engine import distributed
 from engine.board import EpochBoard, run_folder
-from engine.cli import ResumePolicy
 from engine.fine_tune import init_record, start_from_init
 from engine.layout import curve_path_for, record_path_for, weights_path_for
-from engine.method_training import EpochSteps, RuleKeeper, VideoStream, epoch_order, train_epoch
+from engine.method_training import EpochSteps, RuleKeeper, VideoStream, train_epoch
 from engine.outputs import Fallback
 from engine.plots import plot_training_curve
 from engine.resume import RunFingerprint, RunSession, run_fingerprint
+from engine.resume_policy import ResumePolicy
 from engine.scoring import DeviceVideo, evaluate_model, to_device
 from engine.training_plan import TrainingPlan
+from evaluation.degenerate import Finding, degenerate_findings
 from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit, trunk_origin
 from models.checkpoint import save_checkpoint
@@ -79,10 +81,12 @@ class LengthFactorRun:
     rule_chose: bool  # False: the rule found no epoch (no finite test tau and rho) and the last epoch was kept
     improvement: float | None = None  # CA-SUM: how far training moved the mean score towards sigma (from an untrained model)
     state: dict[str, torch.Tensor] | None = field(default=None, repr=False)
+    findings: list[Finding] = field(default_factory=list)  # signs of a useless model (evaluation/degenerate.py)
 
     def as_dict(self) -> dict:
         return {"length_factor": self.length_factor, "best_epoch": self.best_epoch, "metrics": self.metrics.as_dict(),
-                "rule_chose": self.rule_chose, "improvement": self.improvement, "history": [asdict(r) for r in self.history]}
+                "rule_chose": self.rule_chose, "improvement": self.improvement, "history": [asdict(r) for r in self.history],
+                "warnings": [finding.as_dict() for finding in self.findings]}
 
 
 @dataclass
@@ -96,6 +100,7 @@ class SplitTraining:
     plan: TrainingPlan | None = None  # how it was trained
     runs: list[LengthFactorRun] = field(default_factory=list)  # CA-SUM's sweep: one per sigma, the chosen one among them
     length_factor: float | None = None  # the sigma of the kept weights
+    warnings: list[Finding] = field(default_factory=list)  # signs that the kept model is useless (evaluation/degenerate.py)
 
     @property
     def rule_label(self) -> str:
@@ -117,6 +122,12 @@ def _mean_scores(model: nn.Module, videos: Sequence[DeviceVideo]) -> list[float]
     return [float(predict_scores(model, video.features).mean()) for video in videos]
 
 
+def _scores(model: nn.Module, videos: Sequence[DeviceVideo]) -> list[np.ndarray]:
+    """Each video's step scores (eval mode), for the checks of evaluation/degenerate.py."""
+    with torch.no_grad():
+        return [predict_scores(model, video.features) for video in videos]
+
+
 def _cpu_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
 
@@ -136,13 +147,14 @@ class HeldOut:
     name: str  # "test" or "validation": which split the history's numbers are of
     metrics: Callable[[nn.Module], MeanMetrics]
     mean_scores: Callable[[nn.Module], list[float]]
+    scores: Callable[[nn.Module], list[np.ndarray]] | None = None  # every video's step scores: saturated or constant ones are named
 
 
 class SplitData(abc.ABC):
     """One split's data as the training loop reads it; what differs between data sets and nothing else.
 
     ``BenchmarkSplit`` (below) is a split of SumMe, TVSum or a built data set, held in memory;
-    engine.videoxum_training.VideoXumRun is VideoXum's split, streamed from its feature files.
+    sources.videoxum.training.VideoXumSplitData is VideoXum's split, streamed from its feature files.
     """
 
     name: str  # the data set: the weights' folder
@@ -191,7 +203,7 @@ class BenchmarkSplit(SplitData):
         test_videos = to_device(self.benchmark.subset(self.split.test_keys), device)
         spec = self.benchmark.spec
         return train_videos, HeldOut("test", lambda model: mean_metrics(evaluate_model(model, test_videos, spec)),
-                                     lambda model: _mean_scores(model, test_videos))
+                                     lambda model: _mean_scores(model, test_videos), lambda model: _scores(model, test_videos))
 
     def finish(self, result: SplitTraining, state: dict[str, torch.Tensor], plan: TrainingPlan,
                device: torch.device) -> tuple[SplitTraining, dict]:
@@ -205,9 +217,7 @@ def _epoch(model: nn.Module, trainer: nn.Module, optimizer: torch.optim.Optimize
     """One epoch: alone, or shared out over torchrun's ranks (rank 0 draws the order as a lone process would)."""
     if not distributed.current().active:
         return train_epoch(model, optimizer, videos, steps)
-    return distributed.train_epoch(trainer, optimizer, videos, steps.loss, steps.videos_per_step, steps.grad_clip_norm,
-                                   steps.length_factor, draw_order=lambda n: epoch_order(steps.shuffle, n),
-                                   loss_average=steps.loss_average)
+    return distributed.train_epoch(trainer, optimizer, videos, steps)
 
 
 def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_videos: TrainingVideos, held_out: HeldOut,
@@ -263,7 +273,25 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
     if untrained is not None:
         model.load_state_dict(state)
         run.improvement = length_improvement(length_factor, distributed.on_main(lambda: held_out.mean_scores(model)), untrained)
+    run.findings = _findings(model, state, history, held_out)
+    for finding in run.findings:
+        log.warning("%s split %d%s: the kept model (epoch %d) looks useless: %s", name, data.number, sigma, best_epoch, finding.message)
     return run
+
+
+def _findings(model: nn.Module, state: dict[str, torch.Tensor], history: list[EpochRecord], held_out: HeldOut) -> list[Finding]:
+    """Signs that the kept weights ``state`` make a useless model: held-out numbers frozen over the epochs,
+    saturated or constant held-out scores (rank 0 looks; every rank gets the same findings).
+
+    Runs after the last epoch and draws no random numbers: training itself is unchanged."""
+    def look() -> list[Finding]:
+        scores = None
+        if held_out.scores is not None:
+            model.load_state_dict(state)
+            scores = held_out.scores(model)
+        return degenerate_findings([r.kendall for r in history], [r.spearman for r in history], [r.f1 for r in history],
+                                   scores, held_out.name)
+    return distributed.on_main(look)
 
 
 def train_split(
@@ -327,6 +355,8 @@ def train_on(
     seed = plan.seed if seed_folder else None
     wanted = weights_path_for(weights_dir, name, data.number, seed)
     ranks = distributed.current()
+    # under torchrun: how the processes share the method's step (refused on every rank when they cannot)
+    distributed.share_steps(plan.protocol.videos_per_step_for(name), f"{plan.method} on {name}")
     session = RunSession(wanted, data.fingerprint(plan, ranks.world_size), resume)
     finished = session.finished_record()
     if finished is not None:
@@ -343,7 +373,7 @@ def train_on(
                  ", ".join(f"{run.length_factor:g}" for run in runs), ", ".join(f"{run.improvement:.3f}" for run in runs))
 
     result = SplitTraining(name, data.number, wanted, chosen.best_epoch, chosen.metrics, chosen.history, plan,
-                           runs if len(runs) > 1 else [], chosen.length_factor)
+                           runs if len(runs) > 1 else [], chosen.length_factor, list(chosen.findings))
     if not ranks.is_main:  # only rank 0 writes
         for run in runs:
             run.state = None
@@ -352,12 +382,13 @@ def train_on(
     state = chosen.state
     result.weights_path = write(wanted, lambda path: save_checkpoint(state, path))
     result, record = data.finish(result, state, plan, device)
-    record = {**record, **session.record_entries(plan.protocol.videos_per_step_for(name))}
+    record = {**record, **session.record_entries(plan.protocol.videos_per_step_for(name)),
+              "warnings": [finding.as_dict() for finding in result.warnings]}
     record_path = write(record_path_for(wanted), lambda path: write_json_atomic(path, record))
     title = data.curve_title(plan, chosen.length_factor)
     curve_path = write(curve_path_for(wanted), lambda path: plot_training_curve(
         path, title, [r.epoch for r in chosen.history], [r.loss for r in chosen.history], [r.kendall for r in chosen.history],
-        [r.spearman for r in chosen.history], chosen.best_epoch,
+        [r.spearman for r in chosen.history], chosen.best_epoch, [finding.message for finding in result.warnings],
     ))
     # the record now marks the split finished: its checkpoints (every sigma's) go
     session.close((result.weights_path, record_path, curve_path) == (wanted, record_path_for(wanted), curve_path_for(wanted)))
@@ -369,10 +400,12 @@ def train_on(
 def finished_training(record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
     """The result of a split that finished earlier, from its JSON record (train.py's tables need it)."""
     runs = [LengthFactorRun(run["length_factor"], run["best_epoch"], MeanMetrics(**run["metrics"]),
-                            [EpochRecord(**row) for row in run["history"]], run["rule_chose"], run["improvement"])
+                            [EpochRecord(**row) for row in run["history"]], run["rule_chose"], run["improvement"],
+                            findings=[Finding(**entry) for entry in run.get("warnings", [])])
             for run in record.get("length_factor_runs", [])]
     return SplitTraining(record["dataset"], record["split"], weights_path, record["best_epoch"], MeanMetrics(**record["metrics"]),
-                         [EpochRecord(**row) for row in record["history"]], plan, runs, record.get("length_factor"))
+                         [EpochRecord(**row) for row in record["history"]], plan, runs, record.get("length_factor"),
+                         [Finding(**entry) for entry in record.get("warnings", [])])
 
 
 def training_record(result: SplitTraining, benchmark: Benchmark, plan: TrainingPlan, device: torch.device) -> dict:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from config import DATASETS, VIDEOXUM, EpochRule, ModelConfig, TrainConfig
-from engine.model_flags import ModelChoice, model_choice_from_args
+from cli.method_options import model_choice_from_args  # an upward import until plan_from_args takes a typed request
+from config import DATASETS, CASumConfig, EpochRule, ModelConfig, PGLSumConfig, TrainConfig
+from models.method_choice import ModelChoice
 from models.methods import MethodSpec, TrainingProtocol, method_spec
 from utils.errors import ProjectError
+
+if TYPE_CHECKING:
+    from sources import DataSource
 
 INIT_SPLIT_FIELD = "{split}"  # in --init PATH: the number of the split being trained
 
@@ -54,7 +58,7 @@ class TrainingPlan:
     """What one training run does; every method goes through the same loop with its plan."""
 
     method: str
-    model_config: Any  # the method's options (config.METHOD_CONFIGS[method])
+    model_config: Any  # the method's options (METHODS[method].config_type)
     protocol: TrainingProtocol  # the authors' protocol with the user's overrides
     rule: EpochRule  # which epoch's weights are kept
     imagenet_init: bool = True  # CSTA's trunk from ImageNet (False: --random-init)
@@ -87,6 +91,10 @@ class TrainingPlan:
             return self
         steps = {**self.protocol.videos_per_step, **dict.fromkeys(datasets, videos_per_step)}
         return replace(self, protocol=replace(self.protocol, videos_per_step=steps))
+
+    def sized_for(self, feature_dim: int) -> TrainingPlan:
+        """The plan with the method's model sized for ``feature_dim``-dimensional features (sized_for_features)."""
+        return replace(self, model_config=sized_for_features(self.model_config, feature_dim))
 
     def init_path(self, split: int) -> Path | None:
         """The weights split ``split`` starts from (--init), or None: a freshly initialised model."""
@@ -156,31 +164,49 @@ def plan_for(choice: ModelChoice, overrides: ProtocolOverrides = ProtocolOverrid
                         tensorboard_dir, init_weights).check()
 
 
-def plan_from_args(args: argparse.Namespace) -> TrainingPlan:
-    """train.py's flags as a checked plan (its seed is --seed's, or the method's; --seeds are applied per run)."""
+def plan_from_args(args: argparse.Namespace, sources: list[DataSource] | None = None) -> TrainingPlan:
+    """train.py's flags as a checked plan (its seed is --seed's, or the method's; --seeds are applied per run),
+    as it runs on the chosen data sources (default: those --dataset names; sources/)."""
+    from sources import SOURCES, sources_for
+
+    sources = sources_for(getattr(args, "dataset", "all")) if sources is None else sources
     overrides = ProtocolOverrides(
         epochs=args.epochs, learning_rate=args.lr, weight_decay=args.weight_decay, grad_clip_norm=args.grad_clip,
         videos_per_step=args.videos_per_step, seed=args.seed, length_factor=args.length_factor,
     )
     rule = EpochRule(args.select) if args.select else None
-    videoxum = getattr(args, "dataset", None) == VIDEOXUM
-    if rule is EpochRule.BEST_ON_VALIDATION and not videoxum:
-        raise TrainingPlanError(f"--select {rule.value} needs a validation split, and only --dataset {VIDEOXUM} has one")
-    if rule is EpochRule.BEST_ON_TEST and videoxum:
-        raise TrainingPlanError(f"{VIDEOXUM} selects on its validation split, never on test labels: use --select "
-                                f"{EpochRule.BEST_ON_VALIDATION.value} (CSTA's rule on validation), loss-curve, min-loss or last")
+    if rule is EpochRule.BEST_ON_VALIDATION and not all(source.has_validation for source in sources):
+        with_one = " or ".join(f"--dataset {source.name}" for source in SOURCES.values() if source.has_validation)
+        raise TrainingPlanError(f"--select {rule.value} needs a validation split, and only {with_one} has one")
+    for problem in (source.rule_problem(rule) for source in sources if rule is not None):
+        if problem:
+            raise TrainingPlanError(problem)
     if args.tensorboard is not None and args.tensorboard.exists() and not args.tensorboard.is_dir():
         raise TrainingPlanError(f"--tensorboard {args.tensorboard} is a file; TensorBoard writes a folder of event files there")
     init = getattr(args, "init", None)
     plan = plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard, None if init is None else str(init))
-    return for_videoxum(plan, args.videos_per_step) if videoxum else plan
+    for source in sources:
+        plan = source.plan_for(plan, args.videos_per_step)
+    return plan
 
 
-def for_videoxum(plan: TrainingPlan, videos_per_step: int | None = None) -> TrainingPlan:
-    """The plan on VideoXum: CSTA's best-on-test rule becomes the same rule on the validation split
-    (VideoXum has one; the test split is scored once, at the end); one video per optimiser step unless
-    --videos-per-step says otherwise (the authors' counts are for SumMe and TVSum). CA-SUM's sigma sweep
-    is kept: its choice among sigmas compares the validation split's mean scores (features, not labels)."""
-    rule = EpochRule.BEST_ON_VALIDATION if plan.rule is EpochRule.BEST_ON_TEST else plan.rule
-    return replace(plan, rule=rule, protocol=replace(plan.protocol, videos_per_step={VIDEOXUM: videos_per_step or 1}))
+def sized_for_features(config: Any, feature_dim: int) -> Any:
+    """The method's options with its input width set to the data's feature dimension d (VideoXum's features,
+    or a data set build_dataset.py made with another --backbone).
 
+    CSTA (ModelConfig): only ``feature_dim`` changes; the CNN trunk keeps its own width (1024 for
+    GoogLeNet), so the layers that read the features take d columns: the learnt CLS row (1 x d per
+    channel) and the key and value embeddings (d -> 1024). With d != 1024 those layers cannot come
+    from released weights, so the model trains from scratch (the trunk from ImageNet, as always).
+    A variant whose widths cannot differ (e.g. the Transformer way of adding the positional
+    encoding, which projects the features with a 1024 x 1024 layer) is refused by
+    ModelConfig.validate with a message that says why.
+    PGL-SUM and CA-SUM: ``feature_dim`` = d, and ``hidden_dim`` = d where it was the authors' default
+    (their solvers set the attention width to the input width); a hidden width set otherwise is kept.
+    """
+    if isinstance(config, ModelConfig):
+        return replace(config, feature_dim=feature_dim).validate()
+    if isinstance(config, PGLSumConfig | CASumConfig):
+        hidden = feature_dim if config.hidden_dim == config.feature_dim else config.hidden_dim
+        return replace(config, feature_dim=feature_dim, hidden_dim=hidden)
+    raise TypeError(f"no rule to size {type(config).__name__} for {feature_dim}-dimensional features")

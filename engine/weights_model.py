@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from engine.layout import record_path_for
-from engine.model_flags import ModelChoice, choice_from_record, reconcile
+from models.method_choice import ModelChoice, choice_from_record, reconcile
 from models.methods import EpochRule, method_spec
 
 log = logging.getLogger(__name__)

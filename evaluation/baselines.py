@@ -32,10 +32,9 @@ from dataset.h5 import VideoRecord
 from dataset.scorable import constant_rows
 from evaluation.agreement import leave_one_out_f1, pairwise_rank_agreement
 from evaluation.protocol import annotator_scores, evaluate_video, mean_metrics
+from evaluation.random_draws import RANDOM_DRAWS
 
 log = logging.getLogger("baselines")
-
-DEFAULT_DRAWS = 100
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class BaselineRow:
         return asdict(self)
 
 
-def random_baseline(videos: Sequence[VideoRecord], spec: DatasetSpec, draws: int = DEFAULT_DRAWS, seed: int = 0) -> BaselineRow:
+def random_baseline(videos: Sequence[VideoRecord], spec: DatasetSpec, draws: int = RANDOM_DRAWS, seed: int = 0) -> BaselineRow:
     """Mean over ``draws`` of the per-video mean metrics of uniform random step scores."""
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
@@ -104,7 +103,7 @@ def human_correlation_from_annotations(path: str | Path, sample_rate: int = FRAM
                        len(annotations), f"every pair of annotators' scores from {Path(path).name}; F1 needs the h5 file")
 
 
-def dataset_baselines(spec: DatasetSpec, data_dir: Path, draws: int = DEFAULT_DRAWS, seed: int = 0) -> tuple[list[BaselineRow], bool]:
+def dataset_baselines(spec: DatasetSpec, data_dir: Path, draws: int = RANDOM_DRAWS, seed: int = 0) -> tuple[list[BaselineRow], bool]:
     """Random and Human rows over every video of a dataset, and whether its h5 file is synthetic.
 
     TVSum with ``ydata-anno.tsv`` but no h5 file gives the human tau/rho and marks the rest unavailable.
@@ -141,9 +140,3 @@ def baselines_table(dataset: str, rows: Sequence[BaselineRow], synthetic: bool) 
         lines.append(f"  {row.name:<8}{format_value(row.f1, 2):>9}{format_value(row.kendall, 3):>9}"
                      f"{format_value(row.spearman, 3):>9}{row.n_videos:>8}  {row.note}")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # `python -m evaluation.baselines` keeps working; the command lives in cli/baselines.py
-    from cli.baselines import run
-
-    run()

@@ -6,7 +6,8 @@ Sampling: the frame shown at each instant k / fps (k = 0, 1, ...; times relative
 frame) while the video lasts, i.e. ceil(duration x fps) samples where duration is the last frame's
 time plus one frame: 83 samples for VideoXum's 82.73 s example at 1 fps. Decoding streams (one
 frame held at a time, video.reader.decode_video); frames are embedded in batches by the same
-FrameEmbedder as generate_video (features.embedder: GoogLeNet pool5, L2-normalised).
+FrameEmbedder as generate_video (features.embedder: GoogLeNet pool5, L2-normalised), upright as a
+player shows them (a phone's display matrix applied, video.orientation; OpenCV reads them so too).
 
 Resumable: a video whose file is already in OUT is skipped. Every file is written to a temporary
 name and renamed when complete (utils.files), so a file that exists is whole, and a killed run
@@ -35,6 +36,7 @@ from features.embedder import FrameEmbedder
 from utils.cluster import PoolConfig, run_on_ray
 from utils.errors import ProjectError
 from utils.files import atomic_stream
+from video.orientation import UPRIGHT, frame_orientation
 from video.reader import decode_video, open_video
 
 # Seconds: an instant this close to a frame's start time belongs to that frame (times are floats from PTS).
@@ -105,7 +107,8 @@ def plan_jobs(videos: Sequence[Path], out_dir: Path) -> tuple[list[ExtractJob], 
 
 def frames_at_rate(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
     """(instant, RGB frame Sized [H, W, 3]) for every instant k / fps while the video lasts: the frame
-    on screen then (the last one starting at or before it). Streams: one decoded frame held at a time.
+    on screen then (the last one starting at or before it), as shown (the display matrix applied,
+    video.orientation). Streams: one decoded frame held at a time.
 
     Raises:
         VideoOpenError, VideoDecodeError: from video.reader.
@@ -116,19 +119,22 @@ def frames_at_rate(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]
         start = None
         held = None  # (time, frame) of the latest decoded frame
         k = 0
+        orientation = UPRIGHT
         for index, frame in enumerate(decode_video(container, path)):
+            if index == 0:
+                orientation = frame_orientation(frame)
             time = index / rate if frame.time is None else float(frame.time)
             start = time if start is None else start
             time -= start
             if held is not None:
                 while k / fps < time - _EPSILON:
-                    yield k / fps, held[1].to_ndarray(format="rgb24")
+                    yield k / fps, orientation.upright(held[1].to_ndarray(format="rgb24"))
                     k += 1
             held = (time, frame)
         if held is not None:
             end = held[0] + 1 / rate
             while k / fps < end - _EPSILON:
-                yield k / fps, held[1].to_ndarray(format="rgb24")
+                yield k / fps, orientation.upright(held[1].to_ndarray(format="rgb24"))
                 k += 1
 
 

@@ -12,7 +12,7 @@ Two routes, chosen by ``mode``:
   separates (kts.refine). Memory is O(n d) (prefix sums), never n x n. It may differ from the
   exact route: the count is chosen on the coarse sequence (which holds at most about
   coarse_frames / (lmin / r) change points), and a cut can only be found where the coarse
-  sequence changes. bench/kts_speed.py measures the agreement; README records it.
+  sequence changes. bench/bench_kts.py measures the agreement; README records it.
 - ``"auto"`` (default): exact up to ``exact_max_frames`` frames, fast above.
 
 Segment limits (lmin, lmax, in frames) hold on every route's result. A count that cannot fit

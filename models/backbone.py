@@ -116,7 +116,7 @@ class BackboneOrigin(enum.Enum):
     record, table and picture (never recovered by searching a description)."""
 
     IMAGENET = "imagenet"  # torchvision's real ImageNet file (the spec's IMAGENET1K_V1)
-    STAND_IN = "stand-in"  # the random file models.stand_in writes under the ImageNet file's name
+    STAND_IN = "stand-in"  # the random file cli.stand_in (models/stand_in.py) writes under the ImageNet file's name
     RANDOM = "random"  # random weights on purpose (a random-init trunk, or random frame features)
     FILE = "file"  # a local copy of the ImageNet file, given by path
 
@@ -169,7 +169,7 @@ def imagenet_weights_path(spec: BackboneSpec = GOOGLENET) -> Path:
 
 
 def imagenet_weights_are_stand_in(spec: BackboneSpec = GOOGLENET) -> bool:
-    """True when the cached ImageNet file was written by models.stand_in."""
+    """True when the cached ImageNet file was written by models/stand_in.py (python -m cli.stand_in)."""
     path = imagenet_weights_path(spec)
     return path.with_name(path.name + STAND_IN_MARKER_SUFFIX).exists()
 

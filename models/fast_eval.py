@@ -11,7 +11,7 @@ the model as it is, bit-identical to the reference implementation.
 
 On a CPU the copy's large linear layers run as 1x1 convolutions (``PointwiseLinear``): oneDNN's
 convolution kernel multiplies CSTA's matrices (hundreds of rows x 1024 x 1024) about twice as fast
-as the BLAS matrix product torch.nn.Linear calls (bench/evaluation_speed.py prints both).
+as the BLAS matrix product torch.nn.Linear calls (bench/bench_evaluation_speed.py prints both).
 
 The original model is never modified: ``fold_for_inference`` works on a copy with its own tensors,
 to be made again whenever the weights change (after each training epoch; it takes milliseconds).
@@ -25,6 +25,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+# The largest |fast - exact| score difference the fast route promises, over every CSTA variant
+# (measured by bench/bench_fast_scoring_bound.py; tests/models/test_fast_eval.py checks it per variant).
+FAST_SCORING_BOUND = 1e-5
 
 # The attribute pairs torchvision's networks apply in sequence: a convolution, then its batch norm
 # (GoogLeNet's BasicConv2d: conv/bn; ResNet's stem and blocks: conv1/bn1, conv2/bn2, conv3/bn3).

@@ -1,9 +1,13 @@
 """What differs between the summarisation methods, decided once here, as config.DatasetSpec does for datasets.
 
-A method is its model builder and options, its authors' training protocol (optimiser, learning
-rate, weight decay, gradient clipping, epochs, videos per optimiser step, seed), its loss and its
-authors' rule for choosing the epoch whose weights are kept. A new method is one model module plus
-one entry in METHODS.
+A method is its model builder, its options (the config class and the command-line options declared
+as data, which cli/method_options.py turns into flags), its authors' training protocol (optimiser,
+learning rate, weight decay, gradient clipping, epochs, videos per optimiser step, seed), its loss
+and its authors' rule for choosing the epoch whose weights are kept. A new method is one model
+module plus one entry in METHODS: nothing else names the methods.
+
+Neither torch nor numpy is imported here at load time (each function that needs one imports it), so
+that the command line reads every method's flags and refuses bad options before loading them.
 
 Sources: CSTA, the released configuration and the paper (config.TrainConfig); PGL-SUM,
 github.com/e-apostolidis/PGL-SUM model/configs.py, model/solver.py, model/run_*_splits.sh and
@@ -18,8 +22,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from config import (
     LOSS_CURVE_START,
     LOSS_CURVE_TOLERANCE,
@@ -28,25 +30,33 @@ from config import (
     MIN_LOSS_START,
     CASumConfig,
     EpochRule,
+    Fusion,
     MethodConfigError,
     ModelConfig,
+    PGLPositionalEncoding,
     PGLSumConfig,
     TrainConfig,
+    option_values,
+    parse_option,
 )
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:  # torch is imported when a model is built or a loss computed, so that scripts can
-    # resolve a method's defaults and refuse bad options before loading torch
+    # resolve a method's defaults and refuse bad options before loading torch (numpy likewise)
+    import numpy as np
     import torch
     from torch import nn
 
     from models.backbone import BackboneInit, BackboneSpec
 
 __all__ = [
-    "METHODS", "EpochRule", "Loss", "LossAverage", "MethodConfigError", "MethodSpec", "SelectionUndefined", "Shuffle", "TrainingProtocol",
-    "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement", "method_spec", "retained_epochs",
-    "select_epoch",
+    "DEFAULT_METHOD", "METHODS", "METHOD_NAMES", "EpochRule", "Loss", "LossAverage", "MethodConfigError", "MethodOption", "MethodSpec",
+    "SelectionUndefined", "Shuffle", "TrainingProtocol", "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement",
+    "method_spec", "retained_epochs", "select_epoch",
 ]  # fmt: skip
+
+# The method of a command line that names none, and of a record written before there were methods.
+DEFAULT_METHOD = "CSTA"
 
 
 class UnknownMethod(ProjectError, ValueError):
@@ -127,6 +137,31 @@ class TrainingProtocol:
 
 
 @dataclass(frozen=True)
+class MethodOption:
+    """One model option as a command line offers it, declared as data: cli/method_options.py makes it a flag.
+
+    No default is declared: every flag defaults to "not given", so that a run knows which options its
+    user named (those are checked against the record beside the weights); an option not given takes
+    the record's value or the default of the method's config class, which the help text states.
+    """
+
+    name: str  # its key in the method's options (config_type.to_options / from_options)
+    spellings: tuple[str, ...]  # the documented kebab-case flag first, then the reference's or authors' one
+    parse: Callable[[str], object]  # text -> the value from_options takes; raises ValueError or ProjectError naming the valid values
+    help: str
+    choices: tuple[str, ...] = ()  # the spellings the value takes, any case (help shows {a,b}); () for a free value
+    placeholder: str = ""  # how help shows a free value: N, NUMBER, {N,None}
+
+    @property
+    def flag(self) -> str:
+        return self.spellings[0]
+
+    @property
+    def metavar(self) -> str:
+        return "{" + ",".join(self.choices) + "}" if self.choices else self.placeholder
+
+
+@dataclass(frozen=True)
 class MethodSpec:
     """Everything that differs between methods; the training loop and the scripts ask it, never the name."""
 
@@ -140,6 +175,8 @@ class MethodSpec:
     key_marker: str  # a state_dict key only this method's weights have (to name the method of a weights file)
     uses_backbone: bool = False  # True: a GoogLeNet trunk whose initialisation (ImageNet or random) is chosen
     paper_options: Mapping[str, Any] = field(default_factory=dict)  # documentation: option names in the authors' code
+    options: tuple[MethodOption, ...] = ()  # the model options a command line sets (config_type's other fields: records only)
+    options_title: str = ""  # the heading of those options in --help
 
     def default_config(self) -> Any:
         return self.config_type()
@@ -200,6 +237,112 @@ def _build_ca_sum(config: CASumConfig, _: BackboneInit | None, device: torch.dev
     return build_ca_sum(config, device)
 
 
+# ---- the command-line options: parsers of one value, then each method's declarations ----
+
+
+def _whole_number(low: int) -> Callable[[str], int]:
+    """Integers of at least low; the refusal says what cli.options.whole_number says, without argparse."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise ValueError(f"expected a whole number of at least {low}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _none_or(parse: Callable[[str], object]) -> Callable[[str], object]:
+    def parse_optional(text: str) -> object:
+        return None if text.strip().lower() == "none" else parse(text)
+
+    return parse_optional
+
+
+def _member_of(kind: type[enum.Enum]) -> Callable[[str], object]:
+    def parse(text: str) -> object:
+        for member in kind:
+            if member.value == text.strip().lower():
+                return member
+        raise ValueError(f"unknown value {text!r}; choose one of {', '.join(m.value for m in kind)}, None")
+
+    return parse
+
+
+def _optional_choices(kind: type[enum.Enum]) -> tuple[str, ...]:
+    return (*(member.value for member in kind), "None")
+
+
+def _csta_value(option: str) -> Callable[[str], object]:
+    """CSTA's parser of one option in the reference's spelling; model_name stays text (from_options splits it)."""
+
+    def parse(text: str) -> object:
+        if option == "model_name":
+            ModelConfig.split_model_name(text)  # refuses an unknown name, listing the known ones
+            return text
+        return parse_option(option, text)
+
+    return parse
+
+
+_CSTA_HELP = {
+    "model_name": "backbone and value source (the released model: GoogleNet_Attention)",
+    "Scale": "divide the attention map by sqrt of D, T or both before the softmax (released: None)",
+    "Softmax_axis": "softmax over time, features or both (released: TD)",
+    "Balance": "rebalance the two softmax maps for T != D; needs Softmax_axis TD (released: None)",
+    "Positional_encoding": "fixed, relative, learnt or conditional positions (released: FPE)",
+    "Positional_encoding_shape": "positions per step and feature (TD) or per step (T) (released: TD)",
+    "Positional_encoding_way": "where positions and dropout go (released: PGL_SUM)",
+    "Dropout_on": "dropout on the softmax maps or the input (released: true)",
+    "Dropout_ratio": "that dropout's ratio, 0 to 1 (released: 0.6)",
+    "Classifier_on": "a regression head (false: mean over features) (released: true)",
+    "CLS_on": "a learnt CLS row on top of the steps (released: true)",
+    "CLS_mix": "where the CLS row is averaged into the steps; needs CLS_on (released: Final)",
+    "key_value_emb": "linear embeddings of the key and/or the values (released: kv)",
+    "Skip_connection": "key to CNN output, CNN output or input to the weighted features (released: KC)",
+    "Layernorm": "a normalisation after the skip connection (released: true)",
+}
+_CSTA_FREE_VALUES = {"model_name": "NAME", "Dropout_ratio": "NUMBER"}  # shown by a placeholder, not by choices
+
+
+def _csta_options() -> tuple[MethodOption, ...]:
+    """Each option under the reference's name, with the documented kebab-case spelling first."""
+    options = []
+    for name, text in _CSTA_HELP.items():
+        if name == "model_name":
+            text += ": " + ", ".join(option_values(name))
+        placeholder = _CSTA_FREE_VALUES.get(name, "")
+        choices = () if placeholder else tuple(option_values(name))
+        spellings = ("--" + name.lower().replace("_", "-"), f"--{name}")
+        options.append(MethodOption(name, spellings, _csta_value(name), text, choices, placeholder))
+    return tuple(options)
+
+
+_PGL, _CA = PGLSumConfig(), CASumConfig()
+_PGL_OPTIONS = (
+    MethodOption("heads", ("--heads",), _whole_number(1), f"PGL-SUM: global attention heads (authors': {_PGL.heads})",
+                 placeholder="N"),
+    MethodOption("num_segments", ("--segments", "--n_segments"), _none_or(_whole_number(2)),
+                 f"PGL-SUM: local attentions, one per segment; None: global attention only (authors': {_PGL.num_segments})",
+                 placeholder="{N,None}"),
+    MethodOption("fusion", ("--fusion",), _none_or(_member_of(Fusion)),
+                 f"PGL-SUM: how local and global attention join (authors': {_PGL.fusion.value})", _optional_choices(Fusion)),
+    MethodOption("positional_encoding", ("--pos-enc", "--pos_enc"), _none_or(_member_of(PGLPositionalEncoding)),
+                 f"PGL-SUM: positions added to the attention energies (authors': {_PGL.positional_encoding.value})",
+                 _optional_choices(PGLPositionalEncoding)),
+)
+# CA-SUM's length factor sigma is a training option (train.py --length-factor), not a model option.
+_CA_OPTIONS = (
+    MethodOption("block_size", ("--block-size", "--block_size"), _whole_number(1),
+                 f"CA-SUM: steps per diagonal block of the attention matrix (authors': {_CA.block_size})", placeholder="STEPS"),
+)
+
+
+# ---- the registry ----
+
 _CSTA_TRAIN = TrainConfig()
 # Both official repositories train SumMe with 20 and TVSum with 40 videos per step (model/run_*_splits.sh):
 # every training video of a standard 80/20 split, so one optimiser step per epoch.
@@ -219,6 +362,9 @@ METHODS: dict[str, MethodSpec] = {
         selection=EpochRule.BEST_ON_TEST,
         key_marker="Positional_encoding_op.pe",
         uses_backbone=True,
+        options=_csta_options(),
+        options_title="CSTA variant (default: the released configuration; each option also takes the reference's spelling, "
+        "shown second; None/none means off; booleans take true/false/yes/no/1/0)",
     ),
     "PGL-SUM": MethodSpec(
         name="PGL-SUM",
@@ -234,6 +380,8 @@ METHODS: dict[str, MethodSpec] = {
         key_marker="attention.attention.out.weight",
         paper_options={"heads": "--heads", "num_segments": "--n_segments", "fusion": "--fusion",
                        "positional_encoding": "--pos_enc"},
+        options=_PGL_OPTIONS,
+        options_title="PGL-SUM options (--method PGL-SUM; default: its authors' configuration)",
     ),
     "CA-SUM": MethodSpec(
         name="CA-SUM",
@@ -248,8 +396,11 @@ METHODS: dict[str, MethodSpec] = {
         selection=EpochRule.MIN_LOSS,
         key_marker="attention.Wk.weight",
         paper_options={"block_size": "--block_size", "length_factor": "--reg_factor"},
+        options=_CA_OPTIONS,
+        options_title="CA-SUM options (--method CA-SUM; default: its authors' configuration)",
     ),
 }
+METHOD_NAMES = tuple(METHODS)  # in the order --help lists them
 
 
 def method_spec(name: str) -> MethodSpec:
@@ -277,6 +428,8 @@ def guess_methods(state: Mapping[str, torch.Tensor]) -> list[str]:
 
 
 def _finite_losses(losses: Sequence[float], rule: EpochRule) -> np.ndarray:
+    import numpy as np  # noqa: PLC0415 - see the module docstring
+
     values = np.asarray(losses, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
@@ -292,6 +445,8 @@ def _loss_curve_epoch(losses: np.ndarray) -> int:
     float32 as their torch.tensor) wins if its own change from the epoch before is smaller in size.
     No marked change leaves the candidate at epoch 0 with change 0, so epoch 0 is chosen.
     """
+    import numpy as np  # noqa: PLC0415 - see the module docstring
+
     candidate, candidate_change = 0, 0.0
     for i in range(LOSS_CURVE_START, len(losses) - 1):
         change = (losses[i + 1] - losses[i]) / losses[i + 1] * 100
@@ -309,6 +464,8 @@ def _loss_curve_epoch(losses: np.ndarray) -> int:
 
 def _min_loss_epoch(losses: np.ndarray) -> int:
     """CA-SUM's rule, 0-based: the first minimum of epochs 20..399."""
+    import numpy as np  # noqa: PLC0415 - see the module docstring
+
     window = losses[:MIN_LOSS_HORIZON]
     if len(window) <= MIN_LOSS_START:
         raise SelectionUndefined(f"{EpochRule.MIN_LOSS.label}: needs more than {MIN_LOSS_START} epochs (its minimum is sought "
@@ -363,6 +520,8 @@ def retained_epochs(rule: EpochRule, losses: Sequence[float], kendalls: Sequence
     A training loop keeps the weights of these epochs only (at most three) and drops the others,
     instead of every epoch's weights until the end.
     """
+    import numpy as np  # noqa: PLC0415 - see the module docstring
+
     n = len(losses) if rule not in _BEST_ON_HELD_OUT else len(kendalls or ())
     if n == 0:
         return set()
@@ -395,11 +554,15 @@ def length_improvement(length_factor: float, trained_means: Sequence[float], unt
     test video, the mean score of the model at the selected epoch and of the same model before
     training. It reads the test videos' features through the model, never their labels.
     """
+    import numpy as np  # noqa: PLC0415 - see the module docstring
+
     trained, untrained = float(np.mean(trained_means)), float(np.mean(untrained_means))
     return abs(trained - untrained) / abs(length_factor - untrained)
 
 
 def choose_length_factor(improvements: Sequence[float]) -> int:
     """Index of the chosen sigma: the largest improvement, counting those above 1.5 as 0 (first one on ties)."""
+    import numpy as np  # noqa: PLC0415 - see the module docstring
+
     values = np.asarray(improvements, dtype=np.float64)
     return int(np.argmax(np.where(values > MAX_LENGTH_IMPROVEMENT, 0, values)))

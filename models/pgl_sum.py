@@ -15,7 +15,7 @@ One difference, on inputs the authors' code cannot take: with a positional encod
 raises IndexError when an attention sees fewer than 2 steps (its index lists are then empty float
 tensors): a 1-step video, or a segment of 0 or 1 steps, which the ceil(T / segments)-sized segments
 give for some short videos (T = 2, 3, 5, 7 with 4 segments; T = 41 with 8). Here such videos are
-scored. Every score their model does give is the same here (bench/official_baselines.py).
+scored. Every score their model does give is the same here (bench/bench_baselines_vs_official.py).
 """
 
 from __future__ import annotations

@@ -4,19 +4,15 @@ For tests and the demo only. Each file is written where torchvision looks for th
 torch hub cache of the current TORCH_HOME) together with a marker file, and everything trained
 from it says that its backbone is a stand-in. Never point TORCH_HOME at such a folder for real work.
 
-    TORCH_HOME=/tmp/th python -m models.stand_in                  # GoogLeNet (the demo's)
-    TORCH_HOME=/tmp/th python -m models.stand_in --backbone all   # every backbone
+Written by ``python -m cli.stand_in`` (the command line) or write_stand_in_imagenet_weights.
 """
 
 from __future__ import annotations
-
-import argparse
 
 import torch
 
 from config import Backbone
 from models.backbone import (
-    BACKBONES,
     GOOGLENET,
     STAND_IN_MARKER_SUFFIX,
     BackboneSpec,
@@ -43,21 +39,3 @@ def write_stand_in_imagenet_weights(seed: int = 0, spec: BackboneSpec = GOOGLENE
         "written for offline tests and demos. Results made with it are not meaningful.\n"
     )
     return str(path)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
-    parser.add_argument(
-        "--backbone", default=Backbone.GOOGLENET.value, choices=[b.value for b in Backbone] + ["all"],
-        help="which backbone's file to write (default GoogleNet, the one the demo needs)",
-    )  # fmt: skip
-    args = parser.parse_args(argv)
-    chosen = list(BACKBONES.values()) if args.backbone == "all" else [BACKBONES[Backbone(args.backbone)]]
-    for spec in chosen:
-        path = write_stand_in_imagenet_weights(args.seed, spec)
-        print(f"wrote STAND-IN ImageNet {spec.title} weights (random, not ImageNet): {path}")
-
-
-if __name__ == "__main__":
-    main()

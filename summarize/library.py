@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from summarize.plan import display_path
 from summarize.provenance import VideoJob
 from summarize.runner import Summarizer, VideoOutcome, log_outcome, summarize_one
 from utils.cluster import PoolConfig, run_on_ray
+from utils.paths import display_path
 
 
 def _lost(job: VideoJob, error: str) -> VideoOutcome:

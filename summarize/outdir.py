@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from summarize.plan import display_path
+from utils.paths import display_path
 
 try:
     import fcntl

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from summarize.plan import display_path
 from summarize.provenance import PNG_KEY, mark_text
 from summarize.selection import Selection
 from utils import atomic_output, write_json_atomic
+from utils.paths import display_path
 from video.orientation import UPRIGHT, Orientation
 from video.reader import frames_at
 from video.timing import FrameClock

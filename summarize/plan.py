@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from utils.errors import ProjectError
+from utils.paths import Inputs, display_path, file_identity
 
 log = logging.getLogger(__name__)
-
-VIDEO_EXTENSIONS = ("mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "wmv", "flv")
 
 
 class PlanError(ProjectError):
@@ -28,73 +27,9 @@ class PlanError(ProjectError):
     input; refused before any work. The message names the paths."""
 
 
-def display_path(path: str | bytes | os.PathLike) -> str:
-    """``path`` (or any text holding one) as text that can always be printed, drawn and stored in UTF-8
-    JSON: bytes of a name that are not UTF-8 (a file from another system) appear as ``\\xff``
-    escapes instead of failing later in a plot or a strict JSON reader."""
-    raw = os.fspath(path)
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", "backslashreplace")
-    try:
-        return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that no file name decodes to
-        return raw.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the file ``path`` leads to (links followed); None when nothing is there."""
-    try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        raise PlanError(f"{display_path(path)} cannot be checked ({error.strerror or error})") from error
-    return st.st_dev, st.st_ino
-
-
 def _name_key(name: str) -> str:
     """Names that one disk or another treats as the same file (case, Unicode composition) get one key."""
     return unicodedata.normalize("NFC", name).casefold()
-
-
-@dataclass(frozen=True)
-class Inputs:
-    videos: list[Path]  # each file once, in the order given (folders sorted)
-    folders: list[Path]  # the folders that were scanned
-
-
-def find_videos(inputs: Iterable[Path], extensions: tuple[str, ...]) -> Inputs:
-    """Files as given; folders scanned (not recursively) for the extensions, sorted. A file reached
-    twice (named twice, or by a link) is taken once.
-
-    Raises:
-        PlanError: an input that does not exist or cannot be read.
-    """
-    videos: list[Path] = []
-    folders: list[Path] = []
-    seen: dict[tuple[int, int], Path] = {}
-    for item in inputs:
-        item = Path(item)
-        if item.is_dir():
-            folders.append(item)
-            try:
-                found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in extensions)
-            except OSError as error:
-                raise PlanError(f"input folder {display_path(item)} cannot be read ({error.strerror or error})") from error
-        elif os.path.lexists(item) and not item.exists():
-            raise PlanError(f"{display_path(item)}: a link to a file that does not exist")
-        elif not item.exists():
-            raise PlanError(f"{display_path(item)}: no such file or folder")
-        else:
-            found = [item]
-        for path in found:
-            identity = _identity(path)
-            if identity in seen:
-                log.info("%s is %s again: summarised once", display_path(path), display_path(seen[identity]))
-                continue
-            seen[identity] = path
-            videos.append(path)
-    return Inputs(videos, folders)
 
 
 @dataclass(frozen=True)
@@ -184,19 +119,19 @@ def check_outputs_are_not_inputs(plans: list[VideoOutputs], out_dir: Path, input
     protected: dict[tuple[int, int], Path] = {}
     resolved: dict[Path, Path] = {}
     for path in [*inputs.videos, *other_inputs]:
-        identity = _identity(path)
+        identity = file_identity(path)
         if identity is not None:
             protected[identity] = path
         resolved[Path(path).resolve()] = path
-    out_identity = _identity(out_dir)
+    out_identity = file_identity(out_dir)
     for folder in inputs.folders:
-        if folder.resolve() == out_dir.resolve() or (out_identity is not None and _identity(folder) == out_identity):
+        if folder.resolve() == out_dir.resolve() or (out_identity is not None and file_identity(folder) == out_identity):
             raise PlanError(f"the output folder {display_path(out_dir)} is also an input folder ({display_path(folder)}): "
                             "summaries would be mixed with the videos they summarise; choose another output folder")
     clashes = []
     for plan in plans:
         for output in plan.paths.values():
-            identity = _identity(output)
+            identity = file_identity(output)
             source = protected.get(identity) if identity is not None else None
             source = source or resolved.get(output.resolve())
             if source is not None:

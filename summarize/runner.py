@@ -22,22 +22,22 @@ from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
 from evaluation.summary import summary_budget
+from features.analysis import FrameAnalysis, analyse_video
 from features.decode_ahead import DecodeAhead, DecodeAheadError
 from features.embedder import FrameEmbedder
+from features.segmentation import Segmentation
+from features.shots import find_shots, model_inputs
 from models.backbone import BackboneOrigin
 from models.csta import predict_scores
-from summarize.analysis import FrameAnalysis, analyse_video
 from summarize.outputs import VideoSummaryRecord, write_png, write_record
 from summarize.picture_ahead import PictureHelper, draw
-from summarize.plan import display_path
 from summarize.provenance import VideoJob, mark_text
-from summarize.segmentation import Segmentation, find_shots, model_inputs
 from summarize.selection import frames_for_seconds, select_frames
 from utils.errors import ProjectError
 from utils.files import refused_write
+from utils.paths import display_path
 from video.errors import VideoDecodeError, VideoEncodeError, VideoOpenError
-from video.orientation import read_orientation
-from video.reader import VideoInfo, probe
+from video.reader import VideoInfo, probe, read_orientation
 from video.timing import FrameClock
 from video.writer import write_summary
 

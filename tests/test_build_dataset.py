@@ -128,6 +128,13 @@ def test_a_list_file_of_videos(tmp_path):
     assert cfg.stride == 5 and cfg.preprocess.value == "resize" and cfg.route.value == "fast"
 
 
+def test_the_segmentation_flag_is_the_summariser_s_type():
+    from features.segmentation import Segmentation
+
+    args = build_dataset.parse_args(["v/", "--out", "o.h5", "--segmentation", "full"])
+    assert args.segmentation is Segmentation.FULL and build_dataset.config_from(args).route is Segmentation.FULL
+
+
 def test_backbone_flags(capsys):
     from config import Backbone
 
@@ -137,3 +144,19 @@ def test_backbone_flags(capsys):
     with pytest.raises(SystemExit):
         build_dataset.parse_args(["v/", "--out", "o.h5", "--backbone", "resnet", "--segmentation", "full"])
     assert "--segmentation full is the reference's route, with GoogLeNet's features: not with --backbone resnet" in capsys.readouterr().err
+
+
+def test_a_short_clip_of_long_shots_is_refused_with_the_flag_that_keeps_it(tmp_path, caplog):
+    """Three 1-second scenes: every shot (about 30 frames) is longer than the budget (13 of 90 frames)."""
+    caplog.set_level(logging.INFO)
+    write_demo_video(tmp_path / "v" / "clip.mp4", scenes=3, seconds_per_scene=1.0, fps=30, size=(64, 64), audio=False)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("video,annotator,start,end\nclip,a,0,0.4\nclip,b,1.2,1.6\n")
+    argv = [tmp_path / "v", "--labels", labels, "--out", tmp_path / "o.h5", "--random-backbone", "--device", "cpu"]
+    assert build(*argv) == 2
+    assert "every shot is longer than the 15% summary budget" in caplog.text and "pass --split-long-shots" in caplog.text
+    assert build(*argv, "--split-long-shots") == 0
+    assert "(--split-long-shots)" in caplog.text
+    (video,) = read_custom(tmp_path / "o.h5").videos.values()  # the file the trainer reads takes it
+    lengths = video.change_points[:, 1] - video.change_points[:, 0] + 1
+    assert lengths.min() <= 13 and lengths.sum() == 90

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import generate_video
-from engine.model_flags import model_flag_dests
+from cli.method_options import model_flag_dests
 from features import decode_ahead
 from models.backbone import BackboneInit
 from models.csta import build_csta
@@ -382,7 +382,7 @@ def test_help_user_errors_and_planning_import_no_torch(clip, weights, tmp_path):
 
 
 def test_every_numeric_flag_is_checked_when_parsed(capsys):
-    numeric = [a for a in generate_video.build_parser()._actions  # the model options: tests/engine/test_model_flags.py
+    numeric = [a for a in generate_video.build_parser()._actions  # the model options: tests/cli/test_method_options.py
                if a.type not in (None, Path, str, generate_video.str2bool) and a.dest not in model_flag_dests()]
     assert {a.dest for a in numeric} == {"ratio", "seconds", "sample_rate", "batch_size", "ray_workers"}
     for action in numeric:
@@ -432,13 +432,33 @@ def test_every_flag_that_changes_a_summary_changes_the_fingerprint(weights, tmp_
     assert generate_video.run_settings(generate_video.parse_args(base)) != settings
 
 
-def test_parser_choices_match_the_library(monkeypatch, tmp_path):
-    from models.backbone import imagenet_weights_path
-    from summarize.segmentation import Segmentation
-    from video.codecs import CONTAINERS
+def test_the_segmentation_flag_is_converted_once_and_recorded_as_text(tmp_path, capsys):
+    from features.segmentation import Segmentation
 
-    assert set(generate_video.SEGMENTATIONS) == {s.value for s in Segmentation}
-    assert {f".{c}" for c in generate_video.CONTAINERS} == set(CONTAINERS)
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"described, not read")
+    assert generate_video.parse_args(["v.mp4"]).segmentation is Segmentation.FAST
+    args = generate_video.parse_args(["v.mp4", "--weights", str(weights), "--segmentation", "full"])
+    assert args.segmentation is Segmentation.FULL
+    assert generate_video.run_settings(args)["segmentation"] == "full"  # the fingerprint and the JSON keep the flag's text
+    with pytest.raises(SystemExit):
+        generate_video.parse_args(["v.mp4", "--segmentation", "slow"])
+    assert "argument --segmentation: invalid choice: 'slow'" in capsys.readouterr().err
+
+
+def test_every_container_of_the_table_is_a_format(capsys):
+    from video.codecs import container_for
+
+    generate_video.build_parser().print_usage()
+    assert "--format {mp4,mkv,mov,webm,avi}" in capsys.readouterr().out
+    for name in ("mp4", "mkv", "mov", "webm", "avi"):
+        assert generate_video.parse_args(["v.mp4", "--format", name]).format == name
+        assert container_for(f"summary.{name}").format  # the writer knows each one
+
+
+def test_the_imagenet_file_is_looked_for_where_torchvision_keeps_it(monkeypatch, tmp_path):
+    from models.backbone import imagenet_weights_path
+
     for home in (None, tmp_path / "torch_home"):
         if home is None:
             monkeypatch.delenv("TORCH_HOME", raising=False)
@@ -629,7 +649,7 @@ def test_full_disk_names_the_output_keeps_what_was_written_and_stops(clip, weigh
 
 def test_portrait_phone_video_keeps_its_orientation(weights, tmp_path):
     from tests.video.helpers import write_rotated_clip
-    from video.orientation import read_orientation
+    from video.reader import read_orientation
 
     source = tmp_path / "phone.mp4"
     write_rotated_clip(source, -90, frames=60, size=(96, 64))

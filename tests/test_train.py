@@ -71,7 +71,7 @@ def test_a_disk_that_fills_during_training_loses_nothing(disk_filled_run):
 
 def test_a_csta_record_names_its_method_variant_and_rule(disk_filled_run):
     from config import ModelConfig
-    from engine.model_flags import choice_from_record
+    from models.method_choice import choice_from_record
 
     _, _, _, kept, _ = disk_filled_run
     record = json.loads(next(path for path in kept if path.suffix == ".json").read_text())
@@ -200,10 +200,10 @@ def rebuilt_metrics(weights_path: Path, tiny_data_dir, tiny_splits):
 
     from config import DATASETS
     from dataset import load_benchmark, read_splits
-    from engine.model_flags import choice_from_record
     from engine.scoring import evaluate_model, to_device
     from evaluation.protocol import mean_metrics
     from models.checkpoint import read_state_dict
+    from models.method_choice import choice_from_record
     from models.methods import method_spec
 
     record = json.loads(weights_path.with_suffix(".json").read_text())

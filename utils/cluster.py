@@ -5,7 +5,9 @@ that hold networks loaded once (generate_video.py --ray, python -m cli.extract_f
 Ray runs embedded: with no address it starts in this process on this machine's cores and GPUs
 and stops with it; with an address (``ray start --head`` prints it; or RAY_ADDRESS) the same code
 runs on a cluster. A Ray this process has already started or joined (a notebook, a test) is used
-as it is and left running. Ray (and torch) are imported here only when called, so that the
+as it is and left running. An address where nothing answers is given up after RAY_CONNECT_SECONDS
+(Ray itself would retry for many minutes) with RayUnreachable, which every command prints in one
+line, exit status 2. Ray (and torch) are imported here only when called, so that the
 scripts' argument checks stay light.
 
 The worker pool (``run_on_ray``): each worker is a Ray actor that builds what the sequential run
@@ -24,6 +26,8 @@ import contextlib
 import logging
 import math
 import os
+import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -38,6 +42,7 @@ Held = TypeVar("Held")
 
 MAX_RAY_WORKERS = 10_000  # the largest --ray-workers the launchers accept
 RAY_ADDRESS_ENV = "RAY_ADDRESS"  # Ray's own variable: ray.init() joins the cluster it names
+RAY_CONNECT_SECONDS = 15.0  # how long a cluster address may take to accept a connection before the command gives up
 
 # What every worker process of a launcher starts with: the per-epoch and per-frame progress bars of
 # many workers would interleave in the driver's terminal (tqdm reads this when it is imported).
@@ -56,16 +61,56 @@ class Cluster:
         return f"{self.where}: {self.cpus:g} CPU(s), {self.gpus:g} GPU(s)"
 
 
+class RayUnreachable(ProjectError, ConnectionError):
+    """Nothing answers at a Ray cluster's address (--ray-address or RAY_ADDRESS) within the bound."""
+
+
+def _endpoint(address: str) -> tuple[str, int] | None:
+    """The host and port an address names (``HOST:PORT``, ``ray://HOST:PORT``), or None (``auto``: Ray finds it)."""
+    text = address.split("://", 1)[1] if "://" in address else address
+    host, colon, port = text.rpartition(":")
+    return (host.strip("[]"), int(port)) if colon and host and port.isdigit() else None
+
+
+def wait_for_ray(address: str, seconds: float) -> None:
+    """Return once something accepts a connection at ``address``'s host and port, trying for ``seconds``.
+
+    Ray's own connect retries for many minutes (20 tries of 35 s each in Ray 2.x) when nothing listens, so a
+    mistyped --ray-address would look like a hung command. Only the address is checked here; what listens
+    there is Ray's to judge.
+
+    Raises:
+        RayUnreachable: nothing accepted a connection within ``seconds``; names the address and the bound.
+    """
+    endpoint = _endpoint(address)
+    if endpoint is None:
+        return
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection(endpoint, timeout=max(0.1, min(2.0, deadline - time.monotonic()))):
+                return
+        except OSError as error:
+            why = error.strerror or str(error) or type(error).__name__
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RayUnreachable(f"no Ray cluster answers at {address} (tried for {seconds:g} s: {why}); start one with "
+                                 f"`ray start --head` and pass the address it prints, or check --ray-address and {RAY_ADDRESS_ENV}")
+        time.sleep(min(0.5, left))  # a head node that is still starting
+
+
 @contextlib.contextmanager
-def ray_session(address: str | None = None) -> Iterator[Cluster]:
+def ray_session(address: str | None = None, connect_seconds: float | None = None) -> Iterator[Cluster]:
     """Ray for the duration of the block.
 
     Args:
         address: a running cluster (``auto``, ``host:6379``, ``ray://host:10001``); None: the
             cluster in RAY_ADDRESS if set, else a local Ray started in this process.
+        connect_seconds: how long the address may take to answer (None: RAY_CONNECT_SECONDS).
 
     Raises:
-        ConnectionError: no Ray cluster answers at the address (Ray's own message).
+        RayUnreachable: nothing answers at the address's host and port within ``connect_seconds``.
+        ConnectionError: no Ray cluster answers at the address (Ray's own message; ``auto`` with none running).
     """
     import ray
 
@@ -74,6 +119,7 @@ def ray_session(address: str | None = None) -> Iterator[Cluster]:
         return
     address = address or os.environ.get(RAY_ADDRESS_ENV) or None
     if address:
+        wait_for_ray(address, RAY_CONNECT_SECONDS if connect_seconds is None else connect_seconds)
         ray.init(address=address)
         where = f"the Ray cluster at {address}"
     else:

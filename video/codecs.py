@@ -1,7 +1,7 @@
-"""Containers and codecs: which muxer a suffix means, which codecs it gets by default, and encoder settings.
+"""Codecs: the container of an output name, checks that its encoders exist and fit, and encoder settings.
 
-Kept in one table so that changing the container or codec of a summary is a matter of the output
-name or one argument, never a code edit.
+The containers are one table (video.containers) so that changing the container or codec of a summary
+is a matter of the output name or one argument, never a code edit.
 """
 
 from __future__ import annotations
@@ -14,31 +14,12 @@ from pathlib import Path
 import av
 
 from utils.errors import ProjectError
+from video.containers import CONTAINERS, ContainerSpec
 
 
 class CodecError(ProjectError, ValueError):
     """An output type or encoder that cannot be used: an unknown suffix or encoder name, or an
     encoder the container cannot hold. The message names the output file."""
-
-
-@dataclass(frozen=True)
-class ContainerSpec:
-    """How to write one kind of file."""
-
-    format: str  # FFmpeg muxer name; needed because temporary names do not end in the real suffix
-    video_codec: str
-    audio_codec: str
-    variable_frame_rate: bool = True  # can hold frames of differing durations (AVI cannot)
-    display_matrix: bool = True  # can hold a display matrix (a phone's "show this turned"); AVI cannot
-
-
-CONTAINERS: dict[str, ContainerSpec] = {
-    ".mp4": ContainerSpec("mp4", "libx264", "aac"),
-    ".mkv": ContainerSpec("matroska", "libx264", "aac"),
-    ".mov": ContainerSpec("mov", "libx264", "aac"),
-    ".webm": ContainerSpec("webm", "libvpx-vp9", "libopus"),
-    ".avi": ContainerSpec("avi", "mpeg4", "mp2", variable_frame_rate=False, display_matrix=False),
-}
 
 
 @dataclass(frozen=True)

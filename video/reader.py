@@ -17,6 +17,7 @@ import av
 import numpy as np
 
 from video.errors import VideoDecodeError, VideoOpenError
+from video.orientation import UPRIGHT, Orientation, frame_orientation
 
 
 @dataclass(frozen=True)
@@ -117,24 +118,31 @@ def decode_video(container: av.container.InputContainer, path: Path, *, audio: b
             yield frame
 
 
-def iter_frames(path: str | Path) -> Iterator[np.ndarray]:
+def iter_frames(path: str | Path, *, upright: bool = True) -> Iterator[np.ndarray]:
     """Every decoded video frame of ``path``, in presentation order, as RGB.
 
+    upright: as a player shows them, turned and mirrored as the stream's display matrix says (a
+        phone's portrait video comes out portrait, as OpenCV reads it); False: as stored, the
+        pictures a summary re-encodes under the same matrix.
+
     Yields:
-        Sized [H, W, 3] uint8 arrays.
+        Sized [H, W, 3] uint8 arrays (H and W as shown, or as stored).
 
     Raises:
         VideoOpenError: the file cannot be opened as a video.
         VideoDecodeError: decoding fails part-way (the message names the frame index).
     """
     path = Path(path)
+    orientation = UPRIGHT
     with open_video(path) as container:
         for index, frame in enumerate(decode_video(container, path)):
+            if index == 0 and upright:
+                orientation = frame_orientation(frame)
             try:
                 rgb = frame.to_ndarray(format="rgb24")
             except (av.FFmpegError, ValueError) as exc:  # e.g. a pixel format swscale cannot convert
                 raise VideoDecodeError(f"{path}: cannot convert video frame {index} to RGB ({exc})") from exc
-            yield rgb
+            yield orientation.upright(rgb)
 
 
 def frame_times(path: str | Path) -> np.ndarray:
@@ -153,6 +161,7 @@ def frames_at(path: str | Path, times: list[float], tolerance: float) -> list[np
     """RGB frames shown at ``times`` (seconds on the stream's clock, as ``frame_times`` gives), by
     seeking to the keyframe before each and decoding forward: the first frame within ``tolerance``
     seconds after the time (a frame's start time, e.g. from ``video.timing.FrameClock``), else None.
+    As stored: turn them with the source's ``video.orientation.Orientation.upright``.
 
     Raises:
         VideoOpenError: see ``open_video``.
@@ -186,3 +195,20 @@ def count_frames(path: str | Path) -> int:
     path = Path(path)
     with open_video(path) as container:
         return sum(1 for _ in decode_video(container, path))
+
+
+def read_orientation(path: str | Path) -> Orientation:
+    """The display matrix of ``path``'s first video stream, from its first decoded frame.
+
+    A file that opens but whose first frame cannot be decoded counts as upright: the caller's own
+    decoding reports that file's problem with the frame index.
+
+    Raises:
+        VideoOpenError: see ``video.reader.open_video``.
+    """
+    with open_video(path) as container:
+        try:
+            frame = next(container.decode(container.streams.video[0]), None)
+        except (av.FFmpegError, OSError, ValueError):
+            return UPRIGHT
+        return UPRIGHT if frame is None else frame_orientation(frame)

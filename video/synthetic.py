@@ -154,9 +154,3 @@ def write_demo_video(path: str | Path, *, scenes: int = 5, seconds_per_scene: fl
         if sound is not None:
             container.mux(sound.encode(None))
     return bounds[1:-1]
-
-
-if __name__ == "__main__":  # `python -m video.synthetic` keeps working; the command lives in cli/synthetic_video.py
-    from cli.synthetic_video import run
-
-    run()

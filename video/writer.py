@@ -19,8 +19,8 @@ from utils.memory import PeriodicRelease, release_free_memory
 from video.audio_cut import AudioCutter, kept_runs, sample_runs
 from video.codecs import add_audio_stream, add_video_stream, container_for
 from video.errors import VideoEncodeError
-from video.orientation import Orientation, read_orientation
-from video.reader import decode_video, frame_rate, open_video
+from video.orientation import Orientation
+from video.reader import decode_video, frame_rate, open_video, read_orientation
 from video.timing import FrameClock
 
 log = logging.getLogger(__name__)

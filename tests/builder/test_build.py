@@ -103,6 +103,22 @@ def test_unusable_labels_leave_the_video_out_with_the_reason(folder):
     assert "every user summary selects every frame" in report.failed[str(folder / "videos" / "a.mp4")]
 
 
+def test_a_clip_whose_every_shot_outlasts_the_budget_is_offered_split_long_shots(folder):
+    cfg = config(folder)
+    part = make_part("a.mp4", 300, cuts=(100, 200))  # three shots of 100 frames, budget 45
+    source = folder / "videos" / "a.mp4"
+    report = BuildReport(cfg.out)
+    assert assemble(plan_build(cfg), [(source, part)], report) == []
+    assert "every shot is longer than the 15% summary budget" in report.failed[str(source)]
+    assert "pass --split-long-shots to keep such a video" in report.failed[str(source)]
+
+    report = BuildReport(cfg.out)
+    (entry,) = assemble(plan_build(cfg), [(source, part)], report, split_long=True)
+    assert len(entry.part.change_points) == 9 and report.failed == {}  # each 100-frame shot in 3 pieces of at most 45
+    assert report.notes["a.mp4"][0] == ("every shot was longer than the 15% summary budget (45 of 300 frames): 3 shot(s) cut "
+                                        "into 9 (--split-long-shots)")
+
+
 def test_label_lengths_that_disagree_are_resolved_and_reported(tmp_path):
     videos = tmp_path / "videos"
     videos.mkdir()

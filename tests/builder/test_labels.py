@@ -19,6 +19,18 @@ def test_score_lines_by_video_with_different_annotator_counts(tmp_path):
     assert labels.videos["b"].scores.shape == (1, 4)
 
 
+@pytest.mark.parametrize(("name", "text", "kind"), [
+    ("seg.csv", "video,annotator,start,end\r\nclip,ann1,0,1.5\r\n", LabelKind.SEGMENTS),
+    ("anno.tsv", "clip\tVT\t1,2,3\r\n", LabelKind.SCORES),
+])
+def test_a_spreadsheet_s_utf8_export_with_a_byte_order_mark_is_read(tmp_path, name, text, kind):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8-sig", newline="")  # what "CSV UTF-8" in a spreadsheet writes
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    labels = read_labels(path)
+    assert labels.kind is kind and list(labels.videos) == ["clip"]  # the stem without the mark, so it matches clip.mp4
+
+
 def test_segments_keep_overlaps_and_annotators(tmp_path):
     path = tmp_path / "seg.csv"
     path.write_text("video,annotator,start,end\nclip,ann1,0,1.5\nclip,ann1,1.0,2\nclip,ann2,3,4\nother,ann1,0.5,0.75\n")

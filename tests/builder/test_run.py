@@ -12,7 +12,9 @@ def test_mistakes_answer_with_status_2_before_any_network_loads(tmp_path, caplog
     caplog.set_level(logging.INFO)
     out = tmp_path / "o.h5"
     out.write_bytes(b"earlier")
-    assert run_build(BuildConfig(inputs=(tmp_path,), out=out)) == 2
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "a.mp4").write_bytes(b"x")
+    assert run_build(BuildConfig(inputs=(tmp_path / "v",), out=out)) == 2
     assert "already exists" in caplog.text
     assert run_build(BuildConfig(inputs=(tmp_path / "missing",), out=tmp_path / "new.h5")) == 2
     assert "no such file or folder" in caplog.text
@@ -33,6 +35,30 @@ def test_ctrl_c_says_where_the_finished_videos_are(tmp_path, caplog, monkeypatch
     cfg = BuildConfig(inputs=(tmp_path / "v",), out=tmp_path / "o.h5", random_backbone=True, progress=False)
     assert run_build(cfg) == 130
     assert "o.h5.parts/: run the same command to resume" in caplog.text
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+@pytest.mark.parametrize("which", ["video", "labels"])
+def test_an_output_that_is_an_input_is_refused_before_any_network_loads(tmp_path, caplog, which, overwrite):
+    caplog.set_level(logging.INFO)
+    video, labels = tmp_path / "v" / "a.mp4", tmp_path / "labels.csv"
+    video.parent.mkdir()
+    video.write_bytes(b"the only copy")
+    labels.write_text("video,annotator,start,end\na,x,0,1\n")
+    out = video if which == "video" else labels
+    before = out.read_bytes()
+    cfg = BuildConfig(inputs=(video.parent,), out=out, labels=labels, overwrite=overwrite, random_backbone=True, progress=False)
+    assert run_build(cfg) == 2
+    assert f"the output {out} is the input {out}" in caplog.text
+    assert "features:" not in caplog.text  # refused before the network loaded
+    assert out.read_bytes() == before
+
+
+def test_an_output_folder_that_does_not_exist_is_made(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    out = tmp_path / "new" / "deeper" / "o.h5"
+    assert run_build(BuildConfig(inputs=(clip(tmp_path),), out=out, random_backbone=True, progress=False)) == 0
+    assert out.is_file() and (out.parent / "o.build.json").is_file()
 
 
 def clip(folder):

@@ -2,12 +2,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from builder.settings import Preprocess, Route, frame_transform
-from summarize.segmentation import Segmentation
-
-
-def test_routes_are_the_summary_pipeline_s():
-    assert {r.value for r in Route} == {s.value for s in Segmentation}
+from builder.settings import Preprocess, frame_transform
 
 
 def test_the_two_preprocessing_conventions():

@@ -10,8 +10,8 @@ from config import DATASETS, ModelConfig, PGLSumConfig
 from dataset import load_benchmark
 from engine.comparison import PUBLISHED, compare_dataset, comparison_json, comparison_table
 from engine.inference import DatasetEvaluation, SplitEvaluation
-from engine.model_flags import ModelChoice
 from evaluation.protocol import MeanMetrics, VideoMetrics
+from models.method_choice import ModelChoice
 from models.methods import EpochRule
 
 

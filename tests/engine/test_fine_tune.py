@@ -7,9 +7,9 @@ import torch
 
 from config import PGLSumConfig
 from engine.fine_tune import check_init_weights, init_record, start_from_init
-from engine.model_flags import ModelChoice
 from engine.training_plan import plan_for
 from models.checkpoint import CheckpointMismatch, save_checkpoint
+from models.method_choice import ModelChoice
 
 
 def pgl_plan(init, **options):

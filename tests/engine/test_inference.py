@@ -10,11 +10,11 @@ import inference
 from config import DATASETS, CASumConfig, PGLSumConfig
 from dataset import load_benchmark, read_splits
 from engine.inference import check_models, evaluate_weights
-from engine.model_flags import ModelChoiceError
 from engine.weights_model import model_for_weights
 from models.backbone import BackboneInit
 from models.checkpoint import CheckpointMismatch, save_checkpoint
 from models.csta import build_csta
+from models.method_choice import ModelChoiceError
 from models.methods import EpochRule, method_spec
 
 

@@ -1,5 +1,6 @@
 """engine/method_training.py: accumulated optimiser steps, epoch order, and the rule keeper."""
 
+import contextlib
 from dataclasses import dataclass
 
 import pytest
@@ -7,7 +8,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from engine.method_training import EpochSteps, RuleKeeper, TooFewTrainingVideos, epoch_order, train_epoch, train_epoch_accumulated
+from engine.method_training import (
+    EpochSteps,
+    GradientExchange,
+    RuleKeeper,
+    TooFewTrainingVideos,
+    epoch_order,
+    train_epoch,
+    train_epoch_accumulated,
+)
 from models.methods import EpochRule, Loss, LossAverage, Shuffle, select_epoch
 
 FLAT = [1.0] * 17  # epochs 1-17 (0-based 0-16): nothing happens
@@ -38,6 +47,34 @@ def test_gradients_of_a_step_are_summed_over_its_videos():
     total.backward()
     for trained, start in zip(model.parameters(), reference.parameters(), strict=True):
         torch.testing.assert_close(trained, start - 0.1 * start.grad)
+
+
+def test_an_exchange_scales_the_backward_pass_not_the_loss_and_holds_all_but_a_steps_last_video():
+    """A torchrun rank's share of a step (engine/distributed.py): losses scaled before backward, the exchange held
+    around every video of a step but its last (where DDP then exchanges the gradients once)."""
+    videos = clips(4)
+    model, reference = scorer(), scorer()
+    held = []
+
+    @contextlib.contextmanager
+    def hold():
+        held.append(len(held))
+        yield
+
+    loss = train_epoch_accumulated(model, torch.optim.SGD(model.parameters(), lr=0.1), videos, Loss.GTSCORE_MSE, 2,
+                                   order=[3, 1, 0, 2], loss_average=LossAverage.FLOAT32, exchange=GradientExchange(3.0, hold))
+    assert len(held) == 2  # two steps of two videos: the first video of each
+    first = [Loss.GTSCORE_MSE(reference(videos[i].features), videos[i].gtscore) for i in (3, 1)]
+    (3 * sum(first)).backward()  # the first step: three times the summed gradient
+    reference_optimizer = torch.optim.SGD(reference.parameters(), lr=0.1)
+    reference_optimizer.step()
+    reference_optimizer.zero_grad()
+    second = [Loss.GTSCORE_MSE(reference(videos[i].features), videos[i].gtscore) for i in (0, 2)]
+    (3 * sum(second)).backward()
+    reference_optimizer.step()
+    for trained, expected in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(trained, expected)
+    assert loss == pytest.approx(torch.stack([v.detach() for v in first + second]).mean().item())  # unscaled
 
 
 def test_clipping_bounds_the_summed_gradient():

@@ -20,10 +20,8 @@ import torch
 from config import DATASETS, CASumConfig, EpochRule, ModelConfig, TrainConfig
 from dataset import load_benchmark, read_splits
 from engine import training
-from engine.cli import ResumePolicy
 from engine.layout import run_checkpoint_path, run_folder_for, weights_path_for
 from engine.method_training import RuleKeeper
-from engine.model_flags import ModelChoice
 from engine.resume import (
     CheckpointRefused,
     NothingToResume,
@@ -34,7 +32,9 @@ from engine.resume import (
     restore_generators,
     run_fingerprint,
 )
+from engine.resume_policy import ResumePolicy
 from engine.training_plan import ProtocolOverrides, TrainingPlan, plan_for
+from models.method_choice import ModelChoice
 from tests.engine.conftest import EPOCHS, kill_after_checkpoint, train_command
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,10 +11,10 @@ import engine.score_file as score_file
 from config import DATASETS, CASumConfig
 from dataset import load_benchmark
 from engine.inference import DatasetEvaluation, SplitEvaluation
-from engine.model_flags import ModelChoice
 from engine.score_file import write_score_file
 from evaluation.protocol import MeanMetrics, VideoMetrics
 from evaluation.summary import generate_summary
+from models.method_choice import ModelChoice
 from models.methods import EpochRule
 from utils.files import OutputError
 

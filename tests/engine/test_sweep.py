@@ -3,7 +3,6 @@ is named while the others finish, and the files are those of the same runs done 
 
 import logging
 import os
-from argparse import Namespace
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,15 +10,12 @@ import pytest
 import torch
 
 from config import DATASETS, EpochRule, PGLSumConfig, TrainConfig
-from dataset.splits import Split, read_splits
+from dataset.splits import read_splits
 from engine import sweep, training
-from engine.cli import ResumePolicy
-from engine.layout import run_checkpoint_path, weights_path_for
-from engine.model_flags import ModelChoice
-from engine.resume import discard_checkpoints
+from engine.resume_policy import ResumePolicy
 from engine.sweep import RunJob, SweepConfig, SweepFailed, SweepResources, gpus_for
-from engine.sweep_command import sweep_jobs
 from engine.training_plan import ProtocolOverrides, TrainingPlan, plan_for
+from models.method_choice import ModelChoice
 
 
 def dies_once(job: RunJob) -> sweep.RunOutcome:
@@ -133,15 +129,3 @@ def test_a_retried_run_goes_on_from_its_checkpoint(tiny_data_dir, tiny_splits, t
         assert "already trained" not in caplog.text and "resuming" not in caplog.text
     finally:
         torch.set_num_threads(threads)
-
-
-def test_a_restarted_sweep_discards_old_checkpoints_once_and_its_tasks_keep_their_own(tmp_path):
-    args = Namespace(data_dir=tmp_path, weights_dir=tmp_path / "w", resume=ResumePolicy.RESTART)
-    split = Split(1, ("video_1",), ("video_2",))
-    jobs = sweep_jobs(args, TrainingPlan.from_train_config(TrainConfig(epochs=1)), [(DATASETS["SumMe"], None, [split])], [3])
-    assert [job.resume for job in jobs] == [ResumePolicy.RETRAIN]  # a retried task must not discard what it wrote
-    old = run_checkpoint_path(weights_path_for(tmp_path / "w", "SumMe", 1), 0.5)
-    old.parent.mkdir(parents=True)
-    old.write_bytes(b"an older run's")
-    discard_checkpoints(weights_path_for(tmp_path / "w", "SumMe", 1))
-    assert not old.exists()

@@ -4,8 +4,8 @@ import pytest
 
 import train
 from config import CASumConfig, EpochRule, ModelConfig, SoftmaxAxis, TrainConfig
-from engine.model_flags import ModelChoice
 from engine.training_plan import ProtocolOverrides, TrainingPlan, TrainingPlanError, plan_for, plan_from_args
+from models.method_choice import ModelChoice
 from models.methods import METHODS
 
 

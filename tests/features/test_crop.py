@@ -34,7 +34,7 @@ def test_a_crop_larger_than_the_resize_is_refused():
 
 def test_the_decoding_side_imports_no_torch():
     # generate_video starts decoding before torch is imported, in a process that never imports it
-    code = ("import sys, features.crop, features.frames, features.decode_ahead, summarize.analysis, summarize.segmentation; "
+    code = ("import sys, features.crop, features.frames, features.decode_ahead, features.analysis, features.shots; "
             "print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"

@@ -2,11 +2,15 @@
 
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 
-from config import METHOD_CONFIGS, Backbone, ModelConfig
+from config import Backbone, Fusion, ModelConfig, PGLPositionalEncoding
 from models.backbone import BackboneInit, backbone_spec
 from models.ca_sum import CASum, CASumConfig
 from models.methods import (
@@ -27,6 +31,8 @@ from models.methods import (
 )
 from models.pgl_sum import PGLSum, PGLSumConfig
 from utils.errors import ProjectError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # ---- the registry ----
 
@@ -61,8 +67,31 @@ def test_the_authors_protocols():
     assert json.loads(json.dumps(ca.as_dict()))["loss_average"] == "float32"
 
 
-def test_the_torch_free_option_types_are_the_specs():
-    assert {name: spec.config_type for name, spec in METHODS.items()} == METHOD_CONFIGS
+def test_each_declared_option_sets_an_option_of_its_config():
+    """The command line is made from these declarations alone: each flag must name an option its config reads."""
+    for spec in METHODS.values():
+        defaults = spec.default_config().to_options()
+        assert spec.options and spec.options_title
+        for option in spec.options:
+            assert option.name in defaults, f"{spec.name}: {option.flag} sets no option of {spec.config_type.__name__}"
+            assert option.flag.startswith("--") and option.metavar
+            for text in option.choices:  # --help lists only values the parser takes
+                option.parse(text)
+    pgl = method_spec("PGL-SUM")
+    typed = {option.name: option.parse(text) for option, text in zip(pgl.options, ("2", "none", "MAX", "relative"), strict=True)}
+    assert pgl.config_type.from_options(typed) == PGLSumConfig(heads=2, num_segments=None, fusion=Fusion.MAX,
+                                                               positional_encoding=PGLPositionalEncoding.RELATIVE)
+
+
+def test_the_methods_need_neither_torch_nor_numpy_to_be_listed():
+    code = ("import sys; from models.methods import METHODS; "
+            "print(' '.join(m for m in ('torch', 'numpy') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""
+
+
+def test_the_length_factor_and_the_trunk_belong_to_their_methods():
     assert [spec.loss.takes_length_factor for spec in METHODS.values()] == [False, False, True]
     assert method_spec("CSTA").trunk_spec(ModelConfig(backbone=Backbone.RESNET)).title == backbone_spec(Backbone.RESNET).title
     assert method_spec("PGL-SUM").trunk_spec(PGLSumConfig()) is None

@@ -13,7 +13,7 @@ from PIL import Image
 from summarize.outputs import keyframes, write_picture, write_record
 from tests.summarize.helpers import make_record
 from tests.video.helpers import write_rotated_clip, write_solid_clip
-from video.orientation import read_orientation
+from video.reader import read_orientation
 
 N_FRAMES = 30
 

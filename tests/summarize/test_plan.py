@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 import generate_video
-from summarize.plan import PlanError, display_path, find_videos, name_outputs, output_kinds
+from summarize.plan import PlanError, name_outputs, output_kinds
+from utils.errors import ProjectError
+from utils.paths import display_path, find_videos
 
 
 def _touch(path: Path, data: bytes = b"not decoded while planning") -> Path:
@@ -228,7 +230,7 @@ def test_inputs_that_are_not_there_are_named_before_any_work(tmp_path, weights, 
     elif problem == "missing weights":
         _touch(target)
         weights = tmp_path / "no_weights.pt"
-    with pytest.raises(PlanError) as caught:
+    with pytest.raises(ProjectError) as caught:  # PlanError, or utils.paths.InputError for an input that is not there
         _plan(*argv, weights=weights)
     assert str(weights if problem == "missing weights" else target) in str(caught.value)
     assert not (tmp_path / "out").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 
@@ -11,10 +13,10 @@ from PIL import Image
 
 from summarize.outputs import write_picture, write_record
 from summarize.plan import VideoOutputs
-from summarize.provenance import JobState, assess, fingerprint, mark_text, read_mark
+from summarize.provenance import FORMAT, JobState, assess, assess_source, fingerprint, mark_text, read_mark, source_fingerprints
 from tests.summarize.helpers import make_record
-from tests.video.helpers import write_solid_clip
-from video.codecs import CONTAINERS
+from tests.video.helpers import write_rotated_clip, write_solid_clip
+from video.containers import CONTAINERS
 from video.writer import write_summary
 
 MARK = "ab12" * 10
@@ -88,6 +90,51 @@ def test_fingerprint_follows_the_source_file(clip, tmp_path):
     moved = tmp_path / "elsewhere.mp4"
     shutil.copy2(source, moved)
     assert fingerprint(moved, settings) != fingerprint(source, settings)
+
+
+def _fingerprint_before_display_matrices(source, settings) -> str:
+    """The fingerprint every video had before frames were analysed as shown (the version that wrote FORMAT 1 outputs)."""
+    absolute = os.path.abspath(source)
+    st = os.stat(absolute)
+    described = {"path": absolute, "path_bytes": os.fsencode(absolute).hex(), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    payload = {"format": FORMAT, "source": described, "settings": settings}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("ascii")).hexdigest()[:40]
+
+
+def test_a_video_without_a_display_matrix_keeps_its_fingerprint(clip):
+    settings = {"ratio": 0.15, "weights": None}
+    prints = source_fingerprints(clip, settings)
+    assert prints.current == fingerprint(clip, settings) == _fingerprint_before_display_matrices(clip, settings)
+    assert prints.earlier == ()  # its finished outputs are still skipped
+
+
+@pytest.mark.parametrize(("degrees", "hflip"), [(90, False), (180, False), (-90, False), (0, True)])
+def test_a_turned_video_s_fingerprint_changes_so_its_old_outputs_are_redone(tmp_path, degrees, hflip):
+    source = tmp_path / "phone.mp4"
+    write_rotated_clip(source, degrees, hflip=hflip, frames=N_FRAMES)
+    settings = {"ratio": 0.15, "weights": None}
+    before = _fingerprint_before_display_matrices(source, settings)
+    prints = source_fingerprints(source, settings)
+    assert prints.current == fingerprint(source, settings) != before and prints.earlier == (before,)
+    out = tmp_path / "out"
+    out.mkdir()
+    outputs = VideoOutputs(source, "phone", {"video": out / "phone.mp4", "json": out / "phone.json", "png": out / "phone.png"})
+    for path in outputs.paths.values():  # all finished by the version that analysed the frames sideways
+        _write_output(path, source, before)
+    job = assess_source(outputs, settings, overwrite=False)
+    assert job.state is JobState.TODO and job.replace and job.fingerprint == prints.current  # redone, not skipped or refused
+    for path in outputs.paths.values():
+        path.unlink()
+        _write_output(path, source, prints.current)
+    assert assess_source(outputs, settings, overwrite=False).state is JobState.DONE
+    _write_output(outputs.paths["json"], source, OTHER_MARK)  # someone else's file is still refused
+    assert assess_source(outputs, settings, overwrite=False).state is JobState.BLOCKED
+
+
+def test_a_file_that_is_no_video_is_fingerprinted_as_upright(tmp_path):
+    source = tmp_path / "broken.mp4"
+    source.write_bytes(b"not a video")  # its summary reports the problem; the plan does not stop at it
+    assert source_fingerprints(source, {}).earlier == ()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ leaves no temporary file, whatever wrote it (JSON, torch.save, a folder that can
 
 import builtins
 import errno
+import hashlib
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import torch
 
 from utils import files
 from utils.errors import ProjectError
-from utils.files import OutputError, atomic_output, atomic_stream, write_json_atomic
+from utils.files import OutputError, atomic_output, atomic_stream, sha256_of, write_json_atomic
 
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")
 
@@ -121,3 +122,9 @@ def test_stream_errors_without_a_refused_write_pass_through(tmp_path):
         stream.write(b"x")
         raise RuntimeError("not about the disk")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_checksum_of_a_file_larger_than_one_read(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"abc" * 1_000_000)
+    assert sha256_of(path) == hashlib.sha256(b"abc" * 1_000_000).hexdigest()

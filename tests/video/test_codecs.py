@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from utils.errors import ProjectError
-from video.codecs import CONTAINERS, CodecError, check_encoders
+from video.codecs import CodecError, check_encoders
+from video.containers import CONTAINERS
 
 
 @pytest.mark.parametrize("suffix", list(CONTAINERS))

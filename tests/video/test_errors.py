@@ -1,7 +1,8 @@
 import pytest
 
 from utils.errors import ProjectError
-from video import VideoDecodeError, VideoEncodeError, VideoOpenError, probe
+from video.errors import VideoDecodeError, VideoEncodeError, VideoOpenError
+from video.reader import probe
 
 
 @pytest.mark.parametrize("error_type", [VideoOpenError, VideoDecodeError, VideoEncodeError])

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from tests.video.helpers import write_rotated_clip
-from video.codecs import CONTAINERS
-from video.orientation import UPRIGHT, orientation_from_matrix, read_orientation
-from video.reader import iter_frames
+from video.containers import CONTAINERS
+from video.orientation import UPRIGHT, orientation_from_matrix
+from video.reader import iter_frames, read_orientation
 from video.writer import write_summary
 
 # Every orientation a display matrix of quarter turns can express, as PyAV writes them.
@@ -30,10 +30,18 @@ def test_every_orientation_is_read_and_applied(tmp_path, degrees, hflip, vflip):
     path = tmp_path / "turned.mp4"
     image = write_rotated_clip(path, degrees, hflip=hflip, vflip=vflip, frames=2)
     orientation = read_orientation(path)
-    decoded = next(iter_frames(path))
+    decoded = next(iter_frames(path, upright=False))
     expected = _as_pyav_documents(decoded, degrees, hflip, vflip)
     assert np.abs(decoded.astype(int) - image).mean() < 8  # stored as drawn: only the matrix says how to show it
     assert np.array_equal(orientation.upright(decoded), expected)
+    assert np.array_equal(next(iter_frames(path)), expected)  # read as shown unless asked otherwise
+
+
+def test_a_portrait_phone_clip_is_read_portrait(tmp_path):
+    path = tmp_path / "phone.mp4"
+    write_rotated_clip(path, 90, frames=2, size=(320, 240))
+    assert next(iter_frames(path)).shape == (320, 240, 3)  # as players and OpenCV show it
+    assert next(iter_frames(path, upright=False)).shape == (240, 320, 3)
 
 
 def test_a_video_without_a_matrix_is_upright(demo_clip):
@@ -59,8 +67,8 @@ def test_summary_keeps_the_source_orientation(tmp_path, suffix):
     result = write_summary(source, keep, out, progress=False)
     wanted = read_orientation(source)
     assert result.orientation == wanted and wanted.quarter_turns == 3
-    first_kept = list(iter_frames(source))[3]
-    written = next(iter_frames(out))
+    first_kept = list(iter_frames(source, upright=False))[3]
+    written = next(iter_frames(out, upright=False))
     if CONTAINERS[suffix].display_matrix:  # the matrix is copied; the pictures stay as stored
         assert read_orientation(out).matrix == wanted.matrix
         assert written.shape == first_kept.shape
@@ -70,6 +78,7 @@ def test_summary_keeps_the_source_orientation(tmp_path, suffix):
         shown = written
     assert shown.shape == wanted.upright(first_kept).shape == (64, 48, 3)
     assert np.abs(shown.astype(int) - wanted.upright(first_kept).astype(int)).mean() < 10
+    assert np.array_equal(next(iter_frames(out)), shown)  # either way, the summary reads upright
 
 
 def test_a_matrix_must_have_nine_entries():

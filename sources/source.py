@@ -1,0 +1,122 @@
+"""What a data set declares once, so that no command compares its name: ``DataSource`` and its parts.
+
+Standard library and config.py only: the registry (sources/__init__.py) is read while the command
+line is parsed, before torch, numpy or h5py are imported. A source's reader, trainer and evaluator
+live in modules it imports only when a run asks for them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from config import EpochRule
+
+if TYPE_CHECKING:  # torch-free, but read only when a run is planned
+    from engine.training_plan import TrainingPlan
+
+
+class SplitScheme(enum.Enum):
+    """How a data set's videos are split and read, which decides the route a command takes through its run."""
+
+    # k train/test folds held in memory; every fold trains a model whose epoch is chosen on that fold
+    # (SumMe, TVSum, a built data set); the commands read them through sources/folds.py
+    FOLDS = "folds"
+    # one train/validation/test split streamed from feature files: the epoch is chosen on validation and
+    # the test split is scored once (VideoXum); the source's own modules train and score it
+    TRAIN_VAL_TEST = "train/val/test"
+
+
+@dataclass(frozen=True)
+class SourceFlag:
+    """A command-line option only one data set takes, declared as data (cli/options.py adds it to the parsers).
+
+    ``misuse`` is the usage error when the option comes with another --dataset; ``{dataset}`` in it
+    stands for the --dataset value given.
+    """
+
+    option: str  # "--features"
+    dest: str  # the Namespace attribute, "features"
+    help: str
+    misuse: str
+    metavar: str | None = None
+    value: type = str  # str, Path or int
+    minimum: int | None = None  # int values: the smallest allowed
+    choices: tuple[str, ...] | None = None
+    default: Any = None  # filled in when the source is chosen and the option is left out
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """Where a command's data is and which of its splits it wants (the command line, read once by the scripts)."""
+
+    data_dir: Path
+    weights_dir: Path
+    split: tuple[int, ...] | None = None  # split numbers, from 1; None: every split
+    splits: str = "csta"  # a named set of splits (config.SPLIT_SETS)
+    splits_file: Path | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)  # the values of the chosen source's own flags, by dest
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One data set as the commands see it: how it is read, split, chosen on, scored and reported.
+
+    Subclasses fill the fields and override the hooks whose default does not fit.
+    """
+
+    name: str  # the --dataset value and the weights folder's name
+    scheme: SplitScheme
+    protocol: str  # the evaluation protocol, in words (F1 rule, what tau and rho are computed against)
+    report_rows: tuple[str, ...]  # the rows a report or comparison table shows beside the method's
+    synthetic: str | None  # "module:function" that writes a SYNTHETIC stand-in of the data set (tests, demo), if one exists
+    choice_help: str | None = None  # what --dataset NAME means, for --help (None: said by the group it is in)
+    in_all: bool = False  # part of --dataset all
+    opt_in: bool = False  # offered only by the commands that ask for it (train.py and inference.py)
+    flags: tuple[SourceFlag, ...] = ()  # options only this source takes
+    flag_group: str | None = None  # the --help section of ``flags`` (None: beside --data-dir)
+    complexity: bool = True  # inference.py --complexity can measure MACs over its videos
+    ablation_on_ray: bool = True  # ablate.py --ray can train its missing runs as Ray tasks
+    # the module that takes the commands through this source's own route (train, evaluation, ablation);
+    # None: the k-fold route every FOLDS source shares (sources/folds.py and ``open_folds``)
+    route: str | None = None
+
+    @property
+    def has_validation(self) -> bool:
+        """Whether an epoch rule can look at a validation split (--select validation)."""
+        return self.scheme is SplitScheme.TRAIN_VAL_TEST
+
+    def refusal(self, given: Mapping[str, Any]) -> str | None:
+        """A usage error for common options this source cannot take (by dest: split, splits, splits_file), or None."""
+        return None
+
+    def rule_problem(self, rule: EpochRule) -> str | None:
+        """Why ``rule`` (--select) cannot choose the epoch on this source, beyond a missing validation split, or None."""
+        return None
+
+    def worker_file(self, request: DataRequest) -> Path | None:
+        """The file a Ray worker reads this source's data from when it is not found under --data-dir (None: it is)."""
+        return None
+
+    def plan_for(self, plan: TrainingPlan, videos_per_step: int | None) -> TrainingPlan:
+        """The method's plan as it runs on this source (the defaults fit the benchmarks the methods' authors used)."""
+        return plan
+
+    def route_module(self) -> Any:
+        """The module of this source's own route (``route``), imported now (it loads torch); None: the k-fold route."""
+        import importlib
+
+        return None if self.route is None else importlib.import_module(self.route)
+
+    def synthetic_writer(self) -> Any:
+        """The function that writes this source's SYNTHETIC stand-in (imported now: it needs numpy)."""
+        import importlib
+
+        if self.synthetic is None:
+            raise ValueError(f"{self.name} declares no generator of SYNTHETIC data")
+
+        module, _, function = self.synthetic.partition(":")
+        return getattr(importlib.import_module(module), function)

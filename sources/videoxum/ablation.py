@@ -1,0 +1,111 @@
+"""ablate.py --dataset VideoXum: the grid's CSTA variants on VideoXum's own split.
+
+Each run is train.py --dataset VideoXum's (sources.videoxum.training.train_videoxum): the variant
+sized to the feature dimension (engine.training_plan.sized_for_features), trained on the train
+split, its epoch chosen by CSTA's rule on the validation split (never on test labels), written as
+<weights-dir>/ablation/<variant>/VideoXum/[seed<S>/]split1.pt with its record. A run whose weights
+exist is not trained again. Every run's kept weights are then scored on the test split under the V2V
+protocol (sources.videoxum.evaluation, as inference.py does), and the table's cell is the mean ± std
+over seeds of F1 max, F1 mean, tau and rho; MACs are counted over the test videos' lengths.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from config import ModelConfig, ModelConfigError, TrainConfig
+from engine.ablation import DatasetCell, VariantResult
+from engine.ablation_grid import GridError, Variant
+from engine.complexity import count_parameters, meta_macs
+from engine.layout import weights_path_for
+from engine.outputs import Fallback
+from engine.seeds import spread_over_seeds
+from engine.training_plan import TrainingPlan, sized_for_features
+from evaluation.protocol import MeanMetrics
+from models.backbone import BackboneInit
+from models.csta import build_csta
+from models.method_choice import ModelChoice
+from sources.videoxum import VIDEOXUM, VIDEOXUM_SOURCE, VIDEOXUM_SPLIT
+from sources.videoxum.data import VideoXumSplits
+from sources.videoxum.evaluation import WeightsFile, evaluate_weights_file, spread_v2v
+from sources.videoxum.training import train_videoxum
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VideoXumAblationJob:
+    """VideoXum's three splits (opened and checked), the seeds, the training protocol and where weights go."""
+
+    data: VideoXumSplits
+    seeds: Sequence[int]
+    train_cfg: TrainConfig  # its seed is replaced by each of ``seeds``
+    weights_dir: Path
+    device: torch.device
+
+    @property
+    def seed_folders(self) -> bool:
+        return len(self.seeds) > 1
+
+    def weights_path(self, variant: Variant, seed: int) -> Path:
+        return videoxum_weights_path(variant, self.weights_dir, seed if self.seed_folders else None)
+
+    def plan(self, variant: Variant, seed: int) -> TrainingPlan:
+        """CSTA's protocol with the variant's options, its best-on-test rule moved to the validation split (VideoXumSource.plan_for)."""
+        return VIDEOXUM_SOURCE.plan_for(TrainingPlan.from_train_config(replace(self.train_cfg, seed=seed), variant.config), None)
+
+
+def videoxum_weights_path(variant: Variant, weights_dir: Path, seed: int | None) -> Path:
+    return weights_path_for(variant.weights_dir(weights_dir), VIDEOXUM, VIDEOXUM_SPLIT, seed)
+
+
+def sized_variants(variants: Sequence[Variant], feature_dim: int) -> dict[str, ModelConfig]:
+    """Every variant's options sized to the features, by name, before anything is trained.
+
+    Raises:
+        GridError: a variant that cannot take ``feature_dim``-dimensional features (the row and the reason).
+    """
+    sized = {}
+    for variant in variants:
+        try:
+            sized[variant.name] = sized_for_features(variant.config, feature_dim)
+        except ModelConfigError as error:
+            raise GridError(f"variant {variant.name!r} cannot run on {feature_dim}-dimensional {VIDEOXUM} features: {error}") from error
+    return sized
+
+
+def run_videoxum_variant(variant: Variant, config: ModelConfig, job: VideoXumAblationJob, fallback: Fallback) -> VariantResult:
+    """Train the variant's missing runs (one per seed), then score every run's weights on the test split."""
+    test = job.data.test
+    workers = job.data.files.workers
+    runs, trained, skipped = [], 0, 0
+    for seed in job.seeds:
+        path = job.weights_path(variant, seed)
+        if path.is_file():
+            log.info("%s: %s seed %d: weights exist, not trained again (%s)", variant.name, VIDEOXUM, seed, path)
+            skipped += 1
+        else:
+            log.info("%s: training %s seed %d", variant.name, VIDEOXUM, seed)
+            path = train_videoxum(job.data, job.plan(variant, seed), job.device, variant.weights_dir(job.weights_dir), fallback,
+                                  seed_folder=job.seed_folders).weights_path
+            trained += 1
+        runs.append(evaluate_weights_file(test, WeightsFile(variant.weights_dir(job.weights_dir), seed, Path(path)),
+                                          ModelChoice("CSTA", config), job.device, workers))
+    v2v = spread_v2v(job.seeds, [run.means for run in runs])
+    # the columns every ablation table has (F1 = VideoXum's F1 mean, as the training record's metrics); F1 max beside it in v2v
+    spread = spread_over_seeds(VIDEOXUM, {seed: MeanMetrics(run.means.f1_mean, run.means.kendall, run.means.spearman)
+                                          for seed, run in zip(job.seeds, runs, strict=True)})
+    macs = meta_macs(config, [int(n) for n in test.annotations.n_frames()])
+    model = build_csta(BackboneInit.RANDOM, config)
+    return VariantResult(variant, count_parameters(model), {VIDEOXUM: DatasetCell(spread, macs.mean, test.synthetic, v2v)}, trained, skipped)
+
+
+def run_videoxum_grid(variants: Sequence[Variant], job: VideoXumAblationJob, fallback: Fallback) -> list[VariantResult]:
+    """Every variant in grid order (a crash keeps the finished variants' weights)."""
+    sized = sized_variants(variants, job.data.train.feature_dim())
+    return [run_videoxum_variant(variant, sized[variant.name], job, fallback) for variant in variants]

@@ -1,0 +1,132 @@
+"""VideoXum's route through the commands: what train.py, inference.py and ablate.py do with --dataset
+VideoXum once their flags are checked (the k-fold sources go through sources/folds.py instead).
+
+The scripts reach this module through the source's declaration (``DataSource.route``), never by the
+data set's name. Each step is the one the scripts take for SumMe and TVSum, on VideoXum's own
+train/val/test split: train.py claims the outputs and trains one run per seed (here, under torchrun
+with the other ranks, or as Ray tasks); inference.py scores the test split with the V2V protocol and
+prints its table (--json, --report, --save-scores, --compare); ablate.py trains and scores a grid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+
+from cli.ray_options import ray_requested
+from config import TrainConfig
+from engine.ablation import VariantResult
+from engine.ablation_grid import Variant
+from engine.outputs import ClaimedOutputs, Fallback
+from engine.training_plan import TrainingPlan
+from sources.videoxum import VIDEOXUM_SPLIT
+from sources.videoxum.data import VideoXumFiles, VideoXumSplits
+from sources.videoxum.evaluation import WeightsFile
+
+log = logging.getLogger(__name__)
+
+
+def claim_training(args: argparse.Namespace, plan: TrainingPlan, seeds: list[int], main: bool) -> tuple[VideoXumSplits, ClaimedOutputs]:
+    """The three splits opened and checked, and every output claimed (only ``main`` writes: torchrun's rank 0)."""
+    from sources.videoxum.training import claim_videoxum_outputs
+
+    return claim_videoxum_outputs(args, plan, seeds, main=main)
+
+
+def train(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback,
+          device: torch.device | None) -> int:
+    """One run per seed on VideoXum's split, in this process (torchrun: with the other ranks) or as Ray tasks."""
+    from engine.fine_tune import check_init_weights
+    from sources.videoxum import training
+
+    for path in check_init_weights(plan.sized_for(data.train.feature_dim()), [VIDEOXUM_SPLIT]):
+        log.info("fine-tuning from %s (checked against the %s model)", path, plan.method)
+    on_ray = ray_requested(args)
+    where = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
+    log.info("device: %s | %s | seed(s): %s", where, plan.describe(), " ".join(map(str, seeds)))
+    if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
+        for result in training.train_videoxum_on_ray(args, plan, data, seeds, fallback):
+            training.log_videoxum_result(result)
+    else:
+        for seed in seeds:
+            training.log_videoxum_result(training.train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback,
+                                                                 seed_folder=len(seeds) > 1, resume=args.resume))
+    if fallback.kept:
+        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
+                    len(fallback.kept), fallback.summary())
+        return 1
+    return 0
+
+
+def evaluation(args: argparse.Namespace, seeds: list[int | None]) -> tuple[list[Path], Callable[[Fallback], int]]:
+    """The test split and the weights files, read and checked now; the files read; and the work, to run once
+    inference.py has claimed its outputs."""
+    from sources.videoxum.evaluation import videoxum_inputs
+
+    folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
+    test, files, read = videoxum_inputs(args.data_dir, args.features, args.workers, folders, seeds)
+    return read, lambda fallback: _evaluate(args, test, files, fallback)
+
+
+def _evaluate(args: argparse.Namespace, test: object, files: list[WeightsFile], fallback: Fallback) -> int:
+    """Score every weights file, print the table, then write what was asked for."""
+    from engine.layout import REPORT_FILES
+    from engine.report import write_report
+    from models.method_choice import ModelChoice
+    from models.methods import method_spec
+    from sources.videoxum.comparison import v2v_comparison, v2v_comparison_table
+    from sources.videoxum.evaluation import evaluate_videoxum
+    from sources.videoxum.report import videoxum_json, videoxum_report, videoxum_report_markdown
+    from sources.videoxum.score_file import write_videoxum_score_file
+    from utils import write_json_atomic
+    from utils.runtime import select_device
+
+    device = select_device(args.device)
+    flags = ({folder: ModelChoice(method, method_spec(method).default_config(), frozenset({"method"})) if method else args.model
+              for method, folder in args.compare} if args.compare else {args.weights_dir: args.model})
+    result = evaluate_videoxum(test, files, flags, device, args.workers)
+    for folder in result.folders:
+        for run in folder.runs:
+            log.info("%s%s: F1 max %.2f | F1 mean %.2f | tau %.3f | rho %.3f", run.weights_path, f" (seed {run.seed})" if run.seed is not None else "",
+                     run.means.f1_max, run.means.f1_mean, run.means.kendall, run.means.spearman)
+    comparison = v2v_comparison(result)
+    log.info("%s\n", v2v_comparison_table(comparison))
+    command = shlex.join(["python", "inference.py", *args.command_line])
+    if args.json:
+        payload = videoxum_json(result, comparison, command)
+        log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
+    if args.save_scores:
+        log.info("wrote %s", fallback.write(args.save_scores, lambda path: write_videoxum_score_file(path, result, command)))
+    if args.report:
+        payload = videoxum_report(result, comparison, device, command)
+        folder = fallback.write(args.report, lambda path: write_report(path, payload, videoxum_report_markdown))
+        log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
+    if fallback.kept:
+        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
+        return 1
+    return 0
+
+
+def ablation_inputs(args: argparse.Namespace, variants: Sequence[Variant], seeds: list[int]) -> tuple[VideoXumSplits, list[Path], list[Path]]:
+    """The three splits (every feature file checked), every run's weights path and the files read; a variant
+    that cannot take these features is refused now, before anything is trained."""
+    from sources.videoxum.ablation import sized_variants, videoxum_weights_path
+
+    data = VideoXumFiles(args.data_dir, args.features, args.workers).open()
+    sized_variants(variants, data.train.feature_dim())
+    several = len(seeds) > 1
+    weights = [videoxum_weights_path(v, args.weights_dir, seed if several else None) for v in variants for seed in seeds]
+    return data, weights, data.files.annotation_files()
+
+
+def ablate(variants: Sequence[Variant], data: VideoXumSplits, seeds: list[int], train_cfg: TrainConfig, weights_dir: Path,
+           device: torch.device, fallback: Fallback) -> list[VariantResult]:
+    """Every variant trained where its weights are missing, then scored on the test split (sources/videoxum/ablation.py)."""
+    from sources.videoxum.ablation import VideoXumAblationJob, run_videoxum_grid
+
+    return run_videoxum_grid(variants, VideoXumAblationJob(data, seeds, train_cfg, weights_dir, device), fallback)
