@@ -35,6 +35,7 @@ from cli.options import (
     setup_logging,
 )
 from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested
+from cli.route_request import route_request
 from config import TrainConfig
 from engine.ablation_grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
 from engine.layout import training_outputs, weights_path_for
@@ -103,7 +104,7 @@ def main(args: argparse.Namespace) -> int:
         several = len(seeds) > 1
         route = own_route(args.dataset)
         if route is not None:  # its splits and every feature file checked; a variant that cannot take its features refused now
-            data, weights, inputs = import_module(route).ablation_inputs(args, variants, seeds)
+            data, weights, inputs = import_module(route).ablation_inputs(route_request(args), variants, seeds)
         else:
             from sources.folds import input_files, load_dataset_and_splits
 

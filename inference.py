@@ -40,6 +40,7 @@ from cli.options import (
     data_request,
     setup_logging,
 )
+from cli.route_request import route_request
 from config import ModelConfigError
 from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
 from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
@@ -181,7 +182,7 @@ def _evaluate_own_split(args: argparse.Namespace, seeds: list[int | None], route
     """A source with its own test split and table (VideoXum's: sources/videoxum/commands.py); --seeds, --report,
     --save-scores and --compare as for SumMe/TVSum."""
     try:
-        read, work = import_module(route).evaluation(args, seeds)  # reads and checks the test split and the weights files
+        read, work = import_module(route).evaluation(route_request(args), seeds)  # reads and checks the test split and the weights files
         outputs = [path for path in (args.json, args.save_scores) if path] + (report_outputs(args.report, []) if args.report else [])
         claim = claim_outputs(outputs, read, lock=_locked_outputs(args))
     except (ProjectError, OSError) as error:

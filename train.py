@@ -53,6 +53,7 @@ from cli.options import (
     setup_logging,
 )
 from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
+from cli.route_request import route_request
 from config import EpochRule
 from engine.launch import Launch, current_launch
 from engine.layout import training_outputs, weights_path_for
@@ -135,7 +136,7 @@ def main(args: argparse.Namespace) -> int:
     """
     setup_logging()
     try:
-        from engine.training_plan import plan_from_args  # the method's defaults, checked before any data is read; no torch
+        from cli.training_request import plan_from_args  # the method's defaults, checked before any data is read; no torch
 
         plan = plan_from_args(args)
         launch = current_launch()  # under torchrun only rank 0 claims, locks and writes the outputs
@@ -148,7 +149,7 @@ def main(args: argparse.Namespace) -> int:
         several = len(seeds) > 1
         route = own_route(args.dataset)
         if route is not None:  # a source with its own split trains through its own module (VideoXum's: sources/videoxum/)
-            data, claim = import_module(route).claim_training(args, plan, seeds, main=launch.is_main)  # reads and checks its splits
+            data, claim = import_module(route).claim_training(route_request(args), plan, seeds, main=launch.is_main)  # reads and checks its splits
             with claim:
                 return _train(args, plan, data, seeds, claim.fallback, launch)
         from sources.folds import open_run_data  # numpy and h5py, not yet torch
@@ -211,7 +212,7 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | Any, se
     try:
         route = own_route(args.dataset)
         if route is not None:
-            return import_module(route).train(args, plan, data, seeds, fallback, device) if _trunk_weights_available(plan) else 2
+            return import_module(route).train(route_request(args), plan, data, seeds, fallback, device) if _trunk_weights_available(plan) else 2
         return _train_runs(args, plan, data, seeds, fallback, device)
     finally:
         distributed.stop()

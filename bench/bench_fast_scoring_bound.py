@@ -19,20 +19,17 @@ rebuilt as the model its record names) scored on every video of a data set.
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from config import ModelConfig  # noqa: E402
-from engine.ablation_grid import read_grid  # noqa: E402
-from models.backbone import BACKBONES, seeded_random_backbone  # noqa: E402
-from models.csta import CSTA  # noqa: E402
-from models.fast_eval import FAST_SCORING_BOUND, fold_for_inference  # noqa: E402
+from config import ModelConfig
+from engine.ablation_grid import read_grid
+from models.backbone import BACKBONES, seeded_random_backbone
+from models.csta import CSTA
+from models.fast_eval import FAST_SCORING_BOUND, fold_for_inference
 
 DEFAULT_GRID = Path(__file__).resolve().parents[1] / "grids" / "paper_ablation.json"
 

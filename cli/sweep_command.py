@@ -1,6 +1,6 @@
 """train.py --ray: the command's runs as one Ray sweep (engine.sweep), in the sequential command's
 order and with its files; train.py prints the same tables from the results. VideoXum's runs, one task per
-seed: sources/videoxum/training.train_videoxum_on_ray, with this module's sweep_config and task_policy.
+seed: sources/videoxum/training.train_videoxum_on_ray, with the sweep_config cli/options.route_request reads here.
 
 Here the command's flags become the typed requests engine/sweep.py takes (SweepConfig, RunJob): it never
 reads the argparse namespace."""
@@ -34,10 +34,8 @@ class RayDeviceError(ProjectError, ValueError):
 
 
 def task_policy(args: argparse.Namespace) -> ResumePolicy:
-    """--restart: the command discards the old checkpoints (once); the tasks retrain finished runs but go on
-    from their own checkpoints when Ray retries them."""
-    policy = getattr(args, "resume", ResumePolicy.AUTO)
-    return ResumePolicy.RETRAIN if policy is ResumePolicy.RESTART else policy
+    """The resume pair as each Ray task runs it (ResumePolicy.for_tasks)."""
+    return getattr(args, "resume", ResumePolicy.AUTO).for_tasks()
 
 
 def sweep_config(args: argparse.Namespace) -> SweepConfig:

@@ -18,3 +18,9 @@ class ResumePolicy(enum.Enum):
     # train a finished run again but go on from a checkpoint: --restart in a Ray task, once the command has
     # discarded the old checkpoints (a retried task must keep those its first attempt wrote)
     RETRAIN = "retrain"
+
+    def for_tasks(self) -> ResumePolicy:
+        """The policy each Ray task of a command runs with: --restart has discarded the old checkpoints once
+        (the command did), so the tasks retrain finished runs but go on from their own checkpoints when
+        Ray retries them."""
+        return ResumePolicy.RETRAIN if self is ResumePolicy.RESTART else self

@@ -1,5 +1,5 @@
 """One training run's whole configuration (the method, its model options, its protocol, the epoch rule),
-resolved from train.py's flags and checked before any data is read.
+resolved from a typed TrainingRequest (train.py's flags: cli/training_request.py) and checked before any data is read.
 
 No torch here (models/methods.py loads it only to build a model), so that a bad combination of
 flags is refused at once, before the data files are opened and before torch is imported.
@@ -7,12 +7,10 @@ flags is refused at once, before the data files are opened and before torch is i
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.method_options import model_choice_from_args  # an upward import until plan_from_args takes a typed request
 from config import DATASETS, CASumConfig, EpochRule, ModelConfig, PGLSumConfig, TrainConfig
 from models.method_choice import ModelChoice
 from models.methods import MethodSpec, TrainingProtocol, method_spec
@@ -164,29 +162,36 @@ def plan_for(choice: ModelChoice, overrides: ProtocolOverrides = ProtocolOverrid
                         tensorboard_dir, init_weights).check()
 
 
-def plan_from_args(args: argparse.Namespace, sources: list[DataSource] | None = None) -> TrainingPlan:
-    """train.py's flags as a checked plan (its seed is --seed's, or the method's; --seeds are applied per run),
-    as it runs on the chosen data sources (default: those --dataset names; sources/)."""
-    from sources import SOURCES, sources_for
+@dataclass(frozen=True)
+class TrainingRequest:
+    """What a training command asks for, typed (cli/training_request.py reads it from train.py's flags)."""
 
-    sources = sources_for(getattr(args, "dataset", "all")) if sources is None else sources
-    overrides = ProtocolOverrides(
-        epochs=args.epochs, learning_rate=args.lr, weight_decay=args.weight_decay, grad_clip_norm=args.grad_clip,
-        videos_per_step=args.videos_per_step, seed=args.seed, length_factor=args.length_factor,
-    )
-    rule = EpochRule(args.select) if args.select else None
+    choice: ModelChoice  # the method and its model options
+    overrides: ProtocolOverrides  # the protocol fields the user set
+    rule: EpochRule | None = None  # --select; None: the method's authors' rule
+    imagenet_init: bool = True  # False: --random-init
+    tensorboard_dir: Path | None = None
+    init_weights: str | None = None  # --init PATH ({split} stands for the split's number)
+
+
+def plan_for_request(request: TrainingRequest, sources: list[DataSource]) -> TrainingPlan:
+    """The request as a checked plan (its seed is --seed's, or the method's; --seeds are applied per run),
+    as it runs on the chosen data sources (sources/)."""
+    from sources import SOURCES
+
+    rule = request.rule
     if rule is EpochRule.BEST_ON_VALIDATION and not all(source.has_validation for source in sources):
         with_one = " or ".join(f"--dataset {source.name}" for source in SOURCES.values() if source.has_validation)
         raise TrainingPlanError(f"--select {rule.value} needs a validation split, and only {with_one} has one")
     for problem in (source.rule_problem(rule) for source in sources if rule is not None):
         if problem:
             raise TrainingPlanError(problem)
-    if args.tensorboard is not None and args.tensorboard.exists() and not args.tensorboard.is_dir():
-        raise TrainingPlanError(f"--tensorboard {args.tensorboard} is a file; TensorBoard writes a folder of event files there")
-    init = getattr(args, "init", None)
-    plan = plan_for(model_choice_from_args(args), overrides, rule, not args.random_init, args.tensorboard, None if init is None else str(init))
+    board = request.tensorboard_dir
+    if board is not None and board.exists() and not board.is_dir():
+        raise TrainingPlanError(f"--tensorboard {board} is a file; TensorBoard writes a folder of event files there")
+    plan = plan_for(request.choice, request.overrides, rule, request.imagenet_init, board, request.init_weights)
     for source in sources:
-        plan = source.plan_for(plan, args.videos_per_step)
+        plan = source.plan_for(plan, request.overrides.videos_per_step)
     return plan
 
 

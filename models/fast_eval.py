@@ -1,4 +1,4 @@
-"""A faster, eval-only copy of a CSTA model: the same scores to within 1e-5, not bit for bit.
+"""A faster, eval-only copy of a CSTA model: the same scores to within 2e-5 (FAST_SCORING_BOUND), not bit for bit.
 
 In eval mode every batch normalisation of the CNN trunk is a fixed affine map per channel right
 after a convolution, so it can be folded into that convolution's weights and bias once, instead
@@ -26,9 +26,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-# The largest |fast - exact| score difference the fast route promises, over every CSTA variant
-# (measured by bench/bench_fast_scoring_bound.py; tests/models/test_fast_eval.py checks it per variant).
-FAST_SCORING_BOUND = 1e-5
+# The largest |fast - exact| score difference the fast route promises, over every CSTA variant.
+# bench/bench_fast_scoring_bound.py measured at most 5.0e-6 over the 38 variants of grids/paper_ablation.json
+# (random weights, batch norms far from the identity, videos of 20-400 steps) and under 5e-7 on trained
+# weights; issue 25 saw 1.04e-5 once on trained skip-connection-off weights, so 1e-5 was not a bound: 2e-5
+# covers every figure seen with a margin. tests/models/test_fast_eval.py checks it on every variant.
+FAST_SCORING_BOUND = 2e-5
 
 # The attribute pairs torchvision's networks apply in sequence: a convolution, then its batch norm
 # (GoogLeNet's BasicConv2d: conv/bn; ResNet's stem and blocks: conv1/bn1, conv2/bn2, conv3/bn3).

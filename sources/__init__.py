@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from sources.custom import CUSTOM_SOURCE
 from sources.eccv16 import SUMME, TVSUM
-from sources.source import DataRequest, DataSource, SourceFlag, SplitScheme
+from sources.source import DataRequest, DataSource, RouteRequest, SourceFlag, SplitScheme
 from sources.videoxum import VIDEOXUM_SOURCE
 
-__all__ = ["ALL", "SOURCES", "DataRequest", "DataSource", "SourceFlag", "SplitScheme", "dataset_choices", "own_route", "source_for", "sources_for"]
+__all__ = ["ALL", "SOURCES", "DataRequest", "DataSource", "RouteRequest", "SourceFlag", "SplitScheme", "dataset_choices", "own_route", "source_for", "sources_for"]
 
 ALL = "all"  # --dataset all: every source with ``in_all`` (SumMe and TVSum), in this order
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config import EpochRule
+from engine.resume_policy import ResumePolicy
 
 if TYPE_CHECKING:  # torch-free, but read only when a run is planned
     from engine.training_plan import TrainingPlan
@@ -59,6 +60,27 @@ class DataRequest:
     splits: str = "csta"  # a named set of splits (config.SPLIT_SETS)
     splits_file: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)  # the values of the chosen source's own flags, by dest
+
+
+@dataclass(frozen=True)
+class RouteRequest:
+    """What a command asks of a source with its own route (``DataSource.route``), typed: the command line
+    read once by cli/options.route_request, so that the route never sees an argparse Namespace."""
+
+    data: DataRequest
+    device: str | None = None  # --device; None: CUDA when available, else CPU
+    resume: ResumePolicy = ResumePolicy.AUTO  # --resume / --restart
+    sweep: Any = None  # engine.sweep.SweepConfig when the runs go to Ray (--ray, --ray-address), else None
+    model: Any = None  # models.method_choice.ModelChoice the flags name (inference.py)
+    compare: tuple[tuple[str | None, Path], ...] = ()  # inference.py --compare: (method or None, folder)
+    json: Path | None = None  # inference.py --json
+    save_scores: Path | None = None  # inference.py --save-scores
+    report: Path | None = None  # inference.py --report
+    command_line: tuple[str, ...] = ()  # the command's arguments, for the outputs' provenance
+
+    def option(self, dest: str) -> Any:
+        """One of the source's own flags (SourceFlag.dest), as given or as its default."""
+        return self.data.options[dest]
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,6 @@ APPLICATIONS = {"builder", "cli", "engine", "sources", "summarize"}
 SCRIPTS = {"ablate", "build_dataset", "generate_video", "inference", "score", "train"}
 NOT_PROJECT_CODE = {"bench", "tests"}  # benchmarks and tests may import anything
 
-# Modules below the command-line room that still import argparse, being moved into cli/ (issue 24):
-# test_argparse_is_only_on_the_command_line lets them pass, and each is an expected failure of
-# test_module_left_to_move_has_no_argparse. Empty the list as they go (a moved one shows as XPASS).
-ARGPARSE_LEFT = [
-    "engine.training_plan",
-    "sources.videoxum.commands",
-    "sources.videoxum.training",
-]
-
 
 def project_modules(root: Path = ROOT) -> dict[str, Path]:
     """Dotted name -> file of every module of the project: top-level modules and the packages' files."""
@@ -213,14 +204,8 @@ def test_what_the_command_lines_offer_as_choices_loads_no_heavy_library(module):
 
 
 def test_argparse_is_only_on_the_command_line(parsing):
-    below = sorted(m for m in parsing - set(ARGPARSE_LEFT) if top(m) not in SCRIPTS | {"cli"})
+    below = sorted(m for m in parsing if top(m) not in SCRIPTS | {"cli"})
     assert not below, f"argparse below the command-line room (parse in cli/ or a script; pass a dataclass down): {below}"
-
-
-@pytest.mark.parametrize("module", ARGPARSE_LEFT)
-@pytest.mark.xfail(reason="argparse still below the command-line room; being moved to cli/ (issue 24)", strict=False)
-def test_module_left_to_move_has_no_argparse(parsing, module):
-    assert module not in parsing
 
 
 def test_the_checks_see_a_cycle_an_upward_import_and_argparse(tmp_path):

@@ -10,7 +10,6 @@ prints its table (--json, --report, --save-scores, --compare); ablate.py trains 
 
 from __future__ import annotations
 
-import argparse
 import logging
 import shlex
 from collections.abc import Callable, Sequence
@@ -18,12 +17,12 @@ from pathlib import Path
 
 import torch
 
-from cli.ray_options import ray_requested
 from config import TrainConfig
 from engine.ablation import VariantResult
 from engine.ablation_grid import Variant
 from engine.outputs import ClaimedOutputs, Fallback
 from engine.training_plan import TrainingPlan
+from sources.source import RouteRequest
 from sources.videoxum import VIDEOXUM_SPLIT
 from sources.videoxum.data import VideoXumFiles, VideoXumSplits
 from sources.videoxum.evaluation import WeightsFile
@@ -31,14 +30,14 @@ from sources.videoxum.evaluation import WeightsFile
 log = logging.getLogger(__name__)
 
 
-def claim_training(args: argparse.Namespace, plan: TrainingPlan, seeds: list[int], main: bool) -> tuple[VideoXumSplits, ClaimedOutputs]:
+def claim_training(request: RouteRequest, plan: TrainingPlan, seeds: list[int], main: bool) -> tuple[VideoXumSplits, ClaimedOutputs]:
     """The three splits opened and checked, and every output claimed (only ``main`` writes: torchrun's rank 0)."""
     from sources.videoxum.training import claim_videoxum_outputs
 
-    return claim_videoxum_outputs(args, plan, seeds, main=main)
+    return claim_videoxum_outputs(request, plan, seeds, main=main)
 
 
-def train(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback,
+def train(request: RouteRequest, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback,
           device: torch.device | None) -> int:
     """One run per seed on VideoXum's split, in this process (torchrun: with the other ranks) or as Ray tasks."""
     from engine.fine_tune import check_init_weights
@@ -46,16 +45,16 @@ def train(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, se
 
     for path in check_init_weights(plan.sized_for(data.train.feature_dim()), [VIDEOXUM_SPLIT]):
         log.info("fine-tuning from %s (checked against the %s model)", path, plan.method)
-    on_ray = ray_requested(args)
-    where = f"Ray workers ({args.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
+    on_ray = request.sweep is not None
+    where = f"Ray workers ({request.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
     log.info("device: %s | %s | seed(s): %s", where, plan.describe(), " ".join(map(str, seeds)))
     if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
-        for result in training.train_videoxum_on_ray(args, plan, data, seeds, fallback):
+        for result in training.train_videoxum_on_ray(request, plan, data, seeds, fallback):
             training.log_videoxum_result(result)
     else:
         for seed in seeds:
-            training.log_videoxum_result(training.train_videoxum(data, plan.with_seed(seed), device, args.weights_dir, fallback,
-                                                                 seed_folder=len(seeds) > 1, resume=args.resume))
+            training.log_videoxum_result(training.train_videoxum(data, plan.with_seed(seed), device, request.data.weights_dir, fallback,
+                                                                 seed_folder=len(seeds) > 1, resume=request.resume))
     if fallback.kept:
         log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
                     len(fallback.kept), fallback.summary())
@@ -63,17 +62,17 @@ def train(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, se
     return 0
 
 
-def evaluation(args: argparse.Namespace, seeds: list[int | None]) -> tuple[list[Path], Callable[[Fallback], int]]:
+def evaluation(request: RouteRequest, seeds: list[int | None]) -> tuple[list[Path], Callable[[Fallback], int]]:
     """The test split and the weights files, read and checked now; the files read; and the work, to run once
     inference.py has claimed its outputs."""
     from sources.videoxum.evaluation import videoxum_inputs
 
-    folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
-    test, files, read = videoxum_inputs(args.data_dir, args.features, args.workers, folders, seeds)
-    return read, lambda fallback: _evaluate(args, test, files, fallback)
+    folders = [folder for _, folder in request.compare] if request.compare else [request.data.weights_dir]
+    test, files, read = videoxum_inputs(request.data.data_dir, request.option("features"), request.option("workers"), folders, seeds)
+    return read, lambda fallback: _evaluate(request, test, files, fallback)
 
 
-def _evaluate(args: argparse.Namespace, test: object, files: list[WeightsFile], fallback: Fallback) -> int:
+def _evaluate(request: RouteRequest, test: object, files: list[WeightsFile], fallback: Fallback) -> int:
     """Score every weights file, print the table, then write what was asked for."""
     from engine.layout import REPORT_FILES
     from engine.report import write_report
@@ -86,25 +85,25 @@ def _evaluate(args: argparse.Namespace, test: object, files: list[WeightsFile], 
     from utils import write_json_atomic
     from utils.runtime import select_device
 
-    device = select_device(args.device)
-    flags = ({folder: ModelChoice(method, method_spec(method).default_config(), frozenset({"method"})) if method else args.model
-              for method, folder in args.compare} if args.compare else {args.weights_dir: args.model})
-    result = evaluate_videoxum(test, files, flags, device, args.workers)
+    device = select_device(request.device)
+    flags = ({folder: ModelChoice(method, method_spec(method).default_config(), frozenset({"method"})) if method else request.model
+              for method, folder in request.compare} if request.compare else {request.data.weights_dir: request.model})
+    result = evaluate_videoxum(test, files, flags, device, request.option("workers"))
     for folder in result.folders:
         for run in folder.runs:
             log.info("%s%s: F1 max %.2f | F1 mean %.2f | tau %.3f | rho %.3f", run.weights_path, f" (seed {run.seed})" if run.seed is not None else "",
                      run.means.f1_max, run.means.f1_mean, run.means.kendall, run.means.spearman)
     comparison = v2v_comparison(result)
     log.info("%s\n", v2v_comparison_table(comparison))
-    command = shlex.join(["python", "inference.py", *args.command_line])
-    if args.json:
+    command = shlex.join(["python", "inference.py", *request.command_line])
+    if request.json:
         payload = videoxum_json(result, comparison, command)
-        log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
-    if args.save_scores:
-        log.info("wrote %s", fallback.write(args.save_scores, lambda path: write_videoxum_score_file(path, result, command)))
-    if args.report:
+        log.info("wrote %s", fallback.write(request.json, lambda path: write_json_atomic(path, payload)))
+    if request.save_scores:
+        log.info("wrote %s", fallback.write(request.save_scores, lambda path: write_videoxum_score_file(path, result, command)))
+    if request.report:
         payload = videoxum_report(result, comparison, device, command)
-        folder = fallback.write(args.report, lambda path: write_report(path, payload, videoxum_report_markdown))
+        folder = fallback.write(request.report, lambda path: write_report(path, payload, videoxum_report_markdown))
         log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
     if fallback.kept:
         log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
@@ -112,15 +111,15 @@ def _evaluate(args: argparse.Namespace, test: object, files: list[WeightsFile], 
     return 0
 
 
-def ablation_inputs(args: argparse.Namespace, variants: Sequence[Variant], seeds: list[int]) -> tuple[VideoXumSplits, list[Path], list[Path]]:
+def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[VideoXumSplits, list[Path], list[Path]]:
     """The three splits (every feature file checked), every run's weights path and the files read; a variant
     that cannot take these features is refused now, before anything is trained."""
     from sources.videoxum.ablation import sized_variants, videoxum_weights_path
 
-    data = VideoXumFiles(args.data_dir, args.features, args.workers).open()
+    data = VideoXumFiles(request.data.data_dir, request.option("features"), request.option("workers")).open()
     sized_variants(variants, data.train.feature_dim())
     several = len(seeds) > 1
-    weights = [videoxum_weights_path(v, args.weights_dir, seed if several else None) for v in variants for seed in seeds]
+    weights = [videoxum_weights_path(v, request.data.weights_dir, seed if several else None) for v in variants for seed in seeds]
     return data, weights, data.files.annotation_files()
 
 

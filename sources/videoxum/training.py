@@ -19,7 +19,6 @@ contents are not hashed: 14,001 files; VideoXumDataset.feature_stamp).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import hashlib
 import json
@@ -29,7 +28,6 @@ from pathlib import Path
 
 import torch
 
-from cli.sweep_command import sweep_config, task_policy
 from engine.fine_tune import init_record
 from engine.layout import training_outputs, weights_path_for
 from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
@@ -50,6 +48,7 @@ from engine.training_plan import TrainingPlan
 from evaluation.protocol import MeanMetrics
 from evaluation.v2v import V2VMeans
 from models.backbone import trunk_origin
+from sources.source import RouteRequest
 from sources.videoxum import VIDEOXUM, VIDEOXUM_SPLIT
 from sources.videoxum.data import (
     StreamedTrainingVideos,
@@ -177,17 +176,17 @@ def videoxum_record(result: VideoXumTraining, files: VideoXumFiles, device: torc
     }
 
 
-def claim_videoxum_outputs(args: argparse.Namespace, plan: TrainingPlan, seeds: list[int],
+def claim_videoxum_outputs(request: RouteRequest, plan: TrainingPlan, seeds: list[int],
                            main: bool = True) -> tuple[VideoXumSplits, ClaimedOutputs]:
     """Open and check VideoXum's three splits (a missing feature file, folder or annotation file stops
     the run here), check that the train split fills one optimiser step, and claim every output
     (only ``main``: torchrun's ranks other than 0 write nothing)."""
-    data = VideoXumFiles(args.data_dir, args.features, args.workers).open()
+    data = VideoXumFiles(request.data.data_dir, request.option("features"), request.option("workers")).open()
     plan.check_training_set(VIDEOXUM, VIDEOXUM_SPLIT, len(data.train))
     if not main:
         return data, ClaimedOutputs()
     several = len(seeds) > 1
-    weights = [weights_path_for(args.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed if several else None) for seed in seeds]
+    weights = [weights_path_for(request.data.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed if several else None) for seed in seeds]
     return data, claim_outputs([path for w in weights for path in training_outputs(w)], inputs=data.files.annotation_files(), lock=weights)
 
 
@@ -229,19 +228,19 @@ def run_videoxum_job(job: VideoXumJob) -> RunOutcome:
     return RunOutcome(result, list(fallback.kept))
 
 
-def train_videoxum_on_ray(args: argparse.Namespace, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int],
+def train_videoxum_on_ray(request: RouteRequest, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int],
                           fallback: Fallback) -> list[VideoXumTraining]:
     """Train VideoXum once per seed, each run a Ray task that opens the data itself; the results in the seeds' order.
 
     Raises:
         ProjectError: as cli.sweep_command.train_on_ray.
     """
-    config = sweep_config(args)
+    config = request.sweep
     several = len(seeds) > 1
-    jobs = [VideoXumJob(data.files, plan.with_seed(seed), args.weights_dir, several, task_policy(args)) for seed in seeds]
-    if getattr(args, "resume", ResumePolicy.AUTO) is ResumePolicy.RESTART:
+    jobs = [VideoXumJob(data.files, plan.with_seed(seed), request.data.weights_dir, several, request.resume.for_tasks()) for seed in seeds]
+    if request.resume is ResumePolicy.RESTART:
         for seed in seeds:
-            discard_checkpoints(weights_path_for(args.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed if several else None))
+            discard_checkpoints(weights_path_for(request.data.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed if several else None))
     outcomes = run_sweep(jobs, config, train_one=run_videoxum_job)
     for outcome in outcomes:
         fallback.kept.extend(outcome.kept)

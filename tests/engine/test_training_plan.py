@@ -3,8 +3,9 @@
 import pytest
 
 import train
+from cli.training_request import plan_from_args
 from config import CASumConfig, EpochRule, ModelConfig, SoftmaxAxis, TrainConfig
-from engine.training_plan import ProtocolOverrides, TrainingPlan, TrainingPlanError, plan_for, plan_from_args
+from engine.training_plan import ProtocolOverrides, TrainingPlan, TrainingPlanError, plan_for
 from models.method_choice import ModelChoice
 from models.methods import METHODS
 
@@ -77,7 +78,7 @@ def test_plans_are_checked_without_torch():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    code = ("import sys, train; from engine.training_plan import plan_from_args; "
+    code = ("import sys, train; from cli.training_request import plan_from_args; "
             "plan_from_args(train.parse_args(['--method', 'CA-SUM', '--epochs', '30'])); print('torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
                             capture_output=True, text=True, check=True)

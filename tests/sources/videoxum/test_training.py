@@ -109,7 +109,7 @@ def test_ca_sum_sweeps_sigma_and_chooses_on_the_validation_features(videoxum_dir
 
 
 def test_csta_defaults_to_its_rule_on_validation(videoxum_dir, tmp_path):
-    from engine.training_plan import plan_from_args
+    from cli.training_request import plan_from_args
 
     assert plan_from_args(train.parse_args(_args(videoxum_dir, tmp_path))).rule.value == "validation"
 
@@ -162,7 +162,7 @@ def test_a_videoxum_run_killed_mid_run_and_started_again_ends_as_if_never_interr
 def _fingerprinted_copy(videoxum_dir, tmp_path):
     """A copy of the tiny set, a PGL-SUM plan for it, its run and the fingerprint it has now; and a
     function giving the fingerprint of the copy as it is when called."""
-    from engine.training_plan import plan_from_args
+    from cli.training_request import plan_from_args
     from sources.videoxum.data import VideoXumFiles
     from sources.videoxum.training import VideoXumSplitData
 
