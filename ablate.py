@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--random-init", action="store_true", help="start the CNN trunks from random weights instead of ImageNet")
     parser.add_argument("--scoring", choices=SCORING_ROUTES, default="exact",
                         help="how the table's weights are evaluated: exact (bit-identical to the reference, default) or fast "
-                        "(batch norms folded; scores within 1e-5)")
+                        "(batch norms folded; scores within 2e-5)")
     add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run: train the missing runs as Ray tasks
     add_out_argument(parser, help="folder of ablation.md/.json/.png (default: <weights-dir>/ablation)")
     return parser

@@ -88,7 +88,7 @@ def evaluate_weights(
         seed: read weights/<dataset>/seed<S>/split<k>.pt instead (train.py --seeds with several seeds).
         flags: the model the command line asks for (default: CSTA's released configuration); a
             record beside the weights wins, and contradicting it is a ModelChoiceError.
-        route: EXACT scores bit for bit as the reference implementation; FAST within 1e-5 of it
+        route: EXACT scores bit for bit as the reference implementation; FAST within 2e-5 of it
             (engine.scoring.ScoringRoute), in about half the time.
     """
     flags = flags or ModelChoice(DEFAULT_METHOD, method_spec(DEFAULT_METHOD).default_config())

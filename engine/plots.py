@@ -67,7 +67,9 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
     ``warnings`` (signs of a useless model, evaluation/degenerate.py) are written in red under the
     panels, so that a curve that looks ordinary cannot hide them; without any the figure is unchanged.
     """
-    figure = Figure(figsize=(10, 3.2 + 0.35 * len(warnings)))
+    # each warning in full, wrapped to the figure's width: 0.17 inch per line under the panels
+    notes = [line for message in warnings for line in textwrap.wrap(f"warning: {message}", 155, subsequent_indent="  ")]
+    figure = Figure(figsize=(10, 3.2 + (0.17 * len(notes) + 0.2 if notes else 0)))
     loss_axes, rank_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, loss, marker="." if len(epochs) < 30 else None, color="tab:red")
     loss_axes.set_xlabel("epoch")
@@ -82,11 +84,10 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
     for axes in (loss_axes, rank_axes):
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     rank_axes.legend(fontsize=8)
-    if warnings:
+    if notes:
         figure.suptitle(f"WARNING, USELESS MODEL: {title}", fontsize=10, color="tab:red")
-        text = "\n".join(textwrap.shorten(f"warning: {message}", 170, placeholder=" ...") for message in warnings)
-        figure.text(0.01, 0.01, text, fontsize=8, color="tab:red", va="bottom", ha="left")
-        figure.tight_layout(rect=(0, 0.35 * len(warnings) / figure.get_figheight() + 0.02, 1, 1))
+        figure.text(0.01, 0.01, "\n".join(notes), fontsize=8, color="tab:red", va="bottom", ha="left")
+        figure.tight_layout(rect=(0, (0.17 * len(notes) + 0.2) / figure.get_figheight(), 1, 1))
         return _save(figure, path)
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()

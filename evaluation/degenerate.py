@@ -17,6 +17,7 @@ import numpy as np
 SATURATION_MARGIN = 1e-6  # a score closer than this to 0 or to 1 sits on a flat part of the sigmoid
 SATURATED_SHARE = 0.99  # this share of all held-out scores saturated: the model says nothing
 CONSTANT_SPREAD = 1e-6  # a video whose scores span less than this is scored constantly
+FROZEN_TAIL = 3  # fewest last epochs with the same held-out numbers that count as frozen (when they are half the run)
 
 
 @dataclass(frozen=True)
@@ -59,21 +60,32 @@ def score_findings(scores: Sequence[np.ndarray], held_out: str = "test") -> list
 
 
 def history_findings(kendall: Sequence[float], spearman: Sequence[float], f1: Sequence[float], held_out: str = "test") -> list[Finding]:
-    """Held-out numbers that did not move at all over the epochs (two or more): the weights did not
-    change what the model predicts, whatever the loss says."""
-    if len(kendall) < 2:
+    """Held-out numbers that stopped moving: the same F1, tau and rho in every epoch (two or more), or
+    in the last FROZEN_TAIL or more epochs making at least half of the run (a model that collapsed
+    after its first epochs). Either the predictions stopped moving (a saturated sigmoid), or the
+    summaries cannot move: F1, and tau/rho with segment labels, are measured on the 0/1 summary,
+    and where only one or two shots fit the budget (clips of a few seconds) the knapsack keeps the
+    same shots whatever the scores; the epoch rule then has nothing to choose from."""
+    epochs = len(kendall)
+    if epochs < 2:
         return []
-    columns = [np.asarray(values, dtype=np.float64) for values in (kendall, spearman, f1)]
-    if all(_all_same(column) for column in columns):
-        return [Finding("frozen-metrics", f"the {held_out} F1, tau and rho were the same in all {len(kendall)} epochs "
-                                          f"(F1 {columns[2][0]:.2f}, tau {columns[0][0]:.3f}, rho {columns[1][0]:.3f}): "
-                                          "training did not change the model's predictions")]
-    return []
+    rows = np.column_stack([np.asarray(values, dtype=np.float64) for values in (f1, kendall, spearman)])  # Sized [epochs, 3]
+    tail = 1
+    while tail < epochs and _all_same(rows[epochs - tail - 1:]):
+        tail += 1
+    if tail < epochs and (tail < FROZEN_TAIL or 2 * tail < epochs):
+        return []
+    span = f"all {epochs} epochs" if tail == epochs else f"the last {tail} of {epochs} epochs (from epoch {epochs - tail + 1})"
+    f1_value, tau, rho = rows[-1]
+    return [Finding("frozen-metrics", f"the {held_out} F1, tau and rho were the same in {span} (F1 {f1_value:.2f}, tau {tau:.3f}, "
+                                      f"rho {rho:.3f}): the summaries they are measured on did not change, because the predictions did not move "
+                                      "or because few shots fit the summary budget (short videos), so that the knapsack picks the "
+                                      "same shots whatever the scores")]
 
 
-def _all_same(values: np.ndarray) -> bool:
-    """Every value equal to the first, NaN counting as equal to NaN."""
-    return bool(np.all((values == values[0]) | (np.isnan(values) & np.isnan(values[0]))))
+def _all_same(rows: np.ndarray) -> bool:
+    """Every row equal to the first, NaN counting as equal to NaN. rows: Sized [N, 3]."""
+    return bool(np.all((rows == rows[0]) | (np.isnan(rows) & np.isnan(rows[0]))))
 
 
 def degenerate_findings(kendall: Sequence[float], spearman: Sequence[float], f1: Sequence[float],

@@ -57,9 +57,10 @@ def test_the_curve_with_warnings_is_taller_and_without_them_unchanged(tmp_path):
     args = ([1, 2, 3], [0.3, 0.2, 0.1], [0.1, 0.1, 0.1], [0.2, 0.2, 0.2], 2)
     plain = plot_training_curve(tmp_path / "a.png", "split 1", *args)
     default = plot_training_curve(tmp_path / "b.png", "split 1", *args, warnings=())
-    warned = plot_training_curve(tmp_path / "c.png", "split 1", *args, warnings=["the sigmoid is saturated", "frozen"])
+    one = plot_training_curve(tmp_path / "c.png", "split 1", *args, warnings=["the sigmoid is saturated"])
+    long = plot_training_curve(tmp_path / "d.png", "split 1", *args, warnings=["the sigmoid is saturated", "frozen " * 40])
     assert plain.read_bytes() == default.read_bytes()
-    assert png_height(plain) == 320 and png_height(warned) == 390
+    assert png_height(plain) == 320 < png_height(one) < png_height(long)  # every warning in full, a long one wrapped
 
 
 @pytest.mark.parametrize("warnings", [[], [Finding("saturated-scores", "100% of the test scores are within 1e-06 of 0 or 1")]])

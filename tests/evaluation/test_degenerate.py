@@ -50,7 +50,18 @@ def test_frozen_held_out_numbers_over_the_epochs():
     assert codes(history_findings([math.nan] * 3, [math.nan] * 3, [20.0] * 3)) == ["frozen-metrics"]
 
 
-@pytest.mark.parametrize("kendall", [[0.05, 0.05, 0.06], [0.05]])
+def test_a_run_that_froze_after_its_first_epochs_is_named():
+    kendall, spearman, f1 = [0.02, 0.07] + [0.1] * 8, [0.03, 0.08] + [0.098] * 8, [40.0, 12.0] + [12.0] * 8
+    findings = history_findings(kendall, spearman, f1)
+    assert codes(findings) == ["frozen-metrics"] and "the last 8 of 10 epochs (from epoch 3)" in findings[0].message
+
+
+@pytest.mark.parametrize("kendall", [
+    [0.05, 0.05, 0.06],
+    [0.05],
+    [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.1, 0.1, 0.1],  # the same last 3 of 10 epochs: under half the run
+    [0.01, 0.02, 0.1, 0.1],  # the same last 2: fewer than FROZEN_TAIL
+])
 def test_moving_or_single_epoch_histories_give_no_finding(kendall):
     assert history_findings(kendall, [0.1] * len(kendall), [30.0] * len(kendall)) == []
 
