@@ -37,15 +37,15 @@ from cli.options import (
 from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested
 from cli.route_request import route_request
 from config import TrainConfig
-from engine.ablation_grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
-from engine.layout import training_outputs, weights_path_for
-from engine.outputs import claim_outputs
+from engine.ablation.grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
+from engine.run_outputs import claim_outputs
+from engine.run_paths import training_outputs, weights_path_for
 from sources import SOURCES, own_route, sources_for
 from utils.errors import ProjectError
 
 log = logging.getLogger("ablate")
 
-SCORING_ROUTES = ("exact", "fast")  # engine.scoring.ScoringRoute's values (that module imports torch)
+SCORING_ROUTES = ("exact", "fast")  # engine.evaluate.model_scores.ScoringRoute's values (that module imports torch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,10 +131,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds: list[int], out_dir: Path, fallback) -> int:  # noqa: ANN001
-    from engine.ablation import AblationJob, run_grid
-    from engine.ablation_table import ablation_markdown, write_ablation_table
-    from engine.scoring import ScoringRoute
-    from engine.training import trunk_init
+    from engine.ablation.grid_runs import AblationJob, run_grid
+    from engine.ablation.table import ablation_markdown, write_ablation_table
+    from engine.evaluate.model_scores import ScoringRoute
+    from engine.train.loop import trunk_init
     from models.backbone import BACKBONES, BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
     from utils.runtime import select_device
 
@@ -150,7 +150,7 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
     stand_in = any(trunk_origin(trunk_init(train_cfg), spec) is BackboneOrigin.STAND_IN for spec in specs)
     sweep = None
     if ray_requested(args):
-        from engine.sweep import SweepConfig
+        from engine.scale.ray_sweep import SweepConfig
 
         sweep = SweepConfig(address=args.ray_address, cpus_per_run=args.cpus_per_run or 1.0, gpus_per_run=args.gpus_per_run,
                             device=None if args.device is None else select_device(args.device).type)

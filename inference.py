@@ -42,8 +42,8 @@ from cli.options import (
 )
 from cli.route_request import route_request
 from config import ModelConfigError
-from engine.layout import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
-from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
+from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs
+from engine.run_paths import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
 from evaluation.random_draws import RANDOM_DRAWS  # standard library only: --help answers before scipy loads
 from models.method_choice import ModelChoiceError
 from models.methods import METHOD_NAMES
@@ -194,11 +194,19 @@ def _evaluate_own_split(args: argparse.Namespace, seeds: list[int | None], route
 def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     with loading_without_collections():  # torchvision's and scipy's, the evaluation's: 0.86 s of full collections in all otherwise
-        from engine.complexity import measure_csta
-        from engine.inference import check_models, evaluate_weights
-        from engine.report import DatasetReport, build_report, evaluation_json, evaluation_table, labels, write_report, write_video_plots
-        from engine.scoring import ScoringRoute
-        from engine.seeds import seeds_table, spread_over_seeds
+        from engine.evaluate.complexity import measure_csta
+        from engine.evaluate.model_scores import ScoringRoute
+        from engine.evaluate.seed_spread import seeds_table, spread_over_seeds
+        from engine.evaluate.weights_evaluation import check_models, evaluate_weights
+        from engine.reports.tables import (
+            DatasetReport,
+            build_report,
+            evaluation_json,
+            evaluation_table,
+            labels,
+            write_report,
+            write_video_plots,
+        )
         from evaluation.baselines import baselines_table, human_row_or_unavailable, random_baseline
         from utils import write_json_atomic
         from utils.runtime import select_device
@@ -239,7 +247,7 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
         log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
     command = shlex.join(["python", "inference.py", *args.command_line])
     if args.save_scores:
-        from engine.score_file import write_score_file
+        from engine.evaluate.saved_scores import write_score_file
 
         scored = [(r.benchmark, r.runs) for r in reports]
         log.info("wrote %s", fallback.write(args.save_scores, lambda path: write_score_file(path, scored, command)))
@@ -262,9 +270,9 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
 
 def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
     """--compare: every folder evaluated like --weights-dir, then one table per dataset."""
-    from engine.comparison import compare_dataset, comparison_json, comparison_table
-    from engine.inference import check_models, evaluate_weights
-    from engine.scoring import ScoringRoute
+    from engine.evaluate.method_comparison import compare_dataset, comparison_json, comparison_table
+    from engine.evaluate.model_scores import ScoringRoute
+    from engine.evaluate.weights_evaluation import check_models, evaluate_weights
     from models.method_choice import ModelChoice
     from models.methods import method_spec
     from utils import write_json_atomic

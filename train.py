@@ -52,12 +52,12 @@ from cli.options import (
     number_in,
     setup_logging,
 )
-from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/sweep.py
+from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/scale/ray_sweep.py
 from cli.route_request import route_request
 from config import EpochRule
-from engine.launch import Launch, current_launch
-from engine.layout import training_outputs, weights_path_for
-from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
+from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs
+from engine.run_paths import training_outputs, weights_path_for
+from engine.scale.launch import Launch, current_launch
 from sources import own_route, sources_for
 from utils.collector import loading_without_collections
 from utils.errors import ProjectError
@@ -65,7 +65,7 @@ from utils.errors import ProjectError
 if TYPE_CHECKING:  # torch is imported only once the run is known to be possible
     import torch
 
-    from engine.training_plan import TrainingPlan
+    from engine.train.run_config import TrainingPlan
     from sources.folds import RunData
 
 log = logging.getLogger("train")
@@ -177,7 +177,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _sized_for_features(plan: TrainingPlan, jobs: list) -> TrainingPlan:
-    """The model's input width set to the data's, as on VideoXum (engine.training_plan.sized_for_features):
+    """The model's input width set to the data's, as on VideoXum (engine.train.run_config.sized_for_features):
     features of another backbone than GoogLeNet (build_dataset.py --backbone) train a model of their
     width from scratch; the record keeps the width, so inference.py builds the same model."""
     (width,) = {benchmark.feature_dim for _, benchmark, _ in jobs}  # the benchmarks are all 1024-d; a built data set is alone
@@ -205,7 +205,7 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | Any, se
            launch: Launch) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     with loading_without_collections():  # torch's, the models' and the training loop's objects: see utils/collector.py
-        from engine import distributed, training  # noqa: F401 - the training loop's imports made here, not inside a run
+        from engine.scale import torchrun as distributed  # noqa: F401 - the training loop's imports made here, not inside a run
 
     # joins torchrun's process group, if any (Ray workers choose their own devices)
     device = None if ray_requested(args) else distributed.start(launch, args.device)
@@ -220,10 +220,10 @@ def _train(args: argparse.Namespace, plan: TrainingPlan, data: RunData | Any, se
 
 def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, seeds: list[int], fallback: Fallback,
                 device: torch.device | None) -> int:
-    from engine.fine_tune import check_init_weights
-    from engine.report import labels
-    from engine.seeds import seeds_table, spread_over_seeds
-    from engine.training import train_method_split, trunk_init
+    from engine.evaluate.seed_spread import seeds_table, spread_over_seeds
+    from engine.reports.tables import labels
+    from engine.train.fine_tune import check_init_weights
+    from engine.train.loop import train_method_split, trunk_init
     from evaluation.protocol import mean_metrics
     from models.backbone import BackboneOrigin, trunk_origin
 
@@ -241,10 +241,10 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, see
         log.info("wrote %s (random folds of %s; reused by the next run and by inference.py)", path, jobs[0][0].name)
     origin = trunk_origin(trunk_init(plan), trunk) if trunk is not None else None
     stand_in = origin is BackboneOrigin.STAND_IN or any(benchmark.stand_in_features for _, benchmark, _ in jobs)
-    log.info("device: %s | %s | seed(s): %s | trunk: %s", device, plan.describe(), " ".join(map(str, seeds)),
+    log.info("device: %s | %s | seed(s): %s | trunk: %s", device, plan.describe([spec.name for spec, _, _ in jobs]), " ".join(map(str, seeds)),
              origin.describe(trunk) if origin is not None else "none")
     synthetic = {spec.name: benchmark.synthetic for spec, benchmark, _ in jobs}
-    if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
+    if on_ray:  # the same runs as Ray tasks, the same files (engine/scale/ray_sweep.py)
         from cli.sweep_command import train_on_ray
 
         results = train_on_ray(args, plan, jobs, seeds, fallback)
@@ -279,7 +279,7 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, see
 
 
 def _log_seed_table(seed: int, several: bool, results: list, synthetic: dict[str, bool], stand_in: bool) -> None:
-    from engine.report import training_table
+    from engine.reports.tables import training_table
 
     title = f"Test metrics of the kept epochs (seed {seed})" if several else "Test metrics of the kept epochs"
     log.info("\n%s:\n%s", title, training_table(results, synthetic, stand_in))

@@ -27,7 +27,7 @@ default), which would turn their training to NaN; shorter lengths are scored as 
    users, TVSum: mean), beside our evaluation.protocol.evaluate_video; also random and tie-heavy
    (rounded) scores on every video.
 4. training side by side: their model/main.py, run unchanged on the same h5 and their split 0 for
-   the same epochs (its losses recorded per video), against engine.method_training.train_epoch
+   the same epochs (its losses recorded per video), against engine.train.epoch.train_epoch
    seeded and built as train.py does (per-video and per-epoch losses, final weights) and against
    train.py's own run (its record's per-epoch loss, its last-epoch weights file). Their whole
    training set per step (20 SumMe, 40 TVSum), and 6 per step on SumMe (2 videos sit each epoch out).
@@ -377,7 +377,7 @@ def our_config(method: str, options: dict):  # noqa: ANN201
 
 def our_scores(method: str, config, weights: Path, inputs: dict) -> dict:  # noqa: ANN001
     """Both scoring routes of this project on a weights file loaded as inference.py loads it."""
-    from engine.scoring import Scorer, ScoringRoute  # noqa: PLC0415
+    from engine.evaluate.model_scores import Scorer, ScoringRoute  # noqa: PLC0415
     from models.checkpoint import load_checkpoint  # noqa: PLC0415
     from models.methods import method_spec  # noqa: PLC0415
 
@@ -468,7 +468,7 @@ def train_ours(bench: Bench, epochs: int) -> dict[str, Path]:
 
 def check_ours_load_there(bench: Bench, inputs: dict, folders: dict[str, Path]) -> None:
     """Check 2: weights trained here load strictly into their class and score the same."""
-    from engine.scoring import ScoringRoute  # noqa: PLC0415
+    from engine.evaluate.model_scores import ScoringRoute  # noqa: PLC0415
     from models.checkpoint import save_checkpoint  # noqa: PLC0415
     from models.methods import method_spec  # noqa: PLC0415
     from utils.runtime import seed_everything  # noqa: PLC0415
@@ -577,13 +577,13 @@ def _layout(bench: Bench, repo: str) -> Path:
 
 def _our_epoch_losses(method: str, dataset: str, benchmark, epochs: int, length_factor: float | None,  # noqa: ANN001
                       videos_per_step: int) -> tuple[list[float], list[float], dict]:
-    """engine.method_training.train_epoch driven as train.py's _train_run drives it (seed, build, Adam, steps), each loss recorded."""
+    """engine.train.epoch.train_epoch driven as train.py's _train_run drives it (seed, build, Adam, steps), each loss recorded."""
     import torch  # noqa: PLC0415
 
     from dataset import read_splits  # noqa: PLC0415
     from dataset.splits import select_splits  # noqa: PLC0415
-    from engine.method_training import EpochSteps, train_epoch  # noqa: PLC0415
-    from engine.scoring import to_device  # noqa: PLC0415
+    from engine.evaluate.model_scores import to_device  # noqa: PLC0415
+    from engine.train.epoch import EpochSteps, train_epoch  # noqa: PLC0415
     from models.methods import method_spec  # noqa: PLC0415
     from utils.runtime import seed_everything  # noqa: PLC0415
 

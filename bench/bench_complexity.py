@@ -28,8 +28,8 @@ from config import DATASETS, DEFAULT_DATA_DIR, FRAME_SAMPLE_RATE, OPTION_FIELDS,
 from dataset.annotations import read_tvsum_annotations
 from dataset.errors import DataError
 from dataset.h5 import read_eccv16
-from engine.ablation_grid import Variant, read_grid
-from engine.complexity import count_parameters, macs_over_lengths, meta_macs
+from engine.ablation.grid import Variant, read_grid
+from engine.evaluate.complexity import count_parameters, macs_over_lengths, meta_macs
 from models.backbone import BackboneInit
 from models.csta import build_csta
 from utils import write_json_atomic

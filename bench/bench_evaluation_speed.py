@@ -26,7 +26,7 @@ import torch
 from config import DATASETS, ModelConfig, dataset_specs
 from dataset.benchmark import load_benchmark
 from dataset.splits import read_splits
-from engine.scoring import ScoringRoute, evaluate_model, to_device
+from engine.evaluate.model_scores import ScoringRoute, evaluate_model, to_device
 from evaluation.protocol import mean_metrics
 from models.backbone import GOOGLENET, BackboneInit, seeded_random_backbone
 from models.bn_calibration import calibrate_batch_norm, coloured_pictures

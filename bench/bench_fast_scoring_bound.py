@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from config import ModelConfig
-from engine.ablation_grid import read_grid
+from engine.ablation.grid import read_grid
 from models.backbone import BACKBONES, seeded_random_backbone
 from models.csta import CSTA
 from models.fast_eval import FAST_SCORING_BOUND, fold_for_inference

@@ -3,8 +3,8 @@
     python bench/bench_ray_sweep.py --data-dir /tmp/syn --seeds 1 2 --splits 1 2 --epochs 1 [--sequential-threads 1]
 
 The same runs (seeds x splits of one dataset) are trained twice: one after another in this process
-(engine.sweep.run_job, torch's default thread count as train.py, or --sequential-threads), then as Ray tasks on a
-local Ray started here (engine.sweep.run_sweep, one CPU and one torch thread per run). Meanwhile
+(engine.scale.ray_sweep.run_job, torch's default thread count as train.py, or --sequential-threads), then as Ray tasks on a
+local Ray started here (engine.scale.ray_sweep.run_sweep, one CPU and one torch thread per run). Meanwhile
 the resident memory of this process and of every process it started (Ray's services and workers)
 is sampled from /proc: its peak says whether a sweep's memory stays bounded (one model per worker).
 Ray's own costs are timed apart: starting Ray, a first task (a worker process starting), later
@@ -27,8 +27,8 @@ import torch
 
 from config import DATASETS, TrainConfig
 from dataset import load_benchmark, read_splits, select_splits
-from engine.sweep import RunJob, SweepConfig, run_job, run_sweep
-from engine.training_plan import TrainingPlan
+from engine.scale.ray_sweep import RunJob, SweepConfig, run_job, run_sweep
+from engine.train.run_config import TrainingPlan
 from models.backbone import BackboneInit
 from models.csta import build_csta
 from utils.cluster import WORKER_ENV

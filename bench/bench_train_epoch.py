@@ -16,8 +16,8 @@ import torch
 
 from config import DATASETS, DEFAULT_DATA_DIR, TrainConfig
 from dataset import load_benchmark, read_splits, select_splits
-from engine.scoring import evaluate_model, to_device
-from engine.training import train_epoch
+from engine.evaluate.model_scores import evaluate_model, to_device
+from engine.train.loop import train_epoch
 from models.backbone import BackboneInit
 from models.csta import build_csta
 from utils.runtime import seed_everything, select_device

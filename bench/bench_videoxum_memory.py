@@ -7,7 +7,7 @@
    (dataset.videoxum.VideoXumDataset, a record at a time, nothing kept), timed; this process's
    resident memory and the PSS of it with its workers (/proc) are sampled every ``--sample-every`` videos, so
    a set that were held in memory would show as memory growing with the videos read.
-2. Training: CSTA's training loop (engine.training.train_epoch: one video per optimizer step) over
+2. Training: CSTA's training loop (engine.train.loop.train_epoch: one video per optimizer step) over
    the first ``--train-videos`` training videos, timed after one warm-up video; the seconds per
    frame (1 fps step) times the training split's total frames (from the annotations) extrapolates
    one epoch. The extrapolation is said as such in the output: the cost of a video grows with its
@@ -25,8 +25,8 @@ import torch
 import torch.utils.data
 
 from dataset.videoxum import VideoXumDataset, VideoXumSplit
-from engine.scoring import to_device
-from engine.training import train_epoch
+from engine.evaluate.model_scores import to_device
+from engine.train.loop import train_epoch
 from models.backbone import BackboneInit
 from models.csta import build_csta
 from utils.runtime import seed_everything

@@ -12,7 +12,7 @@ from builder.errors import BuildError
 from builder.labels import LabelFile, ScoreLabels, SegmentLabels, read_labels
 from builder.settings import BuildConfig, report_path
 from dataset.custom import LabelKind
-from engine.outputs import refuse_collisions
+from engine.run_outputs import refuse_collisions
 from utils.paths import display_path, find_videos
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def plan_build(cfg: BuildConfig) -> BuildPlan:
     Raises:
         BuildError: no videos, two videos with one stem (labels name videos by stem), an existing
             output without ``overwrite``, or (``require_labels``) videos and labels that do not match.
-        engine.outputs.OutputConflict: the output (or its report) is one of the videos or the label
+        engine.run_outputs.OutputConflict: the output (or its report) is one of the videos or the label
             file, with or without ``overwrite``.
         DataError: a label file that cannot be read (names the line).
         utils.paths.InputError: a missing input.

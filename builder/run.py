@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from builder.plan import BuildPlan, build_outputs, plan_build, read_inputs
 from builder.settings import BuildConfig, frame_transform, report_path
-from engine.outputs import claim_outputs
+from engine.run_outputs import claim_outputs
 from utils.errors import ProjectError
 from utils.paths import display_path
 

@@ -1,7 +1,7 @@
 """The options the scripts share, each defined once: the data set and its splits, --device, --seed/--seeds,
 --out and the resume pair --resume/--restart (the Ray flags: cli/ray_options.py).
 
-Standard library, config.py, engine/resume_policy.py and the data-source registry (sources/, as torch-free)
+Standard library, config.py, engine/train/resume_policy.py and the data-source registry (sources/, as torch-free)
 only: ``--help`` and argument errors answer before torch, numpy or h5py are imported
 (tests/cli/test_options.py holds that). The --dataset choices and each data set's own flags come from the
 registry (sources/source.SourceFlag).
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config import DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR, SPLIT_SETS
-from engine.resume_policy import ResumePolicy
+from engine.train.resume_policy import ResumePolicy
 from sources import ALL, SOURCES, DataRequest, DataSource, SourceFlag, dataset_choices, sources_for
 
 SEED_MAX = 2**32 - 1  # numpy's seeds are unsigned 32-bit

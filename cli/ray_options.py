@@ -1,5 +1,5 @@
 """The Ray flags, each defined once: --ray and --ray-address, with --cpus-per-run/--gpus-per-run for a
-command whose runs are Ray tasks (train.py, ablate.py; engine/sweep.py), or --ray-workers for a launcher
+command whose runs are Ray tasks (train.py, ablate.py; engine/scale/ray_sweep.py), or --ray-workers for a launcher
 that hands videos to Ray workers (generate_video.py, build_dataset.py, cli/extract_features.py;
 utils.cluster.run_on_ray).
 
@@ -57,7 +57,7 @@ def _add_ray_switches(group: argparse._ArgumentGroup, *, work: str, on_ray: str,
 
 
 def add_ray_arguments(parser: argparse.ArgumentParser) -> None:
-    """--ray, --ray-address, --cpus-per-run, --gpus-per-run: each run of the command a Ray task (engine/sweep.py)."""
+    """--ray, --ray-address, --cpus-per-run, --gpus-per-run: each run of the command a Ray task (engine/scale/ray_sweep.py)."""
     group = parser.add_argument_group("many runs at once with Ray (several seeds, splits or datasets)")
     _add_ray_switches(group, work="run the runs", on_ray="run the runs as Ray tasks", same="the files written", note="see `ray start --head`")
     group.add_argument("--cpus-per-run", type=resource_share(allow_zero=False),

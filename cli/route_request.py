@@ -7,7 +7,7 @@ import argparse
 
 from cli.options import data_request
 from cli.ray_options import ray_requested
-from engine.resume_policy import ResumePolicy
+from engine.train.resume_policy import ResumePolicy
 from sources import RouteRequest
 
 

@@ -1,8 +1,8 @@
-"""train.py --ray: the command's runs as one Ray sweep (engine.sweep), in the sequential command's
+"""train.py --ray: the command's runs as one Ray sweep (engine.scale.ray_sweep), in the sequential command's
 order and with its files; train.py prints the same tables from the results. VideoXum's runs, one task per
 seed: sources/videoxum/training.train_videoxum_on_ray, with the sweep_config cli/options.route_request reads here.
 
-Here the command's flags become the typed requests engine/sweep.py takes (SweepConfig, RunJob): it never
+Here the command's flags become the typed requests engine/scale/ray_sweep.py takes (SweepConfig, RunJob): it never
 reads the argparse namespace."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from pathlib import Path
 from cli.options import data_request
 from dataset.benchmark import Benchmark
 from dataset.splits import Split
-from engine.layout import weights_path_for
-from engine.outputs import Fallback
-from engine.resume import discard_checkpoints
-from engine.resume_policy import ResumePolicy
-from engine.sweep import RunJob, SweepConfig, run_sweep
-from engine.training import SplitTraining
-from engine.training_plan import TrainingPlan
+from engine.run_outputs import Fallback
+from engine.run_paths import weights_path_for
+from engine.scale.ray_sweep import RunJob, SweepConfig, run_sweep
+from engine.train.loop import SplitTraining
+from engine.train.resume import discard_checkpoints
+from engine.train.resume_policy import ResumePolicy
+from engine.train.run_config import TrainingPlan
 from sources import sources_for
 from utils.errors import ProjectError
 
@@ -71,7 +71,7 @@ def train_on_ray(args: argparse.Namespace, plan: TrainingPlan, datasets: list[tu
         fallback: the command's; the files workers had to keep elsewhere are added to it.
 
     Raises:
-        ProjectError: a run failed (engine.sweep.SweepFailed), cannot be placed on the cluster, or
+        ProjectError: a run failed (engine.scale.ray_sweep.SweepFailed), cannot be placed on the cluster, or
             --device names a single GPU.
     """
     config = sweep_config(args)

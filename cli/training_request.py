@@ -6,7 +6,7 @@ import argparse
 
 from cli.method_options import model_choice_from_args
 from config import EpochRule
-from engine.training_plan import ProtocolOverrides, TrainingPlan, TrainingRequest, plan_for_request
+from engine.train.run_config import ProtocolOverrides, TrainingPlan, TrainingRequest, plan_for_request
 from sources import DataSource, sources_for
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from engine.layout import record_path_for
+from engine.run_paths import record_path_for
 from models.method_choice import ModelChoice, choice_from_record, reconcile
 from models.methods import EpochRule, method_spec
 

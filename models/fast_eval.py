@@ -6,7 +6,7 @@ of being applied to every activation of every video (the trunk runs on a T x 102
 those activations are large). The folded copy also keeps its convolution weights in channels-last
 memory layout, which the CPU convolution kernels (oneDNN) prefer; the model's input is turned
 into the same layout by the first convolution. Folding changes the order of floating-point
-operations, hence the last bits of the scores: ``ScoringRoute.EXACT`` (engine/scoring.py) keeps
+operations, hence the last bits of the scores: ``ScoringRoute.EXACT`` (engine/evaluate/model_scores.py) keeps
 the model as it is, bit-identical to the reference implementation.
 
 On a CPU the copy's large linear layers run as 1x1 convolutions (``PointwiseLinear``): oneDNN's

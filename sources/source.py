@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config import EpochRule
-from engine.resume_policy import ResumePolicy
+from engine.train.resume_policy import ResumePolicy
 
 if TYPE_CHECKING:  # torch-free, but read only when a run is planned
-    from engine.training_plan import TrainingPlan
+    from engine.train.run_config import TrainingPlan
 
 
 class SplitScheme(enum.Enum):
@@ -70,7 +70,7 @@ class RouteRequest:
     data: DataRequest
     device: str | None = None  # --device; None: CUDA when available, else CPU
     resume: ResumePolicy = ResumePolicy.AUTO  # --resume / --restart
-    sweep: Any = None  # engine.sweep.SweepConfig when the runs go to Ray (--ray, --ray-address), else None
+    sweep: Any = None  # engine.scale.ray_sweep.SweepConfig when the runs go to Ray (--ray, --ray-address), else None
     model: Any = None  # models.method_choice.ModelChoice the flags name (inference.py)
     compare: tuple[tuple[str | None, Path], ...] = ()  # inference.py --compare: (method or None, folder)
     json: Path | None = None  # inference.py --json

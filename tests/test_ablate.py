@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import ablate
-from engine import ablation
+from engine.ablation import grid_runs as ablation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def test_grid_trained_then_skipped_and_table_written(tiny_data_dir, tiny_splits,
 
 
 def test_missing_runs_train_as_one_ray_sweep(tiny_data_dir, tiny_splits, tmp_path, grid, caplog):
-    """The same run function as train.py --ray (engine.sweep), then the table from the weights on disk."""
+    """The same run function as train.py --ray (engine.scale.ray_sweep), then the table from the weights on disk."""
     pytest.importorskip("ray")
     weights = tmp_path / "weights"
     with caplog.at_level(logging.INFO):

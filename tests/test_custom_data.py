@@ -12,7 +12,7 @@ import inference
 import score
 import train
 from dataset.custom import LabelKind
-from engine import training
+from engine.train import loop as training
 from models.backbone import BackboneOrigin
 from tests.builder.helpers import make_part, write_built
 from video.synthetic import write_demo_video

@@ -19,7 +19,7 @@ import torch
 import inference
 import train
 from config import PGLSumConfig
-from engine import inference as engine_inference
+from engine.evaluate import weights_evaluation as engine_inference
 from models.backbone import BackboneInit
 from models.checkpoint import save_checkpoint
 from models.csta import build_csta

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import train
-from engine import training
+from engine.train import loop as training
 from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint
 from models.csta import build_csta
@@ -200,7 +200,7 @@ def rebuilt_metrics(weights_path: Path, tiny_data_dir, tiny_splits):
 
     from config import DATASETS
     from dataset import load_benchmark, read_splits
-    from engine.scoring import evaluate_model, to_device
+    from engine.evaluate.model_scores import evaluate_model, to_device
     from evaluation.protocol import mean_metrics
     from models.checkpoint import read_state_dict
     from models.method_choice import choice_from_record

@@ -20,7 +20,7 @@ from config import EpochRule
 from sources.source import DataSource, SourceFlag, SplitScheme
 
 if TYPE_CHECKING:
-    from engine.training_plan import TrainingPlan
+    from engine.train.run_config import TrainingPlan
 
 VIDEOXUM = "VideoXum"
 VIDEOXUM_SPLIT = 1  # weights/VideoXum/split1.pt: VideoXum's one train/val/test split

@@ -1,7 +1,7 @@
 """ablate.py --dataset VideoXum: the grid's CSTA variants on VideoXum's own split.
 
 Each run is train.py --dataset VideoXum's (sources.videoxum.training.train_videoxum): the variant
-sized to the feature dimension (engine.training_plan.sized_for_features), trained on the train
+sized to the feature dimension (engine.train.run_config.sized_for_features), trained on the train
 split, its epoch chosen by CSTA's rule on the validation split (never on test labels), written as
 <weights-dir>/ablation/<variant>/VideoXum/[seed<S>/]split1.pt with its record. A run whose weights
 exist is not trained again. Every run's kept weights are then scored on the test split under the V2V
@@ -19,13 +19,13 @@ from pathlib import Path
 import torch
 
 from config import ModelConfig, ModelConfigError, TrainConfig
-from engine.ablation import DatasetCell, VariantResult
-from engine.ablation_grid import GridError, Variant
-from engine.complexity import count_parameters, meta_macs
-from engine.layout import weights_path_for
-from engine.outputs import Fallback
-from engine.seeds import spread_over_seeds
-from engine.training_plan import TrainingPlan, sized_for_features
+from engine.ablation.grid import GridError, Variant
+from engine.ablation.grid_runs import DatasetCell, VariantResult
+from engine.evaluate.complexity import count_parameters, meta_macs
+from engine.evaluate.seed_spread import spread_over_seeds
+from engine.run_outputs import Fallback
+from engine.run_paths import weights_path_for
+from engine.train.run_config import TrainingPlan, sized_for_features
 from evaluation.protocol import MeanMetrics
 from models.backbone import BackboneInit
 from models.csta import build_csta

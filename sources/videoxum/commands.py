@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 
 from config import TrainConfig
-from engine.ablation import VariantResult
-from engine.ablation_grid import Variant
-from engine.outputs import ClaimedOutputs, Fallback
-from engine.training_plan import TrainingPlan
+from engine.ablation.grid import Variant
+from engine.ablation.grid_runs import VariantResult
+from engine.run_outputs import ClaimedOutputs, Fallback
+from engine.train.run_config import TrainingPlan
 from sources.source import RouteRequest
 from sources.videoxum import VIDEOXUM_SPLIT
 from sources.videoxum.data import VideoXumFiles, VideoXumSplits
@@ -40,7 +40,7 @@ def claim_training(request: RouteRequest, plan: TrainingPlan, seeds: list[int], 
 def train(request: RouteRequest, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int], fallback: Fallback,
           device: torch.device | None) -> int:
     """One run per seed on VideoXum's split, in this process (torchrun: with the other ranks) or as Ray tasks."""
-    from engine.fine_tune import check_init_weights
+    from engine.train.fine_tune import check_init_weights
     from sources.videoxum import training
 
     for path in check_init_weights(plan.sized_for(data.train.feature_dim()), [VIDEOXUM_SPLIT]):
@@ -48,7 +48,7 @@ def train(request: RouteRequest, plan: TrainingPlan, data: VideoXumSplits, seeds
     on_ray = request.sweep is not None
     where = f"Ray workers ({request.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
     log.info("device: %s | %s | seed(s): %s", where, plan.describe(), " ".join(map(str, seeds)))
-    if on_ray:  # the same runs as Ray tasks, the same files (engine/sweep.py)
+    if on_ray:  # the same runs as Ray tasks, the same files (engine/scale/ray_sweep.py)
         for result in training.train_videoxum_on_ray(request, plan, data, seeds, fallback):
             training.log_videoxum_result(result)
     else:
@@ -74,8 +74,8 @@ def evaluation(request: RouteRequest, seeds: list[int | None]) -> tuple[list[Pat
 
 def _evaluate(request: RouteRequest, test: object, files: list[WeightsFile], fallback: Fallback) -> int:
     """Score every weights file, print the table, then write what was asked for."""
-    from engine.layout import REPORT_FILES
-    from engine.report import write_report
+    from engine.reports.tables import write_report
+    from engine.run_paths import REPORT_FILES
     from models.method_choice import ModelChoice
     from models.methods import method_spec
     from sources.videoxum.comparison import v2v_comparison, v2v_comparison_table

@@ -1,6 +1,6 @@
 """inference.py --dataset VideoXum's table: each weights folder's row (mean ± std over seeds), VideoXum's
 published rows with their source, and the Human row, each with the rule that chose its epoch, in
-VideoXum's own V2V columns (TABLE_METRICS). SumMe's and TVSum's tables are engine/comparison.py's;
+VideoXum's own V2V columns (TABLE_METRICS). SumMe's and TVSum's tables are engine/evaluate/method_comparison.py's;
 comparison_json writes either.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config import EpochRule
-from engine.comparison import rule_of, test_labels_cell
+from engine.evaluate.method_comparison import rule_of, test_labels_cell
 from evaluation.v2v import PUBLISHED_V2V
 from sources.videoxum import VIDEOXUM
 from sources.videoxum.evaluation import TABLE_METRICS, VideoXumEvaluation, VideoXumFolder

@@ -1,5 +1,5 @@
 """VideoXum for train.py and inference.py: its splits read lazily, streamed through DataLoader workers,
-scored with its V2V protocol (the model is sized from its feature dimension by engine.training_plan.sized_for_features).
+scored with its V2V protocol (the model is sized from its feature dimension by engine.train.run_config.sized_for_features).
 
 Nothing here holds a split's features in memory: each pass reads every video's npz file once, in
 worker processes, and hands it over (moved to the device) as the loop asks for it. What stays in
@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from dataset.h5 import VideoRecord
 from dataset.videoxum import VideoXumDataset, VideoXumSplit
-from engine.method_training import VideoStream
-from engine.scoring import DeviceVideo
+from engine.evaluate.model_scores import DeviceVideo
+from engine.train.epoch import VideoStream
 from evaluation.v2v import V2VMeans, V2VVideoMetrics, evaluate_video_v2v, mean_v2v
 from models.csta import predict_scores
 from sources.videoxum import DEFAULT_WORKERS

@@ -2,10 +2,10 @@
 seed) or several (--compare), beside the annotators' agreement (the Human row).
 
 Each weights file is weights/VideoXum/[seed<S>/]split1.pt (as train.py writes it); the model is
-rebuilt from the record beside it, like every other weights file (engine.inference.model_for_weights).
-Weights without a record are sized from the feature dimension (engine.training_plan.sized_for_features).
-The tables, the JSON and the report built from these results are in engine.comparison and
-sources.videoxum.report; the score file in engine.score_file.
+rebuilt from the record beside it, like every other weights file (engine.evaluate.weights_evaluation.model_for_weights).
+Weights without a record are sized from the feature dimension (engine.train.run_config.sized_for_features).
+The tables, the JSON and the report built from these results are in engine.evaluate.method_comparison and
+sources.videoxum.report; the score file in engine.evaluate.saved_scores.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import torch
 from config import EpochRule
 from dataset.errors import DataError
 from dataset.videoxum import VideoXumDataset, VideoXumSplit
-from engine.layout import record_path_for, weights_path_for
-from engine.training_plan import sized_for_features
+from engine.run_paths import record_path_for, weights_path_for
+from engine.train.run_config import sized_for_features
 from engine.weights_model import build_model, model_for_weights, selection_rule_of
 from evaluation.v2v import V2VMeans, V2VVideoMetrics, evaluate_video_v2v, human_v2v, mean_v2v
 from models.checkpoint import load_checkpoint
@@ -125,7 +125,7 @@ def videoxum_inputs(data_dir: Path, features: str, workers: int, folders: Sequen
 
 
 def check_choices(files: Sequence[WeightsFile], flags: Mapping[Path, ModelChoice]) -> None:
-    """Reconcile every folder's flags with every record before any evaluation (engine.inference.check_models)."""
+    """Reconcile every folder's flags with every record before any evaluation (engine.evaluate.weights_evaluation.check_models)."""
     for weights in files:
         model_for_weights(flags[weights.folder], weights.path)
 

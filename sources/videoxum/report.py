@@ -1,5 +1,5 @@
 """inference.py --dataset VideoXum --report DIR: the reproduction report for VideoXum, report.json and
-report.md as for SumMe and TVSum (engine.report), with VideoXum's V2V table in place of theirs.
+report.md as for SumMe and TVSum (engine.reports.tables), with VideoXum's V2V table in place of theirs.
 
 What it holds: the table inference.py prints (sources.videoxum.comparison.v2v_comparison: the row of the weights
 folder, mean ± std over seeds with several, VideoXum's published rows with their source and the
@@ -16,8 +16,8 @@ from dataclasses import asdict
 
 import torch
 
-from engine.comparison import comparison_json
-from engine.report import environment, environment_lines, file_entry, training_summary
+from engine.evaluate.method_comparison import comparison_json
+from engine.reports.tables import environment, environment_lines, file_entry, training_summary
 from evaluation.baselines import format_value
 from sources.videoxum import VIDEOXUM
 from sources.videoxum.comparison import V2VComparison, V2VRow, v2v_comparison_table
@@ -41,7 +41,7 @@ def _run_payload(run: VideoXumRun) -> dict:
 
 
 def videoxum_json(evaluation: VideoXumEvaluation, comparison: V2VComparison, command: str) -> dict:
-    """--json: the table's rows (engine.comparison.comparison_json), and per weights folder every run with its per-video numbers."""
+    """--json: the table's rows (engine.evaluate.method_comparison.comparison_json), and per weights folder every run with its per-video numbers."""
     payload = comparison_json([comparison], command)
     payload["datasets"][VIDEOXUM].update({
         "protocol": PROTOCOL, "split": "test", "features": evaluation.features, "human": evaluation.human.as_dict(),

@@ -1,4 +1,4 @@
-"""inference.py --dataset VideoXum --save-scores: engine/score_file.py's layout (format "csta-scores/1")
+"""inference.py --dataset VideoXum --save-scores: engine/evaluate/saved_scores.py's layout (format "csta-scores/1")
 under /VideoXum/[seed<S>/]<video id>, split 1 (its one train/val/test split; the videos are its test
 split's). A "step" there is one of VideoXum's frames sampled at 1 fps, so step_scores and
 machine_summary both have one value per such frame, and the summary is the V2V protocol's (the top
@@ -13,7 +13,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from engine.score_file import FORMAT, VIDEO_LAYOUT, prediction_attributes
+from engine.evaluate.saved_scores import FORMAT, VIDEO_LAYOUT, prediction_attributes
 from evaluation.v2v import top_share_selection
 from sources.videoxum import VIDEOXUM, VIDEOXUM_SPLIT
 from sources.videoxum.evaluation import VideoXumEvaluation

@@ -1,6 +1,6 @@
-"""Training a method on VideoXum: what differs from SumMe and TVSum, for the one loop of engine/training.py.
+"""Training a method on VideoXum: what differs from SumMe and TVSum, for the one loop of engine/train/loop.py.
 
-The loop, its checkpoints (engine/resume.py), torchrun (engine/distributed.py) and Ray (engine/sweep.py)
+The loop, its checkpoints (engine/train/resume.py), torchrun (engine/scale/torchrun.py) and Ray (engine/scale/ray_sweep.py)
 are those of every data set; what VideoXum brings is its SplitData (``VideoXumSplitData``):
 
 - the training videos are a VideoStream read by DataLoader workers in each epoch's order, never the
@@ -9,7 +9,7 @@ are those of every data set; what VideoXum brings is its SplitData (``VideoXumSp
   validation split under VideoXum's V2V protocol (tau and rho against the annotators' mean summary),
   never the test labels;
 - once the kept weights are written, the test split is scored once with them; the record holds both;
-- the model is sized from the feature dimension (engine.training_plan.sized_for_features).
+- the model is sized from the feature dimension (engine.train.run_config.sized_for_features).
 
 The weights are written as weights/VideoXum/split1.pt (VideoXum has one split) with the usual JSON
 record and curve; a checkpoint's fingerprint holds the feature set's name, the annotation files'
@@ -28,13 +28,11 @@ from pathlib import Path
 
 import torch
 
-from engine.fine_tune import init_record
-from engine.layout import training_outputs, weights_path_for
-from engine.outputs import ClaimedOutputs, Fallback, claim_outputs
-from engine.resume import RunFingerprint, discard_checkpoints, file_digest, fingerprint_for
-from engine.resume_policy import ResumePolicy
-from engine.sweep import RunOutcome, run_sweep
-from engine.training import (
+from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs
+from engine.run_paths import training_outputs, weights_path_for
+from engine.scale.ray_sweep import RunOutcome, run_sweep
+from engine.train.fine_tune import init_record
+from engine.train.loop import (
     HeldOut,
     SplitData,
     SplitTraining,
@@ -44,7 +42,9 @@ from engine.training import (
     train_on,
     trunk_init,
 )
-from engine.training_plan import TrainingPlan
+from engine.train.resume import RunFingerprint, discard_checkpoints, file_digest, fingerprint_for
+from engine.train.resume_policy import ResumePolicy
+from engine.train.run_config import TrainingPlan
 from evaluation.protocol import MeanMetrics
 from evaluation.v2v import V2VMeans
 from models.backbone import trunk_origin
@@ -80,7 +80,7 @@ def _metrics(means: V2VMeans) -> MeanMetrics:
 
 
 class VideoXumSplitData(SplitData):
-    """VideoXum's split for engine.training.train_on (see the module docstring)."""
+    """VideoXum's split for engine.train.loop.train_on (see the module docstring)."""
 
     def __init__(self, data: VideoXumSplits) -> None:
         self.data = data
@@ -133,7 +133,7 @@ def train_videoxum(data: VideoXumSplits, plan: TrainingPlan, device: torch.devic
 
     The model is sized from the feature dimension; the plan's rule is applied to the validation
     split's tau and rho (or the training loss); the test split is read once, after training, with
-    the kept weights. Resumable, and under torchrun shared out over the ranks, as every run (engine/training.py).
+    the kept weights. Resumable, and under torchrun shared out over the ranks, as every run (engine/train/loop.py).
     """
     run = VideoXumSplitData(data)
     result = train_on(run, plan.sized_for(run.feature_dim), device, weights_dir, seed_folder, fallback, resume)
@@ -205,7 +205,7 @@ def log_videoxum_result(result: VideoXumTraining) -> None:
 
 @dataclass(frozen=True)
 class VideoXumJob:
-    """One VideoXum run (one seed) as a Ray worker receives it (engine.sweep.run_sweep): where the data is, never the data."""
+    """One VideoXum run (one seed) as a Ray worker receives it (engine.scale.ray_sweep.run_sweep): where the data is, never the data."""
 
     files: VideoXumFiles
     plan: TrainingPlan  # unsized: the worker sizes the model from the features it reads; its seed is the run's

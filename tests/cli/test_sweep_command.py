@@ -10,10 +10,10 @@ import train
 from cli.sweep_command import sweep_jobs
 from config import DATASETS, TrainConfig
 from dataset.splits import Split
-from engine.layout import run_checkpoint_path, weights_path_for
-from engine.resume import discard_checkpoints
-from engine.resume_policy import ResumePolicy
-from engine.training_plan import TrainingPlan
+from engine.run_paths import run_checkpoint_path, weights_path_for
+from engine.train.resume import discard_checkpoints
+from engine.train.resume_policy import ResumePolicy
+from engine.train.run_config import TrainingPlan
 
 SEEDS = ("1", "2")
 

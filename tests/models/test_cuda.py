@@ -5,8 +5,8 @@ import torch
 
 from config import DATASETS, TrainConfig
 from dataset import load_benchmark, read_splits
-from engine.scoring import evaluate_model, to_device
-from engine.training import train_split
+from engine.evaluate.model_scores import evaluate_model, to_device
+from engine.train.loop import train_split
 from evaluation.protocol import mean_metrics
 from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from config import Backbone, ModelConfig
-from engine.ablation_grid import read_grid
+from engine.ablation.grid import read_grid
 from models.backbone import BACKBONES, seeded_random_backbone
 from models.csta import CSTA
 from models.fast_eval import (

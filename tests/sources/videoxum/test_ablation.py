@@ -8,7 +8,7 @@ import logging
 import pytest
 
 import ablate
-from engine.ablation_grid import GridError, read_grid
+from engine.ablation.grid import GridError, read_grid
 from sources.videoxum.ablation import sized_variants
 
 

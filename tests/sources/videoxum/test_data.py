@@ -9,9 +9,9 @@ import torch
 from config import CASumConfig, EncodingWay, ModelConfig, ModelConfigError, PGLSumConfig
 from dataset.videoxum import VideoXumSplit
 from dataset.videoxum_synthetic import SyntheticVideoXumConfig, write_synthetic_videoxum
-from engine.method_training import train_epoch_accumulated
-from engine.scoring import to_device
-from engine.training_plan import sized_for_features
+from engine.evaluate.model_scores import to_device
+from engine.train.epoch import train_epoch_accumulated
+from engine.train.run_config import sized_for_features
 from evaluation.v2v import evaluate_video_v2v, mean_v2v
 from models.methods import Loss, method_spec
 from sources.videoxum.data import (

@@ -12,9 +12,9 @@ import pytest
 import torch
 
 import train
-from engine.layout import record_path_for, run_checkpoint_path, run_folder_for, weights_path_for
-from engine.method_training import RuleKeeper
-from engine.resume import RunCheckpoint
+from engine.run_paths import record_path_for, run_checkpoint_path, run_folder_for, weights_path_for
+from engine.train.epoch import RuleKeeper
+from engine.train.resume import RunCheckpoint
 from models.checkpoint import load_checkpoint
 from models.method_choice import choice_from_record
 from models.methods import method_spec
@@ -190,7 +190,7 @@ def test_features_extracted_again_change_the_fingerprint(videoxum_dir, tmp_path)
 
 def test_a_checkpoint_of_other_videoxum_data_is_refused(videoxum_dir, tmp_path):
     """The fingerprint holds the feature set and the annotation files: a checkpoint made on other annotations is not resumed."""
-    from engine.resume import CheckpointRefused, RunSession
+    from engine.train.resume import CheckpointRefused, RunSession
 
     copy, plan, _, stored, fingerprint_now = _fingerprinted_copy(videoxum_dir, tmp_path)
     annotations = copy / "anno" / "val_videoxum.json"

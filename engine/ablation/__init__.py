@@ -1,0 +1,1 @@
+"""The ablation study: a grid of CSTA variants trained and tabulated."""

@@ -1,0 +1,152 @@
+"""Training a grid of CSTA variants on every split and seed, and measuring each for the ablation table.
+
+Each variant's runs live in their own folder (``Variant.weights_dir``), in train.py's layout, with
+the record train_split writes. A run whose weights file exists is not trained again: its weights
+are evaluated like a new run's, so that every cell of the table comes from the weights on disk,
+on the exact scoring route (the numbers train.py and inference.py would give).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from config import TrainConfig
+from dataset.benchmark import Benchmark
+from dataset.splits import Split
+from engine.ablation.grid import Variant
+from engine.evaluate.complexity import ParameterCount, count_parameters, meta_macs
+from engine.evaluate.model_scores import ScoringRoute, evaluate_model, to_device
+from engine.evaluate.seed_spread import SeedSpread, spread_over_seeds
+from engine.run_outputs import Fallback
+from engine.run_paths import weights_path_for
+from engine.scale.ray_sweep import RunJob, SweepConfig, run_sweep
+from engine.train.run_config import TrainingPlan
+from evaluation.protocol import MeanMetrics, mean_metrics
+from models.backbone import BackboneInit
+from models.checkpoint import load_checkpoint
+from models.csta import build_csta
+
+if TYPE_CHECKING:  # a source's own spread of numbers (VideoXum's V2V), filled in by its ablation route
+    from sources.videoxum.evaluation import V2VSpread
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AblationJob:
+    """What the grid runs on: datasets with their splits, seeds, the training protocol, where weights go."""
+
+    data: Sequence[tuple[Benchmark, Sequence[Split]]]
+    seeds: Sequence[int]
+    train_cfg: TrainConfig  # its seed is replaced by each of ``seeds``
+    weights_dir: Path
+    device: torch.device
+    route: ScoringRoute = ScoringRoute.EXACT  # how the weights are evaluated for the table
+
+    @property
+    def seed_folders(self) -> bool:
+        """Several seeds: <dataset>/seed<S>/split<k>.pt (train.py's layout)."""
+        return len(self.seeds) > 1
+
+    def weights_path(self, variant: Variant, dataset: str, split: int, seed: int) -> Path:
+        return weights_path_for(variant.weights_dir(self.weights_dir), dataset, split, seed if self.seed_folders else None)
+
+    def runs(self, variant: Variant) -> list[tuple[Benchmark, Split, int, Path]]:
+        """Every (dataset, split, seed) run of a variant with its weights path."""
+        return [(benchmark, split, seed, self.weights_path(variant, benchmark.spec.name, split.number, seed))
+                for seed in self.seeds for benchmark, splits in self.data for split in splits]
+
+
+@dataclass(frozen=True)
+class DatasetCell:
+    spread: SeedSpread  # mean and std over seeds of the mean over splits
+    mean_macs: float  # per score prediction, over the dataset's videos
+    synthetic: bool
+    v2v: V2VSpread | None = None  # VideoXum (sources.videoxum.ablation): every V2V number over seeds; F1 max and mean in the table
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    variant: Variant
+    parameters: ParameterCount
+    datasets: dict[str, DatasetCell]
+    trained: int  # runs trained now
+    skipped: int  # runs whose weights existed
+
+
+def train_run(benchmark: Benchmark, split: Split, train_cfg: TrainConfig, device: torch.device, variant_dir: Path,
+              variant: Variant, seed_folder: bool, fallback: Fallback | None) -> Path:
+    """Train one run; returns where its weights are. The only call into engine/train/loop.py."""
+    from engine.train.loop import train_split
+
+    result = train_split(benchmark, split, train_cfg, device, variant_dir, model_cfg=variant.config,
+                         seed_folder=seed_folder, fallback=fallback)
+    return Path(result.weights_path)
+
+
+def train_missing_on_ray(variants: Sequence[Variant], job: AblationJob, sweep: SweepConfig, fallback: Fallback | None) -> set[Path]:
+    """Every missing run of every variant as one Ray sweep (engine.scale.ray_sweep: the same run function and
+    files as train.py --ray); returns the weights paths trained, for run_variant's counts."""
+    runs = [(variant, benchmark, split, seed, path) for variant in variants for benchmark, split, seed, path in job.runs(variant)
+            if not path.is_file()]
+    if not runs:
+        return set()
+    log.info("training %d run(s) of %d variant(s) on Ray", len(runs), len(variants))
+    jobs = [RunJob(benchmark.spec, split, TrainingPlan.from_train_config(replace(job.train_cfg, seed=seed), variant.config),
+                   benchmark.h5_path.parent, variant.weights_dir(job.weights_dir), seed_folder=job.seed_folders)
+            for variant, benchmark, split, seed, _ in runs]
+    outcomes = run_sweep(jobs, sweep)
+    if fallback is not None:
+        for outcome in outcomes:
+            fallback.kept.extend(outcome.kept)
+    return {path for *_, path in runs}
+
+
+def run_variant(variant: Variant, job: AblationJob, fallback: Fallback | None = None, trained_elsewhere: set[Path] = frozenset()) -> VariantResult:
+    """Train the variant's missing runs, then evaluate every run's weights and measure the model.
+
+    Args:
+        trained_elsewhere: weights paths trained just before (on Ray), counted as trained now.
+    """
+    per_seed: dict[str, dict[int, list[MeanMetrics]]] = {b.spec.name: {s: [] for s in job.seeds} for b, _ in job.data}
+    model = build_csta(BackboneInit.RANDOM, variant.config).to(job.device)  # every tensor comes from a weights file
+    trained = skipped = 0
+    for benchmark, split, seed, path in job.runs(variant):
+        name = benchmark.spec.name
+        if path in trained_elsewhere:
+            trained += 1
+        elif path.is_file():
+            log.info("%s: %s split %d seed %d: weights exist, not trained again (%s)", variant.name, name, split.number, seed, path)
+            skipped += 1
+        else:
+            log.info("%s: training %s split %d seed %d", variant.name, name, split.number, seed)
+            path = train_run(benchmark, split, replace(job.train_cfg, seed=seed), job.device,
+                             variant.weights_dir(job.weights_dir), variant, job.seed_folders, fallback)
+            trained += 1
+        load_checkpoint(model, path)
+        videos = to_device(benchmark.subset(split.test_keys), job.device)
+        per_seed[name][seed].append(mean_metrics(evaluate_model(model, videos, benchmark.spec, job.route)))
+    datasets = {}
+    for benchmark, _ in job.data:
+        name = benchmark.spec.name
+        spread = spread_over_seeds(name, {seed: mean_metrics(runs) for seed, runs in per_seed[name].items()})
+        macs = meta_macs(variant.config, [video.n_steps for video in benchmark.videos.values()])
+        datasets[name] = DatasetCell(spread, macs.mean, benchmark.synthetic)
+    return VariantResult(variant, count_parameters(model), datasets, trained, skipped)
+
+
+def run_grid(variants: Sequence[Variant], job: AblationJob, fallback: Fallback | None = None,
+             sweep: SweepConfig | None = None) -> list[VariantResult]:
+    """Every variant in grid order (one after another: a crash keeps the finished variants' weights).
+
+    Args:
+        sweep: train every missing run first as one Ray sweep (ablate.py --ray), then evaluate.
+    """
+    trained = train_missing_on_ray(variants, job, sweep, fallback) if sweep is not None else set()
+    return [run_variant(variant, job, fallback, trained) for variant in variants]

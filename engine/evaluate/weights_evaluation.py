@@ -1,0 +1,118 @@
+"""Evaluating trained or released weights on every split that has a weights file, for every method.
+
+Each weights file is scored by the model it was trained as: the record beside it (split<k>.json)
+names the method and its options, and flags that contradict the record are refused
+(models.method_choice.reconcile). Released weights have no record: the flags say what they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dataset.benchmark import Benchmark
+from dataset.errors import DataError
+from dataset.splits import Split
+from engine.evaluate.model_scores import Scorer, ScoringRoute, to_device
+from engine.run_paths import weights_to_evaluate
+from engine.weights_model import build_model, model_for_weights, selection_rule_of
+from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
+from models.backbone import BackboneOrigin
+from models.checkpoint import load_checkpoint
+from models.method_choice import ModelChoice
+from models.methods import DEFAULT_METHOD, EpochRule, method_spec
+
+
+@dataclass
+class SplitEvaluation:
+    split: int
+    weights_path: Path
+    metrics: MeanMetrics
+    videos: list[VideoMetrics]
+    backbone: str | None  # from the training record, when the weights have one
+    backbone_origin: BackboneOrigin | None  # likewise
+    scores: dict[str, np.ndarray] = field(default_factory=dict)  # predicted step scores per test video
+    record: dict | None = None  # the training record beside the weights (released weights have none)
+    model: ModelChoice | None = None  # the method and options the weights were scored as
+    selection_rule: EpochRule | None = None  # the rule that chose the epoch (from the record; None: not known)
+
+
+@dataclass
+class DatasetEvaluation:
+    dataset: str
+    data_file: Path
+    synthetic: bool
+    splits: list[SplitEvaluation]
+    seed: int | None = None  # the weights came from <dataset>/seed<S>/ (one of several seeds)
+    stand_in_features: bool = False  # a built data set whose features came from a stand-in backbone
+
+    @property
+    def mean(self) -> MeanMetrics:
+        """Mean over splits of the per-split means (the paper's final number)."""
+        return mean_metrics([split.metrics for split in self.splits])
+
+    @property
+    def stand_in_backbone(self) -> bool:
+        return self.stand_in_features or any(split.backbone_origin is BackboneOrigin.STAND_IN for split in self.splits)
+
+
+def check_models(jobs: list[tuple[Benchmark, list[Split]]], folders: list[Path], seeds: list[int | None], flags: ModelChoice,
+                 require_all: bool) -> None:
+    """Reconcile the flags with every weights file's record before any evaluation starts, so that a
+    contradiction in the last file does not come after minutes of work on the first ones."""
+    for folder in folders:
+        for benchmark, splits in jobs:
+            for seed in seeds:
+                for _, path in weights_to_evaluate(folder, benchmark.spec.name, splits, require_all, seed):
+                    model_for_weights(flags, path)
+
+
+def evaluate_weights(
+    benchmark: Benchmark,
+    splits: list[Split],
+    weights_dir: Path,
+    device: torch.device,
+    require_all: bool,
+    seed: int | None = None,
+    flags: ModelChoice | None = None,
+    route: ScoringRoute = ScoringRoute.EXACT,
+) -> DatasetEvaluation:
+    """Score each split's test videos with weights/<dataset>/split<k>.pt, each as the model its record names.
+
+    Args:
+        require_all: every split in ``splits`` must have its weights file (the user named them);
+            otherwise splits without one are skipped, and at least one must exist.
+        seed: read weights/<dataset>/seed<S>/split<k>.pt instead (train.py --seeds with several seeds).
+        flags: the model the command line asks for (default: CSTA's released configuration); a
+            record beside the weights wins, and contradicting it is a ModelChoiceError.
+        route: EXACT scores bit for bit as the reference implementation; FAST within 2e-5 of it
+            (engine.evaluate.model_scores.ScoringRoute), in about half the time.
+    """
+    flags = flags or ModelChoice(DEFAULT_METHOD, method_spec(DEFAULT_METHOD).default_config())
+    name = benchmark.spec.name
+    present = weights_to_evaluate(weights_dir, name, splits, require_all, seed)
+    chosen = [(split, path, *model_for_weights(flags, path)) for split, path in present]  # every conflict before any work
+    for _, path, choice, _ in chosen:  # a data set built with another --backbone needs a model of its width
+        if choice.config.feature_dim != benchmark.feature_dim:
+            raise DataError(f"{path} takes {choice.config.feature_dim}-d features but {benchmark.h5_path} holds "
+                            f"{benchmark.feature_dim}-d ones: score it with weights trained on features of that width")
+    models: dict[tuple[str, object], torch.nn.Module] = {}  # one model per method and options, refilled per split
+    results = []
+    for split, path, choice, record in chosen:
+        key = (choice.method, choice.config)
+        if key not in models:
+            models[key] = build_model(choice, device)
+        model = models[key]
+        load_checkpoint(model, path)
+        model.eval()
+        scorer = Scorer(model, route)
+        scores = {video.record.key: scorer(video.features) for video in to_device(benchmark.subset(split.test_keys), device)}
+        videos = [evaluate_video(scores[key], benchmark.videos[key], benchmark.spec) for key in split.test_keys]
+        results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone"),
+                                       BackboneOrigin.from_record(record), scores, record, choice, selection_rule_of(record)))
+    if not results:
+        raise DataError(f"{name}: no split to evaluate")
+    return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results, seed, benchmark.stand_in_features)

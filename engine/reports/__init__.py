@@ -1,0 +1,1 @@
+"""Results for people and tools: tables, JSON and figures."""

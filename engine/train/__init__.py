@@ -1,0 +1,1 @@
+"""Training one run: the loop, a method's epoch, the run's configuration, checkpoints and resume, fine-tuning, TensorBoard."""

@@ -1,0 +1,184 @@
+"""The parts of a training epoch that differ between methods, driven by a models.methods.MethodSpec.
+
+One loop serves every method: the videos are ordered as the method's authors order them, the
+gradients of ``videos_per_step`` videos are summed (each video's loss backpropagated on its own,
+not averaged) before the norm is clipped and one optimiser step is taken, and the videos left over
+after the last full step sit the epoch out, as in the PGL-SUM and CA-SUM solvers. With one video
+per step and no clipping this is CSTA's loop. Under torchrun (engine/scale/torchrun.py) each process
+runs this loop on its share of every step, its gradients joined to the others' as a
+GradientExchange says.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from models.methods import EpochRule, Loss, LossAverage, Shuffle, retained_epochs, select_epoch
+from utils.errors import ProjectError
+
+
+class TrainingVideo(Protocol):
+    features: torch.Tensor  # Sized [T, 1024], on the model's device
+    gtscore: torch.Tensor  # Sized [T]
+
+
+class VideoStream(abc.ABC):
+    """Training videos read as they are needed, in the order an epoch asks for, instead of a list
+    held in memory (a large data set such as VideoXum: see sources/videoxum/data.py)."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @abc.abstractmethod
+    def in_order(self, order: Sequence[int]) -> Iterator[TrainingVideo]:
+        """The videos ``order`` names, one after the other, ready for the model."""
+
+
+class TooFewTrainingVideos(ProjectError, ValueError):
+    """Fewer training videos than one optimiser step takes: the authors' loop would never step."""
+
+
+@dataclass(frozen=True)
+class EpochSteps:
+    """How one epoch steps through the training videos; the defaults are CSTA's loop (one video per step)."""
+
+    loss: Loss = Loss.GTSCORE_MSE
+    videos_per_step: int = 1
+    grad_clip_norm: float | None = None
+    shuffle: Shuffle = Shuffle.RANDPERM
+    length_factor: float | None = None  # CA-SUM's sigma
+    loss_average: LossAverage = LossAverage.PYTHON_FLOAT
+
+
+@dataclass(frozen=True)
+class GradientExchange:
+    """How this process's gradients of a step join other processes' (engine/scale/torchrun.py); the default
+    is a lone process's: nothing to join, each video's loss backpropagated as it is."""
+
+    loss_scale: float = 1.0  # each video's loss is multiplied by this before its backward pass (the losses returned are not)
+    # entered around the forward and backward pass of every video of a step but its last (DDP's no_sync), so the
+    # processes exchange their gradients once per step, after the last
+    hold: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
+
+
+def epoch_order(shuffle: Shuffle, n_videos: int) -> list[int]:
+    """This epoch's order of the training videos, drawn from torch's global generator."""
+    if shuffle is Shuffle.RANDPERM:
+        return torch.randperm(n_videos).tolist()
+    # a shuffled DataLoader draws a base seed when iterated and its sampler's seed at the first item
+    return [int(index) for index in DataLoader(range(n_videos), batch_size=None, shuffle=True)]
+
+
+def train_epoch_accumulated(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    videos: Sequence[TrainingVideo] | VideoStream,
+    loss: Loss | Callable[[torch.Tensor, torch.Tensor | None, float | None], torch.Tensor],
+    videos_per_step: int,
+    grad_clip_norm: float | None = None,
+    length_factor: float | None = None,
+    order: Sequence[int] | None = None,
+    loss_average: LossAverage = LossAverage.FLOAT32,
+    exchange: GradientExchange = GradientExchange(),
+) -> float:
+    """One epoch: len(videos) // videos_per_step optimiser steps on summed per-video gradients.
+
+    Args:
+        videos: held in memory (indexed), or a VideoStream (read in the epoch's order as they are used).
+        loss: the method's loss; called with (scores, gtscore, length_factor) per video.
+        order: the videos' order (default: torch.randperm, CSTA's loop); see epoch_order.
+        loss_average: how the per-video losses are averaged (float32 as the authors' solvers do).
+        exchange: how the gradients join other processes' (a torchrun rank's share of each step).
+
+    Returns:
+        The mean loss of the videos used.
+    """
+    steps = len(videos) // videos_per_step
+    if steps == 0:
+        raise TooFewTrainingVideos(
+            f"{len(videos)} training videos cannot fill one optimiser step of {videos_per_step} videos "
+            f"(the authors' loop would never update the model); ask for at most {len(videos)} videos per step"
+        )
+    order = list(torch.randperm(len(videos)).tolist() if order is None else order)
+    used = order[: steps * videos_per_step]  # the videos left over sit the epoch out
+    stream = videos.in_order(used) if isinstance(videos, VideoStream) else (videos[index] for index in used)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        for index in range(videos_per_step):
+            video = next(stream)
+            with exchange.hold() if index < videos_per_step - 1 else contextlib.nullcontext():
+                value = loss(model(video.features), video.gtscore, length_factor)
+                (value if exchange.loss_scale == 1 else value * exchange.loss_scale).backward()
+            losses.append(value.detach())
+        if grad_clip_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip_norm)
+        optimizer.step()
+    if loss_average is LossAverage.PYTHON_FLOAT:
+        return sum(value.item() for value in losses) / len(losses)
+    return torch.stack(losses).mean().item()
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: Sequence[TrainingVideo] | VideoStream,
+                steps: EpochSteps = EpochSteps()) -> float:
+    """One epoch as ``steps`` says, in the order its shuffle draws; the mean loss of the videos used.
+
+    With the default steps this is CSTA's loop: a torch.randperm order, one optimiser step per video.
+    """
+    order = epoch_order(steps.shuffle, len(videos))
+    return train_epoch_accumulated(model, optimizer, videos, steps.loss, steps.videos_per_step, steps.grad_clip_norm,
+                                   steps.length_factor, order, steps.loss_average)
+
+
+class RuleKeeper:
+    """Keeps the weights of the epochs an epoch rule may still choose (at most three), then the chosen one.
+
+    Offer every epoch in order; ``chosen()`` at the end gives the rule's epoch and its weights.
+    """
+
+    def __init__(self, rule: EpochRule) -> None:
+        self.rule = rule
+        self.losses: list[float] = []
+        self.kendalls: list[float] = []
+        self.spearmans: list[float] = []
+        self.states: dict[int, dict[str, torch.Tensor]] = {}
+
+    def offer(self, model: nn.Module, loss: float, kendall: float = float("nan"), spearman: float = float("nan")) -> bool:
+        """Record the epoch just trained; returns whether its weights are (for now) kept."""
+        self.losses.append(loss)
+        self.kendalls.append(kendall)
+        self.spearmans.append(spearman)
+        epoch = len(self.losses)
+        keep = retained_epochs(self.rule, self.losses, self.kendalls, self.spearmans)
+        if epoch in keep:
+            self.states[epoch] = {key: copy.deepcopy(value.detach()).cpu() for key, value in model.state_dict().items()}
+        self.states = {e: state for e, state in self.states.items() if e in keep}
+        return epoch in keep
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the keeper knows, as plain values and tensors (a resumable run's checkpoint, engine/train/resume.py)."""
+        return {"rule": self.rule.value, "losses": self.losses, "kendalls": self.kendalls, "spearmans": self.spearmans,
+                "states": self.states}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Become the keeper ``state_dict`` described (saved under the same rule)."""
+        if state["rule"] != self.rule.value:
+            raise ValueError(f"a keeper of rule {state['rule']!r} cannot resume as one of rule {self.rule.value!r}")
+        self.losses, self.kendalls, self.spearmans = list(state["losses"]), list(state["kendalls"]), list(state["spearmans"])
+        self.states = {int(epoch): weights for epoch, weights in state["states"].items()}
+
+    def chosen(self) -> tuple[int | None, dict[str, torch.Tensor] | None]:
+        """The rule's epoch (from 1) and its weights; (None, None) when BEST_ON_TEST found no finite epoch."""
+        epoch = select_epoch(self.rule, self.losses, self.kendalls, self.spearmans)
+        return epoch, None if epoch is None else self.states[epoch]
