@@ -45,8 +45,8 @@ from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO, ModelC
 from features.segmentation import Segmentation  # standard library only
 from models.method_choice import ModelChoiceError
 from summarize.outdir import hold_output_folder, prepare_output_folder
-from summarize.plan import PlanError, VideoOutputs, check_outputs_are_not_inputs, name_outputs, output_kinds
 from summarize.provenance import JobState, VideoJob, assess_source, describe_file
+from summarize.summary_plan import PlanError, VideoOutputs, check_outputs_are_not_inputs, name_outputs, output_kinds
 from utils.errors import ProjectError
 from utils.exit import exit_now
 from utils.paths import VIDEO_EXTENSIONS, display_path, find_videos

@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from builder.scoring import score_predictions, score_table
+    from builder.score_predictions import score_predictions, score_table
     from config import F1Reduction
     from utils import write_json_atomic
     from utils.errors import ProjectError

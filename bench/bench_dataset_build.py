@@ -71,9 +71,9 @@ class TimedEmbed:
 
 def bench_build(args: argparse.Namespace) -> dict:
     from builder.build import build, local_map
-    from builder.extract import extract_video
-    from builder.plan import plan_build
+    from builder.build_plan import plan_build
     from builder.settings import BuildConfig, frame_transform
+    from builder.video_features import extract_video
     from features.embedder import BackboneSource, load_frame_embedder
     from features.segmentation import Segmentation
     from utils.runtime import select_device

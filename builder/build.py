@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from builder.build_plan import BuildPlan
 from builder.errors import BuildError
-from builder.layout import DatasetEntry, write_dataset
-from builder.parts import PartStore, VideoPart
-from builder.plan import BuildPlan
+from builder.h5_layout import DatasetEntry, write_dataset
+from builder.kept_parts import PartStore, VideoPart
 from builder.settings import BuildConfig, report_path
 from builder.shots import SPLIT_FLAG, split_long_shots
 from builder.targets import VideoFacts, label_targets

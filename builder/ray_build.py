@@ -19,7 +19,7 @@ from pathlib import Path
 
 from builder.build import VIDEO_FAILURES, Extractor, VideoMap
 from builder.errors import BuildError
-from builder.parts import VideoPart
+from builder.kept_parts import VideoPart
 from builder.settings import BuildConfig
 from utils.cluster import PoolConfig, run_on_ray
 

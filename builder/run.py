@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from builder.plan import BuildPlan, build_outputs, plan_build, read_inputs
+from builder.build_plan import BuildPlan, build_outputs, plan_build, read_inputs
 from builder.settings import BuildConfig, frame_transform, report_path
 from engine.run_outputs import claim_outputs
 from utils.errors import ProjectError
@@ -59,7 +59,7 @@ def load_embedder(cfg: BuildConfig, device: str | None = None) -> FrameEmbedder 
 
 def extractor(embedder: FrameEmbedder, cfg: BuildConfig) -> Extractor:
     """One video -> its part with ``embedder`` and ``cfg``'s stride, route and batch size."""
-    from builder.extract import extract_video
+    from builder.video_features import extract_video
 
     return partial(extract_video, embedder=embedder, stride=cfg.stride, route=cfg.route, batch_size=cfg.batch_size,
                    progress=cfg.progress)

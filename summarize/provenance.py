@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarize.plan import VideoOutputs
+from summarize.summary_plan import VideoOutputs
 from utils.errors import ProjectError
 from utils.paths import display_path
 from video.orientation import UPRIGHT, Orientation

@@ -1,7 +1,7 @@
 """Summarising videos end to end: features, shots, scores, selection, then the outputs.
 
 Which videos, under which names, and whether each is new, finished or blocked is decided before
-(summarize.plan, summarize.provenance); this module does the work for one ``VideoJob`` at a time.
+(summarize.summary_plan, summarize.provenance); this module does the work for one ``VideoJob`` at a time.
 A video that cannot be handled (the project's own errors, a file's OS errors, the video package's
 read/write errors) is reported and the batch goes on; anything else is a bug and keeps its traceback.
 """

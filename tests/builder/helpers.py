@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from builder.h5_layout import DatasetEntry, write_dataset
+from builder.kept_parts import VideoPart
 from builder.labels import ScoreLabels, SegmentLabels
-from builder.layout import DatasetEntry, write_dataset
-from builder.parts import VideoPart
 from builder.targets import VideoFacts, label_targets
 from config import Backbone
 from dataset.custom import BACKBONE_NETWORK_ATTR, BACKBONE_ORIGIN_ATTR, FEATURE_DIM_ATTR, LabelKind

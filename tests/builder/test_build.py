@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from builder.build import BuildReport, assemble, build, local_map, part_settings, report_path
+from builder.build_plan import plan_build
 from builder.errors import BuildError
-from builder.plan import plan_build
 from builder.settings import BuildConfig
 from dataset.custom import read_custom
 from tests.builder.helpers import make_part

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from summarize.outputs import write_picture, write_record
-from summarize.plan import VideoOutputs
 from summarize.provenance import FORMAT, JobState, assess, assess_source, fingerprint, mark_text, read_mark, source_fingerprints
+from summarize.summary_plan import VideoOutputs
 from tests.summarize.helpers import make_record
 from tests.video.helpers import write_rotated_clip, write_solid_clip
 from video.containers import CONTAINERS

@@ -10,9 +10,9 @@ import av
 import pytest
 
 from evaluation.summary import NonFiniteScores
-from summarize.plan import VideoOutputs
 from summarize.provenance import JobState, VideoJob
 from summarize.runner import OutputNotWritten, VideoOutcome, VideoTooShort, summarize_all, summarize_one
+from summarize.summary_plan import VideoOutputs
 from utils.errors import ProjectError
 from video.codecs import CodecError
 from video.errors import VideoDecodeError, VideoEncodeError, VideoOpenError

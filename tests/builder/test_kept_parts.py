@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from builder.parts import MANIFEST, PartStore, read_part
+from builder.kept_parts import MANIFEST, PartStore, read_part
 from dataset.errors import DataError
 from tests.builder.helpers import make_part
 

@@ -1,7 +1,7 @@
 import pytest
 
+from builder.build_plan import plan_build
 from builder.errors import BuildError
-from builder.plan import plan_build
 from builder.settings import BuildConfig
 from dataset.custom import LabelKind
 from dataset.errors import DataError

@@ -12,7 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from builder.parts import VideoPart
+from builder.kept_parts import VideoPart
 from builder.targets import Targets
 from dataset.custom import FPS, LABELS_ATTR, VIDEO_NAME, LabelKind
 from dataset.h5 import SYNTHETIC_ATTR

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from builder.errors import BuildError
-from builder.extract import extract_video
+from builder.video_features import extract_video
 from features.embedder import FrameEmbedder
 from features.segmentation import Segmentation
 from models.backbone import BackboneOrigin, seeded_random_googlenet

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import generate_video
-from summarize.plan import PlanError, name_outputs, output_kinds
+from summarize.summary_plan import PlanError, name_outputs, output_kinds
 from utils.errors import ProjectError
 from utils.paths import display_path, find_videos
 

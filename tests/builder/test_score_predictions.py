@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from builder.scoring import score_predictions, score_table
+from builder.score_predictions import score_predictions, score_table
 from config import F1Reduction
 from dataset.custom import LabelKind
 from dataset.h5 import read_eccv16

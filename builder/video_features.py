@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from builder.errors import BuildError
-from builder.parts import VideoPart
+from builder.kept_parts import VideoPart
 from features.analysis import analyse_video
 from features.embedder import FrameEmbedder
 from features.segmentation import Segmentation
