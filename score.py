@@ -43,10 +43,13 @@ def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from builder.score_predictions import score_predictions, score_table
     from config import F1Reduction
+    from engine.run_outputs import refuse_collisions
     from utils import write_json_atomic
     from utils.errors import ProjectError
 
     try:
+        if args.json:  # before any work: --json naming --data or --pred would replace the data set or the predictions
+            refuse_collisions([args.json], [args.data, args.pred])
         report = score_predictions(args.data, args.pred, F1Reduction(args.f1) if args.f1 else None)
         log.info("%s", score_table(report))
         if args.json:

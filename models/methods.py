@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # torch is imported when a model is built or a loss computed,
     from models.backbone import BackboneInit, BackboneSpec
 
 __all__ = [
-    "DEFAULT_METHOD", "METHODS", "METHOD_NAMES", "EpochRule", "Loss", "LossAverage", "MethodConfigError", "MethodOption", "MethodSpec",
+    "DEFAULT_METHOD", "METHODS", "METHOD_NAMES", "NOT_RECORDED", "EpochRule", "PublishedFigures", "Loss", "LossAverage", "MethodConfigError", "MethodOption", "MethodSpec",
     "SelectionUndefined", "Shuffle", "TrainingProtocol", "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement",
     "method_spec", "retained_epochs", "select_epoch",
 ]  # fmt: skip
@@ -162,6 +162,19 @@ class MethodOption:
 
 
 @dataclass(frozen=True)
+class PublishedFigures:
+    """A method's figures on one dataset as its authors state them (None: not stated there), with where."""
+
+    f1: float | None
+    kendall: float | None
+    spearman: float | None
+    source: str
+
+
+NOT_RECORDED = PublishedFigures(None, None, None, "no source recorded")
+
+
+@dataclass(frozen=True)
 class MethodSpec:
     """Everything that differs between methods; the training loop and the scripts ask it, never the name."""
 
@@ -177,6 +190,12 @@ class MethodSpec:
     paper_options: Mapping[str, Any] = field(default_factory=dict)  # documentation: option names in the authors' code
     options: tuple[MethodOption, ...] = ()  # the model options a command line sets (config_type's other fields: records only)
     options_title: str = ""  # the heading of those options in --help
+    # its authors' figures by dataset name (inference.py --compare, the reports' paper row); stated only where cited
+    published: Mapping[str, PublishedFigures] = field(default_factory=dict)
+
+    def published_on(self, dataset: str) -> PublishedFigures:
+        """The authors' figures on ``dataset``, or NOT_RECORDED."""
+        return self.published.get(dataset, NOT_RECORDED)
 
     def default_config(self) -> Any:
         return self.config_type()
@@ -348,6 +367,10 @@ _CSTA_TRAIN = TrainConfig()
 # every training video of a standard 80/20 split, so one optimiser step per epoch.
 _WHOLE_TRAINING_SET = {"SumMe": 20, "TVSum": 40}
 
+_CSTA_PAPER = "CSTA, Son et al., CVPR 2024 (reference section 7); F1 not stated there"
+_PGL_README = "github.com/e-apostolidis/PGL-SUM README.md, 'Additional evaluation results' (commit 81d0d6d), its 5 random splits"
+_CA_README = "github.com/e-apostolidis/CA-SUM README.md (commit 43eee5d) states no figures"
+
 METHODS: dict[str, MethodSpec] = {
     "CSTA": MethodSpec(
         name="CSTA",
@@ -365,6 +388,7 @@ METHODS: dict[str, MethodSpec] = {
         options=_csta_options(),
         options_title="CSTA variant (default: the released configuration; each option also takes the reference's spelling, "
         "shown second; None/none means off; booleans take true/false/yes/no/1/0)",
+        published={"SumMe": PublishedFigures(None, 0.246, 0.274, _CSTA_PAPER), "TVSum": PublishedFigures(None, 0.194, 0.255, _CSTA_PAPER)},
     ),
     "PGL-SUM": MethodSpec(
         name="PGL-SUM",
@@ -382,6 +406,8 @@ METHODS: dict[str, MethodSpec] = {
                        "positional_encoding": "--pos_enc"},
         options=_PGL_OPTIONS,
         options_title="PGL-SUM options (--method PGL-SUM; default: its authors' configuration)",
+        published={"SumMe": PublishedFigures(None, None, None, f"{_PGL_README}: '-' for SumMe; F1 not stated there"),
+                   "TVSum": PublishedFigures(None, 0.157, 0.206, f"{_PGL_README}; F1 not stated there")},
     ),
     "CA-SUM": MethodSpec(
         name="CA-SUM",
@@ -398,6 +424,7 @@ METHODS: dict[str, MethodSpec] = {
         paper_options={"block_size": "--block_size", "length_factor": "--reg_factor"},
         options=_CA_OPTIONS,
         options_title="CA-SUM options (--method CA-SUM; default: its authors' configuration)",
+        published={"SumMe": PublishedFigures(None, None, None, _CA_README), "TVSum": PublishedFigures(None, None, None, _CA_README)},
     ),
 }
 METHOD_NAMES = tuple(METHODS)  # in the order --help lists them

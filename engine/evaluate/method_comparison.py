@@ -25,30 +25,9 @@ from config import EpochRule
 from dataset.benchmark import Benchmark
 from engine.evaluate.seed_spread import spread_over_seeds
 from engine.evaluate.weights_evaluation import DatasetEvaluation
-from engine.reports.tables import PAPER_RESULTS, PAPER_SOURCE
 from evaluation.baselines import human_row_or_unavailable, random_baseline
-from models.methods import METHODS
+from models.methods import METHODS, method_spec
 
-
-@dataclass(frozen=True)
-class PublishedFigures:
-    """A method's figures on one dataset as its authors state them (None: not stated there)."""
-
-    f1: float | None
-    kendall: float | None
-    spearman: float | None
-    source: str
-
-
-_PGL_README = "github.com/e-apostolidis/PGL-SUM README.md, 'Additional evaluation results' (commit 81d0d6d), its 5 random splits"
-_CA_README = "github.com/e-apostolidis/CA-SUM README.md (commit 43eee5d) states no figures"
-PUBLISHED: dict[tuple[str, str], PublishedFigures] = {
-    **{("CSTA", name): PublishedFigures(None, values["kendall"], values["spearman"], PAPER_SOURCE) for name, values in PAPER_RESULTS.items()},
-    ("PGL-SUM", "SumMe"): PublishedFigures(None, None, None, f"{_PGL_README}: '-' for SumMe; F1 not stated there"),
-    ("PGL-SUM", "TVSum"): PublishedFigures(None, 0.157, 0.206, f"{_PGL_README}; F1 not stated there"),
-    ("CA-SUM", "SumMe"): PublishedFigures(None, None, None, _CA_README),
-    ("CA-SUM", "TVSum"): PublishedFigures(None, None, None, _CA_README),
-}
 NOT_KNOWN_RULE = "not known (no training record: released weights?)"
 
 
@@ -101,7 +80,7 @@ def _here_row(folder: Path, runs: Sequence[DatasetEvaluation]) -> ComparisonRow:
 
 def published_row(method: str, dataset: str) -> ComparisonRow:
     """The authors' own figures (or 'not stated') with their source, and the authors' own selection rule."""
-    figures = PUBLISHED.get((method, dataset), PublishedFigures(None, None, None, "no source recorded"))
+    figures = method_spec(method).published_on(dataset)
     rule = METHODS[method].selection
     return ComparisonRow(f"{method}, as published", "published", figures.f1, figures.kendall, figures.spearman, None, 0,
                          rule.label, rule.looks_at_test_labels, figures.source)

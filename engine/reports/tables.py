@@ -27,15 +27,15 @@ from engine.run_paths import REPORT_FILES, curve_path_for, video_plot_path
 from engine.train.loop import SplitTraining
 from evaluation.baselines import BaselineRow, format_value
 from evaluation.summary import choose_shots, summary_budget
+from models.methods import DEFAULT_METHOD, METHODS
 from utils import atomic_output, write_json_atomic
 from utils.files import sha256_of
 
 # Reference section 7: the paper's rank correlations and MACs per score prediction; F1 is not stated there.
-PAPER_RESULTS = {
-    "SumMe": {"f1": None, "kendall": 0.246, "spearman": 0.274},
-    "TVSum": {"f1": None, "kendall": 0.194, "spearman": 0.255},
-}
-PAPER_SOURCE = "CSTA, Son et al., CVPR 2024 (reference section 7); F1 not stated there"
+# CSTA's paper row (its MethodSpec's published figures)
+PAPER_RESULTS = {name: {"f1": figures.f1, "kendall": figures.kendall, "spearman": figures.spearman}
+                 for name, figures in METHODS[DEFAULT_METHOD].published.items()}
+PAPER_SOURCE = METHODS[DEFAULT_METHOD].published_on("SumMe").source
 PAPER_MACS = {"SumMe": 9.78e9, "TVSum": 15.73e9}
 
 
