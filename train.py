@@ -17,7 +17,8 @@ Rules that look at the test labels (test) are labelled so in every table and rec
 Every run keeps a checkpoint in split<k>.run/ beside its weights after each epoch (CA-SUM: one per
 sigma): the same command run again continues a killed run and skips a finished one (--restart starts
 over). Under ``torchrun --nproc_per_node N train.py ...`` the N processes train each model together
-(DistributedDataParallel: N times the videos per optimiser step), and rank 0 writes.
+(DistributedDataParallel; PGL-SUM and CA-SUM keep their authors' step of k videos, shared over the N
+processes; CSTA's one video per step becomes N: docs/scale-out.md), and rank 0 writes.
 
 --dataset VideoXum --data-dir DIR [--features NAME]: VideoXum's own train/val/test split, streamed
 from DIR/feat/NAME/; the model is sized from the feature dimension; the epoch is chosen on the

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 # What one video may fail with without stopping the build: a problem with that file, not a bug.
 VIDEO_FAILURES = (ProjectError, OSError, VideoOpenError, VideoDecodeError)
-PARTS_FORMAT = 1  # bump when a part's content changes meaning
+PARTS_FORMAT = 2  # bump when a part's content changes meaning (2: frames turned upright as displayed, issue 29)
 
 
 @dataclass

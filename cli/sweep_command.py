@@ -1,6 +1,6 @@
 """train.py --ray: the command's runs as one Ray sweep (engine.scale.ray_sweep), in the sequential command's
 order and with its files; train.py prints the same tables from the results. VideoXum's runs, one task per
-seed: sources/videoxum/training.train_videoxum_on_ray, with the sweep_config cli/options.route_request reads here.
+seed: sources/videoxum/training.train_videoxum_on_ray, with the sweep_config cli/route_request.route_request reads here.
 
 Here the command's flags become the typed requests engine/scale/ray_sweep.py takes (SweepConfig, RunJob): it never
 reads the argparse namespace."""

@@ -1,4 +1,4 @@
-"""train.py's training flags as a typed request (engine/training_plan.TrainingRequest), and the checked plan."""
+"""train.py's training flags as a typed request (engine/train/run_config.TrainingRequest), and the checked plan."""
 
 from __future__ import annotations
 

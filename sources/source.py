@@ -65,7 +65,7 @@ class DataRequest:
 @dataclass(frozen=True)
 class RouteRequest:
     """What a command asks of a source with its own route (``DataSource.route``), typed: the command line
-    read once by cli/options.route_request, so that the route never sees an argparse Namespace."""
+    read once by cli/route_request.route_request, so that the route never sees an argparse Namespace."""
 
     data: DataRequest
     device: str | None = None  # --device; None: CUDA when available, else CPU

@@ -66,7 +66,7 @@ def test_summary_video_json_and_picture(clip, weights, tmp_path):
     shots = record["shots"]
     assert shots[0]["first_frame"] == 0 and shots[-1]["last_frame"] == 239
     assert all(a["last_frame"] + 1 == b["first_frame"] for a, b in zip(shots, shots[1:], strict=False))
-    # (random GoogLeNet features are too alike for KTS to cut here; tests/summarize/test_segmentation.py
+    # (random GoogLeNet features are too alike for KTS to cut here; tests/features/test_segmentation.py
     # checks that cuts are found at full frame rate)
     kept = sum(s["frames_in_summary"] for s in shots)
     assert record["summary_frames"] == kept <= record["budget_frames"] == 36

@@ -22,7 +22,7 @@ import copy
 import datetime
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -355,12 +355,17 @@ def train_on(
     seed = plan.seed if seed_folder else None
     wanted = weights_path_for(weights_dir, name, data.number, seed)
     ranks = distributed.current()
-    # under torchrun: how the processes share the method's step (refused on every rank when they cannot)
-    distributed.share_steps(plan.protocol.videos_per_step_for(name), f"{plan.method} on {name}")
-    session = RunSession(wanted, data.fingerprint(plan, ranks.world_size), resume)
+    per_step = plan.protocol.videos_per_step_for(name)
+    fingerprint = data.fingerprint(plan, ranks.world_size)
+    if ranks.world_size > 1 and per_step > 1:  # the processes share each step's videos (before stop 24 each took them all):
+        # a checkpoint of the older meaning is refused on resume, this difference named
+        fingerprint = replace(fingerprint, plan={**fingerprint.plan, "step_shared_by_processes": True})
+    session = RunSession(wanted, fingerprint, resume)
     finished = session.finished_record()
     if finished is not None:
         return data.finished(finished, wanted, plan)
+    # under torchrun: how the processes share the method's step (refused on every rank when they cannot)
+    distributed.share_steps(per_step, f"{plan.method} on {name}")
 
     train_videos, held_out = data.open(device)
     runs = []

@@ -4,8 +4,8 @@ seed) or several (--compare), beside the annotators' agreement (the Human row).
 Each weights file is weights/VideoXum/[seed<S>/]split1.pt (as train.py writes it); the model is
 rebuilt from the record beside it, like every other weights file (engine.evaluate.weights_evaluation.model_for_weights).
 Weights without a record are sized from the feature dimension (engine.train.run_config.sized_for_features).
-The tables, the JSON and the report built from these results are in engine.evaluate.method_comparison and
-sources.videoxum.report; the score file in engine.evaluate.saved_scores.
+The tables, the JSON and the report built from these results are in sources.videoxum.comparison and
+sources.videoxum.report; the score file in sources.videoxum.score_file.
 """
 
 from __future__ import annotations

@@ -288,9 +288,13 @@ def test_torchrun_keeps_pgl_sum_s_step_of_two_videos_one_per_process_and_records
     done = run_torchrun(pgl_sum_command(mini, tmp_path / "w"))
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stderr.count("the method's step is kept") == 1  # said once, by rank 0
-    entry = json.loads(weights_path_for(tmp_path / "w", "SumMe", 1).with_suffix(".json").read_text())["data_parallel"]
+    record = json.loads(weights_path_for(tmp_path / "w", "SumMe", 1).with_suffix(".json").read_text())
+    entry = record["data_parallel"]
     assert (entry["processes"], entry["method_videos_per_step"], entry["videos_per_process_per_step"]) == (2, 2, 1)
     assert entry["videos_per_optimizer_step"] == 2 and entry["keeps_method_step"] is True
+    # the run's fingerprint says the step is shared, so a checkpoint of the older meaning (each process taking
+    # the whole step) is refused on resume rather than continued under another protocol
+    assert record["run"]["plan"]["step_shared_by_processes"] is True
 
 
 def test_torchrun_refuses_a_step_its_processes_cannot_share_before_training(mini, tmp_path):
