@@ -23,6 +23,7 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from cli.interrupt import stops_on_interrupt
 from cli.options import (
     POSITIVE,
     add_common_arguments,
@@ -91,10 +92,18 @@ def chosen_variants(args: argparse.Namespace) -> list[Variant]:
     return list(dict.fromkeys(by_name[name] for name in args.variants))
 
 
+def _kept_when_interrupted(args: argparse.Namespace) -> str:
+    """What a Ctrl-C leaves: each run's weights written whole when it ends, its checkpoint replaced after every epoch."""
+    return (f"the finished runs' weights and each unfinished run's checkpoint (its last finished epoch) are kept under "
+            f"{Path(args.weights_dir) / ABLATION_FOLDER}; run the same command again to continue (runs with weights are not trained again)")
+
+
+@stops_on_interrupt(_kept_when_interrupted)
 def main(args: argparse.Namespace) -> int:
     """Check the grid, the data and every output, then train (torch is imported only then).
 
-    Returns 0 when done, 1 when some outputs had to be kept elsewhere (the log says where), 2 when refused.
+    Returns 0 when done, 1 when some outputs had to be kept elsewhere (the log says where), 2 when refused,
+    130 when stopped by Ctrl-C (one line says what was kept).
     """
     setup_logging()
     seeds = list(dict.fromkeys(args.seeds or [args.seed]))

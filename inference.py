@@ -30,6 +30,7 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
+from cli.interrupt import stops_on_interrupt
 from cli.method_options import add_model_arguments, model_choice_from_args
 from cli.options import (
     POSITIVE,
@@ -123,12 +124,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _kept_when_interrupted(args: argparse.Namespace) -> str:
+    """What a Ctrl-C leaves: the outputs come after the scoring, each written whole, and a "wrote" line names each one."""
+    return ("nothing is written before every split is scored, and no file is left half-written (a 'wrote' line above names "
+            "any output finished since); run the same command again")
+
+
+@stops_on_interrupt(_kept_when_interrupted)
 def main(args: argparse.Namespace) -> int:
     """Check the data, the weights files and every output, then evaluate (torch is imported only then).
 
     Returns:
         0 when every output is where it was asked for; 1 when some had to be kept elsewhere (the
-        disk filled during the run: the log says where); 2 when the run was refused (a message names why).
+        disk filled during the run: the log says where); 2 when the run was refused (a message names why);
+        130 when stopped by Ctrl-C (one line says so).
     """
     setup_logging()
     seeds: list[int | None] = list(dict.fromkeys(args.seeds or []))

@@ -10,7 +10,7 @@ protocol (knapsack over the file's shots at 15%), so every method is scored the 
 F1 over annotators: max for segment labels (as SumMe), mean for score labels (as TVSum) unless
 --f1 says otherwise; tau and rho follow TVSum's protocol for score labels and SumMe's for segments.
 Prints F1, tau and rho per video and overall, and lists the videos without predictions.
-Exit status: 0 scored, 2 an error (named: unknown video, wrong length, NaN, unreadable file).
+Exit status: 0 scored, 2 an error (named: unknown video, wrong length, NaN, unreadable file), 130 stopped by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import logging
 import sys
 from pathlib import Path
 
+from cli.interrupt import stops_on_interrupt
 from cli.options import command_parser
 from sources.custom import F1_FLAG  # a built data set's F1 rules, as train.py and inference.py take them
 
@@ -39,6 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
+@stops_on_interrupt(lambda args: "nothing was written; run the same command again")  # --json is written whole, at the very end
 def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from builder.score_predictions import score_predictions, score_table

@@ -40,6 +40,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli.interrupt import stops_on_interrupt
 from cli.method_options import add_model_arguments
 from cli.options import (
     POSITIVE,
@@ -128,12 +129,20 @@ def _init_fields_ok(path: str) -> bool:
     return "{" not in rest and "}" not in rest
 
 
+def _kept_when_interrupted(args: argparse.Namespace) -> str:
+    """What a Ctrl-C leaves: weights are written whole once a split ends, checkpoints replaced after every epoch."""
+    return (f"the finished splits' weights and each unfinished run's checkpoint (its last finished epoch, in split<k>.run/) "
+            f"are kept under {args.weights_dir}; run the same command again to continue (--restart to start over)")
+
+
+@stops_on_interrupt(_kept_when_interrupted)
 def main(args: argparse.Namespace) -> int:
     """Check the data and every output, then train (torch is imported only then).
 
     Returns:
         0 when every output is where it was asked for; 1 when some had to be kept elsewhere (the
-        disk filled during the run: the log says where); 2 when the run was refused (a message names why).
+        disk filled during the run: the log says where); 2 when the run was refused (a message names why);
+        130 when stopped by Ctrl-C (one line says what was kept).
     """
     setup_logging()
     try:

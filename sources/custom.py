@@ -74,6 +74,8 @@ class CustomSource(DataSource):
         from sources.folds import RunData
 
         h5, f1 = request.options["h5"], request.options.get("f1")
+        if not Path(h5).is_file():  # h5py's own text is an errno and flags
+            raise DataError(f"--h5 {h5}: no such file (give the file build_dataset.py wrote)")
         benchmark, _ = custom_benchmark(h5, F1Reduction(f1) if f1 else None)
         spec = benchmark.spec
         if spec.name.lower() in {name.lower() for name in DATASETS}:

@@ -170,3 +170,28 @@ def test_features_of_another_backbone_train_a_model_of_their_width(first_run, tm
     assert f"{trained_on_1024 / 'clips' / 'split1.pt'} takes 1024-d features but {h5} holds 512-d ones" in caplog.text
     assert run_train(h5, tmp_path / "tuned", *SMALL, "--split", "1", "--init", trained_on_1024 / "clips" / "split1.pt") == 2
     assert "does not fit the PGL-SUM model" in caplog.text and not (tmp_path / "tuned" / "clips" / "split1.pt").exists()
+
+
+def test_weights_of_an_earlier_build_of_the_same_file_are_refused(first_run, tmp_path, caplog):
+    """The file rebuilt under its name with one more clip: its folds beside the weights no longer hold the videos the model
+    was tested on, so scoring is refused, naming the record and the file; the file trained on is still accepted."""
+    import shutil
+
+    h5, weights = first_run
+    copied, rebuilt = tmp_path / "weights", tmp_path / "clips.h5"
+    shutil.copytree(weights, copied)
+    parts = [make_part(f"c{i}.mp4", n_frames=240, cuts=(30, 70, 120, 160, 200), seed=i) for i in (6, 0, 1, 2, 3, 4, 5)]
+    write_built(rebuilt, LabelKind.SCORES, parts, origin=BackboneOrigin.STAND_IN.value)
+    caplog.clear()
+    assert run_inference(rebuilt, copied, "--split", "1") == 2
+    assert f"{copied / 'clips' / 'split1.json'} says split1.pt was trained on {h5}" in caplog.text
+    assert f"but {rebuilt} holds other data" in caplog.text and "Point --h5 at the file the weights were trained on" in caplog.text
+    caplog.clear()
+    assert run_inference(h5, copied, "--split", "1") == 0
+
+
+def test_a_misspelt_h5_is_one_line_naming_it(tmp_path, caplog):
+    missing = tmp_path / "clipz.h5"
+    assert run_inference(missing, tmp_path / "weights") == 2
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"error: --h5 {missing}: no such file (give the file build_dataset.py wrote)"]

@@ -3,6 +3,8 @@
 Each weights file is scored by the model it was trained as: the record beside it (split<k>.json)
 names the method and its options, and flags that contradict the record are refused
 (models.method_choice.reconcile). Released weights have no record: the flags say what they are.
+A record whose training data differs from the file evaluated is refused for a built data set
+(engine.evaluate.training_data): its rebuilt folds could test on videos the model trained on.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataset.benchmark import Benchmark
 from dataset.errors import DataError
 from dataset.splits import Split
 from engine.evaluate.model_scores import Scorer, ScoringRoute, to_device
+from engine.evaluate.training_data import check_trained_on
 from engine.run_paths import weights_to_evaluate
 from engine.weights_model import build_model, model_for_weights, selection_rule_of
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
@@ -61,13 +64,22 @@ class DatasetEvaluation:
 
 def check_models(jobs: list[tuple[Benchmark, list[Split]]], folders: list[Path], seeds: list[int | None], flags: ModelChoice,
                  require_all: bool) -> None:
-    """Reconcile the flags with every weights file's record before any evaluation starts, so that a
-    contradiction in the last file does not come after minutes of work on the first ones."""
+    """Reconcile the flags with every weights file's record, and check each fits its data (check_fits), before any
+    evaluation starts, so that a contradiction in the last file does not come after minutes of work on the first ones."""
     for folder in folders:
         for benchmark, splits in jobs:
             for seed in seeds:
                 for _, path in weights_to_evaluate(folder, benchmark.spec.name, splits, require_all, seed):
-                    model_for_weights(flags, path)
+                    check_fits(benchmark, path, *model_for_weights(flags, path))
+
+
+def check_fits(benchmark: Benchmark, path: Path, choice: ModelChoice, record: dict | None) -> None:
+    """Refuse weights that cannot score ``benchmark``: features of another width, or (a built data set) another
+    version of the file than the one they were trained on (engine.evaluate.training_data)."""
+    if choice.config.feature_dim != benchmark.feature_dim:  # a data set built with another --backbone needs a model of its width
+        raise DataError(f"{path} takes {choice.config.feature_dim}-d features but {benchmark.h5_path} holds "
+                        f"{benchmark.feature_dim}-d ones: score it with weights trained on features of that width")
+    check_trained_on(benchmark, path, record)
 
 
 def evaluate_weights(
@@ -95,10 +107,8 @@ def evaluate_weights(
     name = benchmark.spec.name
     present = weights_to_evaluate(weights_dir, name, splits, require_all, seed)
     chosen = [(split, path, *model_for_weights(flags, path)) for split, path in present]  # every conflict before any work
-    for _, path, choice, _ in chosen:  # a data set built with another --backbone needs a model of its width
-        if choice.config.feature_dim != benchmark.feature_dim:
-            raise DataError(f"{path} takes {choice.config.feature_dim}-d features but {benchmark.h5_path} holds "
-                            f"{benchmark.feature_dim}-d ones: score it with weights trained on features of that width")
+    for _, path, choice, record in chosen:
+        check_fits(benchmark, path, choice, record)
     models: dict[tuple[str, object], torch.nn.Module] = {}  # one model per method and options, refilled per split
     results = []
     for split, path, choice, record in chosen:

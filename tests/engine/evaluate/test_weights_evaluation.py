@@ -112,3 +112,19 @@ def test_released_weights_are_what_the_flags_say(tmp_path, tiny_data_dir, tiny_s
     assert result.splits[0].model.method == "CA-SUM" and result.splits[0].selection_rule is None
     with pytest.raises(CheckpointMismatch, match="These are CA-SUM weights .*evaluate them with --method CA-SUM"):
         evaluate_weights(benchmark, splits, tmp_path, torch.device("cpu"), require_all=True, flags=_flags())
+
+
+def test_weights_trained_on_another_copy_of_a_benchmark_are_scored_with_one_warning(tmp_path, tiny_data_dir, tiny_splits, caplog):
+    """SumMe's splits name the same videos in every copy of its file: another copy (here a record saying synthetic data
+    of another digest) is scored, with one warning naming both files; a record without a digest says nothing."""
+    torch.manual_seed(2)
+    record = {**_record("CA-SUM", CASumConfig(), "min-loss"), "data_file": "/elsewhere/summe.h5", "synthetic_data": True,
+              "run": {"data_file": "0" * 64}}
+    for split in (1, 2):
+        _weights(tmp_path, "SumMe", split, method_spec("CA-SUM").build(), record)
+    benchmark = load_benchmark(DATASETS["SumMe"], tiny_data_dir)
+    splits = read_splits(tiny_splits["SumMe"])
+    result = evaluate_weights(benchmark, splits, tmp_path, torch.device("cpu"), require_all=True, flags=_flags())
+    assert [split.split for split in result.splits] == [1, 2]
+    warnings = [r.getMessage() for r in caplog.records if "trained on /elsewhere/summe.h5 (synthetic)" in r.getMessage()]
+    assert len(warnings) == 1 and str(benchmark.h5_path) in warnings[0]

@@ -1,0 +1,54 @@
+"""Ctrl-C, answered the same way by every script: one line saying what the run kept and how to go on, exit status 130.
+
+A KeyboardInterrupt left to Python prints 40-60 lines of traceback through torch's frames and hides
+what matters: every output is written whole or not at all (atomic writes, checkpoints replaced after
+each epoch), so an interrupted run loses nothing but the epoch or video in progress, and the same
+command continues it. Standard library and engine/scale/launch.py only, so a script's ``--help``
+still answers before torch loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+from collections.abc import Callable
+
+from engine.scale.launch import LaunchError, current_launch
+
+EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT)
+
+Main = Callable[[argparse.Namespace], int]
+
+log = logging.getLogger("interrupt")
+
+
+def _says_the_line() -> bool:
+    """Whether this process speaks for the job: Ctrl-C reaches every torchrun rank at once, and one line is enough."""
+    try:
+        return current_launch().is_main
+    except LaunchError:  # a broken torchrun environment: main refuses it anyway; say the line rather than nothing
+        return True
+
+
+def stops_on_interrupt(kept: Callable[[argparse.Namespace], str]) -> Callable[[Main], Main]:
+    """Decorate a script's ``main(args)`` so that Ctrl-C ends it with one line and EXIT_INTERRUPTED, no traceback.
+
+    ``kept(args)``: what the interrupted run leaves behind and how to continue, said after "interrupted: ".
+    The line comes once the interrupted frames are gone, so the progress bars they held are closed
+    above it and it is the last thing printed. Under torchrun only rank 0 says it; every rank returns 130.
+    """
+    def decorate(main: Main) -> Main:
+        @functools.wraps(main)
+        def run(args: argparse.Namespace) -> int:
+            try:
+                return main(args)
+            except KeyboardInterrupt:  # each output in progress removed its temporary file on the way out
+                pass
+            if _says_the_line():
+                log.error("interrupted: %s", kept(args))
+            return EXIT_INTERRUPTED
+
+        return run
+
+    return decorate
