@@ -48,7 +48,7 @@ from summarize.outdir import hold_output_folder, prepare_output_folder
 from summarize.provenance import JobState, VideoJob, assess_source, describe_file
 from summarize.summary_plan import PlanError, VideoOutputs, check_outputs_are_not_inputs, name_outputs, output_kinds
 from utils.errors import ProjectError
-from utils.exit import exit_now
+from utils.exit import EXIT_INTERRUPTED, exit_now
 from utils.paths import VIDEO_EXTENSIONS, display_path, find_videos
 from video.containers import CONTAINERS  # standard library only: the package imports no PyAV
 
@@ -58,7 +58,6 @@ IMAGENET_FILE_NAME = "googlenet-1378be20.pth"  # torchvision's, in the torch hub
 MAX_SECONDS = 10_000_000  # --seconds above this (116 days) is a typing mistake
 MAX_SAMPLE_RATE = 10_000
 MAX_BATCH_SIZE = 4096
-EXIT_INTERRUPTED = 130
 
 
 def str2bool(value: str) -> bool:

@@ -16,6 +16,7 @@ from builder.build_plan import BuildPlan, build_outputs, plan_build, read_inputs
 from builder.settings import BuildConfig, frame_transform, report_path
 from engine.run_outputs import claim_outputs
 from utils.errors import ProjectError
+from utils.exit import EXIT_INTERRUPTED
 from utils.paths import display_path
 
 if TYPE_CHECKING:  # torch only once the plan is checked
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # torch only once the plan is checked
     from features.embedder import FrameEmbedder
 
 log = logging.getLogger("build_dataset")
-EXIT_INTERRUPTED = 130
 
 
 def _log_plan(plan: BuildPlan) -> None:

@@ -3,7 +3,7 @@
 A KeyboardInterrupt left to Python prints 40-60 lines of traceback through torch's frames and hides
 what matters: every output is written whole or not at all (atomic writes, checkpoints replaced after
 each epoch), so an interrupted run loses nothing but the epoch or video in progress, and the same
-command continues it. Standard library and engine/scale/launch.py only, so a script's ``--help``
+command continues it. Standard library, engine/scale/launch.py and utils/exit.py only, so a script's ``--help``
 still answers before torch loads.
 """
 
@@ -15,8 +15,7 @@ import logging
 from collections.abc import Callable
 
 from engine.scale.launch import LaunchError, current_launch
-
-EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT)
+from utils.exit import EXIT_INTERRUPTED
 
 Main = Callable[[argparse.Namespace], int]
 

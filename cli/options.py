@@ -18,6 +18,7 @@ from pathlib import Path
 from config import DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR, SPLIT_SETS
 from engine.train.resume_policy import ResumePolicy
 from sources import ALL, SOURCES, DataRequest, DataSource, SourceFlag, dataset_choices, sources_for
+from utils import whole_numbers  # standard library only
 
 SEED_MAX = 2**32 - 1  # numpy's seeds are unsigned 32-bit
 
@@ -33,21 +34,19 @@ def command_parser(description: str | None = None, **settings: object) -> argpar
 
 
 def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse ``type`` for integers in [low, high], so a bad value is a usage error at parse time.
+    """An argparse ``type`` for integers in [low, high] (utils/whole_numbers.py), so a bad value is a usage
+    error at parse time.
 
     argparse prints the message after the flag: "argument --seed: expected a whole number from 0 to
     4294967295, got '-1'".
     """
-    bounds = f"of at least {low}" if high is None else f"from {low} to {high}"
+    parse_text = whole_numbers.whole_number(low, high)
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got {text!r}")
-        return value
+            return parse_text(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from error
 
     return parse
 

@@ -40,6 +40,7 @@ from config import (
     parse_option,
 )
 from utils.errors import ProjectError
+from utils.whole_numbers import whole_number
 
 if TYPE_CHECKING:  # torch is imported when a model is built or a loss computed, so that scripts can
     # resolve a method's defaults and refuse bad options before loading torch (numpy likewise)
@@ -259,21 +260,6 @@ def _build_ca_sum(config: CASumConfig, _: BackboneInit | None, device: torch.dev
 # ---- the command-line options: parsers of one value, then each method's declarations ----
 
 
-def _whole_number(low: int) -> Callable[[str], int]:
-    """Integers of at least low; the refusal says what cli.options.whole_number says, without argparse."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low:
-            raise ValueError(f"expected a whole number of at least {low}, got {text!r}")
-        return value
-
-    return parse
-
-
 def _none_or(parse: Callable[[str], object]) -> Callable[[str], object]:
     def parse_optional(text: str) -> object:
         return None if text.strip().lower() == "none" else parse(text)
@@ -342,9 +328,9 @@ def _csta_options() -> tuple[MethodOption, ...]:
 
 _PGL, _CA = PGLSumConfig(), CASumConfig()
 _PGL_OPTIONS = (
-    MethodOption("heads", ("--heads",), _whole_number(1), f"PGL-SUM: global attention heads (authors': {_PGL.heads})",
+    MethodOption("heads", ("--heads",), whole_number(1), f"PGL-SUM: global attention heads (authors': {_PGL.heads})",
                  placeholder="N"),
-    MethodOption("num_segments", ("--segments", "--n_segments"), _none_or(_whole_number(2)),
+    MethodOption("num_segments", ("--segments", "--n_segments"), _none_or(whole_number(2)),
                  f"PGL-SUM: local attentions, one per segment; None: global attention only (authors': {_PGL.num_segments})",
                  placeholder="{N,None}"),
     MethodOption("fusion", ("--fusion",), _none_or(_member_of(Fusion)),
@@ -355,7 +341,7 @@ _PGL_OPTIONS = (
 )
 # CA-SUM's length factor sigma is a training option (train.py --length-factor), not a model option.
 _CA_OPTIONS = (
-    MethodOption("block_size", ("--block-size", "--block_size"), _whole_number(1),
+    MethodOption("block_size", ("--block-size", "--block_size"), whole_number(1),
                  f"CA-SUM: steps per diagonal block of the attention matrix (authors': {_CA.block_size})", placeholder="STEPS"),
 )
 

@@ -15,6 +15,8 @@ import os
 import sys
 import threading
 
+EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT); every script returns it
+
 
 def exit_now(code: int | None) -> None:
     """End the process with ``code`` (None: 0) like sys.exit, skipping the interpreter's teardown.

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from utils.errors import ProjectError
+from utils.whole_numbers import whole_number
 
 # What torchrun sets in every process it starts; all must be present to call it a torchrun launch.
 TORCHRUN_VARIABLES = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
@@ -43,12 +44,9 @@ class Launch:
 def _whole(environ: Mapping[str, str], name: str, low: int) -> int:
     text = environ[name]
     try:
-        value = int(text)
+        return whole_number(low)(text)
     except ValueError:
-        value = None
-    if value is None or value < low:
-        raise LaunchError(f"the environment variable {name}={text!r} set by torchrun should be a whole number of at least {low}")
-    return value
+        raise LaunchError(f"the environment variable {name}={text!r} set by torchrun should be a whole number of at least {low}") from None
 
 
 def current_launch(environ: Mapping[str, str] | None = None) -> Launch:
