@@ -29,7 +29,7 @@ demo: setup
 	TORCH_HOME=$(DEMO)/torch_home $(PY) train.py --dataset SumMe --split 1 --epochs 5 --device cpu \
 		--data-dir $(DEMO)/data --weights-dir $(DEMO)/weights
 	$(PY) inference.py --dataset SumMe --split 1 --device cpu --data-dir $(DEMO)/data \
-		--weights-dir $(DEMO)/weights --json $(DEMO)/results.json
+		--weights-dir $(DEMO)/weights --json $(DEMO)/results.json --overwrite
 	$(PY) -m cli.synthetic_video $(DEMO)/videos/demo.mp4 --scenes 10 --seconds 3 1.5 2 4 1 2.5 3 1.5 2 3.5
 	TORCH_HOME=$(DEMO)/torch_home $(PY) generate_video.py $(DEMO)/videos/demo.mp4 --device cpu \
 		--weights $(DEMO)/weights/SumMe/split1.pt --out $(DEMO)/summaries --overwrite

@@ -28,6 +28,7 @@ from cli.options import (
     POSITIVE,
     add_common_arguments,
     add_out_argument,
+    add_overwrite_argument,
     add_seed_argument,
     add_seeds_argument,
     check_common_arguments,
@@ -39,7 +40,7 @@ from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requeste
 from cli.route_request import route_request
 from config import TrainConfig
 from engine.ablation.grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
-from engine.run_outputs import claim_outputs
+from engine.run_outputs import claim_outputs, where_outputs_go
 from engine.run_paths import training_outputs, weights_path_for
 from sources import SOURCES, own_route, sources_for
 from utils.errors import ProjectError
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(batch norms folded; scores within 2e-5)")
     add_ray_arguments(parser)  # --ray, --ray-address, --cpus-per-run, --gpus-per-run: train the missing runs as Ray tasks
     add_out_argument(parser, help="folder of ablation.md/.json/.png (default: <weights-dir>/ablation)")
+    add_overwrite_argument(parser, "an existing ablation.md/.json/.png in --out",
+                           more="; the runs' weights are not concerned: runs with weights are not trained again")
     return parser
 
 
@@ -125,12 +128,13 @@ def main(args: argparse.Namespace) -> int:
         to_train = [path for path in weights if not path.is_file()]
         tables = table_paths(out_dir)
         claim = claim_outputs([path for w in to_train for path in training_outputs(w)] + tables, inputs=inputs + [args.grid],
-                              lock=to_train + tables)
+                              lock=to_train + tables, fresh=tables, overwrite=args.overwrite)
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
     log.info("%d variant(s) x %d run(s): %d to train, %d with weights already", len(variants), len(weights) // len(variants),
              len(to_train), len(weights) - len(to_train))
+    log.info("%s", where_outputs_go("the runs' weights and the table", Path(args.weights_dir) / ABLATION_FOLDER, out_dir))
     with claim:
         try:
             return _ablate(args, variants, data, seeds, out_dir, claim.fallback)
@@ -178,5 +182,10 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The command line (``python ablate.py`` and the installed console command, pyproject.toml [project.scripts])."""
     sys.exit(main(parse_args()))
+
+
+if __name__ == "__main__":
+    run()

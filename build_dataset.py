@@ -1,6 +1,6 @@
 """Your own videos as a data set: an h5 file in exactly the eccv16 layout of the SumMe/TVSum files.
 
-    python build_dataset.py videos/ --labels labels.csv --out data/my.h5
+    python build_dataset.py videos/ --labels labels.csv --h5 data/my.h5
 
 Every video gets GoogLeNet pool5 features (1024-d; --backbone for another CNN) at every --stride-th frame (picks), KTS shots
 over all its frames (change_points, n_frame_per_seg), n_frames, fps and video_name; with --labels
@@ -13,7 +13,8 @@ Examples: data/examples/. Videos are matched to labels by file stem. A label fil
 
 A labelled video whose every shot is longer than the 15% summary budget (a short clip of a few scenes) could
 have no summary: it is left out and named, unless --split-long-shots, which keeps it with its shots cut to fit.
---out is refused when it is one of the videos or the label file (--overwrite or not); its folder is made.
+--h5 (the file train.py, inference.py and score.py then take with --h5; the older spelling --out still works) is
+refused when it is one of the videos or the label file (--overwrite or not); its folder is made.
 
 A killed build resumes where it stopped (finished videos are kept in <out>.parts/); the h5 appears
 under its name only when complete. A video that cannot be decoded is named, left out and listed.
@@ -30,7 +31,7 @@ from pathlib import Path
 
 # Standard library and torch-free modules only: --help and argument errors answer before torch.
 from builder.settings import SPLIT_FLAG, BuildConfig, Preprocess
-from cli.options import add_device_argument, add_out_argument, command_parser, whole_number
+from cli.options import add_device_argument, add_old_spelling, add_overwrite_argument, command_parser, whole_number
 from cli.ray_options import add_worker_pool_arguments, check_worker_pool_arguments
 from config import FRAME_SAMPLE_RATE, Backbone
 from features.segmentation import Segmentation
@@ -46,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      fromfile_prefix_chars="@")
     parser.add_argument("inputs", nargs="+", type=Path,
                         help="video files and/or folders of videos; @list.txt reads one path per line")
-    add_out_argument(parser, required=True, help="the h5 file to write, e.g. data/my.h5")
+    # dest "out": --out, this flag's older spelling (hidden; --out names a folder in every other command)
+    parser.add_argument("--h5", dest="out", type=Path, metavar="PATH",
+                        help="the h5 file to write, e.g. data/my.h5 (required; train.py, inference.py and score.py read it with --h5)")
+    add_old_spelling(parser, "--out", "out", type=Path)
     parser.add_argument("--labels", type=Path, help="label file: ydata-anno.tsv-style scores or a video,annotator,start,end CSV "
                         "(default: none, features and shots only)")
     parser.add_argument("--require-labels", action="store_true",
@@ -64,9 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep a video whose every shot is longer than the 15%% summary budget (short clips of a few scenes), "
                         "its shots cut into equal pieces that fit, noted in <out>.build.json (default: leave it out and say so: "
                         "no summary could hold one of its shots)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace an existing --out (only once the new file is complete); also drops finished videos "
-                        "kept from a build with other settings")
+    add_overwrite_argument(parser, "an existing --h5 file", more="; also drops finished videos kept from a build with other settings")
     add_device_argument(parser)
     parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), help="frames per CNN batch (default: 8 on CPU, 64 on CUDA)")
     parser.add_argument("--backbone", choices=list(BACKBONES), default="googlenet",
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.out is None:
+        parser.error("the following arguments are required: --h5 (the h5 file to write)")
     args.extensions = tuple(e.strip().lower().lstrip(".") for e in args.ext.split(",") if e.strip().lstrip("."))
     if not args.extensions:
         parser.error("--ext names no extension")
@@ -112,5 +116,10 @@ def main(args: argparse.Namespace) -> int:
     return run_build(config_from(args))
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The command line (``python build_dataset.py`` and the installed console command, pyproject.toml [project.scripts])."""
     sys.exit(main(parse_args()))
+
+
+if __name__ == "__main__":
+    run()

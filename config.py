@@ -15,9 +15,11 @@ from pathlib import Path
 
 from utils.errors import ProjectError
 
-PROJECT_ROOT = Path(__file__).resolve().parent
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_WEIGHTS_DIR = PROJECT_ROOT / "weights"
+PROJECT_ROOT = Path(__file__).resolve().parent  # the project's own files (splits, grids): not where a user's go
+# Default folders are relative to the current folder, as every path a user passes is: run from the clone they are
+# the clone's data/ and weights/ (the released weights' place), run from elsewhere (csta-train ...) that folder's.
+DEFAULT_DATA_DIR = Path("data")
+DEFAULT_WEIGHTS_DIR = Path("weights")
 SPLITS_DIR = PROJECT_ROOT / "dataset" / "splits"
 
 # The splits selectable by name (--splits): CSTA's own five (every video tested once), and the five
@@ -473,6 +475,9 @@ class Fusion(enum.Enum):
     MAX = "max"
 
 
+SEGMENT_ADVICE_MAX = 16  # the largest number of PGL-SUM segments a refusal offers (the authors use 4)
+
+
 @dataclass(frozen=True)
 class PGLSumConfig:
     """The architecture options of PGL-SUM; defaults are the authors' training and released configuration."""
@@ -499,10 +504,18 @@ class PGLSumConfig:
                 raise MethodConfigError(
                     f"PGL-SUM: num_segments={self.num_segments} gives local attentions of width {self.hidden_dim} // "
                     f"{self.num_segments} = {local_width}, which {self.local_heads} local heads cannot share evenly; "
-                    "choose num_segments among 2, 4, 5, 8, 16 (for width 1024)"
+                    f"choose num_segments among {', '.join(map(str, self.segment_counts()))} (for width {self.hidden_dim}, "
+                    f"{self.local_heads} local heads; up to {SEGMENT_ADVICE_MAX} shown)"
                 )
         if not isinstance(self.fusion, Fusion | None) or not isinstance(self.positional_encoding, PGLPositionalEncoding | None):
             raise MethodConfigError(f"PGL-SUM: fusion and positional_encoding must be enum values or None, got {self.fusion!r}, {self.positional_encoding!r}")
+
+    def segment_counts(self) -> list[int]:
+        """The numbers of segments this width and these local heads take (from 2 to SEGMENT_ADVICE_MAX), so that the
+        advice after a refused value offers only values that work: which ones depends on the width (512-d features
+        take 9 but not 5; 1024-d take 5)."""
+        return [count for count in range(2, SEGMENT_ADVICE_MAX + 1)
+                if self.hidden_dim // count >= self.local_heads and (self.hidden_dim // count) % self.local_heads == 0]
 
     def as_dict(self) -> dict:
         """Plain JSON values (enums by their value), for the record beside a weights file."""
@@ -576,11 +589,13 @@ class EpochRule(enum.Enum):
     LAST = "last"  # the final epoch (CA-SUM's alternative 'last')
     # CSTA's rule on a held-out validation split instead of the test videos (VideoXum, which has one)
     BEST_ON_VALIDATION = "validation"
+    # SummDiff: the last epoch whose mean test Kendall tau is at least the best so far (their solver's best_ktau)
+    BEST_TAU_ON_TEST = "test-tau"
 
     @property
     def looks_at_test_labels(self) -> bool:
         """True when the choice reads the test videos' annotations: its figures are not a held-out estimate."""
-        return self is EpochRule.BEST_ON_TEST
+        return self in (EpochRule.BEST_ON_TEST, EpochRule.BEST_TAU_ON_TEST)
 
     @property
     def label(self) -> str:
@@ -599,6 +614,7 @@ _RULE_LABELS = {
     EpochRule.MIN_LOSS: "minimum training loss (CA-SUM's rule; no test labels)",
     EpochRule.LAST: "last epoch (no test labels)",
     EpochRule.BEST_ON_VALIDATION: "best on validation tau & rho (CSTA's rule, selected on validation; no test labels)",
+    EpochRule.BEST_TAU_ON_TEST: "best on test tau, ties to the later epoch (SummDiff's rule; looks at test labels)",
 }
 
 # PGL-SUM's rule (choose_best_epoch.py): changes are examined from this 0-based epoch on, with this tolerance in percent.

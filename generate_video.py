@@ -39,14 +39,15 @@ from typing import Any
 # Only torch-free modules here: --help and every check of the inputs and outputs answer before
 # torch and torchvision are imported (5 s on a small CPU); see _load_summarizer.
 from cli.method_options import add_model_arguments, model_choice_from_args
-from cli.options import add_device_argument, add_out_argument, command_parser
+from cli.options import add_device_argument, add_old_spelling, add_out_argument, add_overwrite_argument, command_parser
 from cli.ray_options import add_worker_pool_arguments, check_worker_pool_arguments
 from config import DEFAULT_WEIGHTS_DIR, FRAME_SAMPLE_RATE, SUMMARY_RATIO, ModelConfigError
+from engine.run_outputs import refuse_collisions, where_outputs_go  # standard library only
 from features.segmentation import Segmentation  # standard library only
 from models.method_choice import ModelChoiceError
 from summarize.outdir import hold_output_folder, prepare_output_folder
 from summarize.provenance import JobState, VideoJob, assess_source, describe_file
-from summarize.summary_plan import PlanError, VideoOutputs, check_outputs_are_not_inputs, name_outputs, output_kinds
+from summarize.summary_plan import PlanError, VideoOutputs, name_outputs, output_kinds
 from utils.errors import ProjectError
 from utils.exit import EXIT_INTERRUPTED, exit_now
 from utils.paths import VIDEO_EXTENSIONS, display_path, find_videos
@@ -94,10 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     """Every flag; each number is checked by its type (finite, in range) as it is parsed."""
     parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("inputs", nargs="*", type=Path, help="video files and/or folders of videos")
-    parser.add_argument("--weights", "--weight_path", dest="weights", type=Path, default=DEFAULT_WEIGHTS_DIR / "SumMe" / "split4.pt",
+    parser.add_argument("--weights", dest="weights", type=Path, default=DEFAULT_WEIGHTS_DIR / "SumMe" / "split4.pt",
                         help="weights file of CSTA, PGL-SUM or CA-SUM; the record beside it names the model, else --method and the "
-                        "model options do (default: weights/SumMe/split4.pt, the reference's default)")
-    add_out_argument(parser, "--save_path", default=Path("summary_videos"),
+                        "model options do (default: weights/SumMe/split4.pt in the current folder, the reference's default)")
+    add_out_argument(parser, default=Path("summary_videos"),
                      help="output folder (default: summary_videos/); not an input folder")
     parser.add_argument("--ext", default=",".join(VIDEO_EXTENSIONS), help="extensions to take from folders, comma-separated (default: common video types)")
     length = parser.add_mutually_exclusive_group()
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"share of the video the summary may take, in (0, 1] (default {SUMMARY_RATIO})")
     length.add_argument("--seconds", type=bounded(float, 0, MAX_SECONDS, low_open=True),
                         help="instead of --ratio: the summary's length at most, in seconds (e.g. 120)")
-    parser.add_argument("--sample_rate", "--sample-rate", dest="sample_rate", type=bounded(int, 1, MAX_SAMPLE_RATE), default=FRAME_SAMPLE_RATE,
+    parser.add_argument("--sample-rate", dest="sample_rate", type=bounded(int, 1, MAX_SAMPLE_RATE), default=FRAME_SAMPLE_RATE,
                         help=f"frames between the model's steps (default {FRAME_SAMPLE_RATE}, as in training)")
     parser.add_argument("--segmentation", choices=[s.value for s in Segmentation], default=Segmentation.FAST.value,
                         help="fast: KTS on the sampled features, boundaries refined at full frame rate (default); "
@@ -117,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-video", action="store_true", help="skip the summary video (write only the JSON and PNG)")
     parser.add_argument("--no-extras", action="store_true",
                         help="skip the JSON and PNG (write only the video; it still records what it was made from)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace files under the outputs' names that this command did not make (never an input)")
+    add_overwrite_argument(parser, "another file under an output's name (one not made by this command from this video with these settings)",
+                           without="such a video is refused (the others go on); a video whose outputs this command made with these "
+                           "settings is skipped as finished, with or without it")
     add_device_argument(parser)
     parser.add_argument("--batch-size", type=bounded(int, 1, MAX_BATCH_SIZE),
                         help="frames per GoogLeNet batch (default: 8 on CPU, 4 there with --segmentation full, 64 on CUDA)")
@@ -127,10 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_arguments(parser)
     add_worker_pool_arguments(parser, section="summarize/library.py", work="summarise", held="the networks", same="outputs")
-    reference = parser.add_argument_group("the reference implementation's input flags")
-    reference.add_argument("--input_is_file", type=str2bool, help="true: summarise --file_path; false: every --ext video in --dir_path")
-    reference.add_argument("--file_path", type=Path, help="one video (with --input_is_file true)")
-    reference.add_argument("--dir_path", type=Path, help="a folder of videos (with --input_is_file false)")
+    # The reference implementation's flags keep working, out of --help and the usage line (the docstring names them):
+    # --input_is_file true|false with --file_path (one video) or --dir_path (a folder), and the older spellings.
+    for flag, value_type in (("--input_is_file", str2bool), ("--file_path", Path), ("--dir_path", Path)):
+        parser.add_argument(flag, type=value_type, help=argparse.SUPPRESS)
+    add_old_spelling(parser, "--weight_path", "weights", type=Path)
+    add_old_spelling(parser, "--save_path", "out", type=Path)
+    add_old_spelling(parser, "--sample_rate", "sample_rate", type=bounded(int, 1, MAX_SAMPLE_RATE))
     return parser
 
 
@@ -204,7 +209,9 @@ def plan_run(args: argparse.Namespace) -> list[VideoOutputs]:
         raise PlanError(f"no videos found in {', '.join(map(display_path, args.inputs))} (extensions: {', '.join(args.extensions)})")
     kinds = output_kinds(args.format, not args.no_video, not args.no_extras)
     plans = name_outputs(inputs.videos, args.out, kinds)
-    check_outputs_are_not_inputs(plans, args.out, inputs, [p for p in (args.weights, args.backbone_weights) if p is not None])
+    outputs = {path: f"summary of {display_path(plan.source)}" for plan in plans for path in plan.paths.values()}
+    refuse_collisions(list(outputs), [*inputs.videos, *(p for p in (args.weights, args.backbone_weights) if p is not None)],
+                      output_folder=args.out, input_folders=inputs.folders, notes=outputs)
     if not args.weights.is_file():
         raise PlanError(f"weights file not found: {display_path(args.weights)} (train it with train.py, or put the released "
                         "CSTA weights there: see README, 'Real data and weights')")
@@ -239,7 +246,7 @@ def _load_networks(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     source = BackboneSource.RANDOM if args.random_backbone else BackboneSource.FILE if args.backbone_weights else BackboneSource.IMAGENET
     try:
         device = select_device(args.device)
-        choice, _ = model_for_weights(args.model, args.weights)  # the record's model; flags must agree with it
+        choice, record = model_for_weights(args.model, args.weights)  # the record's model; flags must agree with it
         model = build_model(choice, device)  # every tensor comes from the weights file
         load_checkpoint(model, args.weights)
         model.to(device)
@@ -262,7 +269,10 @@ def _load_networks(args: argparse.Namespace, settings: dict[str, Any]) -> Any:
     )
     log.info("weights %s (%s) | backbone: %s | device %s", display_path(args.weights), choice.describe(),
              display_path(embedder.description), device)
-    return Summarizer(model, embedder, args.weights, config)
+    trained = [entry["message"] for entry in (record or {}).get("warnings", [])]  # train.py's signs of a useless model
+    for message in trained:
+        log.warning("warning: the training record of %s says the model looks useless: %s", display_path(args.weights), message)
+    return Summarizer(model, embedder, args.weights, config, model_warnings=trained)
 
 
 @dataclass
@@ -287,6 +297,7 @@ def _summarise(args: argparse.Namespace, progress: _Progress) -> int:
         log.error("error: %s", display_path(str(error)))
         return 2
     progress.total = len(plans)
+    log.info("%s", where_outputs_go("the summaries", args.out))
     outputs = [path for plan in plans for path in plan.paths.values()]
     with hold_output_folder(args.out, outputs) as hold:
         for path in hold.removed:
@@ -411,6 +422,11 @@ def _stop_on_terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # a plain kill stops like Ctrl-C: temporary files removed, one line said
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The command line (``python generate_video.py`` and the installed console command, pyproject.toml [project.scripts])."""
     signal.signal(signal.SIGTERM, _stop_on_terminate)
     exit_now(main(parse_args()))  # without the interpreter's teardown: see utils/exit.py
+
+
+if __name__ == "__main__":
+    run()

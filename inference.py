@@ -1,7 +1,7 @@
 """Evaluate CSTA, PGL-SUM or CA-SUM weights (released or trained) with the benchmark protocol.
 
 For every split with a weights file: F1, Kendall tau and Spearman rho on its test videos, then the
-mean over splits. Each weights file is scored as the model its record (split<k>.json, written by
+mean over splits (--mean videos: over every test video, score.py's figure; the table says which). Each weights file is scored as the model its record (split<k>.json, written by
 train.py) names; released weights have none, so --method and the model options say what they are
 (defaults: CSTA's released configuration). A flag that contradicts a record is refused.
 
@@ -27,14 +27,18 @@ import logging
 import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from cli.interrupt import stops_on_interrupt
 from cli.method_options import add_model_arguments, model_choice_from_args
 from cli.options import (
     POSITIVE,
     add_common_arguments,
+    add_mean_argument,
+    add_overwrite_argument,
     add_seeds_argument,
     check_common_arguments,
     command_parser,
@@ -43,8 +47,9 @@ from cli.options import (
 )
 from cli.route_request import route_request
 from config import ModelConfigError
-from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs
+from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs, where_outputs_go
 from engine.run_paths import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
+from evaluation.means import MeanOver  # standard library only
 from evaluation.random_draws import RANDOM_DRAWS  # standard library only: --help answers before scipy loads
 from models.method_choice import ModelChoiceError
 from models.methods import METHOD_NAMES
@@ -99,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "selection rule; --json PATH writes it as JSON. Weights with a record are scored as it says; "
                         "METHOD= names the method of a folder without records (released weights: PGL-SUM=released/pgl), "
                         "otherwise --method and the model options do")
+    add_mean_argument(parser, MeanOver.SPLITS, "the papers' (score.py gives videos by default)")
+    add_overwrite_argument(parser, "an existing --json, --save-scores or --report file")
     add_model_arguments(parser)
     return parser
 
@@ -147,26 +154,53 @@ def main(args: argparse.Namespace) -> int:
     if route is not None:
         return _evaluate_own_split(args, seeds, route)  # its own test split and table (VideoXum's V2V: sources/videoxum/)
     try:
-        from sources.folds import open_run_data  # numpy and h5py, not yet torch
-
-        data = open_run_data(sources_for(args.dataset), data_request(args), need_train=False)  # a built data set: the folds train.py wrote beside its weights
-        jobs = [(benchmark, splits) for _, benchmark, splits in data.jobs]
         folders = [folder for _, folder in args.compare] if args.compare else [args.weights_dir]
+        jobs_of, inputs = _open_folders(args, folders)  # a built data set: the folds train.py wrote beside each folder's weights
+        jobs = jobs_of[folders[0]]
         weights = [(benchmark.spec.name, seed, weights_to_evaluate(folder, benchmark.spec.name, splits, bool(args.split), seed))
-                   for folder in folders for benchmark, splits in jobs for seed in seeds]
-        inputs = list(data.inputs)
+                   for folder in folders for benchmark, splits in jobs_of[folder] for seed in seeds]
         inputs += [path for _, _, present in weights for _, weights_path in present
                    for path in (weights_path, record_path_for(weights_path)) if path.is_file()]
         outputs = [path for path in (args.json, args.save_scores) if path]
         if args.report:
             outputs += report_outputs(args.report, [(name, seed, split.number, split.test_keys)
                                                     for name, seed, present in weights for split, _ in present])
-        claim = claim_outputs(outputs, inputs, lock=_locked_outputs(args))
+        claim = claim_outputs(outputs, inputs, lock=_locked_outputs(args), fresh=outputs, overwrite=args.overwrite)
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
     work = _compare if args.compare else _evaluate
-    return _run_claimed(claim, lambda fallback: work(args, jobs, seeds, fallback))
+    _say_where(args)
+    return _run_claimed(claim, lambda fallback: work(args, jobs_of if args.compare else jobs, seeds, fallback))
+
+
+def _open_folders(args: argparse.Namespace, folders: list[Path]) -> tuple[dict[Path, list], list[Path]]:
+    """The data and splits each weights folder is scored on, and every file read.
+
+    SumMe and TVSum (and any --splits-file) have one set of splits for every folder; a built data set's folds are
+    the ones train.py wrote beside each folder's weights, so --compare A B reads A's and B's (not --weights-dir's).
+    """
+    from sources.folds import open_run_data  # numpy and h5py, not yet torch
+
+    chosen, request = sources_for(args.dataset), data_request(args)
+    if any(source.folds_beside_weights(request) for source in chosen):
+        opened = {folder: open_run_data(chosen, replace(request, weights_dir=folder), need_train=False) for folder in folders}
+    else:
+        data = open_run_data(chosen, request, need_train=False)
+        opened = dict.fromkeys(folders, data)
+    jobs_of = {folder: [(benchmark, splits) for _, benchmark, splits in data.jobs] for folder, data in opened.items()}
+    folds = {folder: [[split.test_keys for split in splits] for _, splits in jobs] for folder, jobs in jobs_of.items()}
+    if len({str(value) for value in folds.values()}) > 1:
+        log.warning("note: %s were trained on different folds: each row is scored on its own folder's folds, so the rows' "
+                    "test videos per split differ (--mean videos counts every video once in each row)", " and ".join(map(str, folders)))
+    return jobs_of, list(dict.fromkeys(path for data in opened.values() for path in data.inputs))
+
+
+def _say_where(args: argparse.Namespace) -> None:
+    """One line before the work: where the outputs go (nothing when only the table is printed)."""
+    named = [path for path in (args.json, args.save_scores, args.report) if path]
+    if named:
+        log.info("%s", where_outputs_go("the results", *named))
 
 
 def _locked_outputs(args: argparse.Namespace) -> list[Path]:
@@ -193,10 +227,11 @@ def _evaluate_own_split(args: argparse.Namespace, seeds: list[int | None], route
     try:
         read, work = import_module(route).evaluation(route_request(args), seeds)  # reads and checks the test split and the weights files
         outputs = [path for path in (args.json, args.save_scores) if path] + (report_outputs(args.report, []) if args.report else [])
-        claim = claim_outputs(outputs, read, lock=_locked_outputs(args))
+        claim = claim_outputs(outputs, read, lock=_locked_outputs(args), fresh=outputs, overwrite=args.overwrite)
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
+    _say_where(args)
     return _run_claimed(claim, work)
 
 
@@ -228,8 +263,8 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
     for benchmark, splits in jobs:
         runs = []
         for seed in seeds:
-            run = evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split), seed=seed, flags=args.model,
-                                   route=ScoringRoute(args.scoring))
+            run = _with_mean(args, evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split), seed=seed,
+                                                    flags=args.model, route=ScoringRoute(args.scoring)))
             log.info("%s%s\n", f"seed {seed}: " if seed is not None else "", evaluation_table(run))
             runs.append(run)
         spread = spread_over_seeds(benchmark.spec.name, {run.seed: run.mean for run in runs}) if several else None
@@ -277,8 +312,14 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
     return 0
 
 
-def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
-    """--compare: every folder evaluated like --weights-dir, then one table per dataset."""
+def _with_mean(args: argparse.Namespace, run: Any) -> Any:
+    """The evaluation with the final mean --mean asks for (its table and JSON say which)."""
+    run.mean_rule = args.mean
+    return run
+
+
+def _compare(args: argparse.Namespace, jobs_of: dict[Path, list], seeds: list[int | None], fallback: Fallback) -> int:
+    """--compare: every folder evaluated like --weights-dir (on its own folds: ``jobs_of``), then one table per dataset."""
     from engine.evaluate.method_comparison import compare_dataset, comparison_json, comparison_table
     from engine.evaluate.model_scores import ScoringRoute
     from engine.evaluate.weights_evaluation import check_models, evaluate_weights
@@ -291,10 +332,11 @@ def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fall
     flags = {folder: ModelChoice(method, method_spec(method).default_config(), frozenset({"method"})) if method else args.model
              for method, folder in args.compare}
     for folder, choice in flags.items():
-        check_models(jobs, [folder], seeds, choice, bool(args.split))
+        check_models(jobs_of[folder], [folder], seeds, choice, bool(args.split))
     tables = []
-    for benchmark, splits in jobs:
-        runs = {folder: [evaluate_weights(benchmark, splits, folder, device, require_all=bool(args.split), seed=seed, flags=choice, route=ScoringRoute(args.scoring))
+    for index, (benchmark, _) in enumerate(next(iter(jobs_of.values()))):
+        runs = {folder: [_with_mean(args, evaluate_weights(*jobs_of[folder][index], folder, device, require_all=bool(args.split), seed=seed,
+                                                           flags=choice, route=ScoringRoute(args.scoring)))
                          for seed in seeds] for folder, choice in flags.items()}
         tables.append(compare_dataset(benchmark, runs, args.random_draws))
         log.info("%s\n", comparison_table(tables[-1]))
@@ -307,5 +349,10 @@ def _compare(args: argparse.Namespace, jobs: list, seeds: list[int | None], fall
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The command line (``python inference.py`` and the installed console command, pyproject.toml [project.scripts])."""
     exit_now(main(parse_args()))  # without the interpreter's teardown: see utils/exit.py
+
+
+if __name__ == "__main__":
+    run()

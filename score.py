@@ -1,15 +1,19 @@
 """Score any method's predictions on a data set built by build_dataset.py, under this project's protocol.
 
-    python score.py --data data/my.h5 --pred scores.json [--f1 max|mean] [--json results.json]
+    python score.py --h5 data/my.h5 --scores scores.h5 [--f1 max|mean] [--mean videos|splits] [--json results.json]
 
-PRED: the --save-scores h5 of train.py/inference.py (a group per video holding step_scores), or a
+--h5 is the file build_dataset.py wrote, as train.py and inference.py take it. --scores: the --save-scores h5
+of inference.py (a group per video holding step_scores, with its split), or a
 JSON object mapping each video key (video_1) or name (clip.mp4 or clip) to a list of scores, one
 per pick or one per frame (the length says which). The summary is made from the scores by the
 protocol (knapsack over the file's shots at 15%), so every method is scored the same way.
 
 F1 over annotators: max for segment labels (as SumMe), mean for score labels (as TVSum) unless
 --f1 says otherwise; tau and rho follow TVSum's protocol for score labels and SumMe's for segments.
-Prints F1, tau and rho per video and overall, and lists the videos without predictions.
+Prints F1, tau and rho per video and overall, and lists the videos without predictions. The overall figure is
+the mean over the videos; inference.py's is the mean over splits (each split's mean over its test videos):
+--mean splits gives that one (it needs the --save-scores h5, whose videos carry their split). The older
+spellings --data and --pred still work.
 Exit status: 0 scored, 2 an error (named: unknown video, wrong length, NaN, unreadable file), 130 stopped by Ctrl-C.
 """
 
@@ -21,7 +25,8 @@ import sys
 from pathlib import Path
 
 from cli.interrupt import stops_on_interrupt
-from cli.options import command_parser
+from cli.options import add_mean_argument, add_old_spelling, add_overwrite_argument, command_parser
+from evaluation.means import MeanOver  # standard library only
 from sources.custom import F1_FLAG  # a built data set's F1 rules, as train.py and inference.py take them
 
 log = logging.getLogger("score")
@@ -29,30 +34,56 @@ log = logging.getLogger("score")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="the h5 file build_dataset.py wrote (with --labels)")
-    parser.add_argument("--pred", type=Path, required=True, help="predictions: a --save-scores h5 or a JSON object video -> scores")
+    # dest data/pred: the older spellings --data and --pred (hidden) write the same attributes
+    parser.add_argument("--h5", dest="data", type=Path, metavar="PATH", help="the h5 file build_dataset.py wrote (with --labels)")
+    parser.add_argument("--scores", dest="pred", type=Path, metavar="PATH",
+                        help="predictions: inference.py's --save-scores h5, or a JSON object video -> scores")
+    add_old_spelling(parser, "--data", "data", type=Path)
+    add_old_spelling(parser, "--pred", "pred", type=Path)
+    add_mean_argument(parser, MeanOver.VIDEOS, "as inference.py --mean videos; splits needs the --save-scores h5")
     parser.add_argument("--f1", choices=list(F1_FLAG.choices), help="F1 over annotators (default: max for segment labels, mean for score labels)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
+    add_overwrite_argument(parser, "an existing --json file")
     return parser
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    missing = [flag for flag, dest in (("--h5", "data"), ("--scores", "pred")) if getattr(args, dest, None) is None]
+    if missing:
+        parser.error(f"the following arguments are required: {', '.join(missing)}")
+    return args
+
+
+def missing_input(args: argparse.Namespace) -> str | None:
+    """An input that is not there, said before torch and h5py load (seconds): the message names the flag and the file."""
+    for flag, path, what in (("--h5", args.data, "the file build_dataset.py wrote"),
+                             ("--scores", args.pred, "inference.py --save-scores's file, or a JSON object video -> scores")):
+        if not path.is_file():
+            return f"{flag} {path}: {'a folder, not a file' if path.is_dir() else 'no such file'} (give {what})"
+    return None
 
 
 @stops_on_interrupt(lambda args: "nothing was written; run the same command again")  # --json is written whole, at the very end
 def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    problem = missing_input(args)
+    if problem:
+        log.error("error: %s", problem)
+        return 2
     from builder.score_predictions import score_predictions, score_table
     from config import F1Reduction
-    from engine.run_outputs import refuse_collisions
+    from engine.run_outputs import refuse_collisions, refuse_existing, where_outputs_go
     from utils import write_json_atomic
     from utils.errors import ProjectError
 
     try:
         if args.json:  # before any work: --json naming --data or --pred would replace the data set or the predictions
             refuse_collisions([args.json], [args.data, args.pred])
-        report = score_predictions(args.data, args.pred, F1Reduction(args.f1) if args.f1 else None)
+            refuse_existing([args.json], args.overwrite)
+            log.info("%s", where_outputs_go("the figures", args.json))
+        report = score_predictions(args.data, args.pred, F1Reduction(args.f1) if args.f1 else None, args.mean)
         log.info("%s", score_table(report))
         if args.json:
             write_json_atomic(args.json, report.as_dict())
@@ -63,5 +94,10 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The command line (``python score.py`` and the installed console command, pyproject.toml [project.scripts])."""
     sys.exit(main(parse_args()))
+
+
+if __name__ == "__main__":
+    run()

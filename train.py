@@ -1,4 +1,4 @@
-"""Train CSTA (any variant), PGL-SUM or CA-SUM on SumMe and/or TVSum, split by split, each with its
+"""Train CSTA (any variant), PGL-SUM, CA-SUM or SummDiff on SumMe and/or TVSum, split by split, each with its
 authors' protocol and epoch rule unless told otherwise.
 
 Writes weights/<dataset>/split<k>.pt (the released layout), with a JSON record (the method, its
@@ -12,6 +12,9 @@ The authors' protocols (each flag below overrides one field):
            --select loss-curve
   CA-SUM   400 epochs, lr 0.0005, weight decay 1e-05, clip 5, 20/40 videos per step, seed 12345, --select min-loss,
            one run per length factor 0.5/0.6/0.7/0.8/0.9, then its authors' choice among them
+  SummDiff 45 epochs, lr 3e-05, weight decay 0.0005 on SumMe (TVSum: 200 epochs, lr 0.0003, weight decay 0.005),
+           no clipping, 20/40 videos per step with a last smaller one and a length-weighted mean loss, seed 204,
+           --select test-tau (best test tau alone); SumMe trains on each annotator's scores (--individual)
 Rules that look at the test labels (test) are labelled so in every table and record.
 
 Every run keeps a checkpoint in split<k>.run/ beside its weights after each epoch (CA-SUM: one per
@@ -57,7 +60,7 @@ from cli.options import (
 from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested  # --ray: engine/scale/ray_sweep.py
 from cli.route_request import route_request
 from config import EpochRule
-from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs
+from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs, where_outputs_go
 from engine.run_paths import training_outputs, weights_path_for
 from engine.scale.launch import Launch, current_launch
 from sources import own_route, sources_for
@@ -94,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="videos whose gradients are summed before one optimiser step, on every dataset")
     protocol.add_argument("--select", choices=[rule.value for rule in EpochRule],
                           help="which epoch's weights to keep: test (CSTA's: best test tau and rho; looks at test labels), "
-                          "loss-curve (PGL-SUM's), min-loss (CA-SUM's: minimum training loss after epoch 20), last")
+                          "loss-curve (PGL-SUM's), min-loss (CA-SUM's: minimum training loss after epoch 20), last, "
+                          "test-tau (SummDiff's: best test tau alone, ties to the later epoch; looks at test labels)")
     protocol.add_argument("--length-factor", type=number_in(0.0, 1.0, open_ends=True), metavar="SIGMA",
                           help="CA-SUM: one run with this length factor sigma (0 to 1) instead of its authors' sweep over "
                           "0.5-0.9 and their choice among them")
@@ -160,6 +164,8 @@ def main(args: argparse.Namespace) -> int:
         route = own_route(args.dataset)
         if route is not None:  # a source with its own split trains through its own module (VideoXum's: sources/videoxum/)
             data, claim = import_module(route).claim_training(route_request(args), plan, seeds, main=launch.is_main)  # reads and checks its splits
+            if launch.is_main:
+                log.info("%s", where_outputs_go("weights", Path(args.weights_dir) / args.dataset))
             with claim:
                 return _train(args, plan, data, seeds, claim.fallback, launch)
         from sources.folds import open_run_data  # numpy and h5py, not yet torch
@@ -175,6 +181,8 @@ def main(args: argparse.Namespace) -> int:
                    for seed in seeds for spec, _, splits in jobs for split in splits]
         claim = claim_outputs([path for w in weights for path in training_outputs(w)] + list(data.new_splits),
                               inputs=data.inputs, lock=weights) if launch.is_main else ClaimedOutputs()
+        if launch.is_main:
+            log.info("%s", where_outputs_go("weights", *dict.fromkeys(path.parent for path in weights)))
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)
         return 2
@@ -275,6 +283,7 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, see
                              result.weights_path)
                     results[seed].append(result)
             _log_seed_table(seed, several, results[seed], synthetic, stand_in)
+    _log_deployment(jobs, results[seeds[0]])
     if several:
         spreads = [
             spread_over_seeds(spec.name, {seed: mean_metrics([r.metrics for r in runs if r.dataset == spec.name]) for seed, runs in results.items()})
@@ -288,6 +297,15 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, see
     return 0
 
 
+def _log_deployment(jobs: list, results: list) -> None:
+    """Which weights file to summarise new videos with (engine/reports/deployment.py), after the tables."""
+    from engine.reports.deployment import deployment_advice
+
+    train_videos = {(spec.name, split.number): len(split.train_keys) for spec, _, splits in jobs for split in splits}
+    for line in deployment_advice(results, train_videos):
+        log.info("\n%s", line)
+
+
 def _log_seed_table(seed: int, several: bool, results: list, synthetic: dict[str, bool], stand_in: bool) -> None:
     from engine.reports.tables import training_table
 
@@ -295,5 +313,10 @@ def _log_seed_table(seed: int, several: bool, results: list, synthetic: dict[str
     log.info("\n%s:\n%s", title, training_table(results, synthetic, stand_in))
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The command line (``python train.py`` and the installed console command, pyproject.toml [project.scripts])."""
     sys.exit(main(parse_args()))
+
+
+if __name__ == "__main__":
+    run()

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from builder.build_plan import BuildPlan
 from builder.errors import BuildError
@@ -32,6 +31,7 @@ from utils import write_json_atomic
 from utils.errors import ProjectError
 from utils.lock import acquire_lock
 from utils.paths import display_path
+from utils.progress import progress_bar
 from video.errors import VideoDecodeError, VideoOpenError
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def _finish_videos(store: PartStore, plan: BuildPlan, video_map: VideoMap, repor
     if finished:
         log.info("resuming: %d of %d videos were finished by an earlier run", len(finished), len(plan.videos))
     stages = {"decode_embed": 0.0, "kts": 0.0, "write": 0.0}
-    with tqdm(total=len(todo), desc="videos", unit="video", disable=not progress or not todo, dynamic_ncols=True) as bar:
+    with progress_bar(total=len(todo), desc="videos", unit="video", shown=progress and bool(todo), dynamic_ncols=True) as bar:
         for source, outcome in video_map(todo) if todo else ():
             bar.update()
             if isinstance(outcome, BaseException):

@@ -12,7 +12,7 @@ from builder.errors import BuildError
 from builder.labels import LabelFile, ScoreLabels, SegmentLabels, read_labels
 from builder.settings import BuildConfig, report_path
 from dataset.custom import LabelKind
-from engine.run_outputs import refuse_collisions
+from engine.run_outputs import refuse_collisions, refuse_existing
 from utils.paths import display_path, find_videos
 
 log = logging.getLogger(__name__)
@@ -44,22 +44,21 @@ def plan_build(cfg: BuildConfig) -> BuildPlan:
     """The videos to build and their labels.
 
     Raises:
-        BuildError: no videos, two videos with one stem (labels name videos by stem), an existing
-            output without ``overwrite``, or (``require_labels``) videos and labels that do not match.
+        BuildError: no videos, two videos with one stem (labels name videos by stem), or (``require_labels``)
+            videos and labels that do not match.
+        engine.run_outputs.OutputExists: an existing output without ``overwrite``.
         engine.run_outputs.OutputConflict: the output (or its report) is one of the videos or the label
             file, with or without ``overwrite``.
         DataError: a label file that cannot be read (names the line).
         utils.paths.InputError: a missing input.
     """
     if cfg.out.is_dir():
-        raise BuildError(f"{display_path(cfg.out)} is a folder; --out names the h5 file to write")
+        raise BuildError(f"{display_path(cfg.out)} is a folder; --h5 names the h5 file to write")
     videos = find_videos(cfg.inputs, cfg.extensions).videos
     if not videos:
         raise BuildError(f"no videos found in {', '.join(map(display_path, cfg.inputs))} (extensions: {', '.join(cfg.extensions)})")
     refuse_collisions(build_outputs(cfg), read_inputs(cfg, videos))  # before --overwrite is even considered
-    if cfg.out.exists() and not cfg.overwrite:
-        raise BuildError(f"{display_path(cfg.out)} already exists; pass --overwrite to replace it (it is replaced only "
-                         "once the new file is complete)")
+    refuse_existing([cfg.out], cfg.overwrite)  # the one overwrite rule; the report beside it follows the h5
     by_stem: dict[str, Path] = {}
     for video in videos:
         if video.stem in by_stem:

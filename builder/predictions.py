@@ -68,6 +68,35 @@ def read_predictions(path: str | Path) -> dict[str, np.ndarray]:
     return _h5_predictions(path) if h5py.is_hdf5(path) else _json_predictions(path)
 
 
+def prediction_splits(path: str | Path) -> dict[str, int] | None:
+    """The split each video's scores came from, by the file's own video names: the ``split`` attribute that
+    inference.py --save-scores writes on every video group. None for a JSON file (it carries no splits).
+
+    Raises:
+        PredictionError: an h5 file with a video group that says no split (scores from elsewhere).
+    """
+    path = Path(path)
+    if not h5py.is_hdf5(path):
+        return None
+    splits: dict[str, int] = {}
+    unsplit: list[str] = []
+
+    def visit(name: str, node: h5py.Group | h5py.Dataset) -> None:
+        if isinstance(node, h5py.Group) and STEP_SCORES in node:
+            key = name.rsplit("/", 1)[-1]
+            if "split" in node.attrs:
+                splits[key] = int(node.attrs["split"])
+            else:
+                unsplit.append(name)
+
+    with h5py.File(path, "r") as h5:
+        h5.visititems(visit)
+    if unsplit:
+        raise PredictionError(f"{path}: {unsplit[0]} (and {len(unsplit) - 1} more) holds scores without a 'split' attribute, "
+                              "so the mean over splits cannot be taken; use --mean videos")
+    return splits
+
+
 def _step_scores(scores: np.ndarray, video: VideoRecord, label: str, path: Path) -> np.ndarray:
     scores = scores.reshape(-1)
     if not np.isfinite(scores).all():

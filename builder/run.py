@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from builder.build_plan import BuildPlan, build_outputs, plan_build, read_inputs
 from builder.settings import BuildConfig, frame_transform, report_path
-from engine.run_outputs import claim_outputs
+from engine.run_outputs import claim_outputs, where_outputs_go
 from utils.errors import ProjectError
 from utils.exit import EXIT_INTERRUPTED
 from utils.paths import display_path
@@ -82,6 +82,7 @@ def run_build(cfg: BuildConfig) -> int:
     except (ProjectError, OSError) as error:
         log.error("error: %s", display_path(str(error)))
         return 2
+    log.info("%s", where_outputs_go("the data set", cfg.out))
     with claim:
         return _run_planned(cfg, plan)
 

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.predictions import match_predictions, read_predictions
+from builder.errors import PredictionError
+from builder.predictions import match_predictions, prediction_splits, read_predictions
 from config import F1Reduction
 from dataset.custom import CustomDataset, LabelKind, read_custom
 from dataset.h5 import video_sort_key
 from evaluation.baselines import format_value
-from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
+from evaluation.means import MeanOver, mean_over
+from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video
 from models.backbone import BackboneOrigin
 
 
@@ -29,6 +31,13 @@ class ScoreReport:
     overall: MeanMetrics
     missing: list[str]  # keys of the videos without predictions
     backbone_origin: str | None
+    mean_rule: MeanOver = MeanOver.VIDEOS  # what ``overall`` averages
+    splits: dict[str, int] | None = None  # key -> the split its scores came from (a --save-scores h5), else None
+
+    @property
+    def mean_wording(self) -> str:
+        n_splits = len(set(self.splits.values())) if self.splits else None
+        return self.mean_rule.describe(n_splits, len(self.rows))
 
     @property
     def protocol(self) -> str:
@@ -43,25 +52,46 @@ class ScoreReport:
             "data": str(self.data), "predictions": str(self.predictions), "labels": self.kind.value,
             "f1_over_annotators": self.f1_reduction.value, "protocol": self.protocol, "backbone_origin": self.backbone_origin,
             "videos": [{**asdict(row), "video_name": self.names[row.key]} for row in self.rows],
-            "overall": {**self.overall.as_dict(), "n_videos": len(self.rows)},
+            "overall": {**self.overall.as_dict(), "n_videos": len(self.rows), "mean_over": self.mean_rule.value,
+                        "mean_wording": self.mean_wording},
             "without_predictions": [{"key": key, "video_name": self.names[key]} for key in self.missing],
         }
 
 
-def score_predictions(data_path: Path, predictions_path: Path, f1_reduction: F1Reduction | None = None) -> ScoreReport:
-    """F1, tau and rho of every video that has predictions, and their means.
+def score_predictions(data_path: Path, predictions_path: Path, f1_reduction: F1Reduction | None = None,
+                      mean_rule: MeanOver = MeanOver.VIDEOS) -> ScoreReport:
+    """F1, tau and rho of every video that has predictions, and their mean (``mean_rule``: over the videos, or over
+    the splits the --save-scores file names, as inference.py's table).
 
     Raises:
         DataError: the data set cannot be read or has no labels.
-        PredictionError: a prediction for an unknown video, of a wrong length, or with NaN.
+        PredictionError: a prediction for an unknown video, of a wrong length, or with NaN; --mean splits on
+            predictions that carry no split (a JSON file).
     """
     data: CustomDataset = read_custom(data_path, f1_reduction)
     steps = match_predictions(Path(predictions_path), read_predictions(predictions_path), data)
     keys = sorted(steps, key=video_sort_key)
     rows = [evaluate_video(steps[key], data.videos[key], data.spec) for key in keys]
     missing = [key for key in data.videos if key not in steps]
+    splits = _splits_by_key(Path(predictions_path), data, mean_rule)
+    by_split: dict[int, list[VideoMetrics]] = {}
+    for row in rows:
+        by_split.setdefault(splits[row.key] if splits else 0, []).append(row)
     return ScoreReport(Path(data_path), Path(predictions_path), data.kind, data.spec.f1_reduction, rows, data.names,
-                       mean_metrics(rows), missing, data.backbone_origin)
+                       mean_over(mean_rule, by_split), missing, data.backbone_origin, mean_rule, splits)
+
+
+def _splits_by_key(path: Path, data: CustomDataset, mean_rule: MeanOver) -> dict[str, int] | None:
+    """Each scored video's split by its key (the names in the file matched as the scores were), when the file says them."""
+    named = prediction_splits(path)
+    if named is None:
+        if mean_rule is MeanOver.SPLITS:
+            raise PredictionError(f"{path}: a JSON file of scores says no splits, so --mean splits cannot be taken; give the "
+                                  "--save-scores h5 of inference.py (its videos carry their split), or use --mean videos")
+        return None
+    # the names are those match_predictions accepted: video keys, or the videos' names with or without extension
+    key_of = {**{Path(name).stem: key for key, name in data.names.items()}, **{name: key for key, name in data.names.items()}}
+    return {(name if name in data.videos else key_of[name]): split for name, split in named.items()}
 
 
 def score_table(report: ScoreReport) -> str:
@@ -78,6 +108,7 @@ def score_table(report: ScoreReport) -> str:
     mean = report.overall
     lines.append(f"  {'overall':<10} {f'{len(report.rows)} videos':<{width}} {format_value(mean.f1, 2):>8} "
                  f"{format_value(mean.kendall, 3):>8} {format_value(mean.spearman, 3):>8}")
+    lines.append(f"  overall: {report.mean_wording}")
     if report.missing:
         lines.append(f"  without predictions ({len(report.missing)}, not scored): "
                      + ", ".join(f"{key} ({report.names[key]})" for key in report.missing))

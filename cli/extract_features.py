@@ -5,8 +5,10 @@
 VIDEOS are files and/or folders (not searched recursively); a video's id is its file's stem
 (ActivityNet's v_XXXXXXXXXXX.mp4 gives VideoXum's v_XXXXXXXXXXX). Frames are embedded as a player
 shows them (a phone's display matrix applied, as OpenCV reads them). Videos already in --out are
-skipped, so a stopped run resumes where it was. A video that cannot be decoded is reported and the
-others go on; the exit status is 1 when any failed.
+skipped as finished, so a stopped run resumes where it was; --overwrite extracts every given video again.
+The settings (backbone, feature width, rate, preprocessing, weights) are recorded in --out/extraction.json:
+a run with other settings into the same folder is refused, naming both and the file, before any network
+loads. A video that cannot be decoded is reported and the others go on; the exit status is 1 when any failed.
 
 Large collections: --ray spreads the videos over Ray workers, each holding the network once, as
 generate_video.py --ray does (same flags: --ray, --ray-address, --ray-workers); the files are those
@@ -22,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.options import add_device_argument, add_out_argument, command_parser, whole_number
+from cli.options import add_device_argument, add_out_argument, add_overwrite_argument, command_parser, whole_number
 from cli.ray_options import add_worker_pool_arguments, check_worker_pool_arguments
 from config import Backbone
 from utils.cluster import WorkersUnavailable
@@ -30,6 +32,7 @@ from utils.errors import ProjectError
 from utils.paths import VIDEO_EXTENSIONS, find_videos
 
 if TYPE_CHECKING:  # torch: not before the arguments are checked
+    from dataset.feature_settings import FeatureSettings
     from features.embedder import FrameEmbedder
     from features.extract import ExtractConfig, JobRunner
 
@@ -50,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backbone-weights", type=Path, help="a local copy of torchvision's ImageNet weights of the backbone")
     parser.add_argument("--random-backbone", action="store_true", help="random backbone features (tests and demos only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_overwrite_argument(parser, "the features of every given video, and the folder's settings record,",
+                           without="a video whose file is in --out is skipped as finished (a stopped run resumes) and a folder "
+                           "recorded with other settings is refused")
     add_worker_pool_arguments(parser, section="features/extract.py, utils/cluster.py", work="extract", held="the network", same="files")
     return parser
 
@@ -78,6 +84,55 @@ def extract_config(args: argparse.Namespace) -> ExtractConfig:
 
     return ExtractConfig(fps=args.fps, backbone=backbone_spec(args.backbone).backbone, batch_size=args.batch_size, exact=args.exact,
                          progress=not args.quiet)
+
+
+def feature_settings(args: argparse.Namespace) -> FeatureSettings:
+    """What the files of this run will be (torch-free: checked against the folder's record before any network loads)."""
+    from dataset.feature_settings import FeatureSettings
+    from utils.files import sha256_of
+
+    backbone = Backbone[args.backbone.upper()]
+    if args.random_backbone:
+        weights = "random (seed 0; tests and demos only)"
+    elif args.backbone_weights:
+        weights = f"file sha256 {sha256_of(args.backbone_weights)}"
+    else:
+        weights = "imagenet (torchvision's)"
+    return FeatureSettings(backbone=args.backbone, feature_width=backbone.width, fps=args.fps,
+                           preprocessing="the backbone's ImageNet preset (short side resized, centre crop), L2-normalised", weights=weights)
+
+
+def check_folder(args: argparse.Namespace, videos: list[Path], settings: FeatureSettings) -> None:
+    """Before any network loads: no output is an input, the folder's record agrees with ``settings`` (or --overwrite),
+    and a folder without a record holds files of the width ``settings`` makes.
+
+    Raises:
+        SettingsMismatch, DataError: named; engine.run_outputs.OutputConflict: an output is an input.
+    """
+    from dataset.feature_settings import SettingsMismatch, check_settings, read_settings, settings_path
+    from engine.run_outputs import refuse_collisions
+
+    refuse_collisions([args.out / f"{video.stem}.npz" for video in videos] + [settings_path(args.out)], videos)
+    if args.overwrite:
+        recorded = read_settings(args.out)
+        given = {video.stem for video in videos}
+        others = [path for path in args.out.glob("*.npz") if path.stem not in given] if recorded not in (None, settings) else []
+        if others:
+            log.warning("%d feature file(s) in %s (%s, ...) are not among the given videos and keep the earlier settings (%s): "
+                        "extract them too, or move them, before reading the folder", len(others), args.out, others[0].name,
+                        "; ".join(recorded.differences(settings)))
+        return
+    check_settings(args.out, settings)
+    if read_settings(args.out) is None and args.out.is_dir():  # files from before the record: their width, at least
+        from dataset.videoxum import load_features
+
+        earlier = sorted(args.out.glob("*.npz"))
+        if earlier:
+            width = load_features(earlier[0], earlier[0].stem).shape[1]
+            if width != settings.feature_width:
+                raise SettingsMismatch(f"{earlier[0]} holds {width}-wide features, this run makes {settings.feature_width}-wide ones "
+                                       f"({settings.backbone}); extract into another folder, or pass --overwrite to extract every "
+                                       "given video again")
 
 
 def load_embedder(args: argparse.Namespace) -> FrameEmbedder | None:
@@ -122,17 +177,29 @@ def main(args: argparse.Namespace) -> int:
         if not videos:
             log.error("error: no videos found in %s", ", ".join(map(str, args.inputs)))
             return 1
+        settings = feature_settings(args)
+        try:
+            check_folder(args, videos, settings)
+        except ProjectError as error:  # nothing ran: as for a network that cannot load
+            log.error("error: %s", error)
+            return 2
+        from dataset.feature_settings import write_settings
+        from engine.run_outputs import where_outputs_go
         from features.extract import extract_videos
 
         runner = job_runner(args)
         if runner is None:
             return 2
-        log.info("%d video(s) -> %s at %g fps%s", len(videos), args.out, args.fps, " on Ray" if args.ray or args.ray_address else "")
-        summary = extract_videos(videos, args.out, extract_config(args), runner)
+        log.info("%s", where_outputs_go(f"the features of {len(videos)} video(s) at {args.fps:g} fps"
+                                        f"{' on Ray' if args.ray or args.ray_address else ''}", args.out))
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_settings(args.out, settings)  # first: the files written from now on are these settings' files
+        summary = extract_videos(videos, args.out, extract_config(args), runner, redo=args.overwrite)
     except (ProjectError, OSError, ConnectionError) as error:
         log.error("error: %s", error)
         return 2 if isinstance(error, WorkersUnavailable | ConnectionError) else 1
-    log.info("extracted %d, skipped %d already there, failed %d", len(summary.done), len(summary.skipped), len(summary.failed))
+    log.info("extracted %d, skipped %d already there, failed %d%s", len(summary.done), len(summary.skipped), len(summary.failed),
+             " (skipped: finished by an earlier run with these settings; --overwrite extracts them again)" if summary.skipped else "")
     for video_id, reason in summary.failed.items():
         log.error("failed %s: %s", video_id, reason)
     return 1 if summary.failed else 0

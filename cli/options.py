@@ -1,7 +1,7 @@
 """The options the scripts share, each defined once: the data set and its splits, --device, --seed/--seeds,
---out and the resume pair --resume/--restart (the Ray flags: cli/ray_options.py).
+--out, --overwrite and the resume pair --resume/--restart (the Ray flags: cli/ray_options.py).
 
-Standard library, config.py, engine/train/resume_policy.py and the data-source registry (sources/, as torch-free)
+Standard library, config.py, engine/train/resume_policy.py, engine/run_outputs.py and the data-source registry (sources/, as torch-free)
 only: ``--help`` and argument errors answer before torch, numpy or h5py are imported
 (tests/cli/test_options.py holds that). The --dataset choices and each data set's own flags come from the
 registry (sources/source.SourceFlag).
@@ -16,7 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config import DEFAULT_DATA_DIR, DEFAULT_WEIGHTS_DIR, SPLIT_SETS
+from engine.run_outputs import OVERWRITE_FLAG
 from engine.train.resume_policy import ResumePolicy
+from evaluation.means import MeanOver  # standard library only
 from sources import ALL, SOURCES, DataRequest, DataSource, SourceFlag, dataset_choices, sources_for
 from utils import whole_numbers  # standard library only
 
@@ -100,18 +102,56 @@ def add_out_argument(container: argparse._ActionsContainer, *aliases: str, help:
     container.add_argument("--out", *aliases, dest="out", type=Path, required=required, default=default, help=help)
 
 
+def add_overwrite_argument(container: argparse._ActionsContainer, replaces: str, without: str = "an existing output is refused before any work",
+                           more: str = "") -> None:
+    """--overwrite, every writing command's one switch of the overwrite rule (engine/run_outputs.refuse_existing): an
+    existing output is refused before any work unless it is given; with it, the file is replaced once its new
+    version is complete. ``replaces``: the outputs it concerns here; ``without``: what happens without it, where the
+    command resumes instead (generate_video.py, cli.extract_features); ``more``: what else it does in this command."""
+    container.add_argument(OVERWRITE_FLAG, action="store_true",
+                           help=f"replace {replaces} once its new version is complete (never an input); "
+                           f"without it {without}{more}")
+
+
+def add_old_spelling(container: argparse._ActionsContainer, spelling: str, dest: str, **settings: object) -> None:
+    """An older spelling of a flag that keeps working (the same ``dest``) but is shown neither in --help nor in the
+    usage line, so that one thing has one spelling in what a user reads (score.py's --data is --h5)."""
+    container.add_argument(spelling, dest=dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **settings)
+
+
+def add_mean_argument(container: argparse._ActionsContainer, default: MeanOver, what: str) -> None:
+    """--mean splits|videos: which final mean the command prints (evaluation/means.py), read as ``args.mean``, a MeanOver."""
+    def rule(text: str) -> MeanOver:
+        try:
+            return MeanOver(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"expected {' or '.join(m.value for m in MeanOver)}, got {text!r}") from error
+
+    container.add_argument("--mean", type=rule, default=default, metavar="{splits,videos}",
+                           help=f"the final mean: splits (each split's mean over its test videos, then their mean: the papers' "
+                           f"figure) or videos (every test video once); default {default.value}, {what}")
+
+
 def _offered(custom: bool) -> list[DataSource]:
     """The sources a script offers: every one, the opt-in ones (a built data set) only with ``custom``."""
     return [source for source in SOURCES.values() if custom or not source.opt_in]
 
 
-def _add_source_flag(group: argparse._ActionsContainer, flag: SourceFlag) -> None:
-    """One of a source's own options (sources/source.SourceFlag) as an argparse argument; left out, it is None."""
+def _add_source_flag(group: argparse._ActionsContainer, flag: SourceFlag, offered: list[DataSource], added: set[str]) -> None:
+    """One of a source's own options (sources/source.SourceFlag) as an argparse argument; left out, it is None.
+
+    An option several sources declare (--workers: VideoXum, MrHiSum, MoSu) is added once, where the first
+    declares it; its help names the others, and each source fills in its own default (check_common_arguments)."""
+    if flag.option in added:
+        return
+    added.add(flag.option)
+    others = [source.name for source in offered if any(other.option == flag.option for other in source.flags)][1:]
+    text = flag.help + (f" (also with --dataset {', '.join(others)})" if others else "")
     if flag.choices:
-        group.add_argument(flag.option, dest=flag.dest, choices=list(flag.choices), metavar=flag.metavar, help=flag.help)
+        group.add_argument(flag.option, dest=flag.dest, choices=list(flag.choices), metavar=flag.metavar, help=text)
         return
     value_type = whole_number(flag.minimum) if flag.value is int and flag.minimum is not None else flag.value
-    group.add_argument(flag.option, dest=flag.dest, type=value_type, metavar=flag.metavar, help=flag.help)
+    group.add_argument(flag.option, dest=flag.dest, type=value_type, metavar=flag.metavar, help=text)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, custom: bool = False) -> None:
@@ -129,11 +169,12 @@ def add_common_arguments(parser: argparse.ArgumentParser, custom: bool = False) 
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                         help="folder with the eccv16 h5 files and ydata-anno.tsv"
                         + "".join(f"; with --dataset {name}, the folder holding anno/ and feat/" for name in streamed)
-                        + f" (default: {DEFAULT_DATA_DIR})")
+                        + f" (default: {DEFAULT_DATA_DIR}/ in the current folder)")
+    added: set[str] = set()
     for source in offered:
         for flag in source.flags if source.flag_group is None else ():
-            _add_source_flag(parser, flag)
-    parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR, help=f"folder of <dataset>/split<k>.pt files (default: {DEFAULT_WEIGHTS_DIR})")
+            _add_source_flag(parser, flag, offered, added)
+    parser.add_argument("--weights-dir", type=Path, default=DEFAULT_WEIGHTS_DIR, help=f"folder of <dataset>/split<k>.pt files (default: {DEFAULT_WEIGHTS_DIR}/ in the current folder)")
     splits = parser.add_mutually_exclusive_group()
     splits.add_argument(
         "--splits", choices=list(SPLIT_SETS), default="csta",
@@ -146,17 +187,18 @@ def add_common_arguments(parser: argparse.ArgumentParser, custom: bool = False) 
         "needs a single --dataset (default: the --splits set in dataset/splits/)",
     )
     for source in offered:
-        if source.flags and source.flag_group is not None:
+        if source.flags and source.flag_group is not None and any(flag.option not in added for flag in source.flags):
             group = parser.add_argument_group(source.flag_group)
             for flag in source.flags:
-                _add_source_flag(group, flag)
+                _add_source_flag(group, flag, offered, added)
 
 
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """What the chosen data source refuses, its own flags' defaults, and other sources' flags refused (by their message)."""
     chosen = {source.name for source in sources_for(args.dataset)}
+    chosen_dests = {flag.dest for source in sources_for(args.dataset) for flag in source.flags}  # a shared option is the chosen source's
     for source in SOURCES.values():
-        taken = [flag for flag in source.flags if hasattr(args, flag.dest)]
+        taken = [flag for flag in source.flags if hasattr(args, flag.dest) and (source.name in chosen or flag.dest not in chosen_dests)]
         if source.name in chosen:
             problem = source.refusal(vars(args))
             if problem:

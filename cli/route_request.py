@@ -23,5 +23,5 @@ def route_request(args: argparse.Namespace) -> RouteRequest:
         data_request(args), device=getattr(args, "device", None), resume=getattr(args, "resume", ResumePolicy.AUTO), sweep=sweep,
         model=getattr(args, "model", None), compare=tuple(getattr(args, "compare", None) or ()), json=getattr(args, "json", None),
         save_scores=getattr(args, "save_scores", None), report=getattr(args, "report", None),
-        command_line=tuple(getattr(args, "command_line", ()) or ()),
+        command_line=tuple(getattr(args, "command_line", ()) or ()), dataset=getattr(args, "dataset", None),
     )

@@ -34,6 +34,7 @@ import numpy as np
 import torch.utils.data
 
 from dataset.errors import DataError
+from dataset.feature_settings import read_settings, settings_path
 from dataset.h5 import VideoRecord
 from utils.memory import release_free_memory
 
@@ -247,6 +248,9 @@ class VideoXumDataset(torch.utils.data.Dataset):
                 f"(expected <video_id>.npz; extract them with python -m cli.extract_features)"
             )
         self.annotations = AnnotationTable(annotations)
+        # the file every other's width is compared with when the folder has no settings record: one for all splits
+        self._reference = self.folder / min(name for name in present if name.endswith(".npz"))
+        self._width: tuple[int, str] | None = None  # (d, where it comes from), read on first use (in each worker)
         del annotations, present
         release_free_memory()
 
@@ -277,10 +281,31 @@ class VideoXumDataset(torch.utils.data.Dataset):
             digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
         return digest.hexdigest()
 
+    def expected_width(self) -> tuple[int, str]:
+        """The width d every feature file of the folder must have, and where it comes from: the folder's settings
+        record (written by cli.extract_features), else its first file by name (the same for every split).
+
+        Raises:
+            DataError: an unreadable record or reference file (named).
+        """
+        if self._width is None:
+            recorded = read_settings(self.folder)
+            if recorded is not None:
+                self._width = recorded.feature_width, f"the folder's settings record {settings_path(self.folder)}"
+            else:
+                width = load_features(self._reference, self._reference.stem).shape[1]
+                self._width = width, f"the folder's first file {self._reference}"
+        return self._width
+
     def __getitem__(self, index: int) -> VideoRecord:
         annotation = self.annotations[index]
         path = self.feature_path(index)
-        return video_record(annotation, load_features(path, annotation.video_id), f"{path} (video {annotation.video_id})")
+        features = load_features(path, annotation.video_id)
+        width, origin = self.expected_width()
+        if features.shape[1] != width:
+            raise DataError(f"{path}: features are {features.shape[1]}-wide, but {origin} gives {width}: the folder mixes feature sets "
+                            "(another backbone?); extract its videos again with one setting (python -m cli.extract_features --overwrite)")
+        return video_record(annotation, features, f"{path} (video {annotation.video_id})")
 
     def feature_dim(self) -> int:
         """d of the feature set, from the first video's file (the model is sized from it)."""

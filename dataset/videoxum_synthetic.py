@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from dataset.videoxum import FEATURE_DIR, FEATURE_KEY, SYNTHETIC_MARKER, VideoXumSplit
 from utils.files import atomic_output, atomic_stream
+from utils.progress import progress_bar
 
 # VideoXum's split sizes (README, table 1.1.1).
 RELEASE_SPLIT_SIZES = {VideoXumSplit.TRAIN: 8000, VideoXumSplit.VAL: 2001, VideoXumSplit.TEST: 4000}
@@ -112,7 +112,7 @@ def write_synthetic_videoxum(out: str | Path, cfg: SyntheticVideoXumConfig, prog
     folder = out / FEATURE_DIR / cfg.features
     folder.mkdir(parents=True, exist_ok=True)
     index = 0
-    bar = tqdm(total=cfg.n_videos, desc="synthetic VideoXum", unit="video", disable=not progress)
+    bar = progress_bar(total=cfg.n_videos, desc="synthetic VideoXum", unit="video", shown=progress, lines=False)
     for split, size in split_sizes(cfg.n_videos).items():
         entries = []
         for _ in range(size):

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from tqdm import tqdm
 
 from features.frames import THUMBNAIL_BYTES, Frame, cropped_frames, sampled_frames
 from utils.memory import PeriodicRelease
+from utils.progress import progress_bar
 
 if TYPE_CHECKING:
     from features.embedder import FrameEmbedder
@@ -60,7 +60,8 @@ def analyse_video(
     times: list[float] = []
     features = []
     release = PeriodicRelease()  # without it, freed frame buffers pile up as heap fragments (utils/memory.py)
-    bar = tqdm(total=expected_frames or None, desc=f"features {path.name}", unit="frame", disable=not progress, dynamic_ncols=True)
+    bar = progress_bar(total=expected_frames or None, desc=f"features {path.name}", unit="frame", shown=progress, lines=False,
+                       dynamic_ncols=True)
     batches = _input_batches(frames, to_input, batch_size, thumbnails, times)
     source = _in_worker(batches, path) if overlap else batches
     try:

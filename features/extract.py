@@ -28,7 +28,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from config import Backbone
 from dataset.videoxum import FEATURE_KEY
@@ -36,6 +35,7 @@ from features.embedder import FrameEmbedder
 from utils.cluster import PoolConfig, run_on_ray
 from utils.errors import ProjectError
 from utils.files import atomic_stream
+from utils.progress import progress_bar
 from video.orientation import UPRIGHT, frame_orientation
 from video.reader import decode_video, open_video
 
@@ -83,8 +83,9 @@ class ExtractSummary:
     failed: dict[str, str] = field(default_factory=dict)  # video id -> reason
 
 
-def plan_jobs(videos: Sequence[Path], out_dir: Path) -> tuple[list[ExtractJob], list[str]]:
-    """The videos still to extract, and the ids of those already in ``out_dir`` (skipped).
+def plan_jobs(videos: Sequence[Path], out_dir: Path, redo: bool = False) -> tuple[list[ExtractJob], list[str]]:
+    """The videos still to extract, and the ids of those already in ``out_dir`` (skipped; with ``redo``, none
+    is: every video is extracted again, its file replaced once the new one is complete).
 
     Raises:
         ExtractionError: two videos share a stem, so their features would go to the same file.
@@ -98,7 +99,7 @@ def plan_jobs(videos: Sequence[Path], out_dir: Path) -> tuple[list[ExtractJob], 
     todo, skipped = [], []
     for video_id, path in by_id.items():
         target = Path(out_dir) / f"{video_id}.npz"
-        if target.exists():
+        if target.exists() and not redo:
             skipped.append(video_id)
         else:
             todo.append(ExtractJob(path, video_id, target))
@@ -218,13 +219,13 @@ def ray_runner(load: Callable[[], FrameEmbedder | None], config: PoolConfig) -> 
     return run
 
 
-def extract_videos(videos: Sequence[Path], out_dir: Path, cfg: ExtractConfig, runner: JobRunner) -> ExtractSummary:
-    """Extract every video not yet in ``out_dir``; returns what was done, skipped and failed."""
+def extract_videos(videos: Sequence[Path], out_dir: Path, cfg: ExtractConfig, runner: JobRunner, redo: bool = False) -> ExtractSummary:
+    """Extract every video not yet in ``out_dir`` (every video with ``redo``); returns what was done, skipped and failed."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs, skipped = plan_jobs(videos, out_dir)
+    jobs, skipped = plan_jobs(videos, out_dir, redo)
     summary = ExtractSummary(skipped=skipped)
-    bar = tqdm(total=len(jobs), desc=f"features at {cfg.fps:g} fps", unit="video", disable=not cfg.progress)
+    bar = progress_bar(total=len(jobs), desc=f"features at {cfg.fps:g} fps", unit="video", shown=cfg.progress)
     for result in runner(jobs, cfg):
         if result.error is None:
             summary.done.append(result.video_id)

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from config import ModelConfig
-from models import ca_sum, pgl_sum, variants
+from models import ca_sum, pgl_sum, summdiff, variants
 from models.methods import METHODS, MethodSpec, guess_methods
 from utils.errors import ProjectError
 from utils.files import atomic_stream
@@ -204,6 +204,7 @@ _OPTIONS_FROM_KEYS: dict[type, Callable[[Mapping[str, torch.Tensor], Any], Any]]
     ModelConfig: variants.fitting_config,
     pgl_sum.PGLSumConfig: pgl_sum.config_from_keys,
     ca_sum.CASumConfig: ca_sum.config_from_keys,
+    summdiff.SummDiffConfig: summdiff.config_from_keys,
 }
 
 

@@ -81,10 +81,15 @@ def reconcile(flags: ModelChoice, record_choice: ModelChoice | None, record_path
         names = ", ".join(_flag_of(flags.method, key) for key in sorted(options))
         raise ModelChoiceError(f"{names}: option(s) of {flags.method}, but {where} says the weights are {record_choice.method}")
     ours, theirs = flags.options(), record_choice.options()
+    # options of how scores are drawn from the weights (SummDiff's sampling) may differ from the training run's
+    free = options & method_spec(flags.method).sampling_options
     conflicts = [f"{_flag_of(flags.method, key)} {_spelled(ours.get(key))} contradicts {where}, which says {_spelled(theirs.get(key))}"
-                 for key in sorted(options) if _canonical(ours.get(key)) != _canonical(theirs.get(key))]
+                 for key in sorted(options - free) if _canonical(ours.get(key)) != _canonical(theirs.get(key))]
     if conflicts:
         raise ModelChoiceError("\n".join(conflicts))
+    if free:
+        merged = {**theirs, **{key: ours[key] for key in free}}
+        return ModelChoice(record_choice.method, config_from_options(record_choice.method, merged), record_choice.given)
     return record_choice
 
 

@@ -18,8 +18,9 @@ evaluation/choose_best_model.py.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from config import (
@@ -39,6 +40,7 @@ from config import (
     option_values,
     parse_option,
 )
+from models.summdiff_config import Denoiser, ScoreEmbedding, SummDiffConfig
 from utils.errors import ProjectError
 from utils.whole_numbers import whole_number
 
@@ -52,7 +54,7 @@ if TYPE_CHECKING:  # torch is imported when a model is built or a loss computed,
 
 __all__ = [
     "DEFAULT_METHOD", "METHODS", "METHOD_NAMES", "NOT_RECORDED", "EpochRule", "PublishedFigures", "Loss", "LossAverage", "MethodConfigError", "MethodOption", "MethodSpec",
-    "SelectionUndefined", "Shuffle", "TrainingProtocol", "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement",
+    "SelectionUndefined", "Shuffle", "StepLoss", "TrainingProtocol", "UnknownMethod", "choose_length_factor", "guess_methods", "length_improvement",
     "method_spec", "retained_epochs", "select_epoch",
 ]  # fmt: skip
 
@@ -73,10 +75,17 @@ class Loss(enum.Enum):
 
     GTSCORE_MSE = "gtscore-mse"  # mean squared error to the step-level ground truth (CSTA, PGL-SUM)
     LENGTH_REGULARISATION = "length-regularisation"  # |mean score - sigma| (CA-SUM; no labels)
+    # SummDiff: the model noises its own targets and returns its loss, model(features, gtscore) in training mode
+    DENOISING = "denoising"
 
     @property
     def needs_labels(self) -> bool:
-        return self is Loss.GTSCORE_MSE
+        return self is not Loss.LENGTH_REGULARISATION
+
+    @property
+    def model_takes_targets(self) -> bool:
+        """True when the model computes the loss itself from the targets (a generative model noising them)."""
+        return self is Loss.DENOISING
 
     @property
     def takes_length_factor(self) -> bool:
@@ -89,6 +98,8 @@ class Loss(enum.Enum):
 
         if self is Loss.GTSCORE_MSE:
             return torch.nn.functional.mse_loss(scores, gtscore)
+        if self is Loss.DENOISING:
+            raise MethodConfigError("the denoising loss is the model's own: call model(features, gtscore) in training mode")
         if length_factor is None:
             raise MethodConfigError("the length-regularisation loss needs its factor sigma (length_factor)")
         return torch.abs(torch.mean(scores) - length_factor)
@@ -99,6 +110,14 @@ class LossAverage(enum.Enum):
 
     FLOAT32 = "float32"  # torch.stack(losses).mean(), as the PGL-SUM and CA-SUM solvers log it
     PYTHON_FLOAT = "python-float"  # the sum of each loss.item() as Python floats, over the count: this project's CSTA loop
+
+
+class StepLoss(enum.Enum):
+    """How the losses of one optimiser step's videos become the gradient of that step."""
+
+    SUM = "sum"  # each video's loss backpropagated as it is (CSTA, PGL-SUM, CA-SUM)
+    # each video's loss times its share of the step's time steps: the masked mean of a padded batch (SummDiff's criterion)
+    LENGTH_WEIGHTED_MEAN = "length-weighted-mean"
 
 
 class Shuffle(enum.Enum):
@@ -123,6 +142,19 @@ class TrainingProtocol:
     length_factor: float | None = None  # CA-SUM's sigma for one run
     length_factor_sweep: tuple[float, ...] = ()  # the sigmas its authors train, one run each, before choosing
     loss_average: LossAverage = LossAverage.FLOAT32
+    step_loss: StepLoss = StepLoss.SUM
+    partial_step: bool = False  # True: the videos left over after the last full step make one more, smaller step
+    # the authors' values that differ per data set (field name -> value), over the ones above; see for_dataset
+    by_dataset: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def for_dataset(self, dataset: str) -> TrainingProtocol:
+        """The protocol on ``dataset``: the fields its authors set for that data set replace the general ones."""
+        return replace(self, by_dataset={}, **self.by_dataset.get(dataset, {}))
+
+    def without(self, names: Sequence[str]) -> TrainingProtocol:
+        """The protocol with the per-data-set values of ``names`` dropped (a field the user set holds everywhere)."""
+        kept = {dataset: {k: v for k, v in values.items() if k not in names} for dataset, values in self.by_dataset.items()}
+        return replace(self, by_dataset=kept)
 
     def videos_per_step_for(self, dataset: str) -> int:
         """Videos per optimiser step on ``dataset`` (1 for a dataset the authors did not name)."""
@@ -134,6 +166,15 @@ class TrainingProtocol:
         values["loss_average"] = self.loss_average.value
         values["videos_per_step"] = dict(self.videos_per_step)
         values["length_factor_sweep"] = list(self.length_factor_sweep)
+        # the fields SummDiff brought, only where set: other methods' records and run fingerprints stay as they were
+        for name in ("step_loss", "partial_step", "by_dataset"):
+            values.pop(name)
+        if self.step_loss is not StepLoss.SUM:
+            values["step_loss"] = self.step_loss.value
+        if self.partial_step:
+            values["partial_step"] = True
+        if self.by_dataset:
+            values["by_dataset"] = {dataset: dict(changes) for dataset, changes in self.by_dataset.items()}
         return values
 
 
@@ -193,6 +234,19 @@ class MethodSpec:
     options_title: str = ""  # the heading of those options in --help
     # its authors' figures by dataset name (inference.py --compare, the reports' paper row); stated only where cited
     published: Mapping[str, PublishedFigures] = field(default_factory=dict)
+    # the options as its authors set them for one data set (their per-data-set scripts); None: the same everywhere
+    dataset_options: Callable[[Any, str], Any] | None = None
+    # True for options that train on each annotator's scores, one target per annotator, instead of their mean
+    annotator_targets: Callable[[Any], bool] | None = None
+    # options that say how scores are drawn from the weights, not what the weights are: a flag may set them over a record
+    sampling_options: frozenset[str] = frozenset()
+
+    def options_for(self, config: Any, dataset: str) -> Any:
+        """``config`` as the method's authors set it for ``dataset`` (values the user set are kept)."""
+        return config if self.dataset_options is None else self.dataset_options(config, dataset)
+
+    def trains_per_annotator(self, config: Any) -> bool:
+        return self.annotator_targets is not None and self.annotator_targets(config)
 
     def published_on(self, dataset: str) -> PublishedFigures:
         """The authors' figures on ``dataset``, or NOT_RECORDED."""
@@ -255,6 +309,12 @@ def _build_ca_sum(config: CASumConfig, _: BackboneInit | None, device: torch.dev
     from models.ca_sum import build_ca_sum  # noqa: PLC0415
 
     return build_ca_sum(config, device)
+
+
+def _build_summdiff(config: SummDiffConfig, _: BackboneInit | None, device: torch.device | str | None) -> nn.Module:
+    from models.summdiff import build_summdiff  # noqa: PLC0415
+
+    return build_summdiff(config, device)
 
 
 # ---- the command-line options: parsers of one value, then each method's declarations ----
@@ -346,6 +406,85 @@ _CA_OPTIONS = (
 )
 
 
+_SD = SummDiffConfig()
+
+
+def _number_in(low: float, high: float, high_open: bool = False) -> Callable[[str], object]:
+    def parse(text: str) -> object:
+        try:
+            value = float(text)
+        except ValueError as error:
+            raise ValueError(f"{text!r} is not a number") from error
+        if not (low <= value < high if high_open else low <= value <= high):
+            raise ValueError(f"{text} is outside [{low:g}, {high:g}{')' if high_open else ']'}")
+        return value
+
+    return parse
+
+
+def _boolean(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise ValueError(f"{text!r} is not a boolean; use true/false/yes/no/1/0")
+
+
+def _path(text: str) -> str:
+    return text
+
+
+_PER_DATASET = "(authors': per data set, SumMe {SumMe}, TVSum {TVSum})"
+
+
+def _per_dataset(name: str) -> str:
+    from models.summdiff_config import AUTHORS_BY_DATASET  # noqa: PLC0415 - torch-free
+
+    return _PER_DATASET.format(**{dataset: str(values[name]).lower() for dataset, values in AUTHORS_BY_DATASET.items()})
+
+
+_SD_OPTIONS = (
+    MethodOption("denoiser", ("--denoiser",), _member_of(Denoiser),
+                 f"SummDiff: the denoiser (authors': {_SD.denoiser.value} on SumMe and TVSum; dit, their Mr.HiSum one, is not "
+                 "built here yet)", tuple(d.value for d in Denoiser)),
+    MethodOption("decoder_layers", ("--decoder-layers", "--dec_layers"), whole_number(1),
+                 f"SummDiff: residual blocks of the latentmlp denoiser {_per_dataset('decoder_layers')}", placeholder="N"),
+    MethodOption("input_projections", ("--input-projections", "--n_input_proj"), whole_number(1),
+                 f"SummDiff: layers projecting the features before the encoder, 1 to 3 (authors': {_SD.input_projections})",
+                 placeholder="N"),
+    MethodOption("score_levels", ("--score-levels", "--K"), whole_number(1),
+                 "SummDiff: K, the levels a score is embedded as (authors': 200; 100 on Mr.HiSum)", placeholder="K"),
+    MethodOption("score_embedding", ("--score-embedding", "--scores_embed"), _member_of(ScoreEmbedding),
+                 f"SummDiff: how a noisy score is embedded (authors': {_SD.score_embedding.value})",
+                 tuple(e.value for e in ScoreEmbedding)),
+    MethodOption("sigmoid_temp", ("--sigmoid-temp", "--sigmoid_temp"), _number_in(1e-6, 1e6),
+                 f"SummDiff: score = sigmoid(temp * x) (authors': {_SD.sigmoid_temp:g})", placeholder="TEMP"),
+    MethodOption("eps", ("--eps",), _number_in(1e-12, 0.5, high_open=True),
+                 f"SummDiff: scores clamped to [eps, 1 - eps] before the logit (authors': {_SD.eps:g})", placeholder="EPS"),
+    MethodOption("p_uncond", ("--p-uncond", "--p_uncond"), _number_in(0.0, 1.0, high_open=True),
+                 f"SummDiff: chance a training video's features are replaced by the null video (authors': {_SD.p_uncond:g})",
+                 placeholder="P"),
+    MethodOption("guidance", ("--guidance", "--w"), _number_in(0.0, 1e6),
+                 f"SummDiff: classifier-free guidance weight w at sampling {_per_dataset('guidance')}", placeholder="W"),
+    MethodOption("clamp", ("--clamp",), _boolean,
+                 f"SummDiff: clamp training targets to [0.05, 0.95] {_per_dataset('clamp')}", ("true", "false")),
+    MethodOption("individual", ("--individual",), _boolean,
+                 f"SummDiff: train on each annotator's scores, one target per annotator {_per_dataset('individual')}",
+                 ("true", "false")),
+    MethodOption("sampling_steps", ("--sampling-steps",), whole_number(1),
+                 f"SummDiff: DDIM steps per sample (authors': {_SD.sampling_steps})", placeholder="N"),
+    MethodOption("samples", ("--samples",), whole_number(1),
+                 f"SummDiff: samples drawn and averaged per video (authors': {_SD.samples})", placeholder="K"),
+    MethodOption("sample_seed", ("--sample-seed",), whole_number(0),
+                 f"SummDiff: seed of every video's sampling noise: same weights and seed, same scores (default {_SD.sample_seed}, "
+                 "the authors' SumMe seed)", placeholder="SEED"),
+    MethodOption("null_video", ("--null-video",), _path,
+                 "SummDiff: a .npy file of the null video's features (e.g. the authors' dataset/null_video.npy); default: "
+                 f"N(0, 1) features drawn from seed {_SD.null_seed}", placeholder="NPY"),
+)
+
+
 # ---- the registry ----
 
 _CSTA_TRAIN = TrainConfig()
@@ -356,6 +495,7 @@ _WHOLE_TRAINING_SET = {"SumMe": 20, "TVSum": 40}
 _CSTA_PAPER = "CSTA, Son et al., CVPR 2024 (reference section 7); F1 not stated there"
 _PGL_README = "github.com/e-apostolidis/PGL-SUM README.md, 'Additional evaluation results' (commit 81d0d6d), its 5 random splits"
 _CA_README = "github.com/e-apostolidis/CA-SUM README.md (commit 43eee5d) states no figures"
+_SD_README = "SummDiff, Kim, Hahm et al., ICCV 2025; github.com/Kwanseok-K/SummDiff README.md 'Results' (commit 1d4b8ae); F1 not stated there"
 
 METHODS: dict[str, MethodSpec] = {
     "CSTA": MethodSpec(
@@ -412,12 +552,40 @@ METHODS: dict[str, MethodSpec] = {
         options_title="CA-SUM options (--method CA-SUM; default: its authors' configuration)",
         published={"SumMe": PublishedFigures(None, None, None, _CA_README), "TVSum": PublishedFigures(None, None, None, _CA_README)},
     ),
+    "SummDiff": MethodSpec(
+        name="SummDiff",
+        source="Kim, Hahm et al., ICCV 2025; github.com/Kwanseok-K/SummDiff",
+        config_type=SummDiffConfig,
+        builder=_build_summdiff,
+        # scripts/train_summe.sh as the general values, train_tvsum.sh and train_mrhisum.sh per data set; their
+        # DataLoader keeps the last, smaller batch and their criterion is the masked mean over a padded batch
+        protocol=TrainingProtocol(
+            learning_rate=3e-5, weight_decay=5e-4, epochs=45, seed=204, videos_per_step={"SumMe": 20, "TVSum": 40, "MrHiSum": 256},
+            shuffle=Shuffle.DATALOADER, loss_average=LossAverage.PYTHON_FLOAT, step_loss=StepLoss.LENGTH_WEIGHTED_MEAN,
+            partial_step=True,
+            by_dataset={"TVSum": {"learning_rate": 3e-4, "weight_decay": 5e-3, "epochs": 200},
+                        "MrHiSum": {"learning_rate": 5e-5, "weight_decay": 5e-4, "epochs": 40}},
+        ),
+        loss=Loss.DENOISING,
+        selection=EpochRule.BEST_TAU_ON_TEST,
+        key_marker="global_rep_token",
+        paper_options={"decoder_layers": "--dec_layers", "input_projections": "--n_input_proj", "score_levels": "--K",
+                       "score_embedding": "--scores_embed", "guidance": "--w", "sigmoid_temp": "--sigmoid_temp", "eps": "--eps",
+                       "p_uncond": "--p_uncond", "clamp": "--clamp", "individual": "--individual", "denoiser": "--denoiser"},
+        options=_SD_OPTIONS,
+        options_title="SummDiff options (--method SummDiff; default: its authors' configuration for each data set)",
+        published={"SumMe": PublishedFigures(None, 0.256, 0.285, _SD_README), "TVSum": PublishedFigures(None, 0.195, 0.255, _SD_README),
+                   "MrHiSum": PublishedFigures(None, 0.175, 0.238, _SD_README)},
+        dataset_options=lambda config, dataset: config.for_dataset(dataset),
+        annotator_targets=lambda config: bool(config.individual),
+        sampling_options=frozenset({"samples", "sample_seed", "sampling_steps", "guidance"}),
+    ),
 }
 METHOD_NAMES = tuple(METHODS)  # in the order --help lists them
 
 
 def method_spec(name: str) -> MethodSpec:
-    """The spec of a --method value ('CSTA', 'PGL-SUM' or 'CA-SUM')."""
+    """The spec of a --method value (one of METHODS: 'CSTA', 'PGL-SUM', 'CA-SUM', 'SummDiff')."""
     if name not in METHODS:
         near = [known for known in METHODS if known.replace("-", "").lower() == str(name).replace("-", "").replace("_", "").lower()]
         hint = f" (did you mean {near[0]!r}?)" if near else ""
@@ -497,8 +665,25 @@ def _best_on_test_epochs(kendalls: Sequence[float], spearmans: Sequence[float]) 
     return improving
 
 
-# CSTA's rule on held-out videos' tau and rho: the test videos (the paper) or a validation split (VideoXum).
-_BEST_ON_HELD_OUT = (EpochRule.BEST_ON_TEST, EpochRule.BEST_ON_VALIDATION)
+def _best_tau_epochs(kendalls: Sequence[float]) -> list[int]:
+    """0-based epochs whose tau is at least the best so far (NaN never is), in order: SummDiff's solver keeps
+    the weights whenever ``best_ktau <= tau``, so a tie moves the choice to the later epoch."""
+    best = -math.inf
+    kept = []
+    for epoch, tau in enumerate(kendalls):
+        if tau >= best:
+            best = tau
+            kept.append(epoch)
+    return kept
+
+
+# Rules on held-out videos' tau (and rho): CSTA's on the test videos (the paper) or a validation split
+# (VideoXum), SummDiff's on the test videos' tau alone.
+_BEST_ON_HELD_OUT = (EpochRule.BEST_ON_TEST, EpochRule.BEST_ON_VALIDATION, EpochRule.BEST_TAU_ON_TEST)
+
+
+def _held_out_epochs(rule: EpochRule, kendalls: Sequence[float], spearmans: Sequence[float]) -> list[int]:
+    return _best_tau_epochs(kendalls) if rule is EpochRule.BEST_TAU_ON_TEST else _best_on_test_epochs(kendalls, spearmans)
 
 
 def select_epoch(rule: EpochRule, losses: Sequence[float], kendalls: Sequence[float] | None = None,
@@ -516,7 +701,7 @@ def select_epoch(rule: EpochRule, losses: Sequence[float], kendalls: Sequence[fl
     if rule in _BEST_ON_HELD_OUT:
         if kendalls is None or spearmans is None:
             raise SelectionUndefined(f"{rule.label}: needs the test Kendall tau and Spearman rho of every epoch")
-        improving = _best_on_test_epochs(kendalls, spearmans)
+        improving = _held_out_epochs(rule, kendalls, spearmans)
         return improving[-1] + 1 if improving else None
     if not len(losses):
         raise SelectionUndefined(f"{rule.label}: no epoch was trained")
@@ -539,7 +724,7 @@ def retained_epochs(rule: EpochRule, losses: Sequence[float], kendalls: Sequence
     if n == 0:
         return set()
     if rule in _BEST_ON_HELD_OUT:
-        improving = _best_on_test_epochs(kendalls, spearmans)
+        improving = _held_out_epochs(rule, kendalls, spearmans)
         return {improving[-1] + 1} if improving else set()
     if rule is EpochRule.LAST:
         return {n}

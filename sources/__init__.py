@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sources.custom import CUSTOM_SOURCE
 from sources.eccv16 import SUMME, TVSUM
+from sources.mosu import MOSU_SOURCE
+from sources.mrhisum import MRHISUM_SOURCE
 from sources.source import DataRequest, DataSource, RouteRequest, SourceFlag, SplitScheme
 from sources.videoxum import VIDEOXUM_SOURCE
 
@@ -17,7 +19,7 @@ __all__ = ["ALL", "SOURCES", "DataRequest", "DataSource", "RouteRequest", "Sourc
 
 ALL = "all"  # --dataset all: every source with ``in_all`` (SumMe and TVSum), in this order
 
-SOURCES: dict[str, DataSource] = {source.name: source for source in (SUMME, TVSUM, VIDEOXUM_SOURCE, CUSTOM_SOURCE)}
+SOURCES: dict[str, DataSource] = {source.name: source for source in (SUMME, TVSUM, VIDEOXUM_SOURCE, MRHISUM_SOURCE, MOSU_SOURCE, CUSTOM_SOURCE)}
 
 
 def source_for(name: str) -> DataSource:

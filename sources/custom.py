@@ -60,6 +60,9 @@ class CustomSource(DataSource):
     def worker_file(self, request: DataRequest) -> Path | None:
         return request.options["h5"]
 
+    def folds_beside_weights(self, request: DataRequest) -> bool:
+        return request.splits_file is None  # train.py wrote them beside the weights (written_folds)
+
     def open_folds(self, request: DataRequest, need_train: bool, folds_seed: int | None = None) -> RunData:
         """The built file, its chosen folds and the files read.
 

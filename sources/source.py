@@ -77,6 +77,7 @@ class RouteRequest:
     save_scores: Path | None = None  # inference.py --save-scores
     report: Path | None = None  # inference.py --report
     command_line: tuple[str, ...] = ()  # the command's arguments, for the outputs' provenance
+    dataset: str | None = None  # --dataset: which source a route shared by several (sources/replay/) serves
 
     def option(self, dest: str) -> Any:
         """One of the source's own flags (SourceFlag.dest), as given or as its default."""
@@ -122,6 +123,11 @@ class DataSource:
     def worker_file(self, request: DataRequest) -> Path | None:
         """The file a Ray worker reads this source's data from when it is not found under --data-dir (None: it is)."""
         return None
+
+    def folds_beside_weights(self, request: DataRequest) -> bool:
+        """Whether ``open_folds`` reads its folds from the weights folder (``request.weights_dir``), so that each folder of
+        inference.py --compare must be opened with its own folds rather than --weights-dir's."""
+        return False
 
     def plan_for(self, plan: TrainingPlan, videos_per_step: int | None) -> TrainingPlan:
         """The method's plan as it runs on this source (the defaults fit the benchmarks the methods' authors used)."""

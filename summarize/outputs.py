@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class VideoSummaryRecord:
     fingerprint: str = ""  # the run's, for recognising this output later (summarize.provenance)
     settings: dict[str, Any] = field(default_factory=dict)  # what the fingerprint covers, for a reader
     orientation: Orientation = UPRIGHT  # how the source is shown (a phone's quarter turn)
+    warnings: list[str] = field(default_factory=list)  # signs of a useless model (evaluation/degenerate.py), shown in red
 
     def payload(self) -> dict:
         fps, clock = self.fps, self.clock
@@ -75,6 +77,7 @@ class VideoSummaryRecord:
             "display_mirrored": self.orientation.mirrored,
             "fingerprint": self.fingerprint,
             "settings": self.settings,
+            "warnings": self.warnings,
         }
 
 
@@ -129,7 +132,9 @@ def draw_picture(record: VideoSummaryRecord, note: str | None = None) -> bytes:
     indices, frames = keyframes(record)
     clock = record.clock
     columns = max(len(frames), 1)
-    figure = plt.figure(figsize=(12, 5.5 if frames else 3.5), dpi=100)
+    notes = [line for message in record.warnings for line in textwrap.wrap(f"warning: {message}", 160, subsequent_indent="  ")]
+    below = 0.17 * len(notes) + 0.2 if notes else 0.0  # inches of red text under the panels
+    figure = plt.figure(figsize=(12, (5.5 if frames else 3.5) + below), dpi=100)
     grid = figure.add_gridspec(2 if frames else 1, columns, height_ratios=[2, 1.3] if frames else [1])
     axis = figure.add_subplot(grid[0, :])
     seconds = clock.starts - clock.starts[0]
@@ -141,7 +146,9 @@ def draw_picture(record: VideoSummaryRecord, note: str | None = None) -> bytes:
                       transform=axis.get_xaxis_transform())
     title = (f"{record.source.name}: {clock.total_seconds:.1f} s -> {clock.kept_seconds(keep):.1f} s, "
              f"{len(record.shots)} shots ({record.segmentation} segmentation)") + (f"\n{note}" if note else "")
-    axis.set_title(display_path(title), fontsize=10, parse_math=False)  # a '$' in a name is not TeX
+    if notes:  # a summary that looks ordinary must not hide that its scores say nothing
+        title = f"WARNING, USELESS MODEL: {title}"
+    axis.set_title(display_path(title), fontsize=10, parse_math=False, **({"color": "tab:red"} if notes else {}))  # a '$' in a name is not TeX
     axis.set_xlabel("seconds")
     axis.set_ylabel("score")
     axis.set_xlim(0, max(seconds[-1], 1e-3))
@@ -151,7 +158,11 @@ def draw_picture(record: VideoSummaryRecord, note: str | None = None) -> bytes:
         image_axis.imshow(frame)
         image_axis.set_title(f"{seconds[index]:.1f} s", fontsize=8)
         image_axis.axis("off")
-    figure.tight_layout()
+    if notes:
+        figure.text(0.01, 0.01, "\n".join(notes), fontsize=8, color="tab:red", va="bottom", ha="left", parse_math=False)
+        figure.tight_layout(rect=(0, below / figure.get_figheight(), 1, 1))
+    else:
+        figure.tight_layout()
     picture = io.BytesIO()
     try:
         figure.savefig(picture, format="png", metadata={PNG_KEY: mark_text(record.fingerprint)})

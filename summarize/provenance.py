@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.run_outputs import exists_message
 from summarize.summary_plan import VideoOutputs
 from utils.errors import ProjectError
 from utils.paths import display_path
@@ -176,8 +177,7 @@ def assess(outputs: VideoOutputs, run_fingerprint: str, overwrite: bool, earlier
         log.info("%s: made again, its summary (%s) was made by an earlier version of this program that analysed the video's "
                  "frames as stored, not as shown", display_path(outputs.source), ", ".join(map(display_path, stale)))
     if foreign and not overwrite:
-        reason = (f"{display_path(outputs.source)}: output already exists ({', '.join(map(display_path, foreign))}) and was not made "
-                  "from this video with these settings; pass --overwrite to replace it")
+        reason = f"{display_path(outputs.source)}: not made from this video with these settings: {exists_message(foreign)}"
         return VideoJob(outputs, run_fingerprint, JobState.BLOCKED, replace=False, reason=reason)
     return VideoJob(outputs, run_fingerprint, JobState.TODO, replace=True)
 

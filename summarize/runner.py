@@ -11,16 +11,17 @@ from __future__ import annotations
 import errno
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from config import FRAME_SAMPLE_RATE, SUMMARY_RATIO
+from engine.run_outputs import exists_message
+from evaluation.degenerate import score_findings
 from evaluation.summary import summary_budget
 from features.analysis import FrameAnalysis, analyse_video
 from features.decode_ahead import DecodeAhead, DecodeAheadError
@@ -36,6 +37,7 @@ from summarize.selection import frames_for_seconds, select_frames
 from utils.errors import ProjectError
 from utils.files import refused_write
 from utils.paths import display_path
+from utils.progress import progress_bar
 from video.errors import VideoDecodeError, VideoEncodeError, VideoOpenError
 from video.reader import VideoInfo, probe, read_orientation
 from video.timing import FrameClock
@@ -90,11 +92,15 @@ class VideoOutcome:
 class Summarizer:
     """Holds the loaded networks; summarises one video at a time."""
 
-    def __init__(self, model: nn.Module, embedder: FrameEmbedder, weights_path: Path, config: SummarizeConfig) -> None:
+    def __init__(self, model: nn.Module, embedder: FrameEmbedder, weights_path: Path, config: SummarizeConfig,
+                 model_warnings: Sequence[str] = ()) -> None:
+        """``model_warnings``: what training found wrong with these weights (their record's warnings), repeated in
+        every video's JSON and picture."""
         self.model = model.eval()
         self.embedder = embedder
         self.weights_path = weights_path
         self.config = config
+        self.model_warnings = list(model_warnings)
 
     def summarize(self, job: VideoJob, frames: DecodeAhead | None = None, pictures: PictureHelper | None = None) -> VideoOutcome:
         """Summarise ``job.source`` into ``job.paths``; raises on bad input (the caller records the failure).
@@ -106,10 +112,9 @@ class Summarizer:
         source = job.source
         started = time.perf_counter()
         if not job.replace:  # checked again here: a file may have appeared since the run was planned
-            existing = [display_path(p) for p in job.paths.values() if p.exists()]
+            existing = [p for p in job.paths.values() if p.exists()]
             if existing:
-                raise FileExistsError(f"{display_path(source)}: output already exists ({', '.join(existing)}); "
-                                      "pass --overwrite to replace it")
+                raise FileExistsError(f"{display_path(source)}: {exists_message(existing)}")
         info = probe(source)
         analysis = self._analyse(source, info, frames)
         record = self._choose(job, info, analysis)
@@ -150,7 +155,8 @@ class Summarizer:
     def _choose(self, job: VideoJob, info: VideoInfo, analysis: FrameAnalysis) -> VideoSummaryRecord:
         """Shots, CSTA's scores and the knapsack's choice."""
         cfg, source = self.config, job.source
-        with tqdm(total=1, desc=f"shots {display_path(source.name)}", unit="video", disable=not cfg.progress, dynamic_ncols=True) as bar:
+        with progress_bar(total=1, desc=f"shots {display_path(source.name)}", unit="video", shown=cfg.progress, lines=False,
+                          dynamic_ncols=True) as bar:
             shots = find_shots(analysis, cfg.segmentation, cfg.sample_rate)
             bar.update()
         features, picks = model_inputs(analysis, cfg.sample_rate)
@@ -165,12 +171,15 @@ class Summarizer:
         else:
             budget = frames_for_seconds(cfg.seconds, info.fps, analysis.n_frames)
         selection = select_frames(scores, shots, analysis.n_frames, picks, budget)
+        warnings = self.model_warnings + [finding.message for finding in score_findings([scores], "predicted")]
+        for message in warnings[len(self.model_warnings):]:
+            log.warning("%s: the model looks useless on this video: %s", display_path(source.name), message)
         return VideoSummaryRecord(
             source=source, fps=info.fps, n_frames=analysis.n_frames, shots=shots,
             shot_scores=selection.shot_scores, selection=selection, weights=self.weights_path,
             backbone=self.embedder.description, segmentation=cfg.segmentation.value,
             summary_video=job.paths.get("video"), clock=clock, fingerprint=job.fingerprint, settings=cfg.settings,
-            orientation=read_orientation(source),
+            orientation=read_orientation(source), warnings=warnings,
         )
 
     def _write(self, record: VideoSummaryRecord, job: VideoJob, pictures: PictureHelper | None = None) -> list[Path]:

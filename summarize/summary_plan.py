@@ -1,9 +1,8 @@
 """What a summary run will read and write, decided before any heavy import and before any video is
-decoded: the videos, one set of output names for each, and the checks that keep a run from
-destroying data. No output may be one of the inputs (compared as files: links and hard links
-included), and no two videos may share an output name (two folders' ``clip.mp4``; ``clip.mp4`` and
-``clip.mkv``; ``Clip.mp4`` and ``clip.mp4`` on a case-blind disk). Torch-free, so that a user's
-mistake is answered in a fraction of a second.
+decoded: the videos, and one set of output names for each, no two videos sharing one (two folders'
+``clip.mp4``; ``clip.mp4`` and ``clip.mkv``; ``Clip.mp4`` and ``clip.mp4`` on a case-blind disk).
+That no output is an input is every command's one check, engine/run_outputs.refuse_collisions.
+Torch-free, so that a user's mistake is answered in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -12,19 +11,18 @@ import logging
 import os
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from utils.errors import ProjectError
-from utils.paths import Inputs, display_path, file_identity
+from utils.paths import display_path
 
 log = logging.getLogger(__name__)
 
 
 class PlanError(ProjectError):
-    """A run that would replace an input, write two videos' outputs under one name, or read a missing
-    input; refused before any work. The message names the paths."""
+    """A run that would write two videos' outputs under one name, or read a missing input; refused before
+    any work. The message names the paths."""
 
 
 def _name_key(name: str) -> str:
@@ -105,38 +103,3 @@ def name_outputs(videos: list[Path], out_dir: Path, kinds: dict[str, str]) -> li
         owners[key] = path
     return [VideoOutputs(path, labels[path], {kind: out_dir / f"{labels[path]}{suffix}" for kind, suffix in kinds.items()})
             for path in videos]
-
-
-def check_outputs_are_not_inputs(plans: list[VideoOutputs], out_dir: Path, inputs: Inputs, other_inputs: Iterable[Path]) -> None:
-    """Refuse a run in which any output would be written over any input (a video, or ``other_inputs``
-    such as the weights), whatever the flags: compared as files (symbolic and hard links, a
-    case-blind disk) and as resolved paths. Also refuse an output folder that is an input folder:
-    the summaries would be mixed with the videos and taken as videos by the next run.
-
-    Raises:
-        PlanError: names the output and the input.
-    """
-    protected: dict[tuple[int, int], Path] = {}
-    resolved: dict[Path, Path] = {}
-    for path in [*inputs.videos, *other_inputs]:
-        identity = file_identity(path)
-        if identity is not None:
-            protected[identity] = path
-        resolved[Path(path).resolve()] = path
-    out_identity = file_identity(out_dir)
-    for folder in inputs.folders:
-        if folder.resolve() == out_dir.resolve() or (out_identity is not None and file_identity(folder) == out_identity):
-            raise PlanError(f"the output folder {display_path(out_dir)} is also an input folder ({display_path(folder)}): "
-                            "summaries would be mixed with the videos they summarise; choose another output folder")
-    clashes = []
-    for plan in plans:
-        for output in plan.paths.values():
-            identity = file_identity(output)
-            source = protected.get(identity) if identity is not None else None
-            source = source or resolved.get(output.resolve())
-            if source is not None:
-                clashes.append(f"{display_path(output)} (summary of {display_path(plan.source)}) would replace the input "
-                               f"{display_path(source)}")
-    if clashes:
-        raise PlanError("refusing to write over inputs, whatever the flags:\n  " + "\n  ".join(clashes)
-                        + "\nchoose another output folder")

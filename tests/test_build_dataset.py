@@ -81,7 +81,7 @@ def test_rerun_needs_overwrite_and_resumes(demo, tmp_path, caplog):
     out = tmp_path / "my.h5"
     assert build(folder / "videos" / "clip_b.mp4", "--out", out) == 0
     assert build(folder / "videos" / "clip_b.mp4", "--out", out) == 2
-    assert "already exists; pass --overwrite" in caplog.text
+    assert "already exists; --overwrite replaces it" in caplog.text
     with h5py.File(out, "r") as h5:
         assert h5.attrs["labels"] == "none" and "gtscore" not in h5["video_1"]
 

@@ -48,9 +48,10 @@ def test_splits_path_is_the_shipped_splits_file_whatever_the_working_directory(n
     assert path.is_absolute() and json.loads(path.read_text())["dataset"] == name
 
 
-def test_default_folders_hang_from_the_project_root():
+def test_default_folders_are_relative_to_the_current_folder():
     assert config.PROJECT_ROOT == ROOT
-    assert config.DEFAULT_DATA_DIR == ROOT / "data" and config.DEFAULT_WEIGHTS_DIR == ROOT / "weights"
+    # default folders are relative to the current folder, as the paths a user passes (run from the clone: its own)
+    assert config.DEFAULT_DATA_DIR == Path("data") and config.DEFAULT_WEIGHTS_DIR == Path("weights")
 
 
 def test_importing_config_loads_neither_torch_nor_numpy():
@@ -58,3 +59,13 @@ def test_importing_config_loads_neither_torch_nor_numpy():
     code = "import sys, config; print(sorted(m for m in ('torch', 'numpy') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("width, refused", [(512, 5), (1024, 3), (1280, 3), (512, 10)])
+def test_a_refused_pgl_sum_segment_count_is_not_offered_back_and_every_offered_one_works(width, refused):
+    with pytest.raises(config.MethodConfigError) as caught:
+        config.PGLSumConfig(feature_dim=width, hidden_dim=width, num_segments=refused)
+    offered = caught.value.args[0].split("among ")[1].split(" (")[0].split(", ")
+    assert str(refused) not in offered and f"width {width}" in str(caught.value)
+    for count in map(int, offered):
+        assert config.PGLSumConfig(feature_dim=width, hidden_dim=width, num_segments=count).num_segments == count

@@ -195,3 +195,36 @@ def test_a_misspelt_h5_is_one_line_naming_it(tmp_path, caplog):
     assert run_inference(missing, tmp_path / "weights") == 2
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         f"error: --h5 {missing}: no such file (give the file build_dataset.py wrote)"]
+
+
+def test_inference_and_score_give_either_mean_and_say_which(first_run, tmp_path, caplog):
+    """inference.py's mean over splits and score.py's mean over videos, of the same predictions, each a flag away."""
+    caplog.set_level(logging.INFO)
+    h5, weights = first_run
+    saved, by_splits, by_videos = tmp_path / "scores.h5", tmp_path / "splits.json", tmp_path / "videos.json"
+    assert run_inference(h5, weights, "--split", "1", "2", "--save-scores", saved, "--json", by_splits) == 0
+    assert "mean: mean over 2 split(s) of each split's mean over its test videos" in caplog.text
+    assert run_inference(h5, weights, "--split", "1", "2", "--json", by_videos, "--mean", "videos") == 0
+    inferred = {name: json.loads(path.read_text())["clips"] for name, path in (("splits", by_splits), ("videos", by_videos))}
+    assert [table["mean_over"] for table in inferred.values()] == ["splits", "videos"]
+    for rule in ("videos", "splits"):
+        figures = tmp_path / f"score-{rule}.json"
+        assert score.main(score.parse_args(["--h5", str(h5), "--scores", str(saved), "--json", str(figures), "--mean", rule])) == 0
+        overall = json.loads(figures.read_text())["overall"]
+        assert overall["mean_over"] == rule
+        for metric in ("f1", "kendall", "spearman"):
+            assert overall[metric] == pytest.approx(inferred[rule]["mean"][metric], nan_ok=True)
+
+
+def test_compare_reads_each_folders_own_folds(first_run, tmp_path, caplog):
+    import shutil
+
+    caplog.set_level(logging.INFO)
+    h5, weights = first_run
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        shutil.copytree(weights, folder)
+    args = ["--dataset", "custom", "--h5", str(h5), "--weights-dir", str(tmp_path / "empty"), "--device", "cpu", "--split", "1",
+            "--random-draws", "1", "--compare", *map(str, folders)]
+    assert inference.main(inference.parse_args(args)) == 0, caplog.text
+    assert "no folds" not in caplog.text and f"{folders[0]}; mean over 1 split(s)" in caplog.text

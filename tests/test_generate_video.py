@@ -586,7 +586,7 @@ def test_outputs_made_from_another_source_or_settings_are_kept_unless_overwrite(
     assert run(*argv, "--ratio", "0.3") == 0
     earlier = (out / "a.json").read_bytes()
     assert run(*argv) == 1  # another budget: not this command's output
-    assert "was not made from this video with these settings; pass --overwrite" in caplog.text
+    assert "not made from this video with these settings: " in caplog.text and "already exist; --overwrite replaces them" in caplog.text
     assert (out / "a.json").read_bytes() == earlier
     source = folder / "a.mp4"
     st = source.stat()

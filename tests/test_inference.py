@@ -371,7 +371,7 @@ def test_compare_prints_one_table_of_several_methods(method_folders, tiny_data_d
     assert "| CA-SUM, as published | not stated | not stated | not stated |" in caplog.text
     # METHOD=DIR names the method of a folder of released weights, beside a folder whose records say theirs
     argv = [arg for arg in argv if arg not in ("--method", "CA-SUM")]
-    both = [*argv[:-1], f"CA-SUM={method_folders / 'ca'}", str(method_folders / "pgl")]
+    both = [*argv[:-1], f"CA-SUM={method_folders / 'ca'}", str(method_folders / "pgl"), "--overwrite"]  # the earlier table replaced
     assert inference.main(inference.parse_args(both)) == 0
     rows = [row["name"] for row in json.loads(out.read_text())["datasets"]["TVSum"]["rows"]]
     assert rows == ["CA-SUM (defaults), here", "PGL-SUM (heads=2), here", "CA-SUM, as published", "PGL-SUM, as published",
@@ -404,3 +404,20 @@ def test_train_a_method_then_its_record_rebuilds_it(tiny_data_dir, tiny_splits, 
     assert inference.main(inference.parse_args([*data, "--weights-dir", str(weights), "--split", "1", "--method", "PGL-SUM",
                                                 "--heads", "4"])) == 2
     assert "--heads 4 contradicts the record" in caplog.text and "which says 2" in caplog.text
+
+
+def test_an_existing_output_is_refused_before_the_evaluation_unless_overwrite(random_weights, tiny_data_dir, tiny_splits, tmp_path,
+                                                                              caplog, no_evaluation):
+    """The one overwrite rule: --json, --save-scores and the report files are never replaced silently."""
+    caplog.set_level("INFO")
+    for flag, name in (("--json", "table.json"), ("--save-scores", "scores.h5"), ("--report", "rep")):
+        target = tmp_path / name
+        existing = target / "report.md" if flag == "--report" else target
+        existing.parent.mkdir(parents=True, exist_ok=True)
+        existing.write_text("earlier")
+        argv = inference_args(tiny_data_dir, tiny_splits, random_weights, None, flag, str(target))
+        assert inference.main(inference.parse_args(argv)) == 2
+        assert f"{existing} already exists; --overwrite replaces it" in caplog.text and existing.read_text() == "earlier"
+    with pytest.raises(AssertionError, match="the evaluation started"):  # with --overwrite the run goes on to the work
+        inference.main(inference.parse_args([*argv, "--overwrite"]))
+    assert f"writing the results to {tmp_path / 'rep'}" in caplog.text

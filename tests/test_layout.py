@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The floor: pure building blocks that know nothing of the commands using them.
 LIBRARY = {"config", "dataset", "evaluation", "features", "kts", "models", "utils", "video"}
 # Applications: each puts the library together for one job.
-APPLICATIONS = {"builder", "cli", "engine", "sources", "summarize"}
+APPLICATIONS = {"builder", "cli", "engine", "sources", "summarize", "webapp"}
 # The commands a user runs; the command line is theirs (and cli/'s).
-SCRIPTS = {"ablate", "build_dataset", "generate_video", "inference", "score", "train"}
+SCRIPTS = {"ablate", "app", "build_dataset", "generate_video", "inference", "score", "train"}
 NOT_PROJECT_CODE = {"bench", "tests"}  # benchmarks and tests may import anything
 
 

@@ -275,3 +275,13 @@ def test_bad_model_flags_are_refused_before_data_is_read(extra, message, tmp_pat
     assert train.main(train.parse_args(argv)) == 2
     assert message in caplog.text and "eccv16" not in caplog.text  # the data (missing here) was never looked for
     assert not (tmp_path / "w").exists()
+
+
+def test_where_the_weights_go_is_said_before_training(tiny_data_dir, tiny_splits, tmp_path, monkeypatch, no_training, caplog):
+    """A default folder is the current folder's (as every path passed), and the run says where, as an absolute path."""
+    caplog.set_level(logging.INFO)
+    monkeypatch.chdir(tmp_path)
+    args = [arg for arg in train_args(tiny_data_dir, tiny_splits, tmp_path / "unused") if arg not in ("--weights-dir", str(tmp_path / "unused"))]
+    with pytest.raises(AssertionError, match="training started"):
+        train.main(train.parse_args(args))
+    assert f"writing weights to {tmp_path / 'weights' / 'SumMe'}" in caplog.text

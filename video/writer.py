@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from utils import atomic_output
 from utils.memory import PeriodicRelease, release_free_memory
+from utils.progress import progress_bar
 from video.audio_cut import AudioCutter, kept_runs, sample_runs
 from video.codecs import add_audio_stream, add_video_stream, container_for
 from video.errors import VideoEncodeError
@@ -104,7 +105,7 @@ def write_summary(source: str | Path, keep: np.ndarray, out_path: str | Path, *,
         raise ValueError(f"{source}: a clock of {len(clock)} frames for {len(keep)} keep flags")
     orientation = read_orientation(source)
     with open_video(source) as src:
-        bar = tqdm(total=len(keep), desc=f"writing {out_path.name}", unit="frame", disable=not progress)
+        bar = progress_bar(total=len(keep), desc=f"writing {out_path.name}", unit="frame", shown=progress, lines=False)
         with bar, atomic_output(out_path) as tmp:
             progress_counts = [0]  # kept frames encoded so far, for the error message
             try:

@@ -67,13 +67,13 @@ def _here_row(folder: Path, runs: Sequence[DatasetEvaluation]) -> ComparisonRow:
     models = list(dict.fromkeys(split.model.describe() for run in runs for split in run.splits if split.model))
     methods = list(dict.fromkeys(split.model.method for run in runs for split in run.splits if split.model))
     rule, looks = _rule(runs)
-    splits = len(runs[0].splits)
+    wording = runs[0].mean_what
     if len(runs) > 1:
         spread = spread_over_seeds(runs[0].dataset, {run.seed: run.mean for run in runs})
         mean, std = spread.mean, (spread.std.f1, spread.std.kendall, spread.std.spearman)
-        note = f"{folder}; mean over {splits} split(s), then mean ± std over seeds {', '.join(map(str, spread.seeds))}"
+        note = f"{folder}; {wording}, then mean ± std over seeds {', '.join(map(str, spread.seeds))}"
     else:
-        mean, std, note = runs[0].mean, None, f"{folder}; mean over {splits} split(s)"
+        mean, std, note = runs[0].mean, None, f"{folder}; {wording}"
     return ComparisonRow(f"{' + '.join(models)}, here", "here", mean.f1, mean.kendall, mean.spearman, std, len(runs), rule, looks,
                          note + ("" if len(methods) == 1 else "; SEVERAL METHODS in one folder"))
 

@@ -22,6 +22,7 @@ from engine.evaluate.model_scores import Scorer, ScoringRoute, to_device
 from engine.evaluate.training_data import check_trained_on
 from engine.run_paths import weights_to_evaluate
 from engine.weights_model import build_model, model_for_weights, selection_rule_of
+from evaluation.means import MeanOver, mean_over
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
 from models.backbone import BackboneOrigin
 from models.checkpoint import load_checkpoint
@@ -51,11 +52,23 @@ class DatasetEvaluation:
     splits: list[SplitEvaluation]
     seed: int | None = None  # the weights came from <dataset>/seed<S>/ (one of several seeds)
     stand_in_features: bool = False  # a built data set whose features came from a stand-in backbone
+    mean_rule: MeanOver = MeanOver.SPLITS  # what ``mean`` averages (inference.py --mean)
 
     @property
     def mean(self) -> MeanMetrics:
-        """Mean over splits of the per-split means (the paper's final number)."""
-        return mean_metrics([split.metrics for split in self.splits])
+        """The final figure: by default the mean over splits of the per-split means (the paper's); with
+        MeanOver.VIDEOS the mean over every test video (score.py's)."""
+        return mean_over(self.mean_rule, {split.split: split.videos for split in self.splits})
+
+    @property
+    def mean_wording(self) -> str:
+        """Which mean ``mean`` is, for the tables and JSON, and the flag that gives the other one."""
+        return self.mean_rule.describe(len(self.splits), sum(len(split.videos) for split in self.splits))
+
+    @property
+    def mean_what(self) -> str:
+        """Which mean ``mean`` is, in words (a comparison row's note)."""
+        return self.mean_rule.what(len(self.splits), sum(len(split.videos) for split in self.splits))
 
     @property
     def stand_in_backbone(self) -> bool:

@@ -18,6 +18,23 @@ from matplotlib.ticker import MaxNLocator
 from utils import atomic_output
 
 
+def warning_lines(warnings: Sequence[str], width: int = 155) -> list[str]:
+    """Each warning in full, wrapped to a figure's width (``width`` characters at font size 8)."""
+    return [line for message in warnings for line in textwrap.wrap(f"warning: {message}", width, subsequent_indent="  ")]
+
+
+def _titled(figure: Figure, title: str, notes: list[str]) -> None:
+    """The title, and ``notes`` (warning_lines) in red under the panels with a red title, so that a figure that
+    looks ordinary cannot hide them; without notes the figure is unchanged."""
+    if notes:
+        figure.suptitle(f"WARNING, USELESS MODEL: {title}", fontsize=10, color="tab:red")
+        figure.text(0.01, 0.01, "\n".join(notes), fontsize=8, color="tab:red", va="bottom", ha="left")
+        figure.tight_layout(rect=(0, (0.17 * len(notes) + 0.2) / figure.get_figheight(), 1, 1))
+        return
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+
+
 def _save(figure: Figure, path: Path) -> Path:
     FigureCanvasAgg(figure)
     with atomic_output(path) as tmp:
@@ -33,8 +50,10 @@ def plot_video_scores(
     gtscore: np.ndarray,
     change_points: np.ndarray,
     chosen_shots: Sequence[int],
+    warnings: Sequence[str] = (),
 ) -> Path:
-    """Predicted and ground-truth step scores over the video's frames, the summary's shots shaded.
+    """Predicted and ground-truth step scores over the video's frames, the summary's shots shaded; ``warnings``
+    (signs of a useless model: saturated or constant predictions, a training record's findings) in red.
 
     Args:
         picks: Sized [T], frame index of each step (the x axis is in frames).
@@ -43,7 +62,8 @@ def plot_video_scores(
         change_points: Sized [S, 2], shots [first, last] inclusive.
         chosen_shots: indices into ``change_points`` of the shots the knapsack kept.
     """
-    figure = Figure(figsize=(10, 3.2))
+    notes = warning_lines(warnings, 130)
+    figure = Figure(figsize=(10, 3.2 + (0.17 * len(notes) + 0.2 if notes else 0)))
     axes = figure.add_subplot()
     for index, shot in enumerate(chosen_shots):
         first, last = change_points[shot]
@@ -54,9 +74,8 @@ def plot_video_scores(
     axes.set_ylim(-0.02, 1.02)
     axes.set_xlabel("frame")
     axes.set_ylabel("importance")
-    axes.set_title(title, fontsize=10)
     axes.legend(loc="upper right", fontsize=8)
-    figure.tight_layout()
+    _titled(figure, title, notes)
     return _save(figure, path)
 
 
@@ -67,8 +86,7 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
     ``warnings`` (signs of a useless model, evaluation/degenerate.py) are written in red under the
     panels, so that a curve that looks ordinary cannot hide them; without any the figure is unchanged.
     """
-    # each warning in full, wrapped to the figure's width: 0.17 inch per line under the panels
-    notes = [line for message in warnings for line in textwrap.wrap(f"warning: {message}", 155, subsequent_indent="  ")]
+    notes = warning_lines(warnings)  # 0.17 inch per line under the panels
     figure = Figure(figsize=(10, 3.2 + (0.17 * len(notes) + 0.2 if notes else 0)))
     loss_axes, rank_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, loss, marker="." if len(epochs) < 30 else None, color="tab:red")
@@ -84,13 +102,7 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
     for axes in (loss_axes, rank_axes):
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     rank_axes.legend(fontsize=8)
-    if notes:
-        figure.suptitle(f"WARNING, USELESS MODEL: {title}", fontsize=10, color="tab:red")
-        figure.text(0.01, 0.01, "\n".join(notes), fontsize=8, color="tab:red", va="bottom", ha="left")
-        figure.tight_layout(rect=(0, (0.17 * len(notes) + 0.2) / figure.get_figheight(), 1, 1))
-        return _save(figure, path)
-    figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
+    _titled(figure, title, notes)
     return _save(figure, path)
 
 

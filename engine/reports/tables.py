@@ -26,6 +26,7 @@ from engine.reports.plots import plot_video_scores
 from engine.run_paths import REPORT_FILES, curve_path_for, video_plot_path
 from engine.train.loop import SplitTraining
 from evaluation.baselines import BaselineRow, format_value
+from evaluation.degenerate import score_findings
 from evaluation.summary import choose_shots, summary_budget
 from models.methods import DEFAULT_METHOD, METHODS
 from utils import atomic_output, write_json_atomic
@@ -67,11 +68,12 @@ def evaluation_table(result: DatasetEvaluation) -> str:
         lines.append(f"  {split.split:<8}{_fmt(m.f1, 2):>9}{_fmt(m.kendall, 3):>9}{_fmt(m.spearman, 3):>9}")
     mean = result.mean
     lines.append(f"  {'mean':<8}{_fmt(mean.f1, 2):>9}{_fmt(mean.kendall, 3):>9}{_fmt(mean.spearman, 3):>9}")
+    lines.append(f"  mean: {result.mean_wording}")
     return "\n".join(lines)
 
 
 def evaluation_json(results: list[DatasetEvaluation]) -> dict:
-    """{dataset: {"splits": [{"split", "f1", "kendall", "spearman"}], "mean": {...}, ...}}."""
+    """{dataset: {"splits": [{"split", "f1", "kendall", "spearman"}], "mean": {...}, "mean_over": "splits"|"videos", ...}}."""
     payload = {}
     for result in results:
         payload[result.dataset] = {
@@ -84,6 +86,8 @@ def evaluation_json(results: list[DatasetEvaluation]) -> dict:
                 for s in result.splits
             ],
             "mean": result.mean.as_dict(),
+            "mean_over": result.mean_rule.value,  # "splits" (the papers') or "videos" (inference.py --mean)
+            "mean_wording": result.mean_wording,
         }
     return payload
 
@@ -163,14 +167,19 @@ def _run_payload(run: DatasetEvaluation) -> dict:
             for s in run.splits
         ],
         "mean": run.mean.as_dict(),
+        "mean_over": run.mean_rule.value,
+        "mean_wording": run.mean_wording,
+        "mean_what": run.mean_what,
     }
 
 
 def write_video_plots(out_dir: Path, benchmark: Benchmark, run: DatasetEvaluation) -> list[str]:
-    """One PNG per test video: predicted vs ground-truth step scores, the chosen shots shaded."""
+    """One PNG per test video: predicted vs ground-truth step scores, the chosen shots shaded, and in red the signs of a
+    useless model: the video's own scores saturated or constant, and the findings its training record holds."""
     written = []
     tag = " (SYNTHETIC data)" if benchmark.synthetic else ""
     for split in run.splits:
+        trained = [entry["message"] for entry in (split.record or {}).get("warnings", [])]  # what training found (engine/train/loop.py)
         for metrics in split.videos:
             video = benchmark.videos[metrics.key]
             scores = split.scores[metrics.key]
@@ -178,7 +187,8 @@ def write_video_plots(out_dir: Path, benchmark: Benchmark, run: DatasetEvaluatio
             title = (f"{benchmark.spec.name} {video.key}, split {split.split}{tag}: "
                      f"F1 {metrics.f1:.1f}, tau {metrics.kendall:.3f}, rho {metrics.spearman:.3f}")
             path = plot_video_scores(video_plot_path(out_dir, benchmark.spec.name, run.seed, split.split, video.key), title,
-                                     video.picks, scores, video.gtscore, video.change_points, chosen)
+                                     video.picks, scores, video.gtscore, video.change_points, chosen,
+                                     trained + [finding.message for finding in score_findings([scores], "predicted")])
             written.append(str(path.relative_to(out_dir)))
     return written
 
@@ -227,7 +237,7 @@ def _dataset_markdown(name: str, data: dict) -> list[str]:
         seed = f", seed {run['seed']}" if run["seed"] is not None else ""
         mean = run["mean"]
         lines.append(_row(f"{' + '.join(run['models'])} (this run{seed})", mean["f1"], mean["kendall"], mean["spearman"],
-                          f"mean over {len(run['splits'])} split(s); epochs chosen by: "
+                          run["mean_what"] + "; epochs chosen by: "
                           + " / ".join(dict.fromkeys(split["selection_rule"] for split in run["splits"]))))
     spread = data["across_seeds"]
     if spread:

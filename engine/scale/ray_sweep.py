@@ -27,7 +27,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from config import DatasetSpec
 from dataset.benchmark import load_benchmark
@@ -39,6 +38,7 @@ from engine.train.resume_policy import ResumePolicy
 from engine.train.run_config import TrainingPlan
 from utils.cluster import WORKER_ENV, ray_session
 from utils.errors import ProjectError
+from utils.progress import progress_bar
 from utils.runtime import select_device
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def _collect(refs: dict, jobs: Sequence[RunJob], submit: Callable[[RunJob], obje
     failures: list[str] = []
     best: dict[str, tuple[float, str]] = {}
     pending = list(refs)
-    with tqdm(total=len(jobs), desc="runs", unit="run", disable=not progress, dynamic_ncols=True) as bar:
+    with progress_bar(total=len(jobs), desc="runs", unit="run", shown=progress, dynamic_ncols=True) as bar:
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             number = refs.pop(done[0])

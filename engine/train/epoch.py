@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from models.methods import EpochRule, Loss, LossAverage, Shuffle, retained_epochs, select_epoch
+from models.methods import EpochRule, Loss, LossAverage, Shuffle, StepLoss, retained_epochs, select_epoch
 from utils.errors import ProjectError
 
 
@@ -58,6 +58,8 @@ class EpochSteps:
     shuffle: Shuffle = Shuffle.RANDPERM
     length_factor: float | None = None  # CA-SUM's sigma
     loss_average: LossAverage = LossAverage.PYTHON_FLOAT
+    step_loss: StepLoss = StepLoss.SUM
+    partial_step: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,15 @@ def epoch_order(shuffle: Shuffle, n_videos: int) -> list[int]:
     return [int(index) for index in DataLoader(range(n_videos), batch_size=None, shuffle=True)]
 
 
+def video_loss(model: nn.Module, loss: Loss | Callable[[torch.Tensor, torch.Tensor | None, float | None], torch.Tensor],
+               video: TrainingVideo, length_factor: float | None) -> torch.Tensor:
+    """The loss of one training video: the loss of the model's scores, or, for a model that noises its own targets
+    (Loss.DENOISING), the loss the model returns given them."""
+    if isinstance(loss, Loss) and loss.model_takes_targets:
+        return model(video.features, video.gtscore)
+    return loss(model(video.features), video.gtscore, length_factor)
+
+
 def train_epoch_accumulated(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -90,6 +101,8 @@ def train_epoch_accumulated(
     order: Sequence[int] | None = None,
     loss_average: LossAverage = LossAverage.FLOAT32,
     exchange: GradientExchange = GradientExchange(),
+    step_loss: StepLoss = StepLoss.SUM,
+    partial_step: bool = False,
 ) -> float:
     """One epoch: len(videos) // videos_per_step optimiser steps on summed per-video gradients.
 
@@ -99,29 +112,47 @@ def train_epoch_accumulated(
         order: the videos' order (default: torch.randperm, CSTA's loop); see epoch_order.
         loss_average: how the per-video losses are averaged (float32 as the authors' solvers do).
         exchange: how the gradients join other processes' (a torchrun rank's share of each step).
+        step_loss: SUM backpropagates each video's loss as it is; LENGTH_WEIGHTED_MEAN weighs it by the video's share
+            of the step's time steps (SummDiff's masked mean over a padded batch).
+        partial_step: the videos left over after the last full step make one more step (a DataLoader keeping its
+            last batch) instead of sitting the epoch out.
 
     Returns:
-        The mean loss of the videos used.
+        The mean loss of the videos used (LENGTH_WEIGHTED_MEAN: the mean of the steps' weighted losses).
     """
-    steps = len(videos) // videos_per_step
+    sizes = [videos_per_step] * (len(videos) // videos_per_step)
+    if partial_step and len(videos) % videos_per_step:
+        sizes.append(len(videos) % videos_per_step)
+    steps = len(sizes)
     if steps == 0:
         raise TooFewTrainingVideos(
             f"{len(videos)} training videos cannot fill one optimiser step of {videos_per_step} videos "
             f"(the authors' loop would never update the model); ask for at most {len(videos)} videos per step"
         )
     order = list(torch.randperm(len(videos)).tolist() if order is None else order)
-    used = order[: steps * videos_per_step]  # the videos left over sit the epoch out
+    used = order[: sum(sizes)]  # without partial steps, the videos left over sit the epoch out
     stream = videos.in_order(used) if isinstance(videos, VideoStream) else (videos[index] for index in used)
     model.train()
     losses = []
-    for _ in range(steps):
+    for size in sizes:
         optimizer.zero_grad()
-        for index in range(videos_per_step):
-            video = next(stream)
-            with exchange.hold() if index < videos_per_step - 1 else contextlib.nullcontext():
-                value = loss(model(video.features), video.gtscore, length_factor)
-                (value if exchange.loss_scale == 1 else value * exchange.loss_scale).backward()
-            losses.append(value.detach())
+        step_videos = [next(stream) for _ in range(size)]
+        weights = [1.0] * size
+        if step_loss is StepLoss.LENGTH_WEIGHTED_MEAN:
+            total = sum(len(video.gtscore) for video in step_videos)
+            weights = [len(video.gtscore) / total for video in step_videos]
+        step_total = None
+        for index, (video, weight) in enumerate(zip(step_videos, weights, strict=True)):
+            with exchange.hold() if index < size - 1 else contextlib.nullcontext():
+                value = video_loss(model, loss, video, length_factor)
+                scale = exchange.loss_scale * weight
+                (value if scale == 1 else value * scale).backward()
+            if step_loss is StepLoss.SUM:
+                losses.append(value.detach())
+            else:
+                step_total = value.detach() * weight if step_total is None else step_total + value.detach() * weight
+        if step_total is not None:
+            losses.append(step_total)
         if grad_clip_norm is not None:
             nn.utils.clip_grad_norm_(model.parameters(), grad_clip_norm)
         optimizer.step()
@@ -138,7 +169,8 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, videos: Sequ
     """
     order = epoch_order(steps.shuffle, len(videos))
     return train_epoch_accumulated(model, optimizer, videos, steps.loss, steps.videos_per_step, steps.grad_clip_norm,
-                                   steps.length_factor, order, steps.loss_average)
+                                   steps.length_factor, order, steps.loss_average, step_loss=steps.step_loss,
+                                   partial_step=steps.partial_step)
 
 
 class RuleKeeper:

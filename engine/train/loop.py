@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from config import ModelConfig, TrainConfig
 from dataset.benchmark import Benchmark
@@ -43,6 +42,7 @@ from engine.train.fine_tune import init_record, start_from_init
 from engine.train.resume import RunFingerprint, RunSession, run_fingerprint
 from engine.train.resume_policy import ResumePolicy
 from engine.train.run_config import TrainingPlan
+from engine.train.targets import per_annotator
 from engine.train.tensorboard_log import EpochBoard, run_folder
 from evaluation.degenerate import Finding, degenerate_findings
 from evaluation.protocol import MeanMetrics, mean_metrics
@@ -51,6 +51,7 @@ from models.checkpoint import save_checkpoint
 from models.csta import predict_scores
 from models.methods import choose_length_factor, length_improvement
 from utils import write_json_atomic
+from utils.progress import progress_bar
 from utils.runtime import seed_everything
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,11 @@ class SplitData(abc.ABC):
     def finished(self, record: dict, weights_path: Path, plan: TrainingPlan) -> SplitTraining:
         """The result of this run finished earlier, from its JSON record."""
 
+    def keeper(self, plan: TrainingPlan) -> RuleKeeper:
+        """What keeps the chosen epoch's weights: the plan's rule; a data set whose protocol chooses otherwise gives
+        its own keeper (offered every epoch, saved in the run's checkpoint, as RuleKeeper)."""
+        return RuleKeeper(plan.rule)
+
     def curve_title(self, plan: TrainingPlan, length_factor: float | None) -> str:
         return (f"{plan.method} {self.name} split {self.number}, seed {plan.seed}"
                 + (f", sigma {length_factor:g}" if length_factor is not None else "") + (" (SYNTHETIC data)" if self.synthetic else ""))
@@ -236,16 +242,16 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
     trainer = distributed.wrap(model, device)  # DistributedDataParallel under torchrun, else the model itself
     steps = EpochSteps(spec.loss, protocol.videos_per_step_for(name), protocol.grad_clip_norm, protocol.shuffle, length_factor,
-                       protocol.loss_average)
+                       protocol.loss_average, protocol.step_loss, protocol.partial_step)
     # from the fresh model (eval mode draws nothing), so a resumed run compares with the same untrained scores
     untrained = distributed.on_main(lambda: held_out.mean_scores(model)) if length_factor is not None else None
 
-    keeper = RuleKeeper(plan.rule)
+    keeper = data.keeper(plan)  # the plan's epoch rule, or the data set's protocol's own (sources/replay/training.py)
     done, rows = session.begin(model, optimizer, keeper, length_factor)  # the last finished epoch of a checkpoint, else 0
     history: list[EpochRecord] = [EpochRecord(**row) for row in rows]
     sigma = f", sigma {length_factor:g}" if length_factor is not None else ""
-    bar = tqdm(range(done + 1, protocol.epochs + 1), desc=f"{spec.name} {name} split {data.number}{sigma}", unit="epoch",
-               dynamic_ncols=True, initial=done, total=protocol.epochs, disable=not ranks.is_main)
+    bar = progress_bar(range(done + 1, protocol.epochs + 1), desc=f"{spec.name} {name} split {data.number}{sigma}", unit="epoch",
+                       dynamic_ncols=True, initial=done, total=protocol.epochs, shown=ranks.is_main)  # in a log: a line per epoch
     with EpochBoard(board_folder if ranks.is_main else None) as board:
         for epoch in bar:
             loss = _epoch(model, trainer, optimizer, train_videos, steps)
@@ -352,6 +358,7 @@ def train_on(
     """train_method_split on any SplitData (a benchmark's split, or VideoXum's streamed one): the one
     loop, its checkpoints, and the weights, record and curve written by rank 0."""
     name = data.name
+    plan = plan.for_dataset(name)  # the method's authors' values for this data set (SummDiff's differ per data set)
     seed = plan.seed if seed_folder else None
     wanted = weights_path_for(weights_dir, name, data.number, seed)
     ranks = distributed.current()
@@ -368,6 +375,8 @@ def train_on(
     distributed.share_steps(per_step, f"{plan.method} on {name}")
 
     train_videos, held_out = data.open(device)
+    if plan.spec.trains_per_annotator(plan.model_config):
+        train_videos = per_annotator(train_videos, name)
     runs = []
     for factor in plan.length_factors():
         board = run_folder(plan.tensorboard_dir, plan.method, name, data.number, seed, factor) if plan.tensorboard_dir else None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from config import DATASETS, CASumConfig, EpochRule, ModelConfig, PGLSumConfig, TrainConfig
 from models.method_choice import ModelChoice
 from models.methods import MethodSpec, TrainingProtocol, method_spec
+from models.summdiff_config import SummDiffConfig
 from utils.errors import ProjectError
 
 if TYPE_CHECKING:
@@ -49,7 +50,8 @@ class ProtocolOverrides:
             changes["videos_per_step"] = {name: self.videos_per_step for name in DATASETS}
         if self.length_factor is not None:
             changes["length_factor"], changes["length_factor_sweep"] = self.length_factor, ()
-        return replace(protocol, **changes)
+        # a value the user set holds on every data set, over the authors' per-data-set ones
+        return replace(protocol.without(list(changes)), **changes)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class TrainingPlan:
         steps = {**self.protocol.videos_per_step, **dict.fromkeys(datasets, videos_per_step)}
         return replace(self, protocol=replace(self.protocol, videos_per_step=steps))
 
+    def for_dataset(self, dataset: str) -> TrainingPlan:
+        """The plan as it runs on ``dataset``: the method's authors' per-data-set protocol values and options
+        (SummDiff's scripts differ per data set) filled in where the user set none."""
+        return replace(self, protocol=self.protocol.for_dataset(dataset), model_config=self.spec.options_for(self.model_config, dataset))
+
     def sized_for(self, feature_dim: int) -> TrainingPlan:
         """The plan with the method's model sized for ``feature_dim``-dimensional features (sized_for_features)."""
         return replace(self, model_config=sized_for_features(self.model_config, feature_dim))
@@ -125,7 +132,7 @@ class TrainingPlan:
         """Refuse, before any training, a split with fewer training videos than one optimiser step takes
         (the authors' loop would never update the model)."""
         per_step = self.protocol.videos_per_step_for(dataset)
-        if n_videos < per_step:
+        if n_videos < per_step and not self.protocol.partial_step:  # a protocol with partial steps takes a smaller one
             raise TrainingPlanError(
                 f"{dataset} split {split} has {n_videos} training videos and {self.method} sums the gradients of {per_step} "
                 f"videos per optimiser step, so it would never step: ask for at most {n_videos} with --videos-per-step"
@@ -140,7 +147,9 @@ class TrainingPlan:
         return (f"{self.method} | epochs {p.epochs} | lr {p.learning_rate:g} | weight decay {p.weight_decay:g} | clip "
                 f"{p.grad_clip_norm if p.grad_clip_norm is not None else 'none'} | videos per step "
                 f"{', '.join(f'{k} {p.videos_per_step_for(k)}' for k in named)} | seed {p.seed} | selection: {self.rule.label}"
-                + (f" | length factor(s) {sigmas}" if sigmas else ""))
+                + (f" | length factor(s) {sigmas}" if sigmas else "")
+                + "".join(f" | on {k}: " + ", ".join(f"{name} {value:g}" for name, value in p.by_dataset[k].items())
+                          for k in named if p.by_dataset.get(k)))
 
     def as_record(self) -> dict:
         """The record fields that say how the weights were trained and chosen (choice_from_record reads the first two)."""
@@ -217,4 +226,6 @@ def sized_for_features(config: Any, feature_dim: int) -> Any:
     if isinstance(config, PGLSumConfig | CASumConfig):
         hidden = feature_dim if config.hidden_dim == config.feature_dim else config.hidden_dim
         return replace(config, feature_dim=feature_dim, hidden_dim=hidden)
+    if isinstance(config, SummDiffConfig):  # the input projection takes d columns; the model's width stays 256
+        return replace(config, feature_dim=feature_dim)
     raise TypeError(f"no rule to size {type(config).__name__} for {feature_dim}-dimensional features")

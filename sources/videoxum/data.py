@@ -8,23 +8,21 @@ memory is the annotation table (dataset.videoxum.AnnotationTable) and one video 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from dataset.h5 import VideoRecord
 from dataset.videoxum import VideoXumDataset, VideoXumSplit
-from engine.evaluate.model_scores import DeviceVideo
-from engine.train.epoch import VideoStream
 from evaluation.v2v import V2VMeans, V2VVideoMetrics, evaluate_video_v2v, mean_v2v
 from models.csta import predict_scores
+from sources.streaming import StreamedTrainingVideos, stream_records  # noqa: F401 - shared with Mr.HiSum and MoSu; training.py and the tests import them from here
 from sources.videoxum import DEFAULT_WORKERS
+from utils.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -58,44 +56,12 @@ class VideoXumSplits:
     test: VideoXumDataset
 
 
-def _first(record: VideoRecord) -> VideoRecord:
-    """DataLoader's collate for batch_size=None: the record as the worker made it."""
-    return record
-
-
-def stream_records(dataset: VideoXumDataset, order: Sequence[int] | None = None, workers: int = DEFAULT_WORKERS) -> Iterator[VideoRecord]:
-    """The records of ``order`` (default: every video in the file's order), read by ``workers`` processes.
-
-    The order is given as the loader's sampler, and the loader draws its workers' base seed from a
-    generator of its own (reading features needs no randomness): torch's global generator, which the
-    epoch order and dropout draw from, is left untouched, so a streamed epoch is the same, bit for bit,
-    as one over the same videos held in memory, with any number of workers.
-    """
-    indices = list(range(len(dataset))) if order is None else list(order)
-    loader = DataLoader(dataset, batch_size=None, sampler=indices, num_workers=workers, collate_fn=_first,
-                        generator=torch.Generator().manual_seed(0), prefetch_factor=2 if workers else None)
-    yield from loader
-
-
-class StreamedTrainingVideos(VideoStream):
-    """A VideoXum split as the training loop's videos: each epoch streams them in the order it draws."""
-
-    def __init__(self, dataset: VideoXumDataset, device: torch.device, workers: int = DEFAULT_WORKERS) -> None:
-        self.dataset, self.device, self.workers = dataset, device, workers
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def in_order(self, order: Sequence[int]) -> Iterator[DeviceVideo]:
-        for record in stream_records(self.dataset, order, self.workers):
-            yield DeviceVideo(record, torch.from_numpy(record.features).to(self.device), torch.from_numpy(record.gtscore).to(self.device))
-
-
 def predicted_scores(model: nn.Module, dataset: VideoXumDataset, device: torch.device, workers: int = DEFAULT_WORKERS,
                      progress: str | None = None) -> Iterator[tuple[VideoRecord, np.ndarray]]:
     """Every video of ``dataset`` (streamed) with ``model``'s scores of its 1 fps frames (eval mode), Sized [n]."""
     records = stream_records(dataset, workers=workers)
-    for record in tqdm(records, total=len(dataset), desc=progress, unit="video", disable=progress is None, leave=False):
+    for record in progress_bar(records, total=len(dataset), desc=progress or "", unit="video", shown=progress is not None, lines=False,
+                               leave=False):
         yield record, predict_scores(model, torch.from_numpy(record.features).to(device))
 
 

@@ -5,6 +5,7 @@ from builder.errors import BuildError
 from builder.settings import BuildConfig
 from dataset.custom import LabelKind
 from dataset.errors import DataError
+from engine.run_outputs import OutputExists
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_no_labels_builds_every_video(tmp_path, videos):
 def test_refusals_before_any_decoding(tmp_path, videos):
     out = tmp_path / "o.h5"
     out.write_bytes(b"earlier")
-    with pytest.raises(BuildError, match="already exists; pass --overwrite"):
+    with pytest.raises(OutputExists, match="already exists; --overwrite replaces it"):
         plan_build(BuildConfig(inputs=(videos,), out=out))
     (videos / "a.mkv").write_bytes(b"x")
     with pytest.raises(BuildError, match="have the same name"):

@@ -63,3 +63,32 @@ def test_f1_choice_missing_videos_and_the_stand_in_label(tmp_path):
     record = report.as_dict()
     assert record["without_predictions"] == [{"key": "video_1", "video_name": "a.mp4"}]
     assert record["videos"][0]["video_name"] == "b.mp4" and record["f1_over_annotators"] == "mean"
+
+
+def test_the_mean_over_splits_of_a_save_scores_file_and_the_json_that_cannot_give_it(tmp_path):
+    import h5py
+
+    from builder.errors import PredictionError
+    from evaluation.means import MeanOver
+
+    parts = [make_part(f"{name}.mp4", 300, seed=seed) for seed, name in enumerate("abc", 1)]
+    data = write_built(tmp_path / "my.h5", LabelKind.SCORES, parts)
+    videos, _ = read_eccv16(data)
+    json_path, scores = _predictions(tmp_path, videos)
+    saved = tmp_path / "scores.h5"
+    with h5py.File(saved, "w") as h5:  # the --save-scores layout: /<dataset>/<video>/step_scores, its split as an attribute
+        for key, split in zip(sorted(scores), (1, 1, 2), strict=True):
+            group = h5.create_group(f"my/{key}")
+            group.create_dataset("step_scores", data=scores[key])
+            group.attrs["split"] = split
+    by_videos = score_predictions(data, saved)
+    by_splits = score_predictions(data, saved, mean_rule=MeanOver.SPLITS)
+    f1 = {row.key: row.f1 for row in by_videos.rows}
+    assert by_videos.overall.f1 == pytest.approx(np.mean(list(f1.values())))
+    assert by_splits.overall.f1 == pytest.approx(np.mean([(f1["video_1"] + f1["video_2"]) / 2, f1["video_3"]]))
+    assert by_splits.rows == by_videos.rows
+    assert by_splits.as_dict()["overall"]["mean_over"] == "splits" and by_videos.as_dict()["overall"]["mean_over"] == "videos"
+    assert "mean over 2 split(s)" in score_table(by_splits) and "--mean videos gives" in score_table(by_splits)
+    assert "mean over the 3 test video(s) of 2 split(s); --mean splits gives" in score_table(by_videos)
+    with pytest.raises(PredictionError, match="JSON file of scores says no splits"):
+        score_predictions(data, json_path, mean_rule=MeanOver.SPLITS)

@@ -37,3 +37,13 @@ def test_missing_data_is_a_clear_error(tiny_data_dir, tmp_path, caplog):
     assert "ydata-anno.tsv" in caplog.text
     with pytest.raises(SystemExit):
         baselines_cli.parse_args(["--dataset", "SumMe", "--draws", "0"])
+
+
+def test_an_existing_json_is_refused_unless_overwrite(tiny_data_dir, tmp_path, caplog):
+    out = tmp_path / "b.json"
+    out.write_text("earlier rows")
+    argv = ["--dataset", "SumMe", "--data-dir", str(tiny_data_dir), "--draws", "1", "--json", str(out)]
+    assert baselines_cli.main(baselines_cli.parse_args(argv)) == 2
+    assert f"{out} already exists; --overwrite replaces it" in caplog.text and out.read_text() == "earlier rows"
+    assert baselines_cli.main(baselines_cli.parse_args([*argv, "--overwrite"])) == 0
+    assert json.loads(out.read_text())["SumMe"]["rows"]

@@ -1,3 +1,4 @@
+import json
 import logging
 import subprocess
 import sys
@@ -65,8 +66,9 @@ def test_ray_writes_what_the_sequential_run_writes_and_resumes(local_ray, tmp_pa
     assert f"{torch.get_num_threads()} torch thread(s) each" in caplog.text  # the sequential run's count: the same float sums
     assert "extracted 2, skipped 0 already there, failed 1" in caplog.text
     assert "failed v_broken" in caplog.text and "v_broken.mp4" in caplog.text
-    names = sorted(path.name for path in on_ray.iterdir())
-    assert names == sorted(path.name for path in sequential.iterdir()) == ["v_a.npz", "v_c.npz"]
+    names = sorted(path.name for path in on_ray.glob("*.npz"))
+    assert names == sorted(path.name for path in sequential.glob("*.npz")) == ["v_a.npz", "v_c.npz"]
+    assert (on_ray / "extraction.json").read_text() == (sequential / "extraction.json").read_text()  # the same settings
     for name in names:
         first, second = np.load(sequential / name)["features"], np.load(on_ray / name)["features"]
         assert first.shape == ({"v_a.npz": 2, "v_c.npz": 2}[name], 1024)
@@ -77,3 +79,37 @@ def test_ray_writes_what_the_sequential_run_writes_and_resumes(local_ray, tmp_pa
     assert run(on_ray, "--ray") == 1  # again: the finished videos are skipped, only the broken one is tried, on one worker
     assert "extracted 0, skipped 2 already there, failed 1" in caplog.text and "1 worker(s)" in caplog.text
     assert {name: (on_ray / name).stat().st_mtime_ns for name in names} == before
+
+
+def test_a_folder_extracted_with_other_settings_is_refused_naming_both(tmp_path, caplog):
+    """Resumed with another backbone or rate, a folder would mix widths and rates: refused before any network loads,
+    naming both settings and the record; --overwrite extracts every given video again with the new settings."""
+    caplog.set_level(logging.INFO)
+    write_demo_video(tmp_path / "videos" / "v_x.mp4", scenes=1, seconds_per_scene=1.0, fps=10, size=(64, 48), audio=False)
+    out = tmp_path / "feat"
+    argv = [str(tmp_path / "videos"), "--out", str(out), "--random-backbone", "--quiet"]
+    assert main(parse_args(argv)) == 0
+    recorded = json.loads((out / "extraction.json").read_text())
+    assert recorded["backbone"] == "googlenet" and recorded["feature_width"] == 1024 and recorded["fps"] == 1.0
+    before = (out / "v_x.npz").read_bytes()
+    caplog.clear()
+    assert main(parse_args([*argv, "--backbone", "resnet", "--fps", "2"])) == 2
+    assert str(out / "extraction.json") in caplog.text
+    assert "backbone googlenet (recorded) vs resnet (asked)" in caplog.text and "fps 1.0 (recorded) vs 2.0 (asked)" in caplog.text
+    assert "feature_width 1024 (recorded) vs 512 (asked)" in caplog.text
+    assert (out / "v_x.npz").read_bytes() == before and json.loads((out / "extraction.json").read_text()) == recorded
+    np.savez(out / "v_other.npz", features=np.zeros((2, 1024), np.float32))  # not among the videos: left as it was, and said
+    assert main(parse_args([*argv, "--backbone", "resnet", "--overwrite"])) == 0
+    assert np.load(out / "v_x.npz")["features"].shape == (1, 512)
+    assert "1 feature file(s) in" in caplog.text and "(v_other.npz, ...) are not among the given videos" in caplog.text
+    assert json.loads((out / "extraction.json").read_text())["backbone"] == "resnet"
+
+
+def test_a_folder_without_a_record_is_checked_by_its_files_width(tmp_path, caplog):
+    out = tmp_path / "feat"
+    out.mkdir()
+    np.savez(out / "v_old.npz", features=np.zeros((3, 512), dtype=np.float32))  # a folder from before the record
+    write_demo_video(tmp_path / "videos" / "v_x.mp4", scenes=1, seconds_per_scene=1.0, fps=10, size=(64, 48), audio=False)
+    assert main(parse_args([str(tmp_path / "videos"), "--out", str(out), "--random-backbone", "--quiet"])) == 2
+    assert f"{out / 'v_old.npz'} holds 512-wide features, this run makes 1024-wide ones" in caplog.text
+    assert not (out / "v_x.npz").exists() and not (out / "extraction.json").exists()

@@ -135,7 +135,9 @@ def test_score_stops_with_one_line(tmp_path, monkeypatch, caplog):
 
     monkeypatch.setattr(score_predictions, "score_predictions", ctrl_c)
     out = tmp_path / "figures.json"
-    args = score.parse_args(["--data", str(tmp_path / "my.h5"), "--pred", str(tmp_path / "p.json"), "--json", str(out)])
+    for name in ("my.h5", "p.json"):  # present: score.py names a missing input before it starts
+        (tmp_path / name).touch()
+    args = score.parse_args(["--h5", str(tmp_path / "my.h5"), "--scores", str(tmp_path / "p.json"), "--json", str(out)])
     assert _status_in_process(score.main, args) == EXIT_INTERRUPTED
     (line,) = _interrupted_lines(caplog.messages)
     assert line == "interrupted: nothing was written; run the same command again"

@@ -33,17 +33,20 @@ BAD = {
     "--cpus-per-run": ["0", "-1", "1.5", "nan", "inf", "x"],
     "--gpus-per-run": ["-0.25", "1.5", "nan", "x"],
     "--workers": ["-1", "x", "1.5"],
+    "--limit": ["0", "-1", "x", "1.5"],
+    "--mean": ["split", "x", "1"],  # not a number, but a converter: splits or videos (evaluation/means.py)
 }
 GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"],
         "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"],
-        "--cpus-per-run": ["0.5", "1", "2"], "--gpus-per-run": ["0", "0.25", "1", "2"], "--workers": ["0", "4"]}
+        "--cpus-per-run": ["0.5", "1", "2"], "--gpus-per-run": ["0", "0.25", "1", "2"], "--workers": ["0", "4"], "--limit": ["1", "12"],
+        "--mean": ["splits", "videos"]}
 SHARES = ("--cpus-per-run", "--gpus-per-run")  # Ray resource requests: a share of one device or whole devices
 # Flags that only mean something beside others, and are refused alone: the flags that give them their meaning.
-CONTEXT = {**{flag: ["--ray"] for flag in SHARES}, "--workers": ["--dataset", "VideoXum"]}
+CONTEXT = {**{flag: ["--ray"] for flag in SHARES}, "--workers": ["--dataset", "VideoXum"], "--limit": ["--dataset", "MrHiSum"]}
 # What argparse says after the flag for a refused value.
 EXPECTED = {"--lr": "expected a number above 0", "--weight-decay": "expected a number of at least 0",
             "--grad-clip": "expected a number of at least 0 or none", "--length-factor": "expected a number between 0 and 1",
-            **{flag: "expected a share of one device" for flag in SHARES}}
+            **{flag: "expected a share of one device" for flag in SHARES}, "--mean": "expected splits or videos"}
 
 
 def numeric_flags(parser: argparse.ArgumentParser) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 import torch.utils.data
 
 from dataset.errors import DataError
+from dataset.feature_settings import FeatureSettings, write_settings
 from dataset.videoxum import (
     VideoXumDataset,
     VideoXumSplit,
@@ -110,6 +111,20 @@ def test_a_damaged_feature_file_is_named(videoxum_dir):
     np.savez(dataset.feature_path(0), other=np.zeros((3, 8)))
     with pytest.raises(DataError, match="no 'features' array"):
         dataset[0]
+
+
+def test_a_file_of_another_width_is_named_with_the_width_expected(videoxum_dir):
+    """A folder that mixes feature sets fails on the file that differs, not on a torch shape error naming none."""
+    dataset = VideoXumDataset(videoxum_dir, VideoXumSplit.TRAIN, "blip")
+    odd = dataset.feature_path(len(dataset) - 1)
+    np.savez(odd, features=np.ones((len(dataset[len(dataset) - 1].features), 5), np.float32))
+    first = min(dataset.folder.glob("*.npz"))
+    with pytest.raises(DataError, match=f"{odd}: features are 5-wide, but the folder's first file {first} gives 8"):
+        dataset[len(dataset) - 1]
+    write_settings(dataset.folder, FeatureSettings("googlenet", 8, 1.0, "preset", "random"))  # cli.extract_features' record wins
+    fresh = VideoXumDataset(videoxum_dir, VideoXumSplit.TRAIN, "blip")
+    with pytest.raises(DataError, match=f"5-wide, but the folder's settings record {dataset.folder / 'extraction.json'} gives 8"):
+        fresh[len(fresh) - 1]
 
 
 def test_the_annotation_table_gives_back_each_video_s_annotation():

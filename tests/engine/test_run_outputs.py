@@ -1,10 +1,11 @@
 """A run's outputs (engine/run_outputs.py): checked before the work, locked during it, kept when refused after it."""
 
 import os
+from pathlib import Path
 
 import pytest
 
-from engine.run_outputs import Fallback, OutputConflict, claim_outputs
+from engine.run_outputs import Fallback, OutputConflict, OutputExists, claim_outputs, refuse_collisions, refuse_existing, where_outputs_go
 from tests.disk import disk_full
 from utils.files import OutputError, atomic_output, write_json_atomic
 from utils.lock import OutputLocked, lock_path_for
@@ -124,3 +125,54 @@ def test_a_lock_left_by_a_dead_run_is_taken_over_with_a_warning(tmp_path, caplog
 def test_locked_paths_must_be_outputs(tmp_path):
     with pytest.raises(ValueError, match="locked path"):
         claim_outputs([tmp_path / "a.json"], lock=[tmp_path / "b.json"])
+
+
+def test_an_existing_output_is_refused_unless_overwrite(tmp_path):
+    """The one overwrite rule: refused before any work, naming the file and what replaces it."""
+    kept, new = tmp_path / "results.json", tmp_path / "new.json"
+    kept.write_text("earlier")
+    with pytest.raises(OutputExists, match=f"{kept} already exists; --overwrite replaces it"):
+        claim_outputs([kept, new], fresh=[kept, new])
+    assert kept.read_text() == "earlier"
+    with claim_outputs([kept, new], fresh=[kept, new], overwrite=True):
+        pass
+    with claim_outputs([kept], fresh=[]):  # outputs with a rule of their own (train.py's weights) are not concerned
+        pass
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(OutputExists, match="already exist; --overwrite replaces them"):
+        refuse_existing([kept, tmp_path / "dangling"], overwrite=False)
+    refuse_existing([new], overwrite=False)
+
+
+def test_an_input_is_refused_even_with_overwrite(tmp_path):
+    data = tmp_path / "data.h5"
+    data.write_bytes(b"precious")
+    with pytest.raises(OutputConflict, match="is the input"):
+        claim_outputs([data], inputs=[data], fresh=[data], overwrite=True)
+    assert data.read_bytes() == b"precious"
+
+
+def test_every_clash_is_named_with_its_note(tmp_path):
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    a.write_bytes(b"a")
+    b.write_bytes(b"b")
+    with pytest.raises(OutputConflict) as caught:
+        refuse_collisions([a, b, tmp_path / "c.json"], [a, b], notes={a: "summary of x.mp4"})
+    message = str(caught.value)
+    assert f"the output {a} (summary of x.mp4) is the input {a}" in message and f"the output {b} is the input {b}" in message
+    assert "c.json" not in message
+
+
+def test_an_output_folder_that_is_an_input_folder_is_refused(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "in")
+    for out in (tmp_path / "in", tmp_path / "link", tmp_path / "in" / "."):
+        with pytest.raises(OutputConflict, match="is also an input folder"):
+            refuse_collisions([out / "x.json"], [], output_folder=out, input_folders=[tmp_path / "in"])
+    refuse_collisions([tmp_path / "in" / "sub" / "x.json"], [], output_folder=tmp_path / "in" / "sub", input_folders=[tmp_path / "in"])
+
+
+def test_where_outputs_go_is_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert where_outputs_go("weights", Path("weights") / "SumMe") == f"writing weights to {tmp_path / 'weights' / 'SumMe'}"
+    assert where_outputs_go("tables", Path("a"), tmp_path / "a", Path("b")) == f"writing tables to {tmp_path / 'a'}, {tmp_path / 'b'}"

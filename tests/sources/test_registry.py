@@ -18,23 +18,23 @@ NAME_COMPARISON = re.compile(r"""(==|!=)\s*(VIDEOXUM|CUSTOM|["'](VideoXum|custom
 
 
 def test_every_data_set_is_declared_once_in_order():
-    assert list(SOURCES) == ["SumMe", "TVSum", VIDEOXUM, CUSTOM]
+    assert list(SOURCES) == ["SumMe", "TVSum", VIDEOXUM, "MrHiSum", "MoSu", CUSTOM]
     assert all(isinstance(source, DataSource) for source in SOURCES.values())
     assert [source.spec for source in sources_for(ALL)] == list(DATASETS.values())
 
 
 def test_the_choices_keep_the_command_lines_order():
-    assert dataset_choices() == ["SumMe", "TVSum", "all", "VideoXum"]
-    assert dataset_choices(opt_in=True) == ["SumMe", "TVSum", "all", "VideoXum", "custom"]
+    assert dataset_choices() == ["SumMe", "TVSum", "all", "VideoXum", "MrHiSum", "MoSu"]
+    assert dataset_choices(opt_in=True) == ["SumMe", "TVSum", "all", "VideoXum", "MrHiSum", "MoSu", "custom"]
 
 
 def test_an_unknown_name_lists_the_choices():
-    with pytest.raises(ValueError, match="unknown dataset 'MrHiSum'; choose one of SumMe, TVSum, VideoXum, custom or 'all'"):
-        source_for("MrHiSum")
+    with pytest.raises(ValueError, match="unknown dataset 'YouCook2'; choose one of SumMe, TVSum, VideoXum, MrHiSum, MoSu, custom or 'all'"):
+        source_for("YouCook2")
 
 
 def test_only_a_source_with_a_validation_split_takes_its_rule():
-    assert [name for name, source in SOURCES.items() if source.has_validation] == [VIDEOXUM]
+    assert [name for name, source in SOURCES.items() if source.has_validation] == [VIDEOXUM, "MrHiSum", "MoSu"]
     assert source_for(VIDEOXUM).scheme is SplitScheme.TRAIN_VAL_TEST
     assert "never on test labels" in source_for(VIDEOXUM).rule_problem(EpochRule.BEST_ON_TEST)
     assert source_for("SumMe").rule_problem(EpochRule.BEST_ON_TEST) is None

@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -56,3 +57,22 @@ def test_keyframes_are_shown_upright(tmp_path):
     assert frames and all(frame.shape == (64, 48, 3) for frame in frames)  # stored 64 wide, shown 48 wide
     payload = record.payload()
     assert payload["display_rotation_degrees"] == 270 and payload["display_mirrored"] is False
+
+
+def test_a_useless_model_is_said_in_the_record_and_in_red_on_the_picture(clip, tmp_path):
+    plain = make_record(clip, N_FRAMES)
+    warned = make_record(clip, N_FRAMES)
+    warned.warnings = ["100% of the predicted scores are within 1e-06 of 0 or 1: the sigmoid is saturated"]
+    write_record(warned, tmp_path / "warned.json")
+    assert json.loads((tmp_path / "warned.json").read_text())["warnings"] == warned.warnings
+    write_record(plain, tmp_path / "plain.json")
+    assert json.loads((tmp_path / "plain.json").read_text())["warnings"] == []
+    write_picture(plain, tmp_path / "plain.png")
+    write_picture(warned, tmp_path / "warned.png")
+    with Image.open(tmp_path / "plain.png") as before, Image.open(tmp_path / "warned.png") as after:
+        assert after.size[1] > before.size[1]  # the warning's lines under the panels
+        def red(image):
+            pixels = np.asarray(image.convert("RGB")).astype(int)
+            return int(((pixels[..., 0] > 180) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)).sum())
+
+        assert red(after) > 0 == red(before)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import generate_video
+from engine.run_outputs import OutputConflict
 from summarize.summary_plan import PlanError, name_outputs, output_kinds
 from utils.errors import ProjectError
 from utils.paths import display_path, find_videos
@@ -127,7 +128,7 @@ def test_no_output_is_ever_an_input(tmp_path, weights, layout, flags):
     inputs = _inputs_of(args)
     try:
         plans = generate_video.plan_run(args)
-    except PlanError as error:
+    except (PlanError, OutputConflict) as error:
         message = str(error)
         assert layout in REFUSED, message
         assert "input" in message
@@ -143,10 +144,10 @@ def test_no_output_is_ever_an_input(tmp_path, weights, layout, flags):
 
 
 def test_refusal_names_the_output_and_the_input(tmp_path, weights):
-    with pytest.raises(PlanError) as caught:
+    with pytest.raises(OutputConflict) as caught:  # every command's one check (engine/run_outputs.refuse_collisions)
         _plan(*file_given_from_the_output_folder(tmp_path), "--overwrite", weights=weights)
     assert str(tmp_path / "in" / "clip.mp4") in str(caught.value) and "would replace the input" in str(caught.value)
-    with pytest.raises(PlanError, match="is also an input folder"):
+    with pytest.raises(OutputConflict, match="is also an input folder"):
         _plan(*same_folder(tmp_path), weights=weights)
 
 

@@ -116,7 +116,7 @@ def test_csta_defaults_to_its_rule_on_validation(videoxum_dir, tmp_path):
 
 def test_validation_selection_needs_videoxum(tmp_path, caplog):
     assert train.main(train.parse_args(["--dataset", "SumMe", "--select", "validation", "--data-dir", str(tmp_path)])) == 2
-    assert "only --dataset VideoXum has one" in caplog.text
+    assert "only --dataset VideoXum or --dataset MrHiSum or --dataset MoSu has one" in caplog.text
 
 
 RESUME_EPOCHS = 3  # the kill lands after the first checkpoint, with epochs left to resume

@@ -1,0 +1,233 @@
+"""Our SummDiff (models/summdiff.py) against the authors' code, run from a checkout outside the project.
+
+    git --git-dir=<mirror of Kwanseok-K/SummDiff> archive HEAD | tar -x -C /tmp/official/summdiff
+    python bench/bench_summdiff_vs_official.py --official /tmp/official/summdiff [--timing]
+
+The authors' classes are imported in a child process (this script with --child), so nothing of
+theirs enters the project. Their code imports timm's Mlp and einops' repeat, which the compared
+paths never call, and moves tensors with .cuda(): the child gives it empty stand-ins for the two
+packages and makes .cuda() a no-op, so it runs on the CPU as it is. Checked, per configuration
+(SumMe's and TVSum's options, with their null video file):
+
+- initial weights: the same seed builds the same state_dict (keys, shapes, values);
+- loading: our state_dict loads into their model with strict=True (and theirs into ours);
+- training: from the same weights, seed, features and target, the loss of one video (their
+  solver's clamp and unconditional drop, their model's forward and criterion) and its gradients;
+- sampling: from the same weights, seed and features, the DDIM scores with guidance.
+
+--timing adds our CPU sampling time per video at SumMe's and TVSum's lengths and a full
+evaluation of five SumMe-sized splits (25 test videos) with the authors' 10 steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.summdiff import build_summdiff  # noqa: E402
+from models.summdiff_config import SummDiffConfig  # noqa: E402
+
+CASES = {"SumMe": 60, "TVSum": 97}  # data set -> steps of the compared video
+
+
+def _child(job_path: str) -> None:
+    """Runs the authors' model on the job's inputs; writes their outputs beside the job."""
+    import types  # noqa: PLC0415
+
+    job = json.loads(Path(job_path).read_text())
+    sys.path.insert(0, job["official"])
+    timm = types.ModuleType("timm")
+    for name in ("timm.models", "timm.models.vision_transformer"):
+        sys.modules[name] = types.ModuleType(name)
+    sys.modules["timm"] = timm
+    sys.modules["timm.models.vision_transformer"].Mlp = None
+    einops = types.ModuleType("einops")
+    einops.repeat = None
+    sys.modules["einops"] = einops
+    torch.Tensor.cuda = lambda self, *args, **kwargs: self  # their code calls .cuda() on fresh tensors
+    from networks.summ_diff.summ_diff import build_model  # noqa: PLC0415
+
+    out = {}
+    inputs = torch.load(job["inputs"])
+    null = torch.from_numpy(np.load(Path(job["official"]) / "dataset" / "null_video.npy"))
+    for case in job["cases"]:
+        args = argparse.Namespace(device="cpu", hidden_dim=256, dropout=0.1, nheads=8, dim_feedforward=1024, enc_layers=2,
+                                  pre_norm=False, K=200, denoiser="latentmlp", p_uncond=0.2, sigmoid_temp=2.0, eps=1e-3,
+                                  scores_embed="learned", position_embedding="sine", v_feat_dim=1024, num_scores=300,
+                                  input_dropout=0.5, n_input_proj=3, dec_loss_coef=1, aux_loss_coef=0, **case["args"])
+        torch.manual_seed(case["seed"])
+        model, criterion = build_model(args)
+        out[f"{case['name']}/init"] = {k: v.clone() for k, v in model.state_dict().items()}
+        model.load_state_dict(torch.load(case["weights"]), strict=True)
+        features, gtscore = inputs[case["name"]]
+        length = features.shape[0]
+        mask = torch.ones(1, length, dtype=torch.bool)
+        # training, as their solver does one batch of one video (clamp, unconditional drop, forward, criterion)
+        model.train()
+        torch.manual_seed(case["seed"] + 1)
+        batch, target = features.unsqueeze(0).clone(), torch.clamp(gtscore.unsqueeze(0), 0.05, 0.95)
+        is_null = torch.rand(1) < args.p_uncond
+        batch[is_null] = null
+        score, _ = model(target, batch, mask, [length])
+        loss = criterion(score, target, None, mask).mean()
+        loss.backward()
+        out[f"{case['name']}/loss"] = loss.detach()
+        out[f"{case['name']}/grads"] = {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None}
+        # sampling, as their evaluate() does one video (the null video as a second batch row)
+        model.eval()
+        torch.manual_seed(case["seed"] + 2)
+        with torch.no_grad():
+            both = torch.cat([features.unsqueeze(0), null.unsqueeze(0).repeat(length, 1).unsqueeze(0)], dim=0)
+            scores, _ = model(None, both, torch.cat([mask, mask], dim=0), [length])
+        out[f"{case['name']}/scores"] = scores["pred_scores"][:length].float()
+    torch.save(out, job["output"])
+
+
+def _compare(name: str, ours: torch.Tensor, theirs: torch.Tensor) -> float:
+    if ours.shape != theirs.shape:
+        raise SystemExit(f"{name}: shapes differ, ours {tuple(ours.shape)}, theirs {tuple(theirs.shape)}")
+    return float((ours.double() - theirs.double()).abs().max()) if ours.numel() else 0.0
+
+
+def _fidelity(official: Path, work: Path) -> dict:
+    null_path = official / "dataset" / "null_video.npy"
+    generator = torch.Generator().manual_seed(7)
+    inputs, cases, models = {}, [], {}
+    for i, (dataset, length) in enumerate(CASES.items()):
+        config = SummDiffConfig(null_video=str(null_path)).for_dataset(dataset)
+        seed = 100 + i
+        torch.manual_seed(seed)
+        model = build_summdiff(config)
+        # a trained-looking model: the zeroed output layers would make every score the same
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.add_(0.05 * torch.randn(parameter.shape, generator=generator))
+        weights = work / f"{dataset}.pt"
+        torch.save(model.state_dict(), weights)
+        models[dataset] = (model, seed)
+        inputs[dataset] = (torch.randn(length, 1024, generator=generator), torch.rand(length, generator=generator))
+        cases.append({"name": dataset, "seed": seed, "weights": str(weights),
+                      "args": {"dec_layers": config.decoder_layers, "w": config.guidance}})
+    torch.save(inputs, work / "inputs.pt")
+    job = {"official": str(official), "inputs": str(work / "inputs.pt"), "output": str(work / "theirs.pt"), "cases": cases}
+    (work / "job.json").write_text(json.dumps(job))
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(work / "job.json")], check=False)
+    if done.returncode:
+        raise SystemExit(f"the authors' code failed (exit {done.returncode}); see its output above")
+    theirs = torch.load(work / "theirs.pt")
+    report = {}
+    for dataset, (model, seed) in models.items():
+        fresh_seed_model = _fresh(dataset, seed, null_path)
+        init = theirs[f"{dataset}/init"]
+        ours_init = fresh_seed_model.state_dict()
+        row = {"keys_equal": sorted(init) == sorted(ours_init),
+               "init_max_diff": max(_compare(k, ours_init[k], init[k]) for k in init),
+               "init_differing": sorted(k for k in init if _compare(k, ours_init[k], init[k]) > 0)[:6]}
+        again = build_summdiff(model.config)
+        again.load_state_dict(init, strict=True)  # theirs into ours
+        features, gtscore = inputs[dataset]
+        model.train()
+        model.zero_grad()
+        torch.manual_seed(seed + 1)
+        loss = model.training_loss(features, gtscore)
+        loss.backward()
+        row["loss_ours"], row["loss_theirs"] = float(loss.detach()), float(theirs[f"{dataset}/loss"])
+        row["loss_diff"] = abs(row["loss_ours"] - row["loss_theirs"])
+        grads = theirs[f"{dataset}/grads"]
+        ours_grads = {k: p.grad for k, p in model.named_parameters() if p.grad is not None}
+        row["grad_keys_equal"] = sorted(grads) == sorted(ours_grads)
+        row["grad_max_diff"] = max(_compare(k, ours_grads[k], grads[k]) for k in grads)
+        model.eval()
+        scores = model.sample(features, seed=seed + 2)
+        row["score_max_diff"] = _compare("scores", scores, theirs[f"{dataset}/scores"])
+        row["score_spread"] = float(scores.max() - scores.min())
+        report[dataset] = row
+    return report
+
+
+def _fresh(dataset: str, seed: int, null_path: Path) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return build_summdiff(SummDiffConfig(null_video=str(null_path)).for_dataset(dataset))
+
+
+def _timing(threads: int) -> dict:
+    """Our CPU sampling per video (authors' 10 steps) and a five-split SumMe-sized evaluation."""
+    torch.set_num_threads(threads)
+    rows = {}
+    for dataset, lengths in {"SumMe": [60, 150, 300], "TVSum": [200, 400, 700]}.items():
+        torch.manual_seed(0)
+        model = build_summdiff(SummDiffConfig().for_dataset(dataset)).eval()
+        for length in lengths:
+            features = torch.randn(length, 1024)
+            model.sample(features)
+            start = time.perf_counter()
+            for _ in range(3):
+                model.sample(features)
+            rows[f"{dataset} T={length}"] = (time.perf_counter() - start) / 3
+    # five splits x 5 test videos of SumMe's lengths (eccv16 SumMe: 25 videos of 32 to 388 steps; mean about 146)
+    lengths = np.linspace(32, 388, 25).astype(int)
+    model = build_summdiff(SummDiffConfig().for_dataset("SumMe")).eval()
+    start = time.perf_counter()
+    for split in range(5):  # split k tests the videos k, k + 5, ... of the 25 lengths
+        for length in lengths[split::5]:
+            model.sample(torch.randn(int(length), 1024))
+    rows["five SumMe splits (25 videos, 32-388 steps)"] = time.perf_counter() - start
+    return rows
+
+
+def _complexity(length: int) -> dict:
+    """Parameters, and MACs (FLOPs / 2 of matrix products and convolutions) of one denoiser call, one sampling step
+    (conditional and unconditional calls) and one whole video (encoder and the authors' 10 steps), at T = ``length``."""
+    from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
+
+    torch.manual_seed(0)
+    model = build_summdiff(SummDiffConfig().for_dataset("SumMe")).eval()
+    features = torch.randn(length, 1024)
+
+    def macs(run) -> float:
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            run()
+        return counter.get_total_flops() / 2
+
+    with torch.no_grad():
+        memory, _, pos = model.encode(torch.stack([features, features]), torch.ones(2, length, dtype=torch.bool))
+    step = macs(lambda: model.denoise(torch.zeros(1, length), memory[:, :1], torch.tensor([999]), pos[:, :1]))
+    return {"T": length, "parameters": sum(p.numel() for p in model.parameters()), "macs_per_denoiser_call": step,
+            "macs_per_sampling_step": 2 * step, "macs_per_video": macs(lambda: model.sample(features))}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--official", type=Path, help="a checkout of github.com/Kwanseok-K/SummDiff outside the project")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--timing", action="store_true", help="also time our CPU sampling")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for --timing (default 2)")
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child)
+        return
+    result = {}
+    if args.official is not None:
+        if not (args.official / "networks" / "summ_diff" / "summ_diff.py").is_file():
+            raise SystemExit(f"--official {args.official}: no networks/summ_diff/summ_diff.py there (a SummDiff checkout?)")
+        with tempfile.TemporaryDirectory() as work:
+            result["fidelity"] = _fidelity(args.official, Path(work))
+    if args.timing:
+        result["timing_s"] = _timing(args.threads)
+        result["complexity"] = _complexity(146)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Mr.HiSum's and MoSu's route through the commands: what train.py, inference.py and ablate.py do with
+--dataset MrHiSum or MoSu once their flags are checked (the hooks VideoXum's route has: sources/videoxum/commands.py).
+
+The scripts reach this module through the source's declaration (``DataSource.route``); which of the two data
+sets it serves is the request's --dataset. train.py claims the outputs and trains one run per seed (here, under
+torchrun with the other ranks, or as Ray tasks); inference.py scores the test split under the chosen protocol
+(--json, --report, --save-scores, --compare, --seeds); ablate.py is refused (see ``ablation_inputs``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+
+from config import TrainConfig
+from dataset.replay import ReplaySplit
+from engine.ablation.grid import GridError, Variant
+from engine.ablation.grid_runs import VariantResult
+from engine.run_outputs import ClaimedOutputs, Fallback
+from engine.train.run_config import TrainingPlan
+from sources import source_for
+from sources.replay import REPLAY_SPLIT, ReplaySource
+from sources.replay.data import ReplayData, ReplayRequest
+from sources.source import RouteRequest
+
+log = logging.getLogger(__name__)
+
+
+def _source(request: RouteRequest) -> ReplaySource:
+    source = source_for(request.dataset or "")
+    if not isinstance(source, ReplaySource):
+        raise TypeError(f"{source.name} is not a Most-replayed data set")
+    return source
+
+
+def _replay(request: RouteRequest) -> ReplayRequest:
+    return ReplayRequest.from_data(_source(request), request.data)
+
+
+def claim_training(request: RouteRequest, plan: TrainingPlan, seeds: list[int], main: bool) -> tuple[ReplayData, ClaimedOutputs]:
+    """The three splits opened and checked, and every output claimed (only ``main`` writes: torchrun's rank 0)."""
+    from sources.replay.training import claim_replay_outputs
+
+    return claim_replay_outputs(request, plan, seeds, _replay(request), main=main)
+
+
+def train(request: RouteRequest, plan: TrainingPlan, data: ReplayData, seeds: list[int], fallback: Fallback, device: torch.device | None) -> int:
+    """One run per seed on the data set's split, in this process (torchrun: with the other ranks) or as Ray tasks."""
+    from engine.train.fine_tune import check_init_weights
+    from evaluation.replay_metrics import ReplayProtocol
+    from sources.replay import training
+
+    for path in check_init_weights(plan.sized_for(data.feature_dim), [REPLAY_SPLIT]):
+        log.info("fine-tuning from %s (checked against the %s model)", path, plan.method)
+    on_ray = request.sweep is not None
+    where = f"Ray workers ({request.device or 'CUDA where the cluster has GPUs, else CPU'})" if on_ray else device
+    protocol = ReplayProtocol(data.request.protocol)
+    log.info("device: %s | %s | seed(s): %s", where, plan.describe(), " ".join(map(str, seeds)))
+    log.info("protocol: %s; the epochs kept are its rule's on the validation split (checkpoints: %s), not the selection above",
+             protocol.title, ", ".join(training.checkpoint_keys(protocol)))
+    if on_ray:
+        for result in training.train_replay_on_ray(request, plan, data, seeds, fallback):
+            training.log_replay_result(result)
+    else:
+        for seed in seeds:
+            training.log_replay_result(training.train_replay(data, plan.with_seed(seed), device, request.data.weights_dir, fallback,
+                                                             seed_folder=len(seeds) > 1, resume=request.resume))
+    if fallback.kept:
+        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
+                    len(fallback.kept), fallback.summary())
+        return 1
+    return 0
+
+
+def evaluation(request: RouteRequest, seeds: list[int | None]) -> tuple[list[Path], Callable[[Fallback], int]]:
+    """The test split and the weights files, read and checked now; the files read; and the work, to run once
+    inference.py has claimed its outputs."""
+    from evaluation.replay_metrics import ReplayProtocol
+    from sources.replay.scoring import files_read, weights_files
+
+    replay = _replay(request)
+    protocol = ReplayProtocol(replay.protocol)
+    test = replay.split(ReplaySplit.TEST)
+    folders = [folder for _, folder in request.compare] if request.compare else [request.data.weights_dir]
+    weights = weights_files(replay.name, folders, seeds)
+    read = [*replay.input_files(), *files_read(weights, protocol)]
+    return read, lambda fallback: _evaluate(request, replay, test, weights, fallback)
+
+
+def _evaluate(request: RouteRequest, replay: ReplayRequest, test: object, weights: Sequence[object], fallback: Fallback) -> int:
+    """Score every run, print the table, then write what was asked for."""
+    from engine.reports.tables import write_report
+    from engine.run_paths import REPORT_FILES
+    from evaluation.replay_metrics import ReplayProtocol
+    from models.method_choice import ModelChoice
+    from models.methods import method_spec
+    from sources.replay.outputs import comparison_table, replay_payload, report_markdown, write_score_file
+    from sources.replay.scoring import evaluate_replay
+    from utils import write_json_atomic
+    from utils.runtime import select_device
+
+    source = _source(request)
+    device = select_device(request.device)
+    protocol = ReplayProtocol(replay.protocol)
+    flags = ({folder: ModelChoice(method, method_spec(method).default_config(), frozenset({"method"})) if method else request.model
+              for method, folder in request.compare} if request.compare else {request.data.weights_dir: request.model})
+    result = evaluate_replay(replay.name, test, weights, flags, protocol, device, replay.workers, request.save_scores is not None,
+                             replay.files.synthetic())
+    for runs in result.folders.values():
+        for run in runs:
+            log.info("%s%s (%s): %s", run.weights_path, f" (seed {run.seed})" if run.seed is not None else "", protocol.value,
+                     " | ".join(f"{m} {v:.4f}" for m, v in run.test.items()))
+    log.info("%s\n", comparison_table(result, source))
+    command = shlex.join(["python", "inference.py", *request.command_line])
+    if request.json:
+        payload = replay_payload(result, source, command)
+        log.info("wrote %s", fallback.write(request.json, lambda path: write_json_atomic(path, payload)))
+    if request.save_scores:
+        change_points = {test.keys[i]: test.labels(i).change_points for i in range(len(test))}
+        log.info("wrote %s", fallback.write(request.save_scores, lambda path: write_score_file(path, result, change_points, command)))
+    if request.report:
+        payload = replay_payload(result, source, command, device)
+        folder = fallback.write(request.report, lambda path: write_report(path, payload, report_markdown))
+        log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
+    if fallback.kept:
+        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
+        return 1
+    return 0
+
+
+def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[ReplayData, list[Path], list[Path]]:
+    """Refused: the ablation grid's table has one F1/tau/rho cell per variant and data set, and a Most-replayed run
+    reports a protocol's own metrics from up to three checkpoints; that table is not built for them yet."""
+    name = _source(request).name
+    raise GridError(f"ablate.py --dataset {name} is not available yet: the grid's table holds one F1/tau/rho cell per variant, and "
+                    f"{name}'s runs report a protocol's own metrics (from one checkpoint per metric under --protocol mrhisum). Train the "
+                    f"variants with train.py --dataset {name} and the variant's options, and compare them with inference.py --compare")
+
+
+def ablate(variants: Sequence[Variant], data: ReplayData, seeds: list[int], train_cfg: TrainConfig, weights_dir: Path,
+           device: torch.device, fallback: Fallback) -> list[VariantResult]:
+    """Never reached: ``ablation_inputs`` refuses the run first."""
+    raise GridError("ablate.py does not run on the Most-replayed data sets (see sources/replay/commands.ablation_inputs)")

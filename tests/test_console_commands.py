@@ -1,0 +1,32 @@
+"""The console commands (pyproject.toml [project.scripts]): each names a script's run(), and an installed one answers --help."""
+
+import importlib
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+
+
+def test_every_command_script_has_a_console_command():
+    targets = {target.split(":")[0] for target in SCRIPTS.values()}
+    assert {"train", "inference", "score", "generate_video", "build_dataset", "ablate", "cli.extract_features"} <= targets
+    assert all(name.startswith("csta-") for name in SCRIPTS)
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_each_command_points_at_a_run_function(name):
+    module, _, function = SCRIPTS[name].partition(":")
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_an_installed_command_answers_help_from_another_folder(tmp_path):
+    command = Path(sys.executable).parent / "csta-train"
+    if not command.is_file():
+        pytest.skip("the project is not installed in this environment (make setup: pip install -e .)")
+    done = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("usage: csta-train"), done.stderr
