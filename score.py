@@ -35,9 +35,9 @@ log = logging.getLogger("score")
 def build_parser() -> argparse.ArgumentParser:
     parser = command_parser(__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     # dest data/pred: the older spellings --data and --pred (hidden) write the same attributes
-    parser.add_argument("--h5", dest="data", type=Path, metavar="PATH", help="the h5 file build_dataset.py wrote (with --labels)")
+    parser.add_argument("--h5", dest="data", type=Path, metavar="PATH", help="required: the h5 file build_dataset.py wrote (with --labels)")
     parser.add_argument("--scores", dest="pred", type=Path, metavar="PATH",
-                        help="predictions: inference.py's --save-scores h5, or a JSON object video -> scores")
+                        help="required: the predictions, inference.py's --save-scores h5 or a JSON object video -> scores")
     add_old_spelling(parser, "--data", "data", type=Path)
     add_old_spelling(parser, "--pred", "pred", type=Path)
     add_mean_argument(parser, MeanOver.VIDEOS, "as inference.py --mean videos; splits needs the --save-scores h5")

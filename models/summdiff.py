@@ -440,8 +440,9 @@ def config_from_keys(state: Mapping[str, torch.Tensor], wanted: SummDiffConfig) 
                "score_embedding": ScoreEmbedding.LEARNED if levels is not None else ScoreEmbedding.SINUSOIDAL}
     if levels is not None and levels.dim() == 2:
         changes["score_levels"] = levels.shape[0] - 1
-    try:
-        config = replace(wanted.resolved(), **changes)
+    resolved = wanted.resolved()
+    try:  # options the keys agree on stay as ``wanted`` has them (None: the authors' per-data-set value)
+        config = replace(wanted, **{name: value for name, value in changes.items() if value != getattr(resolved, name)})
     except MethodConfigError:
         return None
     with torch.device("meta"):

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_method_is_found_by_its_name():
-    assert list(METHODS) == ["CSTA", "PGL-SUM", "CA-SUM"]
+    assert list(METHODS) == ["CSTA", "PGL-SUM", "CA-SUM", "SummDiff"]
     for name in METHODS:
         assert method_spec(name).name == name
 
@@ -92,7 +92,7 @@ def test_the_methods_need_neither_torch_nor_numpy_to_be_listed():
 
 
 def test_the_length_factor_and_the_trunk_belong_to_their_methods():
-    assert [spec.loss.takes_length_factor for spec in METHODS.values()] == [False, False, True]
+    assert [spec.loss.takes_length_factor for spec in METHODS.values()] == [False, False, True, False]
     assert method_spec("CSTA").trunk_spec(ModelConfig(backbone=Backbone.RESNET)).title == backbone_spec(Backbone.RESNET).title
     assert method_spec("PGL-SUM").trunk_spec(PGLSumConfig()) is None
 
@@ -102,6 +102,7 @@ def test_each_method_has_its_loss_and_rule():
         (Loss.GTSCORE_MSE, EpochRule.BEST_ON_TEST),
         (Loss.GTSCORE_MSE, EpochRule.LOSS_CURVE),
         (Loss.LENGTH_REGULARISATION, EpochRule.MIN_LOSS),
+        (Loss.DENOISING, EpochRule.BEST_TAU_ON_TEST),
     ]
 
 
@@ -155,8 +156,8 @@ def test_length_regularisation_worked_by_hand():
 # ---- epoch rules ----
 
 
-def test_only_the_test_rule_looks_at_test_labels():
-    assert [rule.looks_at_test_labels for rule in EpochRule] == [True, False, False, False, False]
+def test_only_the_test_rules_look_at_test_labels():
+    assert [rule.looks_at_test_labels for rule in EpochRule] == [True, False, False, False, False, True]
     assert all(("looks at test labels" in r.label) == r.looks_at_test_labels for r in EpochRule)
     assert all(("no test labels" in r.label) != r.looks_at_test_labels for r in EpochRule)
     assert EpochRule("loss-curve") is EpochRule.LOSS_CURVE

@@ -144,7 +144,7 @@ def test_the_keys_tell_the_architecture_and_a_misfit_file_is_explained(tmp_path)
 
     tvsum = build_summdiff(SummDiffConfig().for_dataset("TVSum"))
     found = config_from_keys(tvsum.state_dict(), SummDiffConfig())
-    assert (found.decoder_layers, found.input_projections, found.score_levels) == (3, 3, 200)
+    assert (found.decoder_layers, found.input_projections, found.resolved().score_levels) == (3, 3, 200)
     assert config_from_keys({"global_rep_token": torch.zeros(256)}, SummDiffConfig()) is None
     path = tmp_path / "tvsum.pt"
     save_checkpoint(tvsum.state_dict(), path)

@@ -54,6 +54,17 @@ def test_upload_summarise_play_and_a_bad_input(browser_page, clip):
     drawn = tab.evaluate("() => { const img = document.querySelector('#summary-picture img'); return img && img.naturalWidth; }")
     assert drawn and drawn > 500
 
+    # a click on the last shot's row plays the original from that shot's start
+    tab.locator("#shots").scroll_into_view_if_needed()
+    tab.wait_for_selector("#shots .body-cell[data-col='1']", state="attached", timeout=TIMEOUT_MS)
+    starts = tab.locator("#shots .body-cell[data-col='1']")  # each shot's start, in seconds
+    assert starts.count() >= 2
+    start = float(starts.last.inner_text())
+    assert start > 0
+    starts.last.click()
+    tab.wait_for_function(f"(document.querySelector('#original-video video')?.currentTime || 0) >= {start} - 0.05",
+                          timeout=TIMEOUT_MS)
+
     # a bad input: a length past the whole video, refused in the page with its reason, nothing run
     tab.fill("#length input", "150")
     tab.click("#summarise")
