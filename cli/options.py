@@ -193,6 +193,19 @@ def add_common_arguments(parser: argparse.ArgumentParser, custom: bool = False) 
                 _add_source_flag(group, flag, offered, added)
 
 
+def _misuse(flag: SourceFlag, dataset: str) -> str:
+    """The usage error of a source's option given with a --dataset that does not take it: the declared message when every
+    source that declares the option says the same (one source, or a flag shared as one: --protocol), else one naming
+    every data set that takes it (--workers: VideoXum, MrHiSum, MoSu), so that the first declaring source's message
+    does not read as if it were the only one."""
+    declared = {source.name: other for source in SOURCES.values() for other in source.flags if other.option == flag.option}
+    if len({other.misuse for other in declared.values()}) == 1:
+        return flag.misuse.replace("{dataset}", dataset)
+    takers = list(declared)
+    named = ", ".join(f"--dataset {name}" for name in takers[:-1]) + f" or --dataset {takers[-1]}"
+    return f"{flag.option} is taken only with {named}, not --dataset {dataset}"
+
+
 def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """What the chosen data source refuses, its own flags' defaults, and other sources' flags refused (by their message)."""
     chosen = {source.name for source in sources_for(args.dataset)}
@@ -209,7 +222,7 @@ def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Names
         else:
             for flag in taken:
                 if getattr(args, flag.dest) is not None:
-                    parser.error(flag.misuse.replace("{dataset}", args.dataset))
+                    parser.error(_misuse(flag, args.dataset))
     if args.splits_file is not None and args.dataset == ALL:
         parser.error("--splits-file describes one dataset's videos: choose it with "
                      + " or ".join(f"--dataset {source.name}" for source in sources_for(ALL)))

@@ -24,6 +24,8 @@ and in the training record (``ReplaySplit.short``); this is our rule, the author
 Memory: ``open_replay_split`` reads only the small label arrays (to check them) and the features' shapes, and
 keeps each video's key and length in numpy arrays; ``ReplayDataset`` opens the h5 files in each DataLoader
 worker process the first time it reads a video, so an epoch holds one video per worker, never the file.
+Every read goes through dataset/h5_file.py, so a damaged or unreadable file is a DataError naming it and the
+object that failed.
 """
 
 from __future__ import annotations
@@ -36,12 +38,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch.utils.data
 
 from dataset.errors import DataError
 from dataset.h5 import VideoRecord
+from dataset.h5_file import H5Reader, open_h5
 
 CLIP_ROWS = 5  # the mAP protocols' uniform clip (Mr.HiSum's generate_mrhisum_seg_scores(uniform_clip=5))
 SPLIT_FIELDS = ("train_keys", "val_keys", "test_keys")
@@ -112,9 +114,21 @@ class ReplayFiles:
             digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
         return digest.hexdigest()
 
+    @property
+    def layout_name(self) -> str:
+        """The layout the files should be in, for the messages of a failed read."""
+        return f"{self.dataset} ({self.layout.value})"
+
+    def open_labels(self) -> H5Reader:
+        """The labels file, open until ``close`` (a DataError naming it when it is not HDF5)."""
+        return H5Reader.open(self.labels, self.layout_name)
+
+    def open_features(self) -> H5Reader:
+        return H5Reader.open(self.features, self.layout_name)
+
     def synthetic(self) -> bool:
-        with h5py.File(self.labels, "r") as labels:
-            return bool(labels.attrs.get(SYNTHETIC_ATTR, False))
+        with open_h5(self.labels, self.layout_name) as labels:
+            return bool(labels.root_attribute(SYNTHETIC_ATTR, False))
 
 
 def read_split_file(files: ReplayFiles) -> dict[ReplaySplit, list[str]]:
@@ -135,27 +149,26 @@ def read_split_file(files: ReplayFiles) -> dict[ReplaySplit, list[str]]:
     return keys
 
 
-def _field(group: h5py.Group, name: str, where: str) -> np.ndarray:
+def _field(h5: H5Reader, key: str, name: str, where: str) -> np.ndarray:
     """One dataset of a video's group, named in the error when absent (with the near-miss spelling, if any)."""
-    if name not in group:
-        present = sorted(group.keys())
+    present = sorted(h5.members(key))
+    if name not in present:
         near = [other for other in present if other.replace("_", "") == name.replace("_", "") and other != name]
         hint = f"; it has '{near[0]}': rename it to '{name}', the field the authors' loader reads" if near else ""
         raise DataError(f"{where} lacks the field '{name}' (has: {', '.join(present) or 'nothing'}){hint}")
-    return np.asarray(group[name][...])
+    return h5.array(key, name)
 
 
-def _feature_node(features: h5py.File, files: ReplayFiles, key: str) -> h5py.Dataset:
-    """The features dataset of one video: <key>/features in Mr.HiSum's file, <key> in TripleSumm's."""
+def _feature_path(features: H5Reader, files: ReplayFiles, key: str) -> str:
+    """Where one video's features are: <key>/features in Mr.HiSum's file, <key> in TripleSumm's (checked to be there)."""
     if files.layout is ReplayLayout.MRHISUM:
-        group = features[key]
-        if "features" not in group:
-            raise DataError(f"{files.features}: video {key} lacks the field 'features' (has: {', '.join(sorted(group.keys())) or 'nothing'})")
-        return group["features"]
-    node = features[key]
-    if not isinstance(node, h5py.Dataset):
+        present = features.members(key)
+        if "features" not in present:
+            raise DataError(f"{files.features}: video {key} lacks the field 'features' (has: {', '.join(sorted(present)) or 'nothing'})")
+        return f"{key}/features"
+    if features.is_group(key):
         raise DataError(f"{files.features}: {key} is a group; TripleSumm's feature file holds one T x d dataset per video id")
-    return node
+    return key
 
 
 @dataclass(frozen=True)
@@ -167,13 +180,12 @@ class VideoLabels:
     change_points: np.ndarray  # Sized [S, 2], int64, inclusive
 
 
-def read_labels(labels: h5py.File, files: ReplayFiles, key: str) -> VideoLabels:
+def read_labels(labels: H5Reader, files: ReplayFiles, key: str) -> VideoLabels:
     """A video's gtscore, gt_summary and change points, checked (fields present, finite scores, shots in range)."""
     where = f"{files.labels}: video {key}"
-    group = labels[key]
-    score = _field(group, files.score_field, where).astype(np.float32).reshape(-1)
-    summary = _field(group, "gt_summary", where).reshape(-1)
-    shots = _field(group, "change_points", where)
+    score = _field(labels, key, files.score_field, where).astype(np.float32).reshape(-1)
+    summary = _field(labels, key, "gt_summary", where).reshape(-1)
+    shots = _field(labels, key, "change_points", where)
     if not np.isfinite(score).all():
         raise DataError(f"{where}: {files.score_field} holds {int((~np.isfinite(score)).sum())} NaN or infinite value(s) of {len(score)}")
     if len(summary) != len(score):
@@ -207,26 +219,27 @@ def open_replay_split(files: ReplayFiles, split: ReplaySplit, keys: Sequence[str
     """
     chosen = list(keys[:limit] if limit is not None else keys)
     kept, lengths, short, widths = [], [], [], set()
-    with h5py.File(files.labels, "r") as labels, h5py.File(files.features, "r") as features:
+    with open_h5(files.labels, files.layout_name) as labels, open_h5(files.features, files.layout_name) as features:
         for path, handle in ((files.labels, labels), (files.features, features)):
-            absent = [key for key in chosen if key not in handle]
+            present = set(handle.members("/"))
+            absent = [key for key in chosen if key not in present]
             if absent:
                 shown = ", ".join(absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
                 raise DataError(f"{len(absent)} {split.label} video(s) listed in {files.split} ('{split.value}') are not in {path}: {shown}")
         for key in chosen:
             rows = len(read_labels(labels, files, key).gtscore)
-            node = _feature_node(features, files, key)
-            if node.ndim != 2 or node.shape[1] == 0:
-                raise DataError(f"{files.features}: video {key} has features of shape {node.shape}; expected (T, d)")
-            if node.shape[0] != rows:
-                gap = node.shape[0] - rows
+            shape = features.shape(_feature_path(features, files, key))
+            if len(shape) != 2 or shape[1] == 0:
+                raise DataError(f"{files.features}: video {key} has features of shape {shape}; expected (T, d)")
+            if shape[0] != rows:
+                gap = shape[0] - rows
                 elsewhere = f" in {files.labels}" if files.labels != files.features else ""
-                raise DataError(f"{files.features}: video {key} has {node.shape[0]} feature rows but {rows} {files.score_field} rows{elsewhere} "
+                raise DataError(f"{files.features}: video {key} has {shape[0]} feature rows but {rows} {files.score_field} rows{elsewhere} "
                                 f"(off by {gap:+d}; neither author's loader accepts a gap)")
             if rows < CLIP_ROWS:
                 short.append(key)
                 continue
-            widths.add(int(node.shape[1]))
+            widths.add(int(shape[1]))
             kept.append(key)
             lengths.append(rows)
     if len(widths) > 1:
@@ -239,13 +252,13 @@ def open_replay_split(files: ReplayFiles, split: ReplaySplit, keys: Sequence[str
 class ReplayDataset(torch.utils.data.Dataset):
     """One checked split; item i reads video i from the h5 files, which each process opens for itself on first use.
 
-    Use with ``DataLoader(dataset, batch_size=None, num_workers=N)``: every worker opens its own h5py
-    handles (h5py handles must not cross a fork), so the files are never held in memory whole.
+    Use with ``DataLoader(dataset, batch_size=None, num_workers=N)``: every worker opens its own readers
+    (h5py handles must not cross a fork), so the files are never held in memory whole.
     """
 
     def __init__(self, index: ReplayIndex) -> None:
         self.index = index
-        self._handles: tuple[int, h5py.File, h5py.File] | None = None
+        self._handles: tuple[int, H5Reader, H5Reader] | None = None
 
     def __len__(self) -> int:
         return len(self.index.keys)
@@ -258,10 +271,11 @@ class ReplayDataset(torch.utils.data.Dataset):
     def files(self) -> ReplayFiles:
         return self.index.files
 
-    def _open(self) -> tuple[h5py.File, h5py.File]:
+    def _open(self) -> tuple[H5Reader, H5Reader]:
+        """This process's readers, opened on its first read (a forked worker's inherited ones are not used)."""
         if self._handles is None or self._handles[0] != os.getpid():
-            labels = h5py.File(self.files.labels, "r")
-            features = labels if self.files.features == self.files.labels else h5py.File(self.files.features, "r")
+            labels = self.files.open_labels()
+            features = labels if self.files.features == self.files.labels else self.files.open_features()
             self._handles = (os.getpid(), labels, features)
         return self._handles[1], self._handles[2]
 
@@ -276,7 +290,7 @@ class ReplayDataset(torch.utils.data.Dataset):
         key = str(self.index.keys[index])
         labels_file, features_file = self._open()
         labels = read_labels(labels_file, self.files, key)
-        features = np.asarray(_feature_node(features_file, self.files, key)[...], dtype=np.float32)
+        features = features_file.array("", _feature_path(features_file, self.files, key), np.float32)
         if len(features) != len(labels.gtscore):  # the file changed since it was checked
             raise DataError(f"{self.files.features}: video {key} has {len(features)} feature rows and {len(labels.gtscore)} score rows")
         if not np.isfinite(features).all():

@@ -20,9 +20,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import numpy as np
 
+from dataset.h5_file import create_h5
 from dataset.replay import SYNTHETIC_ATTR, ReplayFiles, ReplayLayout, ReplaySplit
 from evaluation.knapsack import knapsack
 from utils.files import atomic_output
@@ -84,8 +84,8 @@ def write_synthetic_replay(files: ReplayFiles, cfg: SyntheticReplayConfig, prefi
     lengths = _lengths(rng, cfg)
     separate = files.features != files.labels
     with contextlib.ExitStack() as stack:
-        labels = stack.enter_context(h5py.File(stack.enter_context(atomic_output(files.labels)), "w"))
-        features_file = stack.enter_context(h5py.File(stack.enter_context(atomic_output(files.features)), "w")) if separate else labels
+        labels = stack.enter_context(create_h5(stack.enter_context(atomic_output(files.labels))))
+        features_file = stack.enter_context(create_h5(stack.enter_context(atomic_output(files.features)))) if separate else labels
         for handle in {id(labels): labels, id(features_file): features_file}.values():
             handle.attrs[SYNTHETIC_ATTR] = True
         for key, rows in zip(keys, lengths, strict=True):

@@ -58,6 +58,7 @@ MRHISUM_SOURCE = ReplaySource(
     protocol="Mr.HiSum's (F1 of the 15% knapsack vs gt_summary; mAP@50, mAP@15 of 5-row clips) or TripleSumm's (tau, rho, mAP): --protocol",
     synthetic="sources.replay.synthetic:write_synthetic_mrhisum", route=ROUTE, complexity=False, ablation_on_ray=False,
     title="Mr.HiSum", files_function="sources.mrhisum:mrhisum_files", model_width=1024,
+    releases=((("replay_layout", "mrhisum"),), (("replay_layout", "triplesumm"),)),
     published=(
         PublishedRow("PGL-SUM", "mrhisum", (("f1", 55.89), ("map50", 61.60), ("map15", 27.45)), "the Mr.HiSum paper, as quoted in the project's issue 26 (not re-checked against the paper here)"),
         PublishedRow("CSTA", "triplesumm", (("tau", 0.178),), "TripleSumm's table, as quoted in the project's issue 26 (not re-checked against the paper here)"),

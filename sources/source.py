@@ -139,6 +139,16 @@ class DataSource:
 
         return None if self.route is None else importlib.import_module(self.route)
 
+    def owns_labels(self, path: Path) -> bool:
+        """Whether ``path`` (score.py --h5) is one of this data set's own label files rather than one build_dataset.py
+        wrote, so that score.py scores it with ``score_labels``. Decided by the file's name and folder (nothing is opened)."""
+        return False
+
+    def score_labels(self, labels: Path, predictions: Path, options: Mapping[str, Any]) -> Any:
+        """score.py on a file this source ``owns_labels``: a report with ``table()`` and ``as_dict()``. ``options``: score.py's
+        flags by dest (None where left out). Asked only of the source that owns the file."""
+        raise NotImplementedError(f"score.py cannot score {self.name}'s own files")
+
     def synthetic_writer(self) -> Any:
         """The function that writes this source's SYNTHETIC stand-in (imported now: it needs numpy)."""
         import importlib

@@ -30,3 +30,14 @@ def test_an_installed_command_answers_help_from_another_folder(tmp_path):
         pytest.skip("the project is not installed in this environment (make setup: pip install -e .)")
     done = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("usage: csta-train"), done.stderr
+
+
+def test_every_package_folder_is_listed_for_installation():
+    """A package folder left out of pyproject's list works from the clone but is missing from a wheel install."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in ROOT.rglob("__init__.py")
+        if not {"tests", "bench", ".venv", "demo_output"} & set(init.relative_to(ROOT).parts) and not any(part.startswith(".") for part in init.relative_to(ROOT).parts)
+    }
+    assert folders == listed, f"not listed: {sorted(folders - listed)}; listed, not a package: {sorted(listed - folders)}"

@@ -66,6 +66,8 @@ class ReplaySource(DataSource):
     files_function: str = ""  # "module:function" (data_dir, options) -> dataset.replay.ReplayFiles (imported when a run asks)
     model_width: int = 1024  # the features' width in the release (CSTA's model is sized from the file's)
     published: tuple[PublishedRow, ...] = ()  # rows the comparison table shows beside ours, under their protocol only
+    # the flag values (by dest) of each release whose label file score.py recognises: ((),) when there is one release
+    releases: tuple[tuple[tuple[str, str], ...], ...] = ((),)
 
     def files(self, data_dir: Path, options: Mapping[str, Any]) -> ReplayFiles:
         """Where this data set's files are under ``data_dir`` (imported now: it needs h5py)."""
@@ -73,6 +75,37 @@ class ReplaySource(DataSource):
 
         module, _, function = self.files_function.partition(":")
         return getattr(importlib.import_module(module), function)(Path(data_dir), options)
+
+    @property
+    def default_protocol(self) -> str:
+        """The data set's authors' protocol (--protocol's default)."""
+        return next(flag.default for flag in self.flags if flag.dest == "replay_protocol")
+
+    def _release_of(self, path: Path) -> ReplayFiles | None:
+        """The files of the release whose label file ``path`` is (by its name, in its folder), or None."""
+        path = Path(path)
+        for options in self.releases:
+            files = self.files(path.parent, dict(options))
+            if files.labels.name == path.name:
+                return files
+        return None
+
+    def owns_labels(self, path: Path) -> bool:
+        return self._release_of(path) is not None
+
+    def score_labels(self, labels: Path, predictions: Path, options: Mapping[str, Any]) -> Any:
+        """Scores of any method on this data set's label file, under --protocol (default: the authors'), per video and
+        overall (sources/replay/score_file.py); --f1 is refused (one gt_summary per video, no annotators to reduce over)."""
+        from dataset.errors import DataError
+        from evaluation.replay_metrics import ReplayProtocol
+        from sources.replay.score_file import score_replay_predictions
+
+        if options.get("f1") is not None:
+            raise DataError(f"--f1 chooses how F1 is reduced over annotators; {self.title} has one gt_summary per video: leave it out")
+        files = self._release_of(labels)
+        if files is None:
+            raise DataError(f"{labels} is not one of {self.title}'s label files")
+        return score_replay_predictions(files, Path(predictions), ReplayProtocol(options.get("replay_protocol") or self.default_protocol))
 
     def refusal(self, given: Mapping[str, Any]) -> str | None:
         named = [flag for flag, value in (("--split", given.get("split")), ("--splits-file", given.get("splits_file")),

@@ -77,6 +77,19 @@ def checkpoint_path(weights_path: Path, protocol: ReplayProtocol, key: str) -> P
     return Path(weights_path).with_name(f"{Path(weights_path).stem}_{safe}.pt")
 
 
+def remove_stale_checkpoints(weights_path: Path, protocol: ReplayProtocol) -> list[Path]:
+    """Remove the extra checkpoints that a run under another protocol left beside ``weights_path`` (split1_map50.pt and
+    split1_map15.pt of a --protocol mrhisum run, once a --protocol triplesumm run has replaced its split1.pt): they belong
+    to weights that are gone and would read as this run's. Called when this run's checkpoints are written; returns the
+    files removed."""
+    own = {checkpoint_path(weights_path, protocol, key) for key in checkpoint_keys(protocol)}
+    others = [checkpoint_path(weights_path, other, key) for other in ReplayProtocol for key in checkpoint_keys(other)[1:]]
+    removed = [path for path in dict.fromkeys(others) if path not in own and path.is_file()]
+    for path in removed:
+        path.unlink()
+    return removed
+
+
 def checkpoint_for_metric(protocol: ReplayProtocol, metric: str) -> str:
     """The checkpoint whose test number is reported for ``metric``: its own where the protocol keeps one per metric."""
     keys = checkpoint_keys(protocol)
@@ -227,6 +240,10 @@ class ReplaySplitData(SplitData):
             checkpoints[key] = {"epoch": epoch, "weights": str(path), "validation": keeper.validation[epoch - 1] if keeper.validation else None,
                                 "test": test.means(self.protocol)}
         reported = {metric: checkpoints[checkpoint_for_metric(self.protocol, metric)]["test"][metric] for metric in self.protocol.metrics}
+        stale = remove_stale_checkpoints(result.weights_path, self.protocol)
+        if stale:
+            log.warning("removed %s: another protocol's checkpoints of the run this %s run replaced", ", ".join(map(str, stale)),
+                        self.protocol.value)
         done = ReplayTraining(**{item.name: getattr(result, item.name) for item in fields(SplitTraining)}, protocol=self.protocol.value,
                               checkpoints=checkpoints, test=reported, feature_dim=self.feature_dim, synthetic=self.synthetic)
         return done, replay_record(done, self.data, device)
