@@ -50,6 +50,7 @@ from engine.train.epoch import (
     epoch_order,
     train_epoch_accumulated,
 )
+from models.methods import StepLoss
 from utils.errors import ProjectError
 from utils.runtime import seed_everything, select_device
 
@@ -265,6 +266,16 @@ def share_steps(videos_per_step: int, what: str = "the method") -> StepShare:
         _said.add((what, share.describe()))
         log.info("torchrun: %s: %s", what, share.describe())
     return share
+
+
+def refuse_unshared_steps(step_loss: StepLoss, partial_step: bool, what: str) -> None:
+    """Refuse, under torchrun, a step whose videos weigh by their length or whose last step is smaller (SummDiff's):
+    the processes' shares are summed as plain losses, which would train another model without a word."""
+    if not current().active or (step_loss is StepLoss.SUM and not partial_step):
+        return
+    raise DistributedError(f"{what}: its optimiser steps weigh each video by its length ({step_loss.value}"
+                           f"{', with a smaller last step' if partial_step else ''}), which torchrun's processes do not share yet; "
+                           "train it without torchrun (one process)")
 
 
 def rank_share(order: Sequence[int], ranks: Ranks, per_process: int = 1) -> list[int]:

@@ -373,6 +373,7 @@ def train_on(
         return data.finished(finished, wanted, plan)
     # under torchrun: how the processes share the method's step (refused on every rank when they cannot)
     distributed.share_steps(per_step, f"{plan.method} on {name}")
+    distributed.refuse_unshared_steps(plan.protocol.step_loss, plan.protocol.partial_step, f"{plan.method} on {name}")
 
     train_videos, held_out = data.open(device)
     if plan.spec.trains_per_annotator(plan.model_config):

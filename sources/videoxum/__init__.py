@@ -53,17 +53,17 @@ class VideoXumSource(DataSource):
         return None
 
     def rule_problem(self, rule: EpochRule) -> str | None:
-        if rule is EpochRule.BEST_ON_TEST:
-            return (f"{VIDEOXUM} selects on its validation split, never on test labels: use --select "
+        if rule.looks_at_test_labels:
+            return (f"{VIDEOXUM} selects on its validation split, never on test labels (--select {rule.value}): use --select "
                     f"{EpochRule.BEST_ON_VALIDATION.value} (CSTA's rule on validation), loss-curve, min-loss or last")
         return None
 
     def plan_for(self, plan: TrainingPlan, videos_per_step: int | None) -> TrainingPlan:
-        """CSTA's best-on-test rule becomes the same rule on the validation split (the test split is scored
+        """A rule that looks at test labels (CSTA's, SummDiff's) becomes CSTA's rule on the validation split (the test split is scored
         once, at the end); one video per optimiser step unless --videos-per-step says otherwise (the authors'
         counts are for SumMe and TVSum). CA-SUM's sigma sweep is kept: its choice among sigmas compares the
         validation split's mean scores (features, not labels)."""
-        rule = EpochRule.BEST_ON_VALIDATION if plan.rule is EpochRule.BEST_ON_TEST else plan.rule
+        rule = EpochRule.BEST_ON_VALIDATION if plan.rule.looks_at_test_labels else plan.rule
         return replace(plan, rule=rule, protocol=replace(plan.protocol, videos_per_step={VIDEOXUM: videos_per_step or 1}))
 
 

@@ -344,3 +344,13 @@ def test_torchrun_trains_videoxum_streamed_and_only_rank_0_writes(videoxum_dir, 
     assert record["test_v2v"]["n_videos"] == 2 and record["metrics_split"] == "validation"
     assert sorted(path.name for path in weights.parent.iterdir()) == ["split1.json", "split1.pt", "split1_curve.png"]
     assert not run_folder_for(weights).exists()
+
+
+def test_summdiffs_length_weighted_steps_are_refused_under_torchrun_not_summed(monkeypatch):
+    from models.methods import StepLoss  # noqa: PLC0415
+
+    distributed.refuse_unshared_steps(StepLoss.LENGTH_WEIGHTED_MEAN, True, "SummDiff on SumMe")  # one process: nothing to share
+    monkeypatch.setattr(distributed, "current", lambda: Ranks(0, 2, "gloo"))
+    distributed.refuse_unshared_steps(StepLoss.SUM, False, "CSTA on SumMe")  # the other methods' steps are shared
+    with pytest.raises(distributed.DistributedError, match="SummDiff on SumMe: its optimiser steps weigh each video by its length"):
+        distributed.refuse_unshared_steps(StepLoss.LENGTH_WEIGHTED_MEAN, True, "SummDiff on SumMe")

@@ -130,3 +130,12 @@ def test_sampling_options_may_differ_from_the_record_and_the_others_may_not():
     assert (seeded.config.sample_seed, seeded.config.samples, seeded.config.decoder_layers) == (5, 3, 2)
     with pytest.raises(ModelChoiceError, match="--decoder-layers 3 contradicts the record r.json, which says 2"):
         reconcile(ModelChoice("SummDiff", SummDiffConfig(decoder_layers=3), frozenset({"decoder_layers"})), record, "r.json")
+
+
+def test_a_data_set_with_a_validation_split_never_keeps_summdiffs_test_rule():
+    """VideoXum chooses on validation: SummDiff's default (test tau) must not pass there under a label saying it looks at test labels."""
+    from sources.videoxum import VIDEOXUM_SOURCE  # noqa: PLC0415
+
+    plan = VIDEOXUM_SOURCE.plan_for(plan_for(ModelChoice("SummDiff", SummDiffConfig())), None)
+    assert plan.rule is EpochRule.BEST_ON_VALIDATION and not plan.rule.looks_at_test_labels
+    assert "never on test labels" in VIDEOXUM_SOURCE.rule_problem(EpochRule.BEST_TAU_ON_TEST)
