@@ -98,8 +98,9 @@ def _child_triplesumm(videos: list[dict], batch: int) -> dict:
 def run_child(job_path: str) -> None:
     """Inside the child: their folder first on the path, this project off it."""
     job = json.loads(Path(job_path).read_text())
+    official = Path(job["official"]).resolve()
     ours = {ROOT, ROOT / "bench"}
-    sys.path[:] = [job["official"]] + [p for p in sys.path if p and Path(p).resolve() not in ours]
+    sys.path[:] = [str(official)] + [p for p in sys.path if p and Path(p).resolve() not in ours]
     import sklearn  # noqa: PLC0415
 
     videos = json.loads(Path(job["inputs"]).read_text())

@@ -32,11 +32,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from models.summdiff import build_summdiff
+from models.summdiff_config import SummDiffConfig
 
-from models.summdiff import build_summdiff  # noqa: E402
-from models.summdiff_config import SummDiffConfig  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CASES = {"SumMe": 60, "TVSum": 97}  # data set -> steps of the compared video
 
@@ -46,7 +45,9 @@ def _child(job_path: str) -> None:
     import types  # noqa: PLC0415
 
     job = json.loads(Path(job_path).read_text())
-    sys.path.insert(0, job["official"])
+    official = Path(job["official"]).resolve()  # their folder first on the path, this project's off it
+    ours = {ROOT, ROOT / "bench"}
+    sys.path[:] = [str(official)] + [p for p in sys.path if p and Path(p).resolve() not in ours]
     timm = types.ModuleType("timm")
     for name in ("timm.models", "timm.models.vision_transformer"):
         sys.modules[name] = types.ModuleType(name)

@@ -35,10 +35,8 @@ SUMMARISE = ("generate_video.py", "--weights", "weights/my/split1.pt", "--out", 
 
 def _run(home: Path, script: str, *args: str) -> tuple[int, str]:
     """``python <script> args`` typed in the user's folder ``home``: (exit status, everything it printed)."""
-    import time; t0 = time.monotonic()
     done = subprocess.run([sys.executable, str(ROOT / script), *args], cwd=home, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
-    print(f"TIMING {time.monotonic()-t0:6.1f}s {script} {' '.join(args)[:80]}", file=sys.stderr)
     return done.returncode, done.stdout
 
 
@@ -77,9 +75,7 @@ def test_a_new_users_first_hour(tmp_path, stand_in_torch_home):
     checkpoint = home / "weights" / "my" / "split1.run" / "checkpoint.pt"  # where docs/scale-out.md says a run keeps its epochs
     weights = home / "weights" / "my" / "split1.pt"
     in_home = ["env", "-C", str(home), sys.executable, str(ROOT / TRAIN[0]), *TRAIN[1:]]  # _sigint_once starts commands in the clone
-    import time; t0 = time.monotonic()
     status, stderr = _sigint_once(in_home, lambda _: checkpoint.is_file(), tmp_path / "train_stderr.txt")
-    print(f"TIMING {time.monotonic()-t0:6.1f}s ctrl-c train", file=sys.stderr)
     assert status == EXIT_INTERRUPTED, stderr
     assert "Traceback" not in stderr, stderr
     said = [line for line in stderr.splitlines() if line.strip()]
