@@ -92,17 +92,22 @@ def main(args: argparse.Namespace) -> int:
     if problem:
         log.error("error: %s", problem)
         return 2
-    from builder.score_predictions import score_predictions, score_table
-    from config import F1Reduction
-    from engine.run_outputs import refuse_collisions, refuse_existing, where_outputs_go
-    from utils import write_json_atomic
+    from engine.run_outputs import refuse_collisions, refuse_existing, where_outputs_go  # standard library only
     from utils.errors import ProjectError
 
     try:
-        if args.json:  # before any work: --json naming --data or --pred would replace the data set or the predictions
+        if args.json:  # before any work (and before torch loads): --json naming an input, or an existing file
             refuse_collisions([args.json], [args.data, args.pred])
             refuse_existing([args.json], args.overwrite)
             log.info("%s", where_outputs_go("the figures", args.json))
+    except (ProjectError, OSError) as error:
+        log.error("error: %s", error)
+        return 2
+    from builder.score_predictions import score_predictions, score_table
+    from config import F1Reduction
+    from utils import write_json_atomic
+
+    try:
         owner = next((source for source in SOURCES.values() if source.owns_labels(args.data)), None)
         protocol = {flag.dest: getattr(args, flag.dest, None) for flag in protocol_flags()}
         if owner is not None:

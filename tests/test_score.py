@@ -81,3 +81,20 @@ def test_an_existing_json_is_refused_unless_overwrite(tmp_path, caplog):
     caplog.clear()
     assert score.main(score.parse_args([*argv, "--overwrite"])) == 0
     assert f"writing the figures to {out}" in caplog.text and "video_1" in json.loads(out.read_text())["videos"][0].values()
+
+
+def test_an_existing_json_is_refused_before_torch_loads(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_layout import ROOT
+
+    data, pred = _inputs(tmp_path)[:2]
+    figures = tmp_path / "figures.json"
+    figures.write_text("{}")
+    code = ("import sys, score; status = score.main(score.parse_args(sys.argv[1:])); "
+            "print(status, 'torch' in sys.modules, 'h5py' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, "--h5", str(data), "--scores", str(pred), "--json", str(figures)],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["2", "False", "False"]
+    assert "figures.json already exists; --overwrite replaces it" in done.stderr and figures.read_text() == "{}"
