@@ -8,7 +8,9 @@ Each variant's weights go to <weights-dir>/ablation/<variant folder>/<dataset>/[
 with train.py's record and curve beside them; runs whose weights exist are not trained again (the log
 says so), so an interrupted grid resumes where it stopped. --dataset VideoXum: each run as train.py --dataset VideoXum
 trains it (the epoch chosen on the validation split), scored on the test split under the V2V protocol (F1 max and
-mean, tau, rho); variants are sized to the feature dimension, and one that cannot be is refused before training. With --ray (or --ray-address) the missing runs train
+mean, tau, rho); variants are sized to the feature dimension, and one that cannot be is refused before training. --dataset MrHiSum
+or MoSu: the same, under --protocol (the data set's authors' by default), the table's columns being that protocol's metrics on
+the test split, each from the checkpoint the protocol keeps for it (sources/replay/ablation.py). With --ray (or --ray-address) the missing runs train
 as one Ray sweep first (train.py --ray's run function and files), then every run is evaluated here. The table (F1, tau, rho per dataset as
 mean ± std over seeds, parameters, mean MACs per score prediction) is printed and written as
 ablation.md, ablation.json and ablation.png to --out. A grid row is

@@ -13,7 +13,11 @@ packages and makes .cuda() a no-op, so it runs on the CPU as it is. Checked, per
 - loading: our state_dict loads into their model with strict=True (and theirs into ours);
 - training: from the same weights, seed, features and target, the loss of one video (their
   solver's clamp and unconditional drop, their model's forward and criterion) and its gradients;
-- sampling: from the same weights, seed and features, the DDIM scores with guidance.
+- sampling: from the same weights, seed and features, the DDIM scores with guidance;
+- EMA (their --ema, Mr.HiSum's setting): our engine/train/ema.py attached to Adam over EMA_STEPS training steps
+  of our model, against their solver's update_ema applied to the same sequence of weights, from the copy
+  they make when training starts (decay 0, then the decay), at their decay 0.999 and at 0.9; every entry
+  of the averaged state_dict (parameters and buffers) is compared.
 
 --timing adds our CPU sampling time per video at SumMe's and TVSum's lengths and a full
 evaluation of five SumMe-sized splits (25 test videos) with the authors' 10 steps.
@@ -38,6 +42,8 @@ from models.summdiff_config import SummDiffConfig
 ROOT = Path(__file__).resolve().parents[1]
 
 CASES = {"SumMe": 60, "TVSum": 97}  # data set -> steps of the compared video
+EMA_STEPS = 5  # optimiser steps over which the moving averages are compared
+EMA_DECAYS = (0.999, 0.9)  # the authors' default, and one that moves the average visibly in a few steps
 
 
 def _child(job_path: str) -> None:
@@ -57,6 +63,16 @@ def _child(job_path: str) -> None:
     einops.repeat = None
     sys.modules["einops"] = einops
     torch.Tensor.cuda = lambda self, *args, **kwargs: self  # their code calls .cuda() on fresh tensors
+    try:  # their solver imports scikit-learn for a metric the EMA comparison never calls
+        import sklearn.metrics  # noqa: F401, PLC0415
+    except ImportError:
+        sklearn = types.ModuleType("sklearn")
+        sklearn.metrics = types.ModuleType("sklearn.metrics")
+        sklearn.metrics.average_precision_score = None
+        sys.modules["sklearn"], sys.modules["sklearn.metrics"] = sklearn, sklearn.metrics
+    import copy  # noqa: PLC0415
+
+    from model.solver import requires_grad, update_ema  # noqa: PLC0415
     from networks.summ_diff.summ_diff import build_model  # noqa: PLC0415
 
     out = {}
@@ -92,6 +108,17 @@ def _child(job_path: str) -> None:
             both = torch.cat([features.unsqueeze(0), null.unsqueeze(0).repeat(length, 1).unsqueeze(0)], dim=0)
             scores, _ = model(None, both, torch.cat([mask, mask], dim=0), [length])
         out[f"{case['name']}/scores"] = scores["pred_scores"][:length].float()
+        # EMA, as their solver keeps it: a copy when training starts, then update_ema after every optimiser step
+        steps = torch.load(case["ema_steps"])
+        for decay in job["ema_decays"]:
+            model.load_state_dict(torch.load(case["weights"]), strict=True)
+            average = copy.deepcopy(model)
+            requires_grad(average, False)
+            update_ema(average, model, 0)
+            for state in steps:
+                model.load_state_dict(state, strict=True)
+                update_ema(average, model, decay)
+            out[f"{case['name']}/ema{decay}"] = {k: v.clone() for k, v in average.state_dict().items()}
     torch.save(out, job["output"])
 
 
@@ -104,7 +131,7 @@ def _compare(name: str, ours: torch.Tensor, theirs: torch.Tensor) -> float:
 def _fidelity(official: Path, work: Path) -> dict:
     null_path = official / "dataset" / "null_video.npy"
     generator = torch.Generator().manual_seed(7)
-    inputs, cases, models = {}, [], {}
+    inputs, cases, models, averages = {}, [], {}, {}
     for i, (dataset, length) in enumerate(CASES.items()):
         config = SummDiffConfig(null_video=str(null_path)).for_dataset(dataset)
         seed = 100 + i
@@ -118,10 +145,12 @@ def _fidelity(official: Path, work: Path) -> dict:
         torch.save(model.state_dict(), weights)
         models[dataset] = (model, seed)
         inputs[dataset] = (torch.randn(length, 1024, generator=generator), torch.rand(length, generator=generator))
-        cases.append({"name": dataset, "seed": seed, "weights": str(weights),
+        averages[dataset] = _our_averages(config, weights, inputs[dataset], seed, work / f"{dataset}_ema_steps.pt")
+        cases.append({"name": dataset, "seed": seed, "weights": str(weights), "ema_steps": str(work / f"{dataset}_ema_steps.pt"),
                       "args": {"dec_layers": config.decoder_layers, "w": config.guidance}})
     torch.save(inputs, work / "inputs.pt")
-    job = {"official": str(official), "inputs": str(work / "inputs.pt"), "output": str(work / "theirs.pt"), "cases": cases}
+    job = {"official": str(official), "inputs": str(work / "inputs.pt"), "output": str(work / "theirs.pt"), "cases": cases,
+           "ema_decays": list(EMA_DECAYS)}
     (work / "job.json").write_text(json.dumps(job))
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(work / "job.json")], check=False)
     if done.returncode:
@@ -153,8 +182,45 @@ def _fidelity(official: Path, work: Path) -> dict:
         scores = model.sample(features, seed=seed + 2)
         row["score_max_diff"] = _compare("scores", scores, theirs[f"{dataset}/scores"])
         row["score_spread"] = float(scores.max() - scores.min())
+        for decay, (ours_average, moved) in averages[dataset].items():
+            theirs_average = theirs[f"{dataset}/ema{decay}"]
+            row[f"ema{decay}_keys_equal"] = sorted(ours_average) == sorted(theirs_average)
+            row[f"ema{decay}_max_diff"] = max(_compare(k, ours_average[k], theirs_average[k]) for k in theirs_average)
+            row[f"ema{decay}_moved"] = moved  # how far the average moved from the starting weights (the check is not vacuous)
         report[dataset] = row
     return report
+
+
+def _our_averages(config: SummDiffConfig, weights: Path, video: tuple[torch.Tensor, torch.Tensor], seed: int,
+                  steps_path: Path) -> dict[float, tuple[dict[str, torch.Tensor], float]]:
+    """Our moving average per decay over EMA_STEPS Adam steps of our model from ``weights`` on one video (the same steps
+    for every decay); the weights after each step are saved to ``steps_path`` for the authors' update."""
+    from engine.train.ema import WeightAverage  # noqa: PLC0415
+
+    features, gtscore = video
+    result, steps = {}, []
+    for decay in EMA_DECAYS:
+        model = build_summdiff(config)
+        model.load_state_dict(torch.load(weights), strict=True)
+        start = {k: v.clone() for k, v in model.state_dict().items()}
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        average = WeightAverage(model, decay)
+        average.attach(optimizer, model)
+        model.train()
+        torch.manual_seed(seed + 3)
+        trajectory = []
+        for _ in range(EMA_STEPS):
+            optimizer.zero_grad()
+            model.training_loss(features, gtscore).backward()
+            optimizer.step()
+            trajectory.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+        if steps and any(not torch.equal(a[k], b[k]) for a, b in zip(steps, trajectory, strict=True) for k in a):
+            raise SystemExit("our training steps differ between two runs from the same seed")
+        steps = trajectory
+        state = average.state_dict()
+        result[decay] = (state, max(float((state[k].double() - start[k].double()).abs().max()) for k in state))
+    torch.save(steps, steps_path)
+    return result
 
 
 def _fresh(dataset: str, seed: int, null_path: Path) -> torch.nn.Module:

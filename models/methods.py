@@ -240,6 +240,12 @@ class MethodSpec:
     annotator_targets: Callable[[Any], bool] | None = None
     # options that say how scores are drawn from the weights, not what the weights are: a flag may set them over a record
     sampling_options: frozenset[str] = frozenset()
+    # the decay of the moving average of the weights that is evaluated and kept (SummDiff's --ema); None: the weights as trained
+    weight_average: Callable[[Any], float | None] | None = None
+
+    def average_decay(self, config: Any) -> float | None:
+        """The decay of the weight average that options ``config`` evaluate and keep, or None (the trained weights)."""
+        return None if self.weight_average is None else self.weight_average(config)
 
     def options_for(self, config: Any, dataset: str) -> Any:
         """``config`` as the method's authors set it for ``dataset`` (values the user set are kept)."""
@@ -472,6 +478,12 @@ _SD_OPTIONS = (
     MethodOption("individual", ("--individual",), _boolean,
                  f"SummDiff: train on each annotator's scores, one target per annotator {_per_dataset('individual')}",
                  ("true", "false")),
+    MethodOption("ema", ("--ema",), _boolean,
+                 "SummDiff: evaluate, keep and save a moving average of the weights, updated after every optimiser step "
+                 f"{_per_dataset('ema')[:-1]}, Mr.HiSum true)", ("true", "false")),
+    MethodOption("ema_decay", ("--ema-decay", "--ema_decay"), _number_in(0.0, 1.0, high_open=True),
+                 f"SummDiff: decay of that average, average = decay * average + (1 - decay) * weights (authors': {_SD.ema_decay:g})",
+                 placeholder="DECAY"),
     MethodOption("sampling_steps", ("--sampling-steps",), whole_number(1),
                  f"SummDiff: DDIM steps per sample (authors': {_SD.sampling_steps})", placeholder="N"),
     MethodOption("samples", ("--samples",), whole_number(1),
@@ -571,7 +583,8 @@ METHODS: dict[str, MethodSpec] = {
         key_marker="global_rep_token",
         paper_options={"decoder_layers": "--dec_layers", "input_projections": "--n_input_proj", "score_levels": "--K",
                        "score_embedding": "--scores_embed", "guidance": "--w", "sigmoid_temp": "--sigmoid_temp", "eps": "--eps",
-                       "p_uncond": "--p_uncond", "clamp": "--clamp", "individual": "--individual", "denoiser": "--denoiser"},
+                       "p_uncond": "--p_uncond", "clamp": "--clamp", "individual": "--individual", "denoiser": "--denoiser",
+                       "ema": "--ema", "ema_decay": "--ema_decay"},
         options=_SD_OPTIONS,
         options_title="SummDiff options (--method SummDiff; default: its authors' configuration for each data set)",
         published={"SumMe": PublishedFigures(None, 0.256, 0.285, _SD_README), "TVSum": PublishedFigures(None, 0.195, 0.255, _SD_README),
@@ -579,6 +592,7 @@ METHODS: dict[str, MethodSpec] = {
         dataset_options=lambda config, dataset: config.for_dataset(dataset),
         annotator_targets=lambda config: bool(config.individual),
         sampling_options=frozenset({"samples", "sample_seed", "sampling_steps", "guidance"}),
+        weight_average=lambda config: config.ema_decay if config.ema else None,
     ),
 }
 METHOD_NAMES = tuple(METHODS)  # in the order --help lists them

@@ -59,7 +59,7 @@ class SummDiffConfig:
     eps: float = 1e-3  # eps: scores are clamped to [eps, 1 - eps] before the logit
     clamp: bool | None = None  # clamp: training targets clamped to [0.05, 0.95] (per data set)
     individual: bool | None = None  # individual: one training target per annotator, not their mean (per data set)
-    ema: bool | None = None  # ema: evaluate and keep an exponential moving average of the weights (per data set)
+    ema: bool | None = None  # ema: evaluate, keep and save a moving average of the weights (per data set; engine/train/ema.py)
     ema_decay: float = 0.999  # ema_decay
     diffusion_steps: int = 1000  # timesteps of the cosine schedule (transformer.py, fixed there)
     sampling_steps: int = 10  # DDIM steps at sampling (fixed there)
@@ -96,8 +96,6 @@ class SummDiffConfig:
             problems.append(f"denoiser and score_embedding must be enum values, got {self.denoiser!r}, {self.score_embedding!r}")
         elif self.denoiser is Denoiser.DIT:
             problems.append("denoiser=dit (the authors' Mr.HiSum denoiser) is not built in this project yet; use latentmlp")
-        if self.ema:
-            problems.append("ema=true (the authors' Mr.HiSum setting) is not built in this project yet; SumMe and TVSum train without it")
         if problems:
             raise MethodConfigError("SummDiff: " + "; ".join(problems))
 

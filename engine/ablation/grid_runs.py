@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
 from config import TrainConfig
@@ -64,11 +65,45 @@ class AblationJob:
 
 
 @dataclass(frozen=True)
+class ProtocolSpread:
+    """A data set scored under its own named protocol (Mr.HiSum's or TripleSumm's on the Most-replayed sets): each of
+    the protocol's metrics over seeds, each from the checkpoint the protocol keeps for it. Its metrics are the table's
+    columns for that data set, in the protocol's order, in place of F1/tau/rho."""
+
+    protocol: str  # the protocol's name (evaluation/replay_metrics.ReplayProtocol's value)
+    title: str  # the protocol in words, for the table's note
+    metrics: tuple[str, ...]  # in report order
+    seeds: tuple[int, ...]
+    per_seed: tuple[dict[str, float], ...]  # each seed's test numbers
+    checkpoints: dict[str, str]  # metric -> the kept checkpoint its number comes from
+
+    @property
+    def mean(self) -> dict[str, float]:
+        return {m: float(np.mean([run[m] for run in self.per_seed])) for m in self.metrics}
+
+    @property
+    def std(self) -> dict[str, float]:
+        """Sample standard deviation over seeds (ddof 1); 0 for one seed."""
+        several = len(self.per_seed) > 1
+        return {m: float(np.std([run[m] for run in self.per_seed], ddof=1)) if several else 0.0 for m in self.metrics}
+
+    def as_dict(self) -> dict:
+        return {"protocol": self.protocol, "protocol_title": self.title, "metrics": list(self.metrics), "seeds": list(self.seeds),
+                "per_seed": [dict(run) for run in self.per_seed], "mean": self.mean, "std": self.std,
+                "std_convention": "sample standard deviation over seeds (ddof=1)", "checkpoint_of_each_metric": dict(self.checkpoints)}
+
+
+@dataclass(frozen=True)
 class DatasetCell:
-    spread: SeedSpread  # mean and std over seeds of the mean over splits
+    spread: SeedSpread | None  # mean and std over seeds of the mean over splits; None where ``protocol`` gives the numbers
     mean_macs: float  # per score prediction, over the dataset's videos
     synthetic: bool
     v2v: V2VSpread | None = None  # VideoXum (sources.videoxum.ablation): every V2V number over seeds; F1 max and mean in the table
+    protocol: ProtocolSpread | None = None  # Mr.HiSum, MoSu (sources.replay.ablation): the protocol's own metrics, the table's columns
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return self.protocol.seeds if self.protocol is not None else self.spread.seeds
 
 
 @dataclass(frozen=True)

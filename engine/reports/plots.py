@@ -107,23 +107,29 @@ def plot_training_curve(path: Path, title: str, epochs: Sequence[int], loss: Seq
 
 
 
-def plot_ablation(path: Path, title: str, bars: dict[str, Sequence[tuple[str, float, float, float, float]]]) -> Path:
+def plot_ablation(path: Path, title: str, bars: dict[str, Sequence[tuple]],
+                  series: dict[str, tuple[str, Sequence[str]]] | None = None) -> Path:
     """Kendall tau and Spearman rho of each variant, one panel per dataset, error bars the std over seeds.
 
     Args:
         bars: {dataset: [(variant, tau, tau std, rho, rho std), ...]} in table order.
+        series: {panel: (y label, bar labels)} for panels of other numbers (a protocol's own metrics), whose rows are
+            (variant, value, std, value, std, ...) in the labels' order.
     """
     count = max((len(rows) for rows in bars.values()), default=1)
     figure = Figure(figsize=(max(6.0, 0.45 * count + 2), 3.6 * max(1, len(bars))))
     panels = figure.subplots(max(1, len(bars)), 1, squeeze=False)[:, 0]
+    colours = ("tab:blue", "tab:orange", "tab:green", "tab:red")
     for axes, (dataset, rows) in zip(panels, bars.items(), strict=False):
+        ylabel, names = (series or {}).get(dataset, (f"{dataset}\ncorrelation", ("Kendall tau", "Spearman rho")))
         x = np.arange(len(rows))
-        tau, tau_std, rho, rho_std = (np.array([row[i] for row in rows], dtype=float) for i in range(1, 5))
-        axes.bar(x - 0.2, tau, 0.4, yerr=tau_std, label="Kendall tau", color="tab:blue")
-        axes.bar(x + 0.2, rho, 0.4, yerr=rho_std, label="Spearman rho", color="tab:orange")
+        width = 0.8 / len(names)
+        for i, name in enumerate(names):
+            values, stds = (np.array([row[1 + 2 * i + j] for row in rows], dtype=float) for j in (0, 1))
+            axes.bar(x + (i - (len(names) - 1) / 2) * width, values, width, yerr=stds, label=name, color=colours[i % len(colours)])
         axes.set_xticks(x, [row[0] for row in rows], rotation=60, ha="right", fontsize=7)
         axes.axhline(0, color="black", lw=0.6)
-        axes.set_ylabel(f"{dataset}\ncorrelation")
+        axes.set_ylabel(ylabel)
         axes.legend(fontsize=8)
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()

@@ -37,6 +37,7 @@ from engine.reports.plots import plot_training_curve
 from engine.run_outputs import Fallback
 from engine.run_paths import curve_path_for, record_path_for, weights_path_for
 from engine.scale import torchrun as distributed
+from engine.train.ema import WeightAverage
 from engine.train.epoch import EpochSteps, RuleKeeper, VideoStream, train_epoch
 from engine.train.fine_tune import init_record, start_from_init
 from engine.train.resume import RunFingerprint, RunSession, run_fingerprint
@@ -240,6 +241,12 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
     model = spec.build(plan.model_config, trunk_init(plan) if spec.uses_backbone else None, device)
     start_from_init(model, plan, data.number)  # --init: fine-tune from given weights
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.learning_rate, weight_decay=protocol.weight_decay)
+    # SummDiff's --ema: a moving average of the weights (from the starting ones) is what is evaluated, kept and saved
+    decay = spec.average_decay(plan.model_config)
+    average = WeightAverage(model, decay) if decay is not None else None
+    if average is not None:
+        average.attach(optimizer, model)
+    evaluated = average.module if average is not None else model
     trainer = distributed.wrap(model, device)  # DistributedDataParallel under torchrun, else the model itself
     steps = EpochSteps(spec.loss, protocol.videos_per_step_for(name), protocol.grad_clip_norm, protocol.shuffle, length_factor,
                        protocol.loss_average, protocol.step_loss, protocol.partial_step)
@@ -247,7 +254,7 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
     untrained = distributed.on_main(lambda: held_out.mean_scores(model)) if length_factor is not None else None
 
     keeper = data.keeper(plan)  # the plan's epoch rule, or the data set's protocol's own (sources/replay/training.py)
-    done, rows = session.begin(model, optimizer, keeper, length_factor)  # the last finished epoch of a checkpoint, else 0
+    done, rows = session.begin(model, optimizer, keeper, length_factor, average)  # the last finished epoch of a checkpoint, else 0
     history: list[EpochRecord] = [EpochRecord(**row) for row in rows]
     sigma = f", sigma {length_factor:g}" if length_factor is not None else ""
     bar = progress_bar(range(done + 1, protocol.epochs + 1), desc=f"{spec.name} {name} split {data.number}{sigma}", unit="epoch",
@@ -256,10 +263,10 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
         for epoch in bar:
             loss = _epoch(model, trainer, optimizer, train_videos, steps)
             # rank 0 evaluates; every rank gets its metrics and keeps the same history
-            metrics = distributed.on_main(lambda: held_out.metrics(model))
-            kept = keeper.offer(model, loss, metrics.kendall, metrics.spearman)
+            metrics = distributed.on_main(lambda: held_out.metrics(evaluated))
+            kept = keeper.offer(evaluated, loss, metrics.kendall, metrics.spearman)
             history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
-            session.save(epoch, model, optimizer, keeper, history, length_factor)
+            session.save(epoch, model, optimizer, keeper, history, length_factor, average)
             board.log(epoch, loss, metrics)
             bar.set_postfix(loss=f"{loss:.4f}", tau=f"{metrics.kendall:.3f}", rho=f"{metrics.spearman:.3f}")
     bar.close()
@@ -272,7 +279,7 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
             "keeping the last epoch's weights (see the history in the JSON record).",
             name, data.number, sigma, held_out.name,
         )
-        best_epoch, state = history[-1].epoch, _cpu_state(model)
+        best_epoch, state = history[-1].epoch, _cpu_state(evaluated)
     chosen = history[best_epoch - 1]
     run = LengthFactorRun(length_factor, best_epoch, MeanMetrics(chosen.f1, chosen.kendall, chosen.spearman), history, rule_chose,
                           state=state)

@@ -5,7 +5,8 @@ Each run (one dataset, split and seed) keeps its checkpoint in its own folder be
 CA-SUM's sigma sweep trains one model per sigma, each with its own ``sigma<f>.pt`` there),
 replaced atomically after every epoch. It holds everything the next epoch depends on: the model,
 the optimiser, every random generator (python, numpy, torch CPU and CUDA; one set per rank under
-torchrun), the epoch keeper's state and weights, and the history. Training restarted from it
+torchrun), the epoch keeper's state and weights, the history and, with SummDiff's --ema, the moving
+average of the weights. Training restarted from it
 draws the same numbers in the same order, so it ends with the same weights and history as a run
 that was never interrupted (bit for bit on the CPU).
 
@@ -49,6 +50,7 @@ from utils.errors import ProjectError
 from utils.files import OutputError, atomic_stream, sha256_of
 
 if TYPE_CHECKING:
+    from engine.train.ema import WeightAverage
     from engine.train.run_config import TrainingPlan
 
 log = logging.getLogger(__name__)
@@ -195,6 +197,7 @@ class RunCheckpoint:
     keeper: dict[str, Any]
     history: list[dict[str, Any]]  # one row per finished epoch
     generators: list[dict[str, Any]]  # capture_generators() of every rank, by rank
+    averaged: dict[str, torch.Tensor] | None = None  # the moving average of the weights (SummDiff's --ema), else None
 
     def save(self, path: Path) -> None:
         """Replace ``path`` atomically: a kill at any moment leaves the previous checkpoint or this one."""
@@ -218,10 +221,10 @@ class RunCheckpoint:
             found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
             raise CheckpointRefused(f"{path}: not a run checkpoint of format {FORMAT} (found {found!r}); {RESTART_HINT}")
         fingerprint = RunFingerprint.from_dict(payload.get("fingerprint"))
-        names = [f.name for f in fields(cls) if f.name != "fingerprint"]
+        names = [f.name for f in fields(cls) if f.name not in ("fingerprint", "averaged")]
         if fingerprint is None or any(name not in payload for name in names):
             raise CheckpointRefused(f"{path}: a run checkpoint with missing parts; {RESTART_HINT}")
-        return cls(fingerprint, **{name: payload[name] for name in names})
+        return cls(fingerprint, **{name: payload[name] for name in names}, averaged=payload.get("averaged"))
 
     def check_matches(self, fingerprint: RunFingerprint, path: Path) -> None:
         """Raises CheckpointRefused naming every difference when the checkpoint is of another run."""
@@ -287,7 +290,7 @@ class RunSession:
         return distributed.on_main(look)
 
     def begin(self, model: nn.Module, optimizer: torch.optim.Optimizer, keeper: ResumableKeeper,
-              length_factor: float | None = None) -> tuple[int, list[dict[str, Any]]]:
+              length_factor: float | None = None, average: WeightAverage | None = None) -> tuple[int, list[dict[str, Any]]]:
         """Before the first epoch of the run with this sigma: put back the last finished epoch of a matching checkpoint.
 
         Returns:
@@ -309,6 +312,10 @@ class RunSession:
             if checkpoint.length_factor != length_factor:
                 raise CheckpointRefused(f"{path}: the run of length factor {checkpoint.length_factor}, not {length_factor}; "
                                         f"{RESTART_HINT}")
+            if (checkpoint.averaged is None) != (average is None):
+                held = "holds" if checkpoint.averaged is not None else "has no"
+                raise CheckpointRefused(f"{path}: {held} a moving average of the weights (--ema), and this run "
+                                        f"{'has none' if average is None else 'keeps one'}; {RESTART_HINT}")
             if len(checkpoint.generators) != self.ranks.world_size:
                 raise CheckpointRefused(f"{path}: saved by {len(checkpoint.generators)} processes, "
                                         f"resumed by {self.ranks.world_size}; {RESTART_HINT}")
@@ -320,13 +327,15 @@ class RunSession:
         model.load_state_dict(checkpoint.model)
         optimizer.load_state_dict(checkpoint.optimizer)
         keeper.load_state_dict(checkpoint.keeper)
+        if average is not None:
+            average.load_state_dict(checkpoint.averaged)
         restore_generators(checkpoint.generators[self.ranks.rank])
         if self.ranks.is_main:
             log.info("%s: resuming after epoch %d of %d", path, checkpoint.epoch, self.fingerprint.plan["protocol"]["epochs"])
         return checkpoint.epoch, checkpoint.history
 
     def save(self, epoch: int, model: nn.Module, optimizer: torch.optim.Optimizer, keeper: ResumableKeeper,
-             history: Sequence[object], length_factor: float | None = None) -> None:
+             history: Sequence[object], length_factor: float | None = None, average: WeightAverage | None = None) -> None:
         """After epoch ``epoch`` (from 1) of the run with this sigma: replace its checkpoint. Every rank calls it
         (their generators are gathered); rank 0 writes. A refused write (full disk) is a warning: the run goes on,
         unresumable."""
@@ -336,6 +345,7 @@ class RunSession:
         checkpoint = RunCheckpoint(
             self.fingerprint, length_factor, epoch, {key: value.detach().cpu() for key, value in model.state_dict().items()},
             optimizer.state_dict(), keeper.state_dict(), _rows(history), generators,
+            average.state_dict() if average is not None else None,
         )
         try:
             checkpoint.save(self.path(length_factor))

@@ -4,7 +4,7 @@
 The scripts reach this module through the source's declaration (``DataSource.route``); which of the two data
 sets it serves is the request's --dataset. train.py claims the outputs and trains one run per seed (here, under
 torchrun with the other ranks, or as Ray tasks); inference.py scores the test split under the chosen protocol
-(--json, --report, --save-scores, --compare, --seeds); ablate.py is refused (see ``ablation_inputs``).
+(--json, --report, --save-scores, --compare, --seeds); ablate.py trains and scores a grid (sources/replay/ablation.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 
 from config import TrainConfig
 from dataset.replay import ReplaySplit
-from engine.ablation.grid import GridError, Variant
+from engine.ablation.grid import Variant
 from engine.ablation.grid_runs import VariantResult
 from engine.run_outputs import ClaimedOutputs, Fallback
 from engine.train.run_config import TrainingPlan
@@ -133,15 +133,26 @@ def _evaluate(request: RouteRequest, replay: ReplayRequest, test: object, weight
 
 
 def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[ReplayData, list[Path], list[Path]]:
-    """Refused: the ablation grid's table has one F1/tau/rho cell per variant and data set, and a Most-replayed run
-    reports a protocol's own metrics from up to three checkpoints; that table is not built for them yet."""
-    name = _source(request).name
-    raise GridError(f"ablate.py --dataset {name} is not available yet: the grid's table holds one F1/tau/rho cell per variant, and "
-                    f"{name}'s runs report a protocol's own metrics (from one checkpoint per metric under --protocol mrhisum). Train the "
-                    f"variants with train.py --dataset {name} and the variant's options, and compare them with inference.py --compare")
+    """The three splits opened and checked, every run's weights path (split1.pt) and the files read; a variant that
+    cannot take these features, or a run already there that was chosen under another protocol, is refused now."""
+    from evaluation.replay_metrics import ReplayProtocol
+    from sources.replay.ablation import check_existing_runs, replay_weights_path, sized_variants
+
+    replay = _replay(request)
+    data = replay.open()
+    sized_variants(variants, data.feature_dim, replay.name)
+    several = len(seeds) > 1
+    weights = [replay_weights_path(v, request.data.weights_dir, replay.name, seed if several else None) for v in variants for seed in seeds]
+    check_existing_runs(weights, ReplayProtocol(replay.protocol))
+    return data, weights, replay.input_files()
 
 
 def ablate(variants: Sequence[Variant], data: ReplayData, seeds: list[int], train_cfg: TrainConfig, weights_dir: Path,
            device: torch.device, fallback: Fallback) -> list[VariantResult]:
-    """Never reached: ``ablation_inputs`` refuses the run first."""
-    raise GridError("ablate.py does not run on the Most-replayed data sets (see sources/replay/commands.ablation_inputs)")
+    """Every variant trained where its weights are missing, then its kept checkpoints scored on the test split under the
+    protocol (sources/replay/ablation.py)."""
+    from sources.replay.ablation import ReplayAblationJob, run_replay_grid
+
+    job = ReplayAblationJob(data, seeds, train_cfg, weights_dir, device)
+    log.info("protocol: %s; the epochs kept are its rule's on the validation split", job.protocol.title)
+    return run_replay_grid(variants, job, fallback)

@@ -119,7 +119,7 @@ def test_per_dataset_values_are_the_authors_and_user_values_win():
     ({"p_uncond": 1.0}, "p_uncond"),
     ({"sampling_steps": 2000}, "sampling_steps"),
     ({"denoiser": Denoiser.DIT}, "dit"),
-    ({"ema": True}, "ema"),
+    ({"ema": True, "ema_decay": 1.0}, "ema_decay"),
     ({"hidden_dim": 30, "heads": 4}, "hidden_dim"),
 ])
 def test_bad_options_are_named(options, named):

@@ -139,3 +139,138 @@ def test_a_data_set_with_a_validation_split_never_keeps_summdiffs_test_rule():
     plan = VIDEOXUM_SOURCE.plan_for(plan_for(ModelChoice("SummDiff", SummDiffConfig())), None)
     assert plan.rule is EpochRule.BEST_ON_VALIDATION and not plan.rule.looks_at_test_labels
     assert "never on test labels" in VIDEOXUM_SOURCE.rule_problem(EpochRule.BEST_TAU_ON_TEST)
+
+
+def test_the_weight_average_is_the_authors_update_of_the_parameters_alone():
+    """engine/train/ema.py against a hand computation: a copy at the start, then after every optimiser step
+    average = d * average + (1 - d) * weights for each parameter; buffers stay as copied (their solver's update_ema)."""
+    from engine.train.ema import WeightAverage  # noqa: PLC0415
+
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.3)
+    average = WeightAverage(model, 0.9)
+    average.attach(optimizer, model)
+    expected = {name: p.detach().clone() for name, p in model.named_parameters()}
+    first_buffers = {name: b.clone() for name, b in model.named_buffers()}
+    for _ in range(3):
+        optimizer.zero_grad()
+        model(torch.randn(5, 3)).pow(2).mean().backward()
+        optimizer.step()
+        expected = {name: 0.9 * expected[name] + 0.1 * p.detach() for name, p in model.named_parameters()}
+    averaged = dict(average.module.named_parameters())
+    for name, value in expected.items():
+        torch.testing.assert_close(averaged[name], value, rtol=0, atol=1e-7)
+        assert not averaged[name].requires_grad and not torch.equal(averaged[name], dict(model.named_parameters())[name])
+    for name, buffer in average.module.named_buffers():
+        assert torch.equal(buffer, first_buffers[name])  # the model's running statistics moved; the average's did not
+    assert not torch.equal(model[1].running_mean, first_buffers["1.running_mean"])
+    with pytest.raises(ValueError, match="decay"):
+        WeightAverage(model, 1.0)
+
+
+def test_ema_is_on_where_the_authors_scripts_turn_it_on_and_a_flag_sets_it():
+    from models.methods import method_spec  # noqa: PLC0415
+
+    spec = method_spec("SummDiff")
+    decays = {name: spec.average_decay(SummDiffConfig().for_dataset(name)) for name in ("SumMe", "TVSum", "MrHiSum", "custom")}
+    assert decays == {"SumMe": None, "TVSum": None, "MrHiSum": 0.999, "custom": None}
+    assert spec.average_decay(SummDiffConfig(ema=True, ema_decay=0.5).for_dataset("SumMe")) == 0.5
+    assert spec.average_decay(SummDiffConfig(ema=False).for_dataset("MrHiSum")) is None
+    assert {o.name: o.parse("0.99") for o in spec.options if o.name == "ema_decay"} == {"ema_decay": 0.99}
+    assert [o.parse("true") for o in spec.options if o.name == "ema"] == [True]
+
+
+@pytest.fixture(scope="module")
+def ema_runs(tiny_data_dir, tiny_splits, tmp_path_factory):
+    """SummDiff trained 2 epochs on the tiny SumMe split 1 without EMA, with decay 0 and with decay 0.99 (weights paths)."""
+    from config import DATASETS  # noqa: PLC0415
+    from dataset import load_benchmark, read_splits  # noqa: PLC0415
+    from engine.train.loop import train_method_split  # noqa: PLC0415
+
+    benchmark = load_benchmark(DATASETS["SumMe"], tiny_data_dir)
+    split = read_splits(tiny_splits["SumMe"])[0]
+    folder = tmp_path_factory.mktemp("ema")
+
+    def train(name, **options):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # tiny matrices: a second thread only waits on a busy machine (5 s per run instead of 1)
+        try:
+            return train_small(name, **options)
+        finally:
+            torch.set_num_threads(threads)
+
+    def train_small(name, **options):
+        small = SummDiffConfig(decoder_layers=1, individual=False, hidden_dim=32, heads=2, feedforward_dim=64, sampling_steps=2,
+                               **options)
+        plan = plan_for(ModelChoice("SummDiff", small), ProtocolOverrides(epochs=2, learning_rate=1e-3, videos_per_step=1),
+                        EpochRule.LAST)
+        return train_method_split(benchmark, split, plan, torch.device("cpu"), folder / name).weights_path
+
+    from engine.train import loop as training  # noqa: PLC0415
+
+    evaluated = []  # the weights of each model the held-out evaluation scored in the averaged run
+    original = training.evaluate_model
+
+    def spied(model, *args, **kwargs):
+        evaluated.append({key: value.clone() for key, value in model.state_dict().items()})
+        return original(model, *args, **kwargs)
+
+    paths = {"plain": train("plain", ema=False), "decay0": train("decay0", ema=True, ema_decay=0.0)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "evaluate_model", spied)
+        paths["averaged"] = train("averaged", ema=True, ema_decay=0.99)
+    return paths, train, evaluated
+
+
+def _state(path):
+    return torch.load(path, weights_only=True)
+
+
+def _history(path):
+    import json  # noqa: PLC0415
+
+    return json.loads(path.with_suffix(".json").read_text())["history"]
+
+
+def test_the_average_is_what_is_evaluated_and_saved(ema_runs):
+    paths, _, evaluated = ema_runs
+    plain, same, averaged = (_state(paths[name]) for name in ("plain", "decay0", "averaged"))
+    assert plain.keys() == same.keys() == averaged.keys()  # the model's layout (the authors' _ema.pkl has it too)
+    assert all(torch.equal(plain[key], same[key]) for key in plain)  # decay 0: the average is the trained weights
+    assert _history(paths["plain"]) == _history(paths["decay0"])  # and drawing it changed no random number
+    assert any(not torch.equal(plain[key], averaged[key]) for key in plain)
+    # the same training (losses); after the last epoch the evaluation scored the saved average, not the trained weights
+    assert [row["loss"] for row in _history(paths["averaged"])] == [row["loss"] for row in _history(paths["plain"])]
+    assert len(evaluated) == 2
+    assert all(torch.equal(evaluated[-1][key], averaged[key]) for key in averaged)
+    assert any(not torch.equal(evaluated[-1][key], plain[key]) for key in plain)
+
+
+def test_a_stopped_ema_run_resumes_with_its_average(ema_runs, monkeypatch):
+    from engine.run_paths import run_checkpoint_path  # noqa: PLC0415
+    from engine.train import loop as training  # noqa: PLC0415
+    from engine.train.resume import RunCheckpoint  # noqa: PLC0415
+
+    paths, train, _ = ema_runs
+    calls = {"n": 0}
+    original = training.train_epoch
+
+    def stopping(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(training, "train_epoch", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        train("stopped", ema=True, ema_decay=0.99)
+    monkeypatch.undo()
+    folder = paths["averaged"].parents[2] / "stopped"
+    checkpoint = RunCheckpoint.load(run_checkpoint_path(folder / "SumMe" / "split1.pt"))
+    assert checkpoint.epoch == 1 and checkpoint.averaged is not None
+    assert any(not torch.equal(checkpoint.averaged[key], checkpoint.model[key]) for key in checkpoint.model)
+    resumed = train("stopped", ema=True, ema_decay=0.99)
+    whole, again = _state(paths["averaged"]), _state(resumed)
+    assert all(torch.equal(whole[key], again[key]) for key in whole)
+    assert _history(paths["averaged"]) == _history(resumed)

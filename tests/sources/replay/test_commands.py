@@ -6,7 +6,6 @@ import logging
 import h5py
 import pytest
 
-import ablate
 import inference
 import train
 from engine.run_paths import record_path_for, weights_path_for
@@ -129,12 +128,6 @@ def test_another_epoch_rule_is_refused(replay_sets, tmp_path, caplog):
 def test_a_missing_file_stops_training_before_any_work(tmp_path, caplog):
     assert train.main(train.parse_args(_train_args(tmp_path, tmp_path / "w", "MoSu"))) == 2
     assert "MoSu (TripleSumm's release): not found" in caplog.text and not (tmp_path / "w").exists()
-
-
-def test_ablation_is_refused_with_the_reason(replay_sets, tmp_path, caplog):
-    code = ablate.main(ablate.parse_args(["--dataset", "MrHiSum", "--data-dir", str(replay_sets["mrhisum"]), "--weights-dir", str(tmp_path),
-                                          "--device", "cpu"]))
-    assert code == 2 and "ablate.py --dataset MrHiSum is not available yet" in caplog.text
 
 
 def test_limit_is_said_in_the_record(replay_sets, tmp_path):
