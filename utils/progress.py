@@ -10,6 +10,7 @@ never redraws; a bar of fine units (frames: ``lines=False``) writes nothing. A b
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -39,8 +40,15 @@ class _LineBar(tqdm):
         return True
 
 
+# Set to 1 by a program that reads the bars from a pipe (the web page follows generate_video.py's): bars redraw as on
+# a terminal, each redraw ended by a carriage return, instead of going quiet.
+BARS_FOR_A_READER = "CSTA_PROGRESS_BARS"
+
+
 def is_terminal(stream: TextIO | None = None) -> bool:
-    """Whether ``stream`` (stderr) is a terminal, where a bar may redraw itself."""
+    """Whether ``stream`` (stderr) is a terminal, where a bar may redraw itself (or a reader asked for bars)."""
+    if os.environ.get(BARS_FOR_A_READER) == "1":
+        return True
     stream = sys.stderr if stream is None else stream
     try:
         return stream.isatty()

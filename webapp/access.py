@@ -37,6 +37,15 @@ def typed_path(text: str, settings: AppSettings, what: str) -> Path:
     return resolved
 
 
+def may_read(path: Path, settings: AppSettings) -> bool:
+    """Whether the page may read ``path`` (what it offers in its lists must pass the rule a typed path does)."""
+    try:
+        typed_path(str(path), settings, "file")
+    except PathRefused:
+        return False
+    return True
+
+
 def chosen_file(upload: str | None, text: str | None, settings: AppSettings, what: str) -> Path:
     """An upload wins over a typed path (uploads are always allowed)."""
     if upload:

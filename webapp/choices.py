@@ -8,6 +8,8 @@ from pathlib import Path
 
 from config import DEFAULT_WEIGHTS_DIR
 from utils.files import atomic_output
+from webapp.access import may_read
+from webapp.settings import AppSettings
 from webapp.summary_job import ROOT, BackboneChoice
 
 DEMO_WEIGHTS = ROOT / "demo_output" / "weights" / "SumMe" / "split1.pt"  # what make demo trains
@@ -16,12 +18,13 @@ STAND_IN_FILE_NAME = "STAND-IN_random_csta.pt"
 _writing = threading.Lock()
 
 
-def weights_choices() -> list[str]:
-    """The demo's trained weights first when present, then the project's weights files, then the STAND-IN."""
+def weights_choices(settings: AppSettings) -> list[str]:
+    """The demo's trained weights first when present, then the project's weights files, then the STAND-IN; only
+    files the page may read (a page confined to --allow folders offers none outside them)."""
     found = sorted(DEFAULT_WEIGHTS_DIR.glob("**/*.pt"))
     demo = sorted(DEMO_WEIGHTS.parent.parent.glob("**/*.pt")) if DEMO_WEIGHTS.parent.is_dir() else []
     ordered = ([DEMO_WEIGHTS] if DEMO_WEIGHTS.is_file() else []) + [p for p in demo + found if p != DEMO_WEIGHTS]
-    return [str(path) for path in ordered] + [STAND_IN_WEIGHTS]
+    return [str(path) for path in ordered if may_read(path, settings)] + [STAND_IN_WEIGHTS]
 
 
 def stand_in_weights(folder: Path) -> Path:

@@ -211,7 +211,7 @@ class Actions:
 
 def build_page(settings: AppSettings, sessions: Sessions) -> gr.Blocks:
     actions = Actions(settings, sessions)
-    weights = choices.weights_choices()
+    weights = choices.weights_choices(settings)
     backbones, backbone_default = choices.backbone_choices()
     paths_note = ("a path on this machine" if settings.local_only and not settings.allow
                   else "a path inside the allowed folders (--allow)" if settings.allow else "typed paths are off (upload instead)")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from utils.exit import EXIT_INTERRUPTED
+from utils.progress import BARS_FOR_A_READER
 from webapp.progress import Progress, Stage, read_progress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +93,7 @@ class SummaryJob:
         self._process = subprocess.Popen(
             command(source, options), cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, process_group=0,  # its own group: a Ctrl-C of the page is not its (same session)
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", BARS_FOR_A_READER: "1"},  # its bars, though stderr is a pipe
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

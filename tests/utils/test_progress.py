@@ -57,3 +57,15 @@ def test_every_progress_bar_of_the_project_is_made_by_progress_bar():
               for path in (ROOT / folder).rglob("*.py") if "tqdm(" in path.read_text(encoding="utf-8")]
     scripts = [path.name for path in ROOT.glob("*.py") if "tqdm(" in path.read_text(encoding="utf-8")]
     assert makers + scripts == ["utils/progress.py"]
+
+
+def test_a_reader_of_the_pipe_can_ask_for_the_bars(monkeypatch):
+    import io  # noqa: PLC0415
+
+    from utils.progress import BARS_FOR_A_READER, progress_bar  # noqa: PLC0415
+
+    monkeypatch.setenv(BARS_FOR_A_READER, "1")
+    log = io.StringIO()
+    for _ in progress_bar(range(3), desc="features", unit="frame", lines=False, file=log, mininterval=0):
+        pass
+    assert "\r" in log.getvalue() and "3/3" in log.getvalue()  # redrawn as on a terminal, frames included

@@ -130,3 +130,40 @@ def test_without_gradio_the_script_says_what_to_install(monkeypatch, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gradio" else real(name, *a))
     assert app.main(app.parse_args([])) == 2
     assert "pip install -e '.[app]'" in capsys.readouterr().err
+
+
+def test_a_job_follows_the_commands_bars_though_its_stderr_is_a_pipe(clip, weights, tmp_path, monkeypatch):
+    """generate_video.py keeps its bars quiet when stderr is not a terminal; the page asks for them (CSTA_PROGRESS_BARS)."""
+    import webapp.summary_job as summary_job  # noqa: PLC0415
+    from webapp.progress import Stage  # noqa: PLC0415
+
+    seen = []
+    original = summary_job.read_progress
+
+    def recorded(line, current):
+        progress = original(line, current)
+        seen.append(progress.stage)
+        return progress
+
+    monkeypatch.setattr(summary_job, "read_progress", recorded)
+    job = summary_job.SummaryJob(clip, summary_job.SummaryOptions(weights=weights, device="cpu"), tmp_path)
+    while not job.wait(0.1):
+        pass
+    state, result, message = job.finish()
+    assert state is summary_job.JobState.DONE, message
+    assert {Stage.FEATURES, Stage.SHOTS, Stage.WRITING} <= set(seen), seen
+
+
+def test_the_weights_offered_are_only_those_the_page_may_read(tmp_path, monkeypatch):
+    from webapp import choices  # noqa: PLC0415
+
+    demo = tmp_path / "demo_output" / "weights" / "SumMe" / "split1.pt"
+    demo.parent.mkdir(parents=True)
+    demo.write_bytes(b"weights")
+    monkeypatch.setattr(choices, "DEMO_WEIGHTS", demo)
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    confined = AppSettings(device="cpu", work_root=tmp_path / "work", allow=(allowed.resolve(),), max_upload="5mb")
+    assert str(demo) not in choices.weights_choices(confined)  # offered, it would be refused when chosen
+    opened = AppSettings(device="cpu", work_root=tmp_path / "work", allow=(tmp_path.resolve(),), max_upload="5mb")
+    assert choices.weights_choices(opened)[0] == str(demo)
