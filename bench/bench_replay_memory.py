@@ -34,6 +34,7 @@ from models.methods import method_spec
 from sources.mrhisum import MRHISUM_SOURCE, mrhisum_files
 from sources.replay.data import ReplayRequest
 from sources.streaming import stream_records
+from utils.process_memory import peak_resident_mb, resident_mb
 from utils.runtime import seed_everything
 
 
@@ -46,35 +47,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--method", default="CSTA", help="the method timed for the epoch estimate (default CSTA)")
     parser.add_argument("--train-videos", type=int, default=20, help="training videos timed for the epoch estimate (0: skip)")
     return parser.parse_args(argv)
-
-
-def _status_kb(pid: int | str, field: str, table: str = "status") -> int:
-    """A kB figure of /proc/<pid>/<table> (status: VmRSS, VmHWM; smaps_rollup: Pss), 0 when gone."""
-    try:
-        for line in Path(f"/proc/{pid}/{table}").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _children() -> list[str]:
-    me = str(os.getpid())
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
-                    found.append(entry.name)
-            except (OSError, IndexError):
-                continue
-    return found
-
-
-def resident_mb() -> tuple[float, float]:
-    """(this process's RSS, the PSS of it and its workers), MB."""
-    return _status_kb("self", "VmRSS") / 1024, sum(_status_kb(pid, "Pss", "smaps_rollup") for pid in ["self", *_children()]) / 1024
 
 
 def stream(splits: list[ReplayDataset], workers: int, sample_every: int, marks: list[int]) -> None:
@@ -94,7 +66,7 @@ def stream(splits: list[ReplayDataset], workers: int, sample_every: int, marks: 
                     print(f"  {seen:6d} videos ({rows:9d} rows) {time.perf_counter() - start:7.1f} s  {own:7.0f} MB / {together:7.0f} MB")
     elapsed = time.perf_counter() - start
     print(f"streamed {seen} videos, {rows} rows in {elapsed:.1f} s ({seen / elapsed:.0f} videos/s, {elapsed / seen * 1000:.1f} ms/video); "
-          f"peak sampled PSS {peak:.0f} MB (with workers); this process's VmHWM {_status_kb('self', 'VmHWM') / 1024:.0f} MB")
+          f"peak sampled PSS {peak:.0f} MB (with workers); this process's VmHWM {peak_resident_mb():.0f} MB")
 
 
 def train_estimate(train: ReplayDataset, method: str, n_videos: int, workers: int) -> None:

@@ -29,6 +29,7 @@ from engine.evaluate.model_scores import to_device
 from engine.train.loop import train_epoch
 from models.backbone import BackboneInit
 from models.csta import build_csta
+from utils.process_memory import peak_resident_mb, resident_mb
 from utils.runtime import seed_everything
 
 
@@ -40,40 +41,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample-every", type=int, default=1000, help="videos between memory samples (default 1000)")
     parser.add_argument("--train-videos", type=int, default=40, help="training videos timed for the epoch estimate (0: skip)")
     return parser.parse_args(argv)
-
-
-def _status_kb(pid: int | str, field: str, table: str = "status") -> int:
-    """A kB figure of /proc/<pid>/<table> (status: VmRSS, VmHWM; smaps_rollup: Pss), 0 when gone."""
-    try:
-        for line in Path(f"/proc/{pid}/{table}").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _children() -> list[str]:
-    me = str(os.getpid())
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
-                    found.append(entry.name)
-            except (OSError, IndexError):
-                continue
-    return found
-
-
-def resident_mb() -> tuple[float, float]:
-    """(this process's resident memory, the proportional set size of it and its children), MB.
-
-    PSS shares each page among the processes mapping it, so forked workers' pages shared with this
-    process are not counted twice, as a sum of their RSS would count them."""
-    own = _status_kb("self", "VmRSS")
-    together = sum(_status_kb(pid, "Pss", "smaps_rollup") for pid in ["self", *_children()])
-    return own / 1024, together / 1024
 
 
 def stream(datasets: list[VideoXumDataset], workers: int, sample_every: int) -> None:
@@ -93,7 +60,7 @@ def stream(datasets: list[VideoXumDataset], workers: int, sample_every: int) -> 
                 print(f"  {seen:6d} videos ({frames:8d} frames) {time.perf_counter() - start:7.1f} s  {own:7.0f} MB / {together:7.0f} MB")
     elapsed = time.perf_counter() - start
     print(f"streamed {seen} videos, {frames} frames in {elapsed:.1f} s ({seen / elapsed:.0f} videos/s); "
-          f"peak sampled PSS {peak:.0f} MB (with workers); this process's VmHWM {_status_kb('self', 'VmHWM') / 1024:.0f} MB")
+          f"peak sampled PSS {peak:.0f} MB (with workers); this process's VmHWM {peak_resident_mb():.0f} MB")
 
 
 def train_estimate(train: VideoXumDataset, n_videos: int) -> None:
