@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     protocol.add_argument("--lr", type=number_in(0.0, open_ends=True), help="Adam's learning rate")
     protocol.add_argument("--weight-decay", type=number_in(0.0), help="Adam's L2 weight decay")
+    protocol.add_argument("--lr-decay", type=number_in(0.0, 1.0, none_is=1.0), metavar="GAMMA",
+                          help="multiply the learning rate by GAMMA after every epoch (SummDiff's authors on Mr.HiSum: 0.99; "
+                          "1 or none: a constant rate, every other method's)")
     protocol.add_argument("--grad-clip", type=number_in(0.0, none_is=0.0), metavar="NORM",
                           help="clip the total gradient norm before each step; 0 or none: no clipping")
     protocol.add_argument("--videos-per-step", type=POSITIVE, metavar="N",

@@ -7,7 +7,8 @@ The authors' classes are imported in a child process (this script with --child),
 theirs enters the project. Their code imports timm's Mlp and einops' repeat, which the compared
 paths never call, and moves tensors with .cuda(): the child gives it empty stand-ins for the two
 packages and makes .cuda() a no-op, so it runs on the CPU as it is. Checked, per configuration
-(SumMe's and TVSum's options, with their null video file):
+
+(SumMe's, TVSum's and Mr.HiSum's options, the last with the dit denoiser, with their null video file):
 
 - initial weights: the same seed builds the same state_dict (keys, shapes, values);
 - loading: our state_dict loads into their model with strict=True (and theirs into ours);
@@ -37,11 +38,12 @@ import numpy as np
 import torch
 
 from models.summdiff import build_summdiff
-from models.summdiff_config import SummDiffConfig
+from models.summdiff_config import Denoiser, SummDiffConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CASES = {"SumMe": 60, "TVSum": 97}  # data set -> steps of the compared video
+CASES = {"SumMe": 60, "TVSum": 97, "MrHiSum": 120}  # data set -> steps of the compared video (Mr.HiSum: the dit denoiser)
+_THEIR_DENOISER = {Denoiser.LATENT_MLP: "latentmlp", Denoiser.DIT: "DiT"}  # their --denoiser spellings
 EMA_STEPS = 5  # optimiser steps over which the moving averages are compared
 EMA_DECAYS = (0.999, 0.9)  # the authors' default, and one that moves the average visibly in a few steps
 
@@ -79,10 +81,11 @@ def _child(job_path: str) -> None:
     inputs = torch.load(job["inputs"])
     null = torch.from_numpy(np.load(Path(job["official"]) / "dataset" / "null_video.npy"))
     for case in job["cases"]:
-        args = argparse.Namespace(device="cpu", hidden_dim=256, dropout=0.1, nheads=8, dim_feedforward=1024, enc_layers=2,
-                                  pre_norm=False, K=200, denoiser="latentmlp", p_uncond=0.2, sigmoid_temp=2.0, eps=1e-3,
-                                  scores_embed="learned", position_embedding="sine", v_feat_dim=1024, num_scores=300,
-                                  input_dropout=0.5, n_input_proj=3, dec_loss_coef=1, aux_loss_coef=0, **case["args"])
+        values = {"device": "cpu", "hidden_dim": 256, "dropout": 0.1, "nheads": 8, "dim_feedforward": 1024, "enc_layers": 2,
+                  "pre_norm": False, "K": 200, "denoiser": "latentmlp", "p_uncond": 0.2, "sigmoid_temp": 2.0, "eps": 1e-3,
+                  "scores_embed": "learned", "position_embedding": "sine", "v_feat_dim": 1024, "num_scores": 300,
+                  "input_dropout": 0.5, "n_input_proj": 3, "dec_loss_coef": 1, "aux_loss_coef": 0}
+        args = argparse.Namespace(**{**values, **case["args"]})
         torch.manual_seed(case["seed"])
         model, criterion = build_model(args)
         out[f"{case['name']}/init"] = {k: v.clone() for k, v in model.state_dict().items()}
@@ -93,7 +96,9 @@ def _child(job_path: str) -> None:
         # training, as their solver does one batch of one video (clamp, unconditional drop, forward, criterion)
         model.train()
         torch.manual_seed(case["seed"] + 1)
-        batch, target = features.unsqueeze(0).clone(), torch.clamp(gtscore.unsqueeze(0), 0.05, 0.95)
+        batch, target = features.unsqueeze(0).clone(), gtscore.unsqueeze(0)
+        if case["clamp"]:
+            target = torch.clamp(target, 0.05, 0.95)
         is_null = torch.rand(1) < args.p_uncond
         batch[is_null] = null
         score, _ = model(target, batch, mask, [length])
@@ -147,7 +152,8 @@ def _fidelity(official: Path, work: Path) -> dict:
         inputs[dataset] = (torch.randn(length, 1024, generator=generator), torch.rand(length, generator=generator))
         averages[dataset] = _our_averages(config, weights, inputs[dataset], seed, work / f"{dataset}_ema_steps.pt")
         cases.append({"name": dataset, "seed": seed, "weights": str(weights), "ema_steps": str(work / f"{dataset}_ema_steps.pt"),
-                      "args": {"dec_layers": config.decoder_layers, "w": config.guidance}})
+                      "clamp": config.clamp, "args": {"dec_layers": config.decoder_layers, "w": config.guidance,
+                                                      "K": config.score_levels, "denoiser": _THEIR_DENOISER[config.denoiser]}})
     torch.save(inputs, work / "inputs.pt")
     job = {"official": str(official), "inputs": str(work / "inputs.pt"), "output": str(work / "theirs.pt"), "cases": cases,
            "ema_decays": list(EMA_DECAYS)}

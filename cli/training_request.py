@@ -15,6 +15,7 @@ def training_request(args: argparse.Namespace) -> TrainingRequest:
     overrides = ProtocolOverrides(
         epochs=args.epochs, learning_rate=args.lr, weight_decay=args.weight_decay, grad_clip_norm=args.grad_clip,
         videos_per_step=args.videos_per_step, seed=args.seed, length_factor=args.length_factor,
+        lr_decay=getattr(args, "lr_decay", None),
     )
     init = getattr(args, "init", None)
     return TrainingRequest(model_choice_from_args(args), overrides, EpochRule(args.select) if args.select else None,

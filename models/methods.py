@@ -144,6 +144,7 @@ class TrainingProtocol:
     loss_average: LossAverage = LossAverage.FLOAT32
     step_loss: StepLoss = StepLoss.SUM
     partial_step: bool = False  # True: the videos left over after the last full step make one more, smaller step
+    lr_decay: float | None = None  # the learning rate is multiplied by this after every epoch (ExponentialLR); None: constant
     # the authors' values that differ per data set (field name -> value), over the ones above; see for_dataset
     by_dataset: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -167,12 +168,14 @@ class TrainingProtocol:
         values["videos_per_step"] = dict(self.videos_per_step)
         values["length_factor_sweep"] = list(self.length_factor_sweep)
         # the fields SummDiff brought, only where set: other methods' records and run fingerprints stay as they were
-        for name in ("step_loss", "partial_step", "by_dataset"):
+        for name in ("step_loss", "partial_step", "by_dataset", "lr_decay"):
             values.pop(name)
         if self.step_loss is not StepLoss.SUM:
             values["step_loss"] = self.step_loss.value
         if self.partial_step:
             values["partial_step"] = True
+        if self.lr_decay is not None:
+            values["lr_decay"] = self.lr_decay
         if self.by_dataset:
             values["by_dataset"] = {dataset: dict(changes) for dataset, changes in self.by_dataset.items()}
         return values
@@ -452,10 +455,11 @@ def _per_dataset(name: str) -> str:
 
 _SD_OPTIONS = (
     MethodOption("denoiser", ("--denoiser",), _member_of(Denoiser),
-                 f"SummDiff: the denoiser (authors': {_SD.denoiser.value} on SumMe and TVSum; dit, their Mr.HiSum one, is not "
-                 "built here yet)", tuple(d.value for d in Denoiser)),
+                 "SummDiff: the denoiser (authors': latentmlp on SumMe and TVSum, dit on Mr.HiSum; latentmlp on other data sets)",
+                 tuple(d.value for d in Denoiser)),
     MethodOption("decoder_layers", ("--decoder-layers", "--dec_layers"), whole_number(1),
-                 f"SummDiff: residual blocks of the latentmlp denoiser {_per_dataset('decoder_layers')}", placeholder="N"),
+                 f"SummDiff: the denoiser's blocks {_per_dataset('decoder_layers')[:-1]}, Mr.HiSum 2: their dit always has 2)",
+                 placeholder="N"),
     MethodOption("input_projections", ("--input-projections", "--n_input_proj"), whole_number(1),
                  f"SummDiff: layers projecting the features before the encoder, 1 to 3 (authors': {_SD.input_projections})",
                  placeholder="N"),
@@ -576,7 +580,7 @@ METHODS: dict[str, MethodSpec] = {
             shuffle=Shuffle.DATALOADER, loss_average=LossAverage.PYTHON_FLOAT, step_loss=StepLoss.LENGTH_WEIGHTED_MEAN,
             partial_step=True,
             by_dataset={"TVSum": {"learning_rate": 3e-4, "weight_decay": 5e-3, "epochs": 200},
-                        "MrHiSum": {"learning_rate": 5e-5, "weight_decay": 5e-4, "epochs": 40}},
+                        "MrHiSum": {"learning_rate": 5e-5, "weight_decay": 5e-4, "epochs": 40, "lr_decay": 0.99}},
         ),
         loss=Loss.DENOISING,
         selection=EpochRule.BEST_TAU_ON_TEST,

@@ -9,7 +9,8 @@ The data flow, for one video of T steps:
   a learnt global token is put in front, and a transformer encoder (sine positions over the steps)
   turns them into the condition ("memory");
 - the denoiser (latentmlp: residual MLP blocks mixing the step's noisy score, the diffusion time,
-  the condition and its neighbours by a 3-tap convolution) predicts the clean score sequence x0
+  the condition and its neighbours by a 3-tap convolution; dit, the authors' Mr.HiSum choice: adaLN
+  transformer blocks whose scores attend to the condition) predicts the clean score sequence x0
   from a noisy one. Scores live in logit space, x = logit(s) / temp, and enter the denoiser as one
   of K + 1 learnt levels round(sigmoid(temp * x) * K);
 - training: one random time t of a 1000-step cosine schedule per video, the clean target noised to
@@ -41,7 +42,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from config import MethodConfigError
-from models.summdiff_config import ScoreEmbedding, SummDiffConfig
+from models.summdiff_config import Denoiser, ScoreEmbedding, SummDiffConfig
 
 __all__ = ["SummDiff", "SummDiffConfig", "build_summdiff", "config_from_keys", "cosine_betas", "sampling_times"]
 
@@ -152,11 +153,14 @@ class Encoder(nn.Module):
 
 
 class TimeEmbedder(nn.Module):
-    """The decoder's time MLP; built and initialised as the authors' (their latentmlp path never calls it)."""
+    """The decoder's time MLP (the dit denoiser's condition; the latentmlp one embeds the time itself)."""
 
     def __init__(self, hidden: int) -> None:
         super().__init__()
         self.mlp = nn.Sequential(nn.Linear(_TIME_FREQUENCIES, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        return self.mlp(time_sinusoids(t, _TIME_FREQUENCIES))
 
 
 class ResBlock(nn.Module):
@@ -197,6 +201,107 @@ class LatentMLP(nn.Module):
         return self.out(x)
 
 
+def _modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    return x * (1 + scale) + shift
+
+
+def _plain_norm(channels: int) -> nn.LayerNorm:
+    return nn.LayerNorm(channels, elementwise_affine=False, eps=1e-6)
+
+
+class ProjectedAttention(nn.Module):
+    """Multi-head attention over queries, keys and values projected beforehand (the authors' attention.py keeps only
+    the output projection); dropout on the attention weights; Sized [L, B, D] in and out."""
+
+    def __init__(self, channels: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.heads, self.dropout = heads, dropout
+        self.out_proj = nn.Linear(channels, channels)
+        nn.init.constant_(self.out_proj.bias, 0.0)
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, padding: torch.Tensor | None) -> torch.Tensor:
+        """padding: Sized [B, S], True where a key is padding, or None."""
+        length, batch, channels = q.shape
+        heads, head_dim = self.heads, channels // self.heads
+        q = (q * head_dim**-0.5).contiguous().view(length, batch * heads, head_dim).transpose(0, 1)
+        k = k.contiguous().view(-1, batch * heads, head_dim).transpose(0, 1)
+        v = v.contiguous().view(-1, batch * heads, head_dim).transpose(0, 1)
+        weights = torch.bmm(q, k.transpose(1, 2))
+        if padding is not None:
+            keys = weights.shape[-1]
+            weights = weights.view(batch, heads, length, keys).masked_fill(padding[:, None, None, :], float("-inf"))
+            weights = weights.view(batch * heads, length, keys)
+        weights = torch.softmax(weights - weights.max(dim=-1, keepdim=True)[0], dim=-1)
+        weights = F.dropout(weights, p=self.dropout, training=self.training)
+        attended = torch.bmm(weights, v).transpose(0, 1).contiguous().view(length, batch, channels)
+        return self.out_proj(attended)
+
+
+class DiTBlock(nn.Module):
+    """Scores attend to the condition, then an MLP; both scaled, shifted and gated by the time and position (adaLN-Zero)."""
+
+    def __init__(self, channels: int, heads: int, feedforward: int, dropout: float) -> None:
+        super().__init__()
+        self.norm1 = _plain_norm(channels)
+        self.norm_m = _plain_norm(channels)
+        self.q_proj = nn.Linear(channels, channels)
+        self.k_proj = nn.Linear(channels, channels)
+        self.v_proj = nn.Linear(channels, channels)
+        self.attn = ProjectedAttention(channels, heads, dropout)
+        self.norm2 = _plain_norm(channels)
+        self.mlp = Mlp(channels, feedforward, channels, 2)
+        self.adaLN_modulation = nn.Sequential(nn.SiLU(), nn.Linear(channels, 6 * channels))
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor, c: torch.Tensor, padding: torch.Tensor | None) -> torch.Tensor:
+        shift_a, scale_a, gate_a, shift_m, scale_m, gate_m = self.adaLN_modulation(c).chunk(6, dim=-1)
+        keys = _modulate(self.norm_m(memory), shift_a, scale_a)  # the condition is modulated like the queries
+        query = self.q_proj(_modulate(self.norm1(x), shift_a, scale_a))
+        x = x + gate_a * self.attn(query, self.k_proj(keys), self.v_proj(keys), padding)
+        return x + gate_m * self.mlp(_modulate(self.norm2(x), shift_m, scale_m))
+
+
+class DiTFinalLayer(nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.norm_final = _plain_norm(channels)
+        self.linear = nn.Linear(channels, channels)
+        self.adaLN_modulation = nn.Sequential(nn.SiLU(), nn.Linear(channels, 2 * channels))
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        shift, scale = self.adaLN_modulation(c).chunk(2, dim=-1)
+        return self.linear(_modulate(self.norm_final(x), shift, scale))
+
+
+class DiT(nn.Module):
+    """The dit denoiser (the authors' DiffDecoderLayerDiT, their Mr.HiSum choice): ``blocks`` DiT blocks and a final
+    layer, xavier-initialised with the modulations and the output zeroed, so a fresh model predicts x0 = 0."""
+
+    def __init__(self, channels: int, heads: int, feedforward: int, dropout: float, blocks: int) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(DiTBlock(channels, heads, feedforward, dropout) for _ in range(blocks))
+        self.final_layer = DiTFinalLayer(channels)
+
+        def xavier(module: nn.Module) -> None:  # in the authors' order (apply: children first), so the draws match
+            if isinstance(module, nn.Linear):
+                nn.init.xavier_uniform_(module.weight)
+                nn.init.constant_(module.bias, 0)
+
+        self.apply(xavier)
+        for block in self.blocks:
+            _zeroed(block.adaLN_modulation[-1])
+        _zeroed(self.final_layer.adaLN_modulation[-1])
+        _zeroed(self.final_layer.linear)
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor, time: torch.Tensor, padding: torch.Tensor | None,
+                pos: torch.Tensor) -> torch.Tensor:
+        """x, memory, pos: Sized [L, B, D]; time: the time embedding Sized [B, D]."""
+        time = time.unsqueeze(0).expand(x.shape[0], -1, -1)
+        x, c = x + pos, time + pos
+        for block in self.blocks:
+            x = block(x, memory, c, padding)
+        return self.final_layer(x, time)
+
+
 class ScoreSinusoids(nn.Module):
     """Sinusoids of a score s in [0, 1] scaled to [0, 2 pi) (the authors' ScoreEmbed); Sized [B, L] -> [B, L, D]."""
 
@@ -218,7 +323,11 @@ class ScoreDecoder(nn.Module):
     def __init__(self, config: SummDiffConfig) -> None:
         super().__init__()
         d, levels = config.hidden_dim, config.score_levels
-        self.layers = LatentMLP(d, config.decoder_layers, 0.1)
+        self.dit = config.denoiser is Denoiser.DIT
+        if self.dit:  # the authors' dit always has 2 blocks (their dec_layers is ignored); decoder_layers sets it here
+            self.layers: nn.Module = DiT(d, config.heads, config.feedforward_dim, config.dropout, config.decoder_layers)
+        else:
+            self.layers = LatentMLP(d, config.decoder_layers, 0.1)
         self.norm = nn.LayerNorm(d)
         self.time_mlp = TimeEmbedder(d)
         nn.init.normal_(self.time_mlp.mlp[0].weight, std=0.02)
@@ -234,7 +343,7 @@ class ScoreDecoder(nn.Module):
             self.noise_embed = nn.Sequential(ScoreSinusoids(d, levels), nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
             nn.init.normal_(self.noise_embed[1].weight, std=0.02)
             nn.init.normal_(self.noise_embed[3].weight, std=0.02)
-        self.pos_emb = Mlp(d, d, d, 2)  # built (its weights are in the authors' files) but not used by latentmlp
+        self.pos_emb = Mlp(d, d, d, 2)  # built (its weights are in the authors' files) but used by neither denoiser
         nn.init.normal_(self.pos_emb.layers[0].weight, std=0.02)
         nn.init.normal_(self.pos_emb.layers[1].weight, std=0.02)
 
@@ -243,8 +352,11 @@ class ScoreDecoder(nn.Module):
         output = self.noise_embed(torch.round(scores * self.levels).long())
         if self.learned:
             output = self.noise_map(output)
-        output = output.transpose(0, 1) + pos
-        return self.norm(self.layers(output, t, memory)).transpose(0, 1)
+        if self.dit:  # the time embedding enters scaled by 0.1, as the authors' decoder passes it
+            output = self.layers(output.transpose(0, 1), memory, 0.1 * self.time_mlp(t), None, pos)
+        else:
+            output = self.layers(output.transpose(0, 1) + pos, t, memory)
+        return self.norm(output).transpose(0, 1)
 
 
 class Diffusion(nn.Module):
@@ -424,7 +536,7 @@ def build_summdiff(config: SummDiffConfig | None = None, device: torch.device | 
 def config_from_keys(state: Mapping[str, torch.Tensor], wanted: SummDiffConfig) -> SummDiffConfig | None:
     """The SummDiff options whose state_dict has exactly ``state``'s keys and shapes, or None.
 
-    The keys tell the widths, the encoder layers, the denoiser blocks, the input projections and K;
+    The keys tell the widths, the encoder layers, the denoiser and its blocks, the input projections and K;
     the options that leave no key (sampling, guidance, temperature, ...) are kept as ``wanted`` has them.
     """
     first, levels = state.get("input_vid_proj.0.net.1.weight"), state.get("transformer.diffusion_decoder.noise_embed.weight")
@@ -434,15 +546,18 @@ def config_from_keys(state: Mapping[str, torch.Tensor], wanted: SummDiffConfig) 
     def count(prefix: str) -> int:
         return len({key[len(prefix):].split(".")[0] for key in state if key.startswith(prefix)})
 
+    dit = "transformer.diffusion_decoder.layers.final_layer.linear.weight" in state
+    blocks = "transformer.diffusion_decoder.layers." + ("blocks." if dit else "res_blocks.")
     changes = {"feature_dim": first.shape[1], "hidden_dim": first.shape[0], "encoder_layers": count("transformer.encoder.layers."),
-               "decoder_layers": count("transformer.diffusion_decoder.layers.res_blocks."),
+               "decoder_layers": count(blocks), "denoiser": Denoiser.DIT if dit else Denoiser.LATENT_MLP,
                "input_projections": count("input_vid_proj."),
                "score_embedding": ScoreEmbedding.LEARNED if levels is not None else ScoreEmbedding.SINUSOIDAL}
     if levels is not None and levels.dim() == 2:
         changes["score_levels"] = levels.shape[0] - 1
     resolved = wanted.resolved()
     try:  # options the keys agree on stay as ``wanted`` has them (None: the authors' per-data-set value)
-        config = replace(wanted, **{name: value for name, value in changes.items() if value != getattr(resolved, name)})
+        config = replace(wanted, **{name: value for name, value in changes.items()
+                                    if value != getattr(resolved, name) or name == "denoiser"})  # the keys tell it always
     except MethodConfigError:
         return None
     with torch.device("meta"):

@@ -39,6 +39,7 @@ class ProtocolOverrides:
     videos_per_step: int | None = None  # for every dataset
     seed: int | None = None
     length_factor: float | None = None  # one CA-SUM run with this sigma instead of its authors' sweep
+    lr_decay: float | None = None  # 1: a constant learning rate
 
     def apply(self, protocol: TrainingProtocol) -> TrainingProtocol:
         changes: dict[str, Any] = {
@@ -50,6 +51,8 @@ class ProtocolOverrides:
             changes["videos_per_step"] = {name: self.videos_per_step for name in DATASETS}
         if self.length_factor is not None:
             changes["length_factor"], changes["length_factor_sweep"] = self.length_factor, ()
+        if self.lr_decay is not None:
+            changes["lr_decay"] = None if self.lr_decay == 1 else self.lr_decay
         # a value the user set holds on every data set, over the authors' per-data-set ones
         return replace(protocol.without(list(changes)), **changes)
 

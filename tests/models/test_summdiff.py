@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from config import MethodConfigError
-from models.summdiff import build_summdiff, sampling_times
+from models.summdiff import build_summdiff, config_from_keys, sampling_times
 from models.summdiff_config import Denoiser, SummDiffConfig
 
 SMALL = SummDiffConfig(hidden_dim=32, heads=4, feedforward_dim=64, encoder_layers=1, decoder_layers=1, feature_dim=16)
@@ -66,8 +68,9 @@ def test_sampled_scores_are_one_per_step_in_0_1(length):
     assert bool(((scores >= 0) & (scores <= 1)).all())
 
 
-def test_same_seed_same_scores_other_seed_other_scores():
-    model = _perturbed(SMALL)
+@pytest.mark.parametrize("denoiser", list(Denoiser))
+def test_same_seed_same_scores_other_seed_other_scores(denoiser):
+    model = _perturbed(replace(SMALL, denoiser=denoiser))
     features = torch.randn(12, 16)
     torch.manual_seed(1)
     first = model.sample(features, seed=5)
@@ -83,9 +86,10 @@ def test_sampling_takes_the_authors_ten_steps():
     assert pairs[0] == (999, 899) and pairs[-1] == (99, 0) and len(pairs) == 10
 
 
-def test_training_loss_falls_when_overfitting_one_video():
+@pytest.mark.parametrize("denoiser", list(Denoiser))
+def test_training_loss_falls_when_overfitting_one_video(denoiser):
     config = SummDiffConfig(hidden_dim=32, heads=4, feedforward_dim=64, encoder_layers=1, decoder_layers=1, feature_dim=16,
-                            p_uncond=0.0, input_dropout=0.0, dropout=0.0)
+                            p_uncond=0.0, input_dropout=0.0, dropout=0.0, denoiser=denoiser)
     torch.manual_seed(0)
     model = build_summdiff(config).train()
     features, target = torch.randn(24, 16), torch.linspace(0.1, 0.9, 24)
@@ -118,7 +122,7 @@ def test_per_dataset_values_are_the_authors_and_user_values_win():
     ({"input_projections": 4}, "input_projections"),
     ({"p_uncond": 1.0}, "p_uncond"),
     ({"sampling_steps": 2000}, "sampling_steps"),
-    ({"denoiser": Denoiser.DIT}, "dit"),
+    ({"denoiser": "dit"}, "denoiser"),
     ({"ema": True, "ema_decay": 1.0}, "ema_decay"),
     ({"hidden_dim": 30, "heads": 4}, "hidden_dim"),
 ])
@@ -150,3 +154,50 @@ def test_the_keys_tell_the_architecture_and_a_misfit_file_is_explained(tmp_path)
     save_checkpoint(tvsum.state_dict(), path)
     with pytest.raises(CheckpointMismatch, match="decoder_layers 3"):
         load_checkpoint(build_summdiff(SummDiffConfig().for_dataset("SumMe")), path)
+
+
+def test_mr_hisum_takes_the_dit_denoiser_with_the_authors_keys():
+    config = SummDiffConfig().for_dataset("MrHiSum")
+    assert (config.denoiser, config.decoder_layers, config.score_levels, config.ema, config.clamp) == (Denoiser.DIT, 2, 100, True, False)
+    assert SummDiffConfig().for_dataset("SumMe").denoiser is Denoiser.LATENT_MLP
+    assert SummDiffConfig().for_dataset("a built data set").denoiser is Denoiser.LATENT_MLP
+    state = build_summdiff(config).state_dict()
+    expected = {
+        "transformer.diffusion_decoder.layers.blocks.1.q_proj.weight": (256, 256),
+        "transformer.diffusion_decoder.layers.blocks.0.attn.out_proj.weight": (256, 256),
+        "transformer.diffusion_decoder.layers.blocks.0.mlp.layers.0.weight": (1024, 256),
+        "transformer.diffusion_decoder.layers.blocks.0.adaLN_modulation.1.weight": (6 * 256, 256),
+        "transformer.diffusion_decoder.layers.final_layer.adaLN_modulation.1.weight": (2 * 256, 256),
+        "transformer.diffusion_decoder.layers.final_layer.linear.weight": (256, 256),
+        "transformer.diffusion_decoder.noise_embed.weight": (101, 256),
+    }
+    for key, shape in expected.items():
+        assert tuple(state[key].shape) == shape, key
+    assert not any("res_blocks" in key or "layers.blocks.2." in key for key in state)
+    # adaLN-Zero: the modulations and the output start at zero, so a fresh model's x0 ignores the noisy scores
+    assert not state["transformer.diffusion_decoder.layers.final_layer.linear.weight"].any()
+    assert not state["transformer.diffusion_decoder.layers.blocks.1.adaLN_modulation.1.bias"].any()
+    found = config_from_keys(state, SummDiffConfig())
+    assert (found.denoiser, found.resolved().decoder_layers) == (Denoiser.DIT, 2)
+    assert config_from_keys(build_summdiff(SummDiffConfig().for_dataset("SumMe")).state_dict(), SummDiffConfig()).denoiser \
+        is Denoiser.LATENT_MLP
+
+
+def test_dit_attention_ignores_padded_condition_steps():
+    """The dit's scores attend to the condition with the padding masked out: a padded batch gives a video the same
+    output as the video alone (what makes the authors' padded batches and our one-video steps agree)."""
+    from models.summdiff import DiT  # noqa: PLC0415
+
+    torch.manual_seed(0)
+    dit = DiT(channels=16, heads=4, feedforward=32, dropout=0.0, blocks=2).eval()
+    with torch.no_grad():
+        for parameter in dit.parameters():
+            parameter.add_(0.1 * torch.randn(parameter.shape))
+        x, memory, pos, time = torch.randn(5, 1, 16), torch.randn(5, 1, 16), torch.randn(5, 1, 16), torch.randn(1, 16)
+        alone = dit(x, memory, time, None, pos)
+        padded = [torch.cat([t, torch.randn(3, 1, 16)]) for t in (x, memory, pos)]
+        mask = torch.tensor([[False] * 5 + [True] * 3])
+        together = dit(padded[0], padded[1], time, mask, padded[2])[:5]
+        unmasked = dit(padded[0], padded[1], time, None, padded[2])[:5]
+    assert torch.allclose(alone, together, atol=1e-6)
+    assert not torch.allclose(alone, unmasked, atol=1e-3)  # the padding would leak without the mask

@@ -274,3 +274,45 @@ def test_a_stopped_ema_run_resumes_with_its_average(ema_runs, monkeypatch):
     whole, again = _state(paths["averaged"]), _state(resumed)
     assert all(torch.equal(whole[key], again[key]) for key in whole)
     assert _history(paths["averaged"]) == _history(resumed)
+
+
+def test_mr_hisum_decays_the_learning_rate_and_a_user_value_wins():
+    plan = plan_for(ModelChoice("SummDiff", SummDiffConfig()))
+    assert plan.for_dataset("MrHiSum").protocol.lr_decay == 0.99  # their solver's ExponentialLR, stepped on Mr.HiSum alone
+    assert plan.for_dataset("SumMe").protocol.lr_decay is None and plan.for_dataset("MoSu").protocol.lr_decay is None
+    assert plan.for_dataset("MrHiSum").protocol.as_dict()["lr_decay"] == 0.99
+    assert "lr_decay" not in plan.for_dataset("SumMe").protocol.as_dict()  # other runs' records and fingerprints unchanged
+    constant = plan_for(ModelChoice("SummDiff", SummDiffConfig()), ProtocolOverrides(lr_decay=1.0))
+    assert constant.for_dataset("MrHiSum").protocol.lr_decay is None
+    assert plan_for(ModelChoice("CSTA", None), ProtocolOverrides(lr_decay=0.5)).for_dataset("SumMe").protocol.lr_decay == 0.5
+
+
+def test_the_decayed_rate_steps_after_every_epoch_and_survives_a_resume(ema_runs, monkeypatch):
+    """lr x gamma after each epoch; a run stopped after epoch 1 resumes at the decayed rate (the optimiser's saved state)."""
+    from engine.train import loop as training  # noqa: PLC0415
+
+    _, train, _ = ema_runs
+    rates = []
+    original = training.train_epoch
+
+    def recording(model, optimizer, *args):
+        rates.append(optimizer.param_groups[0]["lr"])
+        if len(rates) == 2 and stop["now"]:
+            raise KeyboardInterrupt
+        return original(model, optimizer, *args)
+
+    stop = {"now": True}
+    monkeypatch.setattr(training, "train_epoch", recording)
+    original_plan_for = plan_for
+
+    def decaying(choice, overrides, *args, **kwargs):
+        from dataclasses import replace  # noqa: PLC0415
+
+        return original_plan_for(choice, replace(overrides, lr_decay=0.5), *args, **kwargs)
+
+    monkeypatch.setitem(train.__globals__, "plan_for", decaying)  # the fixture's runs, with --lr-decay 0.5
+    with pytest.raises(KeyboardInterrupt):
+        train("decayed", ema=False)
+    stop["now"] = False
+    train("decayed", ema=False)
+    assert rates == [1e-3, 5e-4, 5e-4]  # epoch 1, epoch 2 (stopped), epoch 2 again after the resume
