@@ -130,3 +130,29 @@ def test_a_retried_run_goes_on_from_its_checkpoint(tiny_data_dir, tiny_splits, t
         assert "already trained" not in caplog.text and "resuming" not in caplog.text
     finally:
         torch.set_num_threads(threads)
+
+
+def test_a_summdiff_run_through_ray_equals_the_same_run_in_this_process(local_ray, tiny_data_dir, tiny_splits, tmp_path):
+    """A sampled method through a real local Ray: its options, EMA and seeded sampling travel with the job, so the
+    worker writes the weights and the record (its sampled held-out numbers) this process writes."""
+    import json  # noqa: PLC0415
+
+    from models.summdiff_config import SummDiffConfig  # noqa: PLC0415
+
+    spec = DATASETS["SumMe"]
+    small = SummDiffConfig(decoder_layers=1, hidden_dim=32, heads=2, feedforward_dim=64, sampling_steps=2, ema=True, ema_decay=0.9)
+    plan = plan_for(ModelChoice("SummDiff", small), ProtocolOverrides(epochs=2, videos_per_step=2, seed=3), EpochRule.LAST)
+    split = read_splits(tiny_splits["SumMe"], spec)[0]
+    job = RunJob(spec, split, plan, tiny_data_dir, tmp_path / "here", seed_folder=False)
+    threads = torch.get_num_threads()
+    try:
+        here = sweep.run_job(job).training.weights_path
+    finally:
+        torch.set_num_threads(threads)
+    sweep.run_sweep([replace(job, weights_dir=tmp_path / "ray")], SweepConfig(progress=False))
+    there = tmp_path / "ray" / "SumMe" / "split1.pt"
+    first, second = torch.load(here, weights_only=True), torch.load(there, weights_only=True)
+    assert first.keys() == second.keys() and all(torch.equal(first[key], second[key]) for key in first)
+    records = [json.loads(path.with_suffix(".json").read_text()) for path in (here, there)]
+    assert records[0]["method"] == records[1]["method"] == "SummDiff"
+    assert records[0]["history"] == records[1]["history"] and records[0]["model_options"]["ema"] is True
