@@ -15,7 +15,11 @@ videos the method sums per optimiser step, k (StepShare):
   them: N videos per optimiser step (the MEAN gradient), N times fewer steps per epoch than a lone
   process, which is not the paper's one-video protocol (the record says so).
 
-The videos left over after the last full step sit the epoch out. Only rank 0 evaluates (its metrics
+The videos left over after the last full step sit the epoch out, except for a method whose authors'
+DataLoader keeps its last, smaller batch (SummDiff): they make one more step, dealt out to the ranks in
+turn (a rank with none joins the step's gradient exchange with a zero-weighted pass of its previous video).
+SummDiff's steps weigh each video's loss by its share of the step's time steps, counted over every
+rank, so the shared step's gradient is still the lone process's. Only rank 0 evaluates (its metrics
 are sent to every rank, so every rank keeps the same history) and writes.
 
 BatchNorm running statistics (used at evaluation only) are rank 0's, as DDP broadcasts rank 0's
@@ -269,12 +273,12 @@ def share_steps(videos_per_step: int, what: str = "the method") -> StepShare:
 
 
 def refuse_unshared_steps(step_loss: StepLoss, partial_step: bool, what: str) -> None:
-    """Refuse, under torchrun, a step whose videos weigh by their length or whose last step is smaller (SummDiff's):
-    the processes' shares are summed as plain losses, which would train another model without a word."""
-    if not current().active or (step_loss is StepLoss.SUM and not partial_step):
+    """Refuse, under torchrun, a smaller last step of plainly summed losses (no method has one): its ranks would hold
+    unequal numbers of videos, and the epoch's mean loss is made of equal shares. SummDiff's length-weighted steps,
+    the last one smaller, are shared (train_epoch)."""
+    if not current().active or not partial_step or step_loss is StepLoss.LENGTH_WEIGHTED_MEAN:
         return
-    raise DistributedError(f"{what}: its optimiser steps weigh each video by its length ({step_loss.value}"
-                           f"{', with a smaller last step' if partial_step else ''}), which torchrun's processes do not share yet; "
+    raise DistributedError(f"{what}: a smaller last step of summed losses is not shared by torchrun's processes; "
                            "train it without torchrun (one process)")
 
 
@@ -322,6 +326,16 @@ def train_epoch(
     share = StepShare(steps.videos_per_step, ranks.world_size)
     order = on_main(lambda: epoch_order(steps.shuffle, len(videos)))
     mine_in_order = rank_share(order, ranks, share.per_process)
+    sizes = None
+    if steps.partial_step and share.keeps_method_step:
+        full = len(order) // share.videos_per_step
+        left = order[full * share.videos_per_step:]  # the lone process's last, smaller step, dealt out in turn
+        if left:
+            if full == 0 and len(left) < ranks.world_size:
+                raise TooFewTrainingVideos(f"{len(videos)} training videos cannot give each of {ranks.world_size} processes "
+                                           "one: use fewer processes")
+            mine_in_order += left[ranks.rank::ranks.world_size]
+            sizes = [share.per_process] * full + [len(left[ranks.rank::ranks.world_size])]
     if not mine_in_order:
         raise TooFewTrainingVideos(
             f"{len(videos)} training videos cannot fill one optimiser step of {share.videos_per_step} videos "
@@ -333,16 +347,25 @@ def train_epoch(
     mine = (_StreamShare(videos, mine_in_order) if isinstance(videos, VideoStream)
             else [videos[index] for index in mine_in_order])
     # DDP exchanges the gradients once per step: no_sync around every video of a step but its last
-    exchange = (GradientExchange(share.loss_scale, trainer.no_sync) if isinstance(trainer, nn.parallel.DistributedDataParallel)
-                else GradientExchange())
+    device = next(trainer.parameters()).device
+    exchange = (GradientExchange(share.loss_scale, trainer.no_sync, lambda value: _summed(value, device))
+                if isinstance(trainer, nn.parallel.DistributedDataParallel) else GradientExchange())
     mean = train_epoch_accumulated(trainer, optimizer, mine, steps.loss, share.per_process, steps.grad_clip_norm,
                                    steps.length_factor, order=range(len(mine_in_order)), loss_average=steps.loss_average,
-                                   exchange=exchange)
+                                   exchange=exchange, step_loss=steps.step_loss, partial_step=steps.partial_step, sizes=sizes)
     if not ranks.active:
         return mean
-    total = torch.tensor([mean], dtype=torch.float64, device=next(trainer.parameters()).device)
-    dist.all_reduce(total)  # every rank used as many videos, so the mean of the means is the mean
-    return total.item() / ranks.world_size
+    total = _summed(mean, device)
+    if steps.step_loss is StepLoss.LENGTH_WEIGHTED_MEAN:  # each rank's mean holds its part of every step's weighted mean
+        return total
+    return total / ranks.world_size  # every rank used as many videos, so the mean of the means is the mean
+
+
+def _summed(value: float, device: torch.device) -> float:
+    """``value`` summed over the ranks."""
+    total = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(total)
+    return total.item()
 
 
 def record_entry(ranks: Ranks, videos_per_step: int = 1) -> dict[str, Any]:

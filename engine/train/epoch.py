@@ -71,6 +71,8 @@ class GradientExchange:
     # entered around the forward and backward pass of every video of a step but its last (DDP's no_sync), so the
     # processes exchange their gradients once per step, after the last
     hold: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
+    # the sum of a number over the processes (a step's time steps, which weigh its videos' losses): a lone process's own
+    combine: Callable[[float], float] = float
 
 
 def epoch_order(shuffle: Shuffle, n_videos: int) -> list[int]:
@@ -103,6 +105,7 @@ def train_epoch_accumulated(
     exchange: GradientExchange = GradientExchange(),
     step_loss: StepLoss = StepLoss.SUM,
     partial_step: bool = False,
+    sizes: Sequence[int] | None = None,
 ) -> float:
     """One epoch: len(videos) // videos_per_step optimiser steps on summed per-video gradients.
 
@@ -116,13 +119,16 @@ def train_epoch_accumulated(
             of the step's time steps (SummDiff's masked mean over a padded batch).
         partial_step: the videos left over after the last full step make one more step (a DataLoader keeping its
             last batch) instead of sitting the epoch out.
+        sizes: this process's videos in each step, when a torchrun rank's share says so (its share of a last, smaller
+            step may be 0: it then joins the step's gradient exchange with a zero-weighted pass of its previous video).
 
     Returns:
         The mean loss of the videos used (LENGTH_WEIGHTED_MEAN: the mean of the steps' weighted losses).
     """
-    sizes = [videos_per_step] * (len(videos) // videos_per_step)
-    if partial_step and len(videos) % videos_per_step:
-        sizes.append(len(videos) % videos_per_step)
+    if sizes is None:
+        sizes = [videos_per_step] * (len(videos) // videos_per_step)
+        if partial_step and len(videos) % videos_per_step:
+            sizes.append(len(videos) % videos_per_step)
     steps = len(sizes)
     if steps == 0:
         raise TooFewTrainingVideos(
@@ -134,13 +140,17 @@ def train_epoch_accumulated(
     stream = videos.in_order(used) if isinstance(videos, VideoStream) else (videos[index] for index in used)
     model.train()
     losses = []
+    previous = None
     for size in sizes:
         optimizer.zero_grad()
         step_videos = [next(stream) for _ in range(size)]
         weights = [1.0] * size
         if step_loss is StepLoss.LENGTH_WEIGHTED_MEAN:
-            total = sum(len(video.gtscore) for video in step_videos)
+            total = exchange.combine(sum(len(video.gtscore) for video in step_videos))
             weights = [len(video.gtscore) / total for video in step_videos]
+        if not step_videos:  # a rank with no video in a last, smaller step still joins its gradient exchange
+            step_videos, weights, size = [previous], [0.0], 1
+        previous = step_videos[-1]
         step_total = None
         for index, (video, weight) in enumerate(zip(step_videos, weights, strict=True)):
             with exchange.hold() if index < size - 1 else contextlib.nullcontext():

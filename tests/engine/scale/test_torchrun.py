@@ -16,6 +16,7 @@ import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 import torch.multiprocessing as mp
@@ -297,6 +298,19 @@ def test_torchrun_keeps_pgl_sum_s_step_of_two_videos_one_per_process_and_records
     assert record["run"]["plan"]["step_shared_by_processes"] is True
 
 
+def test_torchrun_trains_summdiff_on_shared_length_weighted_steps(mini, tmp_path):
+    """SummDiff (one target per annotator, steps weighed by length, a smaller last step) under 2 gloo processes."""
+    command = train_command(mini, tmp_path / "w", "--method", "SummDiff", "--videos-per-step", "4", "--decoder-layers", "1",
+                            "--sampling-steps", "2", videos=2, epochs=1)
+    done = run_torchrun([arg for arg in command[2:] if arg != "--random-init"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(weights_path_for(tmp_path / "w", "SumMe", 1).with_suffix(".json").read_text())
+    assert record["method"] == "SummDiff" and record["protocol"]["step_loss"] == "length-weighted-mean"
+    entry = record["data_parallel"]
+    assert (entry["processes"], entry["videos_per_process_per_step"], entry["keeps_method_step"]) == (2, 2, True)
+    assert [row["epoch"] for row in record["history"]] == [1] and np.isfinite(record["history"][0]["loss"])
+
+
 def test_torchrun_refuses_a_step_its_processes_cannot_share_before_training(mini, tmp_path):
     done = run_torchrun(pgl_sum_command(mini, tmp_path / "w"), processes=3)
     assert done.returncode != 0
@@ -346,11 +360,73 @@ def test_torchrun_trains_videoxum_streamed_and_only_rank_0_writes(videoxum_dir, 
     assert not run_folder_for(weights).exists()
 
 
-def test_summdiffs_length_weighted_steps_are_refused_under_torchrun_not_summed(monkeypatch):
+class SelfWeighing(nn.Module):
+    """Computes its own loss from the targets, as SummDiff does, but draws nothing: a run is the same on any rank."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        seed_everything(5)
+        self.linear = nn.Linear(16, 1)
+
+    def forward(self, features: torch.Tensor, gtscore: torch.Tensor | None = None) -> torch.Tensor:
+        scores = torch.sigmoid(self.linear(features)).squeeze(-1)
+        return nn.functional.mse_loss(scores, gtscore) if gtscore is not None and self.training else scores
+
+
+def weighted_steps() -> EpochSteps:
+    """SummDiff's epoch: steps of SHARED_STEP videos weighed by their lengths, the videos left over making a last step."""
+    from models.methods import Loss, Shuffle, StepLoss  # noqa: PLC0415
+
+    return EpochSteps(Loss.DENOISING, SHARED_STEP, None, Shuffle.DATALOADER, None, LossAverage.PYTHON_FLOAT,
+                      StepLoss.LENGTH_WEIGHTED_MEAN, partial_step=True)
+
+
+WEIGHTED_SETS = (9, 11)  # one video left over (rank 1 sits the last step out) and three (two and one)
+
+
+def weighted_worker(rank: int, port: int, out: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
+    torch.set_num_threads(1)
+    distributed.start(Launch(rank, rank, 2), "cpu")
+    try:
+        results = {}
+        for count in WEIGHTED_SETS:
+            model = SelfWeighing()
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+            trainer = distributed.wrap(model, torch.device("cpu"))
+            videos = (method_videos() * 2)[:count]
+            seed_everything(9)
+            losses = [distributed.train_epoch(trainer, optimizer, videos, weighted_steps()) for _ in range(EPOCHS)]
+            results[count] = {"weights": model.state_dict(), "losses": losses}
+        torch.save(results, Path(out) / f"rank{rank}.pt")
+    finally:
+        distributed.stop()
+
+
+def test_two_gloo_processes_share_summdiffs_length_weighted_steps_and_its_smaller_last_step(tmp_path):
+    """Each step's videos weigh by their share of the step's time steps, counted over both processes; the videos left
+    over make a last step dealt out in turn (a process with none joins it with a zero-weighted pass): the lone weights."""
+    mp.spawn(weighted_worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True)
+    ranks = [torch.load(tmp_path / f"rank{rank}.pt", weights_only=True) for rank in (0, 1)]
+    for count in WEIGHTED_SETS:
+        model = SelfWeighing()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+        start = {key: value.clone() for key, value in model.state_dict().items()}
+        seed_everything(9)
+        losses = [train_epoch(model, optimizer, (method_videos() * 2)[:count], weighted_steps()) for _ in range(EPOCHS)]
+        assert max((value - start[key]).abs().max().item() for key, value in model.state_dict().items()) > 1e-3
+        for result in (rank[count] for rank in ranks):
+            for key, value in model.state_dict().items():
+                torch.testing.assert_close(result["weights"][key], value, rtol=0, atol=1e-6, msg=f"{count} videos: {key}")
+            assert result["losses"] == pytest.approx(losses, rel=1e-6), count
+
+
+def test_a_smaller_last_step_of_summed_losses_is_refused_under_torchrun(monkeypatch):
     from models.methods import StepLoss  # noqa: PLC0415
 
-    distributed.refuse_unshared_steps(StepLoss.LENGTH_WEIGHTED_MEAN, True, "SummDiff on SumMe")  # one process: nothing to share
+    distributed.refuse_unshared_steps(StepLoss.SUM, True, "a method on SumMe")  # one process: nothing to share
     monkeypatch.setattr(distributed, "current", lambda: Ranks(0, 2, "gloo"))
     distributed.refuse_unshared_steps(StepLoss.SUM, False, "CSTA on SumMe")  # the other methods' steps are shared
-    with pytest.raises(distributed.DistributedError, match="SummDiff on SumMe: its optimiser steps weigh each video by its length"):
-        distributed.refuse_unshared_steps(StepLoss.LENGTH_WEIGHTED_MEAN, True, "SummDiff on SumMe")
+    distributed.refuse_unshared_steps(StepLoss.LENGTH_WEIGHTED_MEAN, True, "SummDiff on SumMe")  # and SummDiff's
+    with pytest.raises(distributed.DistributedError, match="a method on SumMe: a smaller last step of summed losses"):
+        distributed.refuse_unshared_steps(StepLoss.SUM, True, "a method on SumMe")
