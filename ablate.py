@@ -1,8 +1,12 @@
-"""Train a grid of CSTA variants on every split (and seed) and print the ablation table.
+"""Train a grid of variants (CSTA's by default; any method's) on every split (and seed) and print the ablation table.
 
     python ablate.py                                   # the paper's ablation rows (grids/paper_ablation.json)
     python ablate.py --grid my_grid.json --dataset TVSum --seeds 1 2 3 --epochs 100
     python ablate.py --variants "no CLS token" "CPE"   # some rows of the grid only
+    python ablate.py --grid grids/summdiff_ablation.json --dataset SumMe   # SummDiff's options (the grid names the method)
+
+Each row trains with its method's authors' protocol (learning rate, videos per step, epoch rule, per-data-set values;
+--epochs and --seed over it), as train.py --method trains it.
 
 Each variant's weights go to <weights-dir>/ablation/<variant folder>/<dataset>/[seed<S>/]split<k>.pt
 with train.py's record and curve beside them; runs whose weights exist are not trained again (the log
@@ -14,7 +18,8 @@ the test split, each from the checkpoint the protocol keeps for it (sources/repl
 as one Ray sweep first (train.py --ray's run function and files), then every run is evaluated here. The table (F1, tau, rho per dataset as
 mean ± std over seeds, parameters, mean MACs per score prediction) is printed and written as
 ablation.md, ablation.json and ablation.png to --out. A grid row is
-{"name": ..., "group": ..., "options": {reference option: value}}; see grids/paper_ablation.json.
+{"name": ..., "group": ..., "options": {option: value}} under an optional "method" (the grid's or the row's; default CSTA),
+the options named as the method's flags name them; see grids/paper_ablation.json and grids/summdiff_ablation.json.
 """
 
 from __future__ import annotations
@@ -41,9 +46,10 @@ from cli.options import (
 from cli.ray_options import add_ray_arguments, check_ray_arguments, ray_requested
 from cli.route_request import route_request
 from config import TrainConfig
-from engine.ablation.grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, table_paths
+from engine.ablation.grid import ABLATION_FOLDER, PAPER_GRID, GridError, Variant, read_grid, require_method, table_paths
 from engine.run_outputs import claim_outputs, where_outputs_go
 from engine.run_paths import training_outputs, weights_path_for
+from models.methods import DEFAULT_METHOD, method_spec
 from sources import SOURCES, own_route, sources_for
 from utils.errors import ProjectError
 
@@ -58,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_arguments(parser)
     parser.add_argument("--grid", type=Path, default=PAPER_GRID, help=f"the grid file (default: {PAPER_GRID})")
     parser.add_argument("--variants", nargs="+", metavar="NAME", help="run only these rows of the grid (by name or folder name)")
-    parser.add_argument("--epochs", type=POSITIVE, default=defaults.epochs, help=f"epochs per split, from 1 (default: {defaults.epochs})")
+    parser.add_argument("--epochs", type=POSITIVE, default=None,
+                        help=f"epochs per split, from 1 (default: each method's authors', CSTA {defaults.epochs})")
     seeds = parser.add_mutually_exclusive_group()
     add_seed_argument(seeds, default=defaults.seed, help=f"random seed of every run (default: {defaults.seed})")
     add_seeds_argument(seeds,
@@ -118,6 +125,7 @@ def main(args: argparse.Namespace) -> int:
         several = len(seeds) > 1
         route = own_route(args.dataset)
         if route is not None:  # its splits and every feature file checked; a variant that cannot take its features refused now
+            require_method(variants, DEFAULT_METHOD, f"--dataset {args.dataset} (its own ablation route)")
             data, weights, inputs = import_module(route).ablation_inputs(route_request(args), variants, seeds)
         else:
             from sources.folds import input_files, load_dataset_and_splits
@@ -150,11 +158,12 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
     from engine.ablation.table import ablation_markdown, write_ablation_table
     from engine.evaluate.model_scores import ScoringRoute
     from engine.train.loop import trunk_init
-    from models.backbone import BACKBONES, BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
+    from models.backbone import BackboneInit, BackboneOrigin, BackboneWeightsUnavailable, build_backbone, trunk_origin
     from utils.runtime import select_device
 
-    train_cfg = TrainConfig(epochs=args.epochs, seed=seeds[0], imagenet_init=not args.random_init)
-    specs = list({v.config.backbone: BACKBONES[v.config.backbone] for v in variants}.values())
+    train_cfg = TrainConfig(epochs=args.epochs or TrainConfig().epochs, seed=seeds[0], imagenet_init=not args.random_init)
+    trunks = [method_spec(v.method).trunk_spec(v.config) for v in variants]
+    specs = list({spec.backbone: spec for spec in trunks if spec is not None}.values())
     if train_cfg.imagenet_init:
         try:
             for spec in specs:
@@ -173,7 +182,8 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
     if route is not None:  # trained and scored by the source's own route (VideoXum's: sources/videoxum/ablation.py)
         results = import_module(route).ablate(variants, data, seeds, train_cfg, args.weights_dir, select_device(args.device), fallback)
     else:
-        job = AblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device), ScoringRoute(args.scoring))
+        job = AblationJob(data, seeds, train_cfg, args.weights_dir, select_device(args.device), ScoringRoute(args.scoring),
+                          epochs_given=args.epochs is not None)
         results = run_grid(variants, job, fallback, sweep)
     log.info("\n%s", ablation_markdown(results, stand_in))
     written = write_ablation_table(out_dir, results, stand_in, " ".join(sys.argv))

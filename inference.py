@@ -36,6 +36,7 @@ from cli.interrupt import stops_on_interrupt
 from cli.method_options import add_model_arguments, model_choice_from_args
 from cli.options import (
     POSITIVE,
+    SEED,
     add_common_arguments,
     add_mean_argument,
     add_overwrite_argument,
@@ -51,7 +52,7 @@ from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs, where_ou
 from engine.run_paths import REPORT_FILES, record_path_for, report_outputs, weights_to_evaluate
 from evaluation.means import MeanOver  # standard library only
 from evaluation.random_draws import RANDOM_DRAWS  # standard library only: --help answers before scipy loads
-from models.method_choice import ModelChoiceError
+from models.method_choice import ModelChoiceError, with_sampling_seed
 from models.methods import METHOD_NAMES
 from sources import SOURCES, own_route, sources_for
 from utils.collector import loading_without_collections
@@ -84,11 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_seeds_argument(parser,
                        help="evaluate the weights of several seeds (<weights-dir>/<dataset>/seed<S>/split<k>.pt, as train.py --seeds "
                         "writes them) and print mean ± std; a single seed reads the usual <dataset>/split<k>.pt")
+    parser.add_argument("--sample-seeds", type=SEED, nargs="+", metavar="S",
+                        help="a sampled method (SummDiff): score the weights once per sampling seed and print mean ± std over "
+                        "the sampling seeds (with --seeds, over the training seeds too); --json adds every draw")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="write DIR/report.md, DIR/report.json (with the paper's row, the baselines, checksums, versions) "
                         "and DIR/plots/<dataset>/.../<video>.png")
     parser.add_argument("--complexity", action="store_true",
-                        help="add the trainable parameters and the mean MACs of a score prediction over the test videos to the report")
+                        help="add the trainable parameters and the mean MACs of a score prediction over the test videos to the report, "
+                        "measured on the model the weights are scored as (their record's method and options, or the flags'); "
+                        "for a sampled model (SummDiff) also its encoder's MACs and the MACs per sampling step")
     parser.add_argument("--random-draws", type=POSITIVE, default=RANDOM_DRAWS,
                         help=f"draws of the Random baseline in the report, from 1 (default: {RANDOM_DRAWS})")
     parser.add_argument("--save-scores", type=Path, metavar="PATH.h5",
@@ -121,10 +127,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.complexity and not all(source.complexity for source in sources_for(args.dataset)):
         measured = "'s and ".join(name for name, source in SOURCES.items() if source.complexity and source.in_all)
         parser.error(f"--complexity measures MACs per prediction over {measured}'s videos; it is not available with --dataset {args.dataset}")
+    if args.sample_seeds and (args.report or args.save_scores or args.compare):
+        parser.error("--sample-seeds prints the spread over draws (--json writes every draw); for a report, saved scores or a "
+                     "comparison, choose one draw with --sample-seed S")
+    if args.sample_seeds and own_route(args.dataset) is not None:
+        parser.error(f"--sample-seeds is not available with --dataset {args.dataset} yet (SumMe, TVSum and built data sets): "
+                     "choose one draw with --sample-seed S")
     if args.save_scores is not None and args.save_scores.suffix.lower() not in (".h5", ".hdf5"):
         parser.error(f"--save-scores writes an HDF5 file: give a name ending in .h5, not {args.save_scores}")
     try:
         args.model = model_choice_from_args(args)  # for weights without a record; a record wins over the defaults
+        args.draws = [with_sampling_seed(args.model, seed) for seed in dict.fromkeys(args.sample_seeds or [])]
     except (ModelChoiceError, ModelConfigError, ValueError) as error:
         parser.error(str(error))
     args.command_line = list(sys.argv[1:] if argv is None else argv)  # recorded in the report
@@ -238,9 +251,9 @@ def _evaluate_own_split(args: argparse.Namespace, seeds: list[int | None], route
 def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fallback: Fallback) -> int:
     """The work, once the inputs are read and every output is known to be writable."""
     with loading_without_collections():  # torchvision's and scipy's, the evaluation's: 0.86 s of full collections in all otherwise
-        from engine.evaluate.complexity import measure_csta
+        from engine.evaluate.complexity import measure_method
         from engine.evaluate.model_scores import ScoringRoute
-        from engine.evaluate.seed_spread import seeds_table, spread_over_seeds
+        from engine.evaluate.seed_spread import draws_table, seeds_table, spread_over_draws, spread_over_seeds
         from engine.evaluate.weights_evaluation import check_models, evaluate_weights
         from engine.reports.tables import (
             DatasetReport,
@@ -260,16 +273,32 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
     log.info("device: %s | scoring: %s", device, SCORING_LABELS[args.scoring])
     check_models(jobs, [args.weights_dir], seeds, args.model, bool(args.split))
     reports = []
+    draws_json = {}
     for benchmark, splits in jobs:
-        runs = []
+        runs, grid = [], {}
         for seed in seeds:
-            run = _with_mean(args, evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split), seed=seed,
-                                                    flags=args.model, route=ScoringRoute(args.scoring)))
-            log.info("%s%s\n", f"seed {seed}: " if seed is not None else "", evaluation_table(run))
-            runs.append(run)
+            drawn = []
+            for flags in args.draws or [args.model]:  # --sample-seeds: one scoring per sampling seed
+                draw = f"sampling seed {flags.config.sample_seed}" if args.draws else ""
+                run = _with_mean(args, evaluate_weights(benchmark, splits, args.weights_dir, device, require_all=bool(args.split),
+                                                        seed=seed, flags=flags, route=ScoringRoute(args.scoring)))
+                title = ", ".join(part for part in (f"seed {seed}" if seed is not None else "", draw) if part)
+                log.info("%s%s\n", f"{title}: " if title else "", evaluation_table(run))
+                drawn.append(run)
+            runs.append(drawn[0])
+            if args.draws:
+                grid[seed] = {flags.config.sample_seed: run for flags, run in zip(args.draws, drawn, strict=True)}
         spread = spread_over_seeds(benchmark.spec.name, {run.seed: run.mean for run in runs}) if several else None
-        if spread:
-            notes = labels(benchmark.synthetic, any(run.stand_in_backbone for run in runs)).strip()
+        notes = labels(benchmark.synthetic, any(run.stand_in_backbone for run in runs)).strip()
+        if args.draws:
+            over_draws = spread_over_draws(benchmark.spec.name,
+                                           {seed: {draw: run.mean for draw, run in row.items()} for seed, row in grid.items()})
+            log.info("Mean over splits, then mean ± std over the draws (the method samples its scores):\n%s\n",
+                     draws_table(over_draws, notes))
+            draws_json[benchmark.spec.name] = {"draws": {str(seed): {str(draw): evaluation_json([run])[run.dataset]
+                                                                      for draw, run in row.items()} for seed, row in grid.items()},
+                                               **over_draws.as_dict()}
+        elif spread:
             log.info("Mean over splits, then mean ± std over %d seed(s):\n%s\n", len(runs), seeds_table([spread], notes))
         baselines, computation = [], None
         if args.report:
@@ -279,11 +308,15 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
             baselines = [random_baseline(videos, benchmark.spec, args.random_draws), human_row_or_unavailable(videos, benchmark.spec)]
             log.info("%s\n", baselines_table(benchmark.spec.name, baselines, benchmark.synthetic))
             if args.complexity:
-                computation = measure_csta([video.n_steps for video in videos], device)
+                choice = _measured_model(runs, args.model)
+                computation = {**measure_method(choice.method, [video.n_steps for video in videos], device, choice.config),
+                               "model": choice.describe()}
         reports.append(DatasetReport(benchmark, runs, baselines, spread, computation))
 
     if args.json:
-        if several:
+        if args.draws:
+            payload = draws_json
+        elif several:
             payload = {r.benchmark.spec.name: {"runs": {str(run.seed): evaluation_json([run])[run.dataset] for run in r.runs},
                                               "across_seeds": r.spread.as_dict()} for r in reports}
         else:
@@ -310,6 +343,16 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
                     len(fallback.kept), fallback.summary())
         return 1
     return 0
+
+
+def _measured_model(runs: list, flags: Any) -> Any:
+    """The model --complexity measures: the one the weights were scored as (a record's method and options, or the
+    flags'); when the splits were scored as different models, the first split's, with a warning naming the others."""
+    choices = list(dict.fromkeys(split.model for run in runs for split in run.splits if split.model is not None)) or [flags]
+    if len(choices) > 1:
+        log.warning("--complexity measures %s, the model of the first split; the other splits were scored as %s",
+                    choices[0].describe(), ", ".join(choice.describe() for choice in choices[1:]))
+    return choices[0]
 
 
 def _with_mean(args: argparse.Namespace, run: Any) -> Any:

@@ -30,6 +30,7 @@ class VideoRecord:
     change_points: np.ndarray  # Sized [S, 2], int64; shots [first, last], inclusive
     user_summary: np.ndarray  # Sized [U, n_frames], uint8
     annotator_scores: np.ndarray | None = None  # TVSum: Sized [20, T], each annotator's scores / max
+    gtsummary: np.ndarray | None = None  # Sized [T], 0/1; the file's step-level summary, when it has one
 
     @property
     def n_steps(self) -> int:
@@ -110,6 +111,12 @@ def _read_video(h5: H5Reader, key: str, feature_dim: int = FEATURE_DIM) -> Video
     problem = user_summary_problem(user_summary)
     if problem:
         raise DataError(f"{where}: {problem}")
+    gtsummary = None
+    if "gtsummary" in members:  # optional: SummDiff's knapsack measures read it (evaluation/knapsack_measures.py)
+        gtsummary = h5.array(key, "gtsummary", np.float64).reshape(-1)
+        if len(gtsummary) != n_steps or not np.isfinite(gtsummary).all():
+            raise DataError(f"{where}: gtsummary has {len(gtsummary)} values for {n_steps} steps (or NaN); expected one finite 0/1 per step")
+        gtsummary = (gtsummary > 0).astype(np.uint8)
     return VideoRecord(
         key=key,
         features=features,
@@ -118,6 +125,7 @@ def _read_video(h5: H5Reader, key: str, feature_dim: int = FEATURE_DIM) -> Video
         n_frames=n_frames,
         change_points=change_points,
         user_summary=user_summary,
+        gtsummary=gtsummary,
     )
 
 

@@ -93,6 +93,18 @@ def reconcile(flags: ModelChoice, record_choice: ModelChoice | None, record_path
     return record_choice
 
 
+def with_sampling_seed(choice: ModelChoice, seed: int) -> ModelChoice:
+    """The choice with its sampling noise drawn from ``seed`` (a sampled method's sample_seed, which a record does not
+    fix); a method that predicts without sampling is a ModelChoiceError naming the one that samples."""
+    spec = method_spec(choice.method)
+    if "sample_seed" not in spec.sampling_options:
+        sampled = ", ".join(name for name, other in METHODS.items() if "sample_seed" in other.sampling_options)
+        raise ModelChoiceError(f"--sample-seeds draws a sampled method's scores once per seed, and {choice.method} predicts "
+                               f"without sampling: give --method {sampled} for its weights")
+    options = {**choice.options(), "sample_seed": seed}
+    return ModelChoice(choice.method, config_from_options(choice.method, options), choice.given | {"sample_seed"})
+
+
 def _flag_of(method: str, option: str) -> str:
     for declared in method_spec(method).options:
         if declared.name == option:
@@ -108,4 +120,5 @@ def _spelled(value: object) -> str:
     return "None" if value is None else str(value)
 
 
-__all__ = ["METHOD_OPTION", "ModelChoice", "ModelChoiceError", "choice_from_record", "config_from_options", "reconcile"]
+__all__ = ["METHOD_OPTION", "ModelChoice", "ModelChoiceError", "choice_from_record", "config_from_options", "reconcile",
+           "with_sampling_seed"]

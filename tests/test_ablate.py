@@ -105,3 +105,51 @@ def test_parsing_is_light_and_help_answers():
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip() == ""
     result = subprocess.run([sys.executable, "ablate.py", "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--grid" in result.stdout and "--seeds" in result.stdout
+
+
+def test_a_summdiff_grid_trains_with_its_authors_protocol(tiny_data_dir, tiny_splits, tmp_path):
+    """A grid naming SummDiff: each row built, trained (its authors' SumMe protocol and epoch rule) and measured through
+    the registry, with its options as the flags name them."""
+    path = tmp_path / "summdiff.json"
+    path.write_text(json.dumps({"method": "SummDiff", "variants": [
+        {"name": "one block", "options": {"decoder_layers": 1, "sampling_steps": 2}},  # 2 DDIM steps: a fast evaluation
+        {"name": "one block, sinusoidal, w 0.5", "options": {"decoder_layers": "1", "score_embedding": "sinusoidal", "guidance": "0.5",
+                                                             "sampling_steps": "2"}},
+    ]}))
+    weights = tmp_path / "weights"
+    assert ablate.main(ablate.parse_args(args_for(tiny_data_dir, tiny_splits, weights, path))) == 0
+    payload = json.loads((weights / "ablation" / "ablation.json").read_text())
+    assert [(v["method"], v["runs_trained"]) for v in payload["variants"]] == [("SummDiff", 1), ("SummDiff", 1)]
+    configs = [v["model_config"] for v in payload["variants"]]
+    assert [(c["decoder_layers"], c["score_embedding"], c["guidance"]) for c in configs] == [(1, "learned", None), (1, "sinusoidal", 0.5)]
+    for folder, variant in zip(("one-block", "one-block-sinusoidal-w-0-5"), payload["variants"], strict=True):
+        record = json.loads((weights / "ablation" / folder / "SumMe" / "split1.json").read_text())
+        assert record["method"] == "SummDiff" and record["selection_rule"] == "test-tau" and record["protocol"]["learning_rate"] == 3e-5
+        assert record["model_options"]["individual"] is True  # the authors' SumMe value filled in
+        assert variant["datasets"]["SumMe"]["mean"]["kendall"] == pytest.approx(record["metrics"]["kendall"], abs=1e-9)
+    learned, sinusoidal = (v["parameters"]["trainable"] for v in payload["variants"])
+    assert learned > sinusoidal  # the learned table of K + 1 levels and its MLP against a 2-layer MLP of sinusoids
+    assert (weights / "ablation" / "ablation.md").read_text().startswith("# SummDiff ablation")
+
+
+@pytest.mark.parametrize(("grid", "message"), [
+    ({"method": "SummDiff", "variants": [{"name": "bad", "options": {"CLS_on": "false"}}]}, "row 1 ('bad'): SummDiff has no option CLS_on"),
+    ({"method": "SummDiff", "variants": [{"name": "bad", "options": {"decoder_layers": "x"}}]}, "row 1 ('bad'): option decoder_layers"),
+    ({"variants": [{"name": "bad", "method": "NoSuch"}]}, "row 1 ('bad'): unknown method 'NoSuch'"),
+])
+def test_bad_method_rows_are_refused(tiny_data_dir, tiny_splits, tmp_path, grid, message, caplog):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(grid))
+    with caplog.at_level(logging.ERROR):
+        assert ablate.main(ablate.parse_args(args_for(tiny_data_dir, tiny_splits, tmp_path / "w", path))) == 2
+    assert message in caplog.text
+    assert not (tmp_path / "w").exists()
+
+
+def test_a_source_with_its_own_ablation_route_refuses_rows_of_another_method(tmp_path, caplog):
+    path = tmp_path / "summdiff.json"
+    path.write_text(json.dumps({"method": "SummDiff", "variants": [{"name": "default"}]}))
+    with caplog.at_level(logging.ERROR):
+        assert ablate.main(ablate.parse_args(["--grid", str(path), "--dataset", "VideoXum", "--data-dir", str(tmp_path / "none"),
+                                              "--weights-dir", str(tmp_path / "w")])) == 2
+    assert "--dataset VideoXum (its own ablation route) ablates CSTA variants only" in caplog.text and "'default' (SummDiff)" in caplog.text

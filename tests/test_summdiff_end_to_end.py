@@ -61,3 +61,34 @@ def test_inference_saves_the_scores_and_another_sample_seed_changes_them(trained
             assert group[next(iter(group))].attrs["method"] == "SummDiff"
             saved.append(np.concatenate([group[key]["step_scores"][()] for key in sorted(group)]))
     assert saved[0].shape == saved[1].shape and not np.array_equal(saved[0], saved[1])
+
+
+def test_sample_seeds_report_the_spread_over_draws_and_each_draw_in_json(trained, tmp_path):
+    data, weights = trained
+    out = tmp_path / "draws.json"
+    common = [*data, "--weights-dir", str(weights), "--split", "1", "--scoring", "exact"]
+    assert inference.main(inference.parse_args([*common, "--method", "SummDiff", "--sample-seeds", "3", "5", "3",
+                                                "--json", str(out)])) == 0
+    payload = json.loads(out.read_text())["SumMe"]
+    draws = payload["draws"]["None"]
+    assert list(draws) == ["3", "5"]  # a repeated seed is one draw
+    spread = payload["across_sampling_seeds"]
+    assert spread["seeds"] == [3, 5] and payload["across_training_seeds"] is None
+    taus = [draws[seed]["mean"]["kendall"] for seed in ("3", "5")]
+    assert spread["mean"]["kendall"] == pytest.approx(np.mean(taus))
+    assert spread["std"]["kendall"] == pytest.approx(np.std(taus, ddof=1))
+    # each draw is the scoring --sample-seed gives alone
+    single = tmp_path / "five.json"
+    assert inference.main(inference.parse_args([*common, "--method", "SummDiff", "--sample-seed", "5", "--json", str(single)])) == 0
+    assert json.loads(single.read_text())["SumMe"]["mean"] == draws["5"]["mean"]
+
+
+def test_sample_seeds_need_a_sampled_method_and_one_draw_for_a_report(trained, tmp_path, capsys):
+    data, weights = trained
+    common = [*data, "--weights-dir", str(weights), "--split", "1"]
+    with pytest.raises(SystemExit):
+        inference.parse_args([*common, "--sample-seeds", "1", "2"])  # the flags' method is CSTA's default
+    assert "predicts without sampling: give --method SummDiff" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        inference.parse_args([*common, "--method", "SummDiff", "--sample-seeds", "1", "2", "--report", str(tmp_path / "r")])
+    assert "choose one draw with --sample-seed S" in capsys.readouterr().err

@@ -1,15 +1,18 @@
-"""An ablation grid: the list of CSTA variants ablate.py trains, read from a JSON file and checked
+"""An ablation grid: the list of variants ablate.py trains, read from a JSON file and checked
 completely before anything is trained.
 
-Standard library and config.py only, so that ablate.py refuses a bad grid before importing torch.
-The file's layout::
+Standard library, config.py and the torch-free models modules only, so that ablate.py refuses a bad
+grid before importing torch. The file's layout::
 
-    {"format": "csta-ablation-grid/1", "description": "...",
+    {"format": "csta-ablation-grid/1", "description": "...", "method": "CSTA",
      "variants": [{"name": "no CLS token", "group": "CLS token", "options": {"CLS_on": "false"}}, ...]}
 
-``options`` are the reference implementation's option names and spellings (``--Scale None``,
-``--CLS_on false``), read by ``ModelConfig.from_options``: an option not given takes the released
-configuration's value. ``group`` is optional (the paper's table the row belongs to).
+``method`` (optional, default CSTA) names the method of every row (models.methods.METHODS); a row may
+name its own. ``options`` are that method's options as its command-line flags take them, by option name
+(CSTA: the reference implementation's names and spellings, ``"Scale": "None"``, ``"CLS_on": "false"``;
+SummDiff: ``"decoder_layers": 3``, ``"score_embedding": "sinusoidal"``, ``"guidance": 0.5``), text read as
+the flag reads it: an option not given takes the method's default (CSTA: the released configuration;
+SummDiff: its authors' value for each data set). ``group`` is optional (the paper's table the row belongs to).
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from config import PROJECT_ROOT, ModelConfig, ModelConfigError
+from config import PROJECT_ROOT, MethodConfigError, ModelConfigError
+from models.method_choice import ModelChoiceError, config_from_options
+from models.methods import DEFAULT_METHOD, METHOD_NAMES, method_spec
 from utils.errors import ProjectError
 
 GRID_FORMAT = "csta-ablation-grid/1"
@@ -34,13 +40,14 @@ class GridError(ProjectError):
 
 @dataclass(frozen=True)
 class Variant:
-    """One row of the grid: a named CSTA variant."""
+    """One row of the grid: a named variant of a method."""
 
     name: str  # as the paper names it; the table's row label
     slug: str  # the folder name of its weights (derived from the name)
     group: str  # the paper's table it belongs to ('' when not given)
     options: dict = field(compare=False)  # the row's options as written (reference names); config says the same
-    config: ModelConfig  # validated
+    config: Any  # validated: an instance of the method's config type (CSTA: config.ModelConfig)
+    method: str = DEFAULT_METHOD  # models.methods.METHODS key
 
     def weights_dir(self, weights_dir: Path) -> Path:
         """<weights_dir>/ablation/<slug>: train_split writes <dataset>/[seed<S>/]split<k>.pt below it."""
@@ -77,9 +84,10 @@ def read_grid(path: Path) -> list[Variant]:
         raise GridError(f"the grid file {path} holds no variants: expected {{\"variants\": [{{\"name\": ..., \"options\": {{...}}}}, ...]}}")
     if isinstance(payload, dict) and payload.get("format", GRID_FORMAT) != GRID_FORMAT:
         raise GridError(f"the grid file {path} has format {payload.get('format')!r}; this version reads {GRID_FORMAT!r}")
+    method = payload.get("method", DEFAULT_METHOD) if isinstance(payload, dict) else DEFAULT_METHOD
     variants: list[Variant] = []
     for number, row in enumerate(rows, start=1):
-        variant = _read_row(path, number, row)
+        variant = _read_row(path, number, row, method)
         for other in variants:
             clash = ("name" if other.name == variant.name else "folder name" if other.slug == variant.slug
                      else "variant" if other.config == variant.config else None)
@@ -90,13 +98,14 @@ def read_grid(path: Path) -> list[Variant]:
     return variants
 
 
-def _read_row(path: Path, number: int, row: object) -> Variant:
+def _read_row(path: Path, number: int, row: object, method: str) -> Variant:
     where = f"{path}, row {number}"
     if not isinstance(row, dict):
         raise GridError(f"{where}: expected an object with \"name\" and \"options\", got {row!r}")
-    unknown = sorted(set(row) - {"name", "group", "options", "note"})
+    unknown = sorted(set(row) - {"name", "group", "options", "note", "method"})
     if unknown:
-        raise GridError(f"{where}: unknown field(s) {', '.join(unknown)}; a row has name, options and optionally group and note")
+        raise GridError(f"{where}: unknown field(s) {', '.join(unknown)}; a row has name, options and optionally group, method and note")
+    method = row.get("method", method)
     name = row.get("name")
     if not isinstance(name, str) or not slug_of(name):
         raise GridError(f"{where}: every row needs a \"name\" with letters or digits, got {name!r}")
@@ -105,7 +114,30 @@ def _read_row(path: Path, number: int, row: object) -> Variant:
     if not isinstance(options, dict):
         raise GridError(f"{where}: \"options\" must be an object of reference options, got {options!r}")
     try:
-        config = ModelConfig.from_options(options)
-    except ModelConfigError as error:
+        config = config_from_options(method, _parsed(method, options))
+    except (ModelChoiceError, ModelConfigError, MethodConfigError, ValueError, TypeError) as error:
         raise GridError(f"{where}: {error}") from error
-    return Variant(name, slug_of(name), str(row.get("group", "")), dict(options), config)
+    return Variant(name, slug_of(name), str(row.get("group", "")), dict(options), config, method)
+
+
+def _parsed(method: str, options: dict) -> dict:
+    """The row's option values, text read by the method's declared flag parsers (as ablate.py's command line would);
+    typed values and options without a flag go to the config type as they are (it names an unknown one)."""
+    if method not in METHOD_NAMES:
+        raise ModelChoiceError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
+    flags = {option.name: option for option in method_spec(method).options}
+    parsed = {}
+    for name, value in options.items():
+        try:
+            parsed[name] = flags[name].parse(value) if isinstance(value, str) and name in flags else value
+        except (ValueError, ProjectError) as error:  # named by the option unless the parser's message names it
+            raise ValueError(str(error) if name in str(error) else f"option {name}: {error}") from error
+    return parsed
+
+
+def require_method(variants: list[Variant], method: str, where: str) -> None:
+    """Refuse rows of another method than ``method`` for a route that ablates that method's variants only."""
+    others = [f"{v.name!r} ({v.method})" for v in variants if v.method != method]
+    if others:
+        raise GridError(f"{where} ablates {method} variants only; the grid's rows {', '.join(others)} are not: "
+                        f"run them on SumMe or TVSum")

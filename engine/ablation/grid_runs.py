@@ -1,4 +1,9 @@
-"""Training a grid of CSTA variants on every split and seed, and measuring each for the ablation table.
+"""Training a grid of variants (of any method in models.methods.METHODS) on every split and seed, and measuring
+each for the ablation table.
+
+A variant trains with its method's authors' protocol (models.methods.MethodSpec.protocol: learning rate,
+weight decay, videos per step, epoch rule, each data set's values) with the grid's epochs and seed, and is
+built, evaluated and measured as the registry builds it for each data set.
 
 Each variant's runs live in their own folder (``Variant.weights_dir``), in train.py's layout, with
 the record train_split writes. A run whose weights file exists is not trained again: its weights
@@ -10,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,11 +32,10 @@ from engine.evaluate.seed_spread import SeedSpread, spread_over_seeds
 from engine.run_outputs import Fallback
 from engine.run_paths import weights_path_for
 from engine.scale.ray_sweep import RunJob, SweepConfig, run_sweep
-from engine.train.run_config import TrainingPlan
+from engine.train.run_config import ProtocolOverrides, TrainingPlan
 from evaluation.protocol import MeanMetrics, mean_metrics
-from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint
-from models.csta import build_csta
+from models.methods import method_spec
 
 if TYPE_CHECKING:  # a source's own spread of numbers (VideoXum's V2V), filled in by its ablation route
     from sources.videoxum.evaluation import V2VSpread
@@ -45,10 +49,11 @@ class AblationJob:
 
     data: Sequence[tuple[Benchmark, Sequence[Split]]]
     seeds: Sequence[int]
-    train_cfg: TrainConfig  # its seed is replaced by each of ``seeds``
+    train_cfg: TrainConfig  # its seed is replaced by each of ``seeds``; its epochs and imagenet_init hold for every method
     weights_dir: Path
     device: torch.device
     route: ScoringRoute = ScoringRoute.EXACT  # how the weights are evaluated for the table
+    epochs_given: bool = True  # False: each method trains for its authors' epochs (train_cfg.epochs is CSTA's then)
 
     @property
     def seed_folders(self) -> bool:
@@ -57,6 +62,14 @@ class AblationJob:
 
     def weights_path(self, variant: Variant, dataset: str, split: int, seed: int) -> Path:
         return weights_path_for(variant.weights_dir(self.weights_dir), dataset, split, seed if self.seed_folders else None)
+
+    def plan(self, variant: Variant, seed: int) -> TrainingPlan:
+        """The variant's training: its method's authors' protocol and epoch rule, with the grid's epochs and ``seed``;
+        --random-init concerns the methods with a CNN trunk only."""
+        spec = method_spec(variant.method)
+        overrides = ProtocolOverrides(epochs=self.train_cfg.epochs if self.epochs_given else None, seed=seed)
+        imagenet_init = self.train_cfg.imagenet_init or not spec.uses_backbone
+        return TrainingPlan(spec.name, variant.config, overrides.apply(spec.protocol), spec.selection, imagenet_init).check()
 
     def runs(self, variant: Variant) -> list[tuple[Benchmark, Split, int, Path]]:
         """Every (dataset, split, seed) run of a variant with its weights path."""
@@ -115,13 +128,13 @@ class VariantResult:
     skipped: int  # runs whose weights existed
 
 
-def train_run(benchmark: Benchmark, split: Split, train_cfg: TrainConfig, device: torch.device, variant_dir: Path,
+def train_run(benchmark: Benchmark, split: Split, plan: TrainingPlan, device: torch.device, variant_dir: Path,
               variant: Variant, seed_folder: bool, fallback: Fallback | None) -> Path:
-    """Train one run; returns where its weights are. The only call into engine/train/loop.py."""
-    from engine.train.loop import train_split
+    """Train one run of ``variant`` as ``plan`` says; returns where its weights are. The only call into engine/train/loop.py."""
+    from engine.train.loop import train_method_split
 
-    result = train_split(benchmark, split, train_cfg, device, variant_dir, model_cfg=variant.config,
-                         seed_folder=seed_folder, fallback=fallback)
+    log.debug("%s: %s", variant.name, plan.describe([benchmark.spec.name]))
+    result = train_method_split(benchmark, split, plan, device, variant_dir, seed_folder=seed_folder, fallback=fallback)
     return Path(result.weights_path)
 
 
@@ -133,8 +146,7 @@ def train_missing_on_ray(variants: Sequence[Variant], job: AblationJob, sweep: S
     if not runs:
         return set()
     log.info("training %d run(s) of %d variant(s) on Ray", len(runs), len(variants))
-    jobs = [RunJob(benchmark.spec, split, TrainingPlan.from_train_config(replace(job.train_cfg, seed=seed), variant.config),
-                   benchmark.h5_path.parent, variant.weights_dir(job.weights_dir), seed_folder=job.seed_folders)
+    jobs = [RunJob(benchmark.spec, split, job.plan(variant, seed), benchmark.h5_path.parent, variant.weights_dir(job.weights_dir), seed_folder=job.seed_folders)
             for variant, benchmark, split, seed, _ in runs]
     outcomes = run_sweep(jobs, sweep)
     if fallback is not None:
@@ -150,7 +162,9 @@ def run_variant(variant: Variant, job: AblationJob, fallback: Fallback | None = 
         trained_elsewhere: weights paths trained just before (on Ray), counted as trained now.
     """
     per_seed: dict[str, dict[int, list[MeanMetrics]]] = {b.spec.name: {s: [] for s in job.seeds} for b, _ in job.data}
-    model = build_csta(BackboneInit.RANDOM, variant.config).to(job.device)  # every tensor comes from a weights file
+    spec = method_spec(variant.method)
+    configs = {b.spec.name: spec.options_for(variant.config, b.spec.name) for b, _ in job.data}  # SummDiff's differ per data set
+    models = {name: spec.build(config, None, job.device) for name, config in configs.items()}  # every tensor comes from a weights file
     trained = skipped = 0
     for benchmark, split, seed, path in job.runs(variant):
         name = benchmark.spec.name
@@ -161,19 +175,20 @@ def run_variant(variant: Variant, job: AblationJob, fallback: Fallback | None = 
             skipped += 1
         else:
             log.info("%s: training %s split %d seed %d", variant.name, name, split.number, seed)
-            path = train_run(benchmark, split, replace(job.train_cfg, seed=seed), job.device,
-                             variant.weights_dir(job.weights_dir), variant, job.seed_folders, fallback)
+            path = train_run(benchmark, split, job.plan(variant, seed), job.device, variant.weights_dir(job.weights_dir), variant,
+                             job.seed_folders, fallback)
             trained += 1
-        load_checkpoint(model, path)
+        load_checkpoint(models[name], path)
         videos = to_device(benchmark.subset(split.test_keys), job.device)
-        per_seed[name][seed].append(mean_metrics(evaluate_model(model, videos, benchmark.spec, job.route)))
+        per_seed[name][seed].append(mean_metrics(evaluate_model(models[name], videos, benchmark.spec, job.route)))
     datasets = {}
     for benchmark, _ in job.data:
         name = benchmark.spec.name
         spread = spread_over_seeds(name, {seed: mean_metrics(runs) for seed, runs in per_seed[name].items()})
-        macs = meta_macs(variant.config, [video.n_steps for video in benchmark.videos.values()])
+        macs = meta_macs(configs[name], [video.n_steps for video in benchmark.videos.values()], variant.method)
         datasets[name] = DatasetCell(spread, macs.mean, benchmark.synthetic)
-    return VariantResult(variant, count_parameters(model), datasets, trained, skipped)
+    # one count per variant: the first data set's model (SummDiff's denoiser blocks differ between SumMe and TVSum)
+    return VariantResult(variant, count_parameters(next(iter(models.values()))), datasets, trained, skipped)
 
 
 def run_grid(variants: Sequence[Variant], job: AblationJob, fallback: Fallback | None = None,

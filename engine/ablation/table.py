@@ -39,8 +39,14 @@ def _protocol_note(name: str, cell: DatasetCell) -> str:
             f"for it ({kept}); F1 and mAP in %; MACs over the test videos' lengths.")
 
 
-def ablation_markdown(results: Sequence[VariantResult], stand_in: bool, title: str = "CSTA ablation") -> str:
-    """A Markdown table; the synthetic-data and stand-in labels on top when they apply."""
+def ablation_title(results: Sequence[VariantResult]) -> str:
+    """'CSTA ablation', 'SummDiff ablation', or the methods of a mixed grid joined."""
+    return " / ".join(dict.fromkeys(r.variant.method for r in results)) + " ablation"
+
+
+def ablation_markdown(results: Sequence[VariantResult], stand_in: bool, title: str | None = None) -> str:
+    """A Markdown table (default title: ablation_title); the synthetic-data and stand-in labels on top when they apply."""
+    title = title or ablation_title(results)
     names = _datasets(results)
     synthetic = any(cell.synthetic for r in results for cell in r.datasets.values())
     runs = {len(cell.seeds) for r in results for cell in r.datasets.values()}
@@ -108,6 +114,7 @@ def ablation_json(results: Sequence[VariantResult], stand_in: bool, command: str
         "variants": [
             {
                 "name": r.variant.name,
+                "method": r.variant.method,
                 "folder": r.variant.slug,
                 "group": r.variant.group,
                 "options": r.variant.options,
@@ -133,7 +140,7 @@ def write_ablation_table(out_dir: Path, results: Sequence[VariantResult], stand_
     write_json_atomic(json_path, ablation_json(results, stand_in, command))
     synthetic = any(cell.synthetic for r in results for cell in r.datasets.values())
     bars, series = _bars(results)
-    plot_ablation(png_path, "CSTA ablation" + labels(synthetic, stand_in), bars, series)
+    plot_ablation(png_path, ablation_title(results) + labels(synthetic, stand_in), bars, series)
     return [md_path, json_path, png_path]
 
 

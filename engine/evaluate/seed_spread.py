@@ -1,4 +1,5 @@
-"""Several training runs: the spread of each dataset's final numbers over seeds (the paper: ten runs)."""
+"""Several training runs: the spread of each dataset's final numbers over seeds (the paper: ten runs); and for a
+method that samples its scores (SummDiff), the spread over the sampling seeds of the same weights."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evaluation.protocol import MeanMetrics
+from evaluation.protocol import MeanMetrics, mean_metrics
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,49 @@ def spread_over_seeds(dataset: str, per_seed: Mapping[int, MeanMetrics]) -> Seed
     return SeedSpread(dataset, seeds, tuple(per_seed.values()), MeanMetrics(*map(float, mean)), MeanMetrics(*map(float, std)))
 
 
+def _row(label: str, width: int, s: SeedSpread) -> str:
+    cells = [f"{m:.2f} ± {d:.2f}" for m, d in [(s.mean.f1, s.std.f1)]]
+    cells += [f"{m:.3f} ± {d:.3f}" for m, d in [(s.mean.kendall, s.std.kendall), (s.mean.spearman, s.std.spearman)]]
+    return f"  {label:<{width}}{len(s.seeds):>5}" + "".join(f"{c:>17}" for c in cells) + f"  {' '.join(map(str, s.seeds))}"
+
+
 def seeds_table(spreads: list[SeedSpread], notes: str = "") -> str:
     """One row per dataset: mean ± std over seeds of F1, tau and rho."""
     lines = [f"  {'dataset':<8}{'runs':>5}{'F1 (%)':>17}{'tau':>17}{'rho':>17}  seeds"]
-    for s in spreads:
-        cells = [f"{m:.2f} ± {d:.2f}" for m, d in [(s.mean.f1, s.std.f1)]]
-        cells += [f"{m:.3f} ± {d:.3f}" for m, d in [(s.mean.kendall, s.std.kendall), (s.mean.spearman, s.std.spearman)]]
-        lines.append(f"  {s.dataset:<8}{len(s.seeds):>5}" + "".join(f"{c:>17}" for c in cells) + f"  {' '.join(map(str, s.seeds))}")
+    lines += [_row(s.dataset, 8, s) for s in spreads]
+    return "\n".join(lines) + (f"\n{notes}" if notes else "")
+
+
+@dataclass(frozen=True)
+class DrawSpread:
+    """The same weights scored once per sampling seed (and per training seed): the two marginal spreads."""
+
+    dataset: str
+    over_sampling: SeedSpread  # per sampling seed, its metrics averaged over the training seeds
+    over_training: SeedSpread | None  # per training seed, its metrics averaged over the draws; None for one training run
+
+    def as_dict(self) -> dict:
+        return {"across_sampling_seeds": self.over_sampling.as_dict(),
+                "across_training_seeds": self.over_training.as_dict() if self.over_training is not None else None}
+
+
+def spread_over_draws(dataset: str, grid: Mapping[int | None, Mapping[int, MeanMetrics]]) -> DrawSpread:
+    """Args: grid: {training seed (None: the one run): {sampling seed: that scoring's mean over splits}}, every training
+    seed with the same sampling seeds."""
+    training = list(grid)
+    draws = list(grid[training[0]]) if training else []
+    if not draws or any(list(row) != draws for row in grid.values()):
+        raise ValueError(f"{dataset}: every training seed needs the same sampling seeds, got {dict(grid)}")
+    over_sampling = spread_over_seeds(dataset, {draw: mean_metrics([grid[seed][draw] for seed in training]) for draw in draws})
+    over_training = (spread_over_seeds(dataset, {seed: mean_metrics([grid[seed][draw] for draw in draws]) for seed in training})
+                     if len(training) > 1 else None)
+    return DrawSpread(dataset, over_sampling, over_training)
+
+
+def draws_table(spread: DrawSpread, notes: str = "") -> str:
+    """Mean ± std of F1, tau and rho over the sampling seeds, and over the training seeds when there are several."""
+    lines = [f"  {spread.dataset + ', over':<24}{'runs':>5}{'F1 (%)':>17}{'tau':>17}{'rho':>17}  seeds",
+             _row("sampling seeds", 24, spread.over_sampling)]
+    if spread.over_training is not None:
+        lines.append(_row("training seeds", 24, spread.over_training))
     return "\n".join(lines) + (f"\n{notes}" if notes else "")

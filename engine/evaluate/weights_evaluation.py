@@ -22,6 +22,7 @@ from engine.evaluate.model_scores import Scorer, ScoringRoute, to_device
 from engine.evaluate.training_data import check_trained_on
 from engine.run_paths import weights_to_evaluate
 from engine.weights_model import build_model, model_for_weights, selection_rule_of
+from evaluation.knapsack_measures import KnapsackMeasures, mean_measures, mean_measures_over, video_knapsack_measures
 from evaluation.means import MeanOver, mean_over
 from evaluation.protocol import MeanMetrics, VideoMetrics, evaluate_video, mean_metrics
 from models.backbone import BackboneOrigin
@@ -42,6 +43,12 @@ class SplitEvaluation:
     record: dict | None = None  # the training record beside the weights (released weights have none)
     model: ModelChoice | None = None  # the method and options the weights were scored as
     selection_rule: EpochRule | None = None  # the rule that chose the epoch (from the record; None: not known)
+    knapsack: list[KnapsackMeasures] = field(default_factory=list)  # SummDiff's measures per test video, as ``videos``
+
+    @property
+    def knapsack_mean(self) -> KnapsackMeasures | None:
+        """The split's mean of SummDiff's knapsack measures (None where they were not computed)."""
+        return mean_measures(self.knapsack) if self.knapsack else None
 
 
 @dataclass
@@ -59,6 +66,13 @@ class DatasetEvaluation:
         """The final figure: by default the mean over splits of the per-split means (the paper's); with
         MeanOver.VIDEOS the mean over every test video (score.py's)."""
         return mean_over(self.mean_rule, {split.split: split.videos for split in self.splits})
+
+    @property
+    def knapsack_mean(self) -> KnapsackMeasures | None:
+        """SummDiff's knapsack measures under the same mean rule as ``mean`` (None where a split lacks them)."""
+        if not all(split.knapsack for split in self.splits):
+            return None
+        return mean_measures_over(self.mean_rule, {split.split: split.knapsack for split in self.splits})
 
     @property
     def mean_wording(self) -> str:
@@ -134,8 +148,10 @@ def evaluate_weights(
         scorer = Scorer(model, route)
         scores = {video.record.key: scorer(video.features) for video in to_device(benchmark.subset(split.test_keys), device)}
         videos = [evaluate_video(scores[key], benchmark.videos[key], benchmark.spec) for key in split.test_keys]
+        knapsack = [video_knapsack_measures(scores[key], benchmark.videos[key]) for key in split.test_keys]
         results.append(SplitEvaluation(split.number, path, mean_metrics(videos), videos, record and record.get("backbone"),
-                                       BackboneOrigin.from_record(record), scores, record, choice, selection_rule_of(record)))
+                                       BackboneOrigin.from_record(record), scores, record, choice, selection_rule_of(record),
+                                       knapsack))
     if not results:
         raise DataError(f"{name}: no split to evaluate")
     return DatasetEvaluation(name, benchmark.h5_path, benchmark.synthetic, results, seed, benchmark.stand_in_features)

@@ -21,12 +21,13 @@ import torch
 
 from dataset.benchmark import Benchmark
 from engine.evaluate.seed_spread import SeedSpread
-from engine.evaluate.weights_evaluation import DatasetEvaluation
+from engine.evaluate.weights_evaluation import DatasetEvaluation, SplitEvaluation
 from engine.reports.plots import plot_video_scores
 from engine.run_paths import REPORT_FILES, curve_path_for, video_plot_path
 from engine.train.loop import SplitTraining
 from evaluation.baselines import BaselineRow, format_value
 from evaluation.degenerate import score_findings
+from evaluation.knapsack_measures import DIGITS, DIRECTIONS, LABELS, MEASURES, KnapsackMeasures
 from evaluation.summary import choose_shots, summary_budget
 from models.methods import DEFAULT_METHOD, METHODS
 from utils import atomic_output, write_json_atomic
@@ -57,18 +58,37 @@ def labels(synthetic: bool, stand_in: bool) -> str:
     return f"  [{'; '.join(notes)}]" if notes else ""
 
 
+def _knapsack_cells(measures: KnapsackMeasures | None, width: int = 9) -> str:
+    """The knapsack measures' columns of a table row ('n/a' where they were not computed)."""
+    return "".join(f"{format_value(getattr(measures, name) if measures else None, DIGITS[name]):>{width}}" for name in MEASURES)
+
+
+def knapsack_entries(measures: KnapsackMeasures | None) -> dict:
+    """The JSON of the knapsack measures beside the other metrics: {"knapsack": {"wse", "cis", "wir", "ir"}} or nothing."""
+    return {"knapsack": measures.as_dict()} if measures else {}
+
+
+def video_entries(split: SplitEvaluation) -> list[dict]:
+    """One JSON row per test video: key, F1, tau, rho and (when computed) the knapsack measures."""
+    knapsack = split.knapsack or [None] * len(split.videos)
+    return [{**vars(video), **knapsack_entries(measures)} for video, measures in zip(split.videos, knapsack, strict=True)]
+
+
 def evaluation_table(result: DatasetEvaluation) -> str:
-    """Per-split and mean F1 / Kendall tau / Spearman rho."""
+    """Per-split and mean F1 / Kendall tau / Spearman rho, then SummDiff's knapsack measures (WSE, CIS, WIR, IR)."""
     lines = [
         f"{result.dataset}  ({result.data_file}){labels(result.synthetic, result.stand_in_backbone)}",
-        f"  {'split':<8}{'F1 (%)':>9}{'tau':>9}{'rho':>9}",
+        f"  {'split':<8}{'F1 (%)':>9}{'tau':>9}{'rho':>9}" + "".join(f"{LABELS[name]:>9}" for name in MEASURES),
     ]
     for split in result.splits:
         m = split.metrics
-        lines.append(f"  {split.split:<8}{_fmt(m.f1, 2):>9}{_fmt(m.kendall, 3):>9}{_fmt(m.spearman, 3):>9}")
+        lines.append(f"  {split.split:<8}{_fmt(m.f1, 2):>9}{_fmt(m.kendall, 3):>9}{_fmt(m.spearman, 3):>9}"
+                     + _knapsack_cells(split.knapsack_mean))
     mean = result.mean
-    lines.append(f"  {'mean':<8}{_fmt(mean.f1, 2):>9}{_fmt(mean.kendall, 3):>9}{_fmt(mean.spearman, 3):>9}")
+    lines.append(f"  {'mean':<8}{_fmt(mean.f1, 2):>9}{_fmt(mean.kendall, 3):>9}{_fmt(mean.spearman, 3):>9}"
+                 + _knapsack_cells(result.knapsack_mean))
     lines.append(f"  mean: {result.mean_wording}")
+    lines.append(f"  {DIRECTIONS}")
     return "\n".join(lines)
 
 
@@ -81,15 +101,22 @@ def evaluation_json(results: list[DatasetEvaluation]) -> dict:
             "synthetic_data": result.synthetic,
             "stand_in_backbone": result.stand_in_backbone,
             "splits": [
-                {"split": s.split, "weights": str(s.weights_path), **s.metrics.as_dict(),
-                 "videos": [vars(v) for v in s.videos]}
+                {"split": s.split, "weights": str(s.weights_path), **s.metrics.as_dict(), **knapsack_entries(s.knapsack_mean),
+                 "videos": video_entries(s)}
                 for s in result.splits
             ],
             "mean": result.mean.as_dict(),
+            **_mean_knapsack(result),
             "mean_over": result.mean_rule.value,  # "splits" (the papers') or "videos" (inference.py --mean)
             "mean_wording": result.mean_wording,
         }
     return payload
+
+
+def _mean_knapsack(result: DatasetEvaluation) -> dict:
+    """The final mean of the knapsack measures (same rule as "mean") and what they are; nothing where not computed."""
+    mean = result.knapsack_mean
+    return {"mean_knapsack": mean.as_dict(), "knapsack_measures": DIRECTIONS} if mean else {}
 
 
 def training_table(results: list[SplitTraining], synthetic: dict[str, bool], stand_in: bool) -> str:
@@ -163,10 +190,11 @@ def _run_payload(run: DatasetEvaluation) -> dict:
              "model": s.model.describe() if s.model else None,
              "selection_rule": s.selection_rule.label if s.selection_rule else "not known (no training record)",
              "curve": str(curve_path_for(s.weights_path)) if curve_path_for(s.weights_path).is_file() else None, **s.metrics.as_dict(),
-             "videos": [vars(v) for v in s.videos]}
+             **knapsack_entries(s.knapsack_mean), "videos": video_entries(s)}
             for s in run.splits
         ],
         "mean": run.mean.as_dict(),
+        **_mean_knapsack(run),
         "mean_over": run.mean_rule.value,
         "mean_wording": run.mean_wording,
         "mean_what": run.mean_what,
@@ -257,12 +285,15 @@ def _dataset_markdown(name: str, data: dict) -> list[str]:
             lines.append(f"| {seed} | {split['split']} | {format_value(split['f1'], 2)} | {format_value(split['kendall'], 3)} | "
                          f"{format_value(split['spearman'], 3)} | {training.get('best_epoch', 'n/a')} | {trained} | "
                          f"`{split['weights']['path']}` | `{split['weights']['sha256'][:16]}` |")
+    lines += _knapsack_markdown(data["runs"])
     lines += ["", "### Data files", "", "| file | sha256 | bytes |", "|---|---|---|"]
     for entry in (data["data_file"], data["annotation_file"]):
         if entry:
             lines.append(f"| `{entry['path']}` | `{entry['sha256']}` | {entry['bytes']} |")
     computation = data["complexity"]
-    if computation:
+    if computation and computation.get("method", DEFAULT_METHOD) != DEFAULT_METHOD:
+        lines += ["", "### Computation", "", _computation_of_another_method(computation)]
+    elif computation:
         params, macs = computation["parameters"], computation["macs"]
         lines += ["", "### Computation", "",
                   f"Trainable parameters: {params['trainable']:,} (all); {params['trainable_without_unused_fc']:,} without GoogLeNet's "
@@ -274,6 +305,39 @@ def _dataset_markdown(name: str, data: dict) -> list[str]:
         lines += ["", f"Per-video plots (predicted vs gtscore, summary shots shaded): {len(data['plots'])} files under "
                   f"`plots/{name}/`, e.g. `{data['plots'][0]}`."]
     return lines + [""]
+
+
+def _computation_of_another_method(computation: dict) -> str:
+    """The Computation paragraph for a method other than the paper row's (CSTA): its own figures, no paper beside them."""
+    params, macs = computation["parameters"], computation["macs"]
+    text = (f"{computation.get('model', computation['method'])}: trainable parameters {params['trainable']:,}. "
+            f"MACs per score prediction, mean over {macs['n_videos']} test videos: {macs['mean_macs'] / 1e9:.3f} G")
+    sampling = macs.get("sampling")
+    if sampling:
+        text += (f" = the condition encoder {sampling['mean_encoder_macs'] / 1e9:.3f} G + {sampling['samples']} sample(s) x "
+                 f"{sampling['sampling_steps']} sampling step(s) x {sampling['mean_macs_per_step'] / 1e9:.3f} G per step "
+                 f"({sampling['denoiser_calls_per_step']} denoiser call(s) per step)")
+    return text + ", counted with FlopCounterMode (MACs = FLOPs / 2 of matrix products and convolutions)."
+
+
+def _knapsack_markdown(runs: list[dict]) -> list[str]:
+    """Per test video F1, tau, rho and the knapsack measures, and each run's mean row (from the run payloads)."""
+    if not any("mean_knapsack" in run for run in runs):
+        return []
+
+    def cells(metrics: dict, knapsack: dict | None) -> str:
+        ranks = f"{format_value(metrics['f1'], 2)} | {format_value(metrics['kendall'], 3)} | {format_value(metrics['spearman'], 3)}"
+        return " | ".join([ranks, *(format_value(knapsack[name] if knapsack else None, DIGITS[name]) for name in MEASURES)])
+
+    lines = ["", "### Per video, with the knapsack-aware measures", "", f"{DIRECTIONS}.", "",
+             "| seed | split | video | F1 (%) | tau | rho | " + " | ".join(LABELS[name] for name in MEASURES) + " |",
+             "|---|---|---|---|---|---|" + "---|" * len(MEASURES)]
+    for run in runs:
+        seed = run["seed"] if run["seed"] is not None else "-"
+        lines += [f"| {seed} | {split['split']} | {video['key']} | {cells(video, video.get('knapsack'))} |"
+                  for split in run["splits"] for video in split["videos"]]
+        lines.append(f"| {seed} | mean | {run['mean_what']} | {cells(run['mean'], run.get('mean_knapsack'))} |")
+    return lines
 
 
 def report_markdown(payload: dict) -> str:
