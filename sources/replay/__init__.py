@@ -122,5 +122,7 @@ class ReplaySource(DataSource):
 
     def plan_for(self, plan: TrainingPlan, videos_per_step: int | None) -> TrainingPlan:
         """Every method's epochs chosen on validation (the protocol's rule decides which: training.ProtocolKeeper; the
-        record says so); one video per optimiser step unless --videos-per-step says otherwise."""
-        return replace(plan, rule=EpochRule.BEST_ON_VALIDATION, protocol=replace(plan.protocol, videos_per_step={self.name: videos_per_step or 1}))
+        record says so); the videos per optimiser step its authors give for this data set (SummDiff's 256 on Mr.HiSum),
+        else one, unless --videos-per-step says otherwise."""
+        per_step = videos_per_step or plan.protocol.videos_per_step_for(self.name)
+        return replace(plan, rule=EpochRule.BEST_ON_VALIDATION, protocol=replace(plan.protocol, videos_per_step={self.name: per_step}))
