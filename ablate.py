@@ -188,10 +188,7 @@ def _ablate(args: argparse.Namespace, variants: list[Variant], data: list, seeds
     log.info("\n%s", ablation_markdown(results, stand_in))
     written = write_ablation_table(out_dir, results, stand_in, " ".join(sys.argv))
     log.info("wrote %s", ", ".join(map(str, written)))
-    if fallback.kept:
-        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def run() -> None:

@@ -338,11 +338,7 @@ def _evaluate(args: argparse.Namespace, jobs: list, seeds: list[int | None], fal
 
         folder = fallback.write(args.report, write_report_folder)
         log.info("wrote %s, %s and %d plot(s)", *(folder / name for name in REPORT_FILES), sum(map(len, plots.values())))
-    if fallback.kept:
-        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
-                    len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def _measured_model(runs: list, flags: Any) -> Any:
@@ -386,10 +382,7 @@ def _compare(args: argparse.Namespace, jobs_of: dict[Path, list], seeds: list[in
     if args.json:
         payload = comparison_json(tables, shlex.join(["python", "inference.py", *args.command_line]))
         log.info("wrote %s", fallback.write(args.json, lambda path: write_json_atomic(path, payload)))
-    if fallback.kept:
-        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def run() -> None:

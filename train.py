@@ -293,11 +293,7 @@ def _train_runs(args: argparse.Namespace, plan: TrainingPlan, data: RunData, see
             for spec, _, _ in jobs
         ]
         log.info("\nMean over splits, then mean ± std over %d seeds:\n%s", len(seeds), seeds_table(spreads, labels(any(synthetic.values()), stand_in).strip()))
-    if fallback.kept:
-        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
-                    len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def _log_deployment(jobs: list, results: list) -> None:

@@ -96,6 +96,15 @@ class Fallback:
         """One line per output that is not where it was asked for; '' when every output is."""
         return "\n".join(f"  {kept.wanted} -> {kept.kept} ({kept.reason})" for kept in self.kept)
 
+    def exit_status(self, log: logging.Logger) -> int:
+        """A command's exit status once its outputs are written: 0 when every one is where it was asked for; else 1,
+        after one warning listing where each of the others was kept (every command says it in the same words)."""
+        if not self.kept:
+            return 0
+        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
+                    len(self.kept), self.summary())
+        return 1
+
 
 class ClaimedOutputs:
     """The checked and locked outputs of a run. Leaving the ``with`` block releases the locks and

@@ -65,7 +65,7 @@ def test_a_disk_that_fills_during_training_loses_nothing(disk_filled_run):
     model = build_csta(BackboneInit.RANDOM)
     load_checkpoint(model, next(path for path in kept if path.suffix == ".pt"))  # the trained weights, whole
     assert f"could not write {wanted} (No space left on device); kept it as {kept[1]}" in log_text
-    assert "3 file(s) could not be written where asked and were kept elsewhere" in log_text
+    assert "3 output(s) could not be written where asked and were kept elsewhere" in log_text
     assert not list(weights.rglob("*.lock")) and not list(weights.rglob("*.partial"))
 
 

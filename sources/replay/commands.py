@@ -69,11 +69,7 @@ def train(request: RouteRequest, plan: TrainingPlan, data: ReplayData, seeds: li
         for seed in seeds:
             training.log_replay_result(training.train_replay(data, plan.with_seed(seed), device, request.data.weights_dir, fallback,
                                                              seed_folder=len(seeds) > 1, resume=request.resume))
-    if fallback.kept:
-        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
-                    len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def evaluation(request: RouteRequest, seeds: list[int | None]) -> tuple[list[Path], Callable[[Fallback], int]]:
@@ -126,10 +122,7 @@ def _evaluate(request: RouteRequest, replay: ReplayRequest, test: object, weight
         payload = replay_payload(result, source, command, device)
         folder = fallback.write(request.report, lambda path: write_report(path, payload, report_markdown))
         log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
-    if fallback.kept:
-        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[ReplayData, list[Path], list[Path]]:

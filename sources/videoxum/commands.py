@@ -55,11 +55,7 @@ def train(request: RouteRequest, plan: TrainingPlan, data: VideoXumSplits, seeds
         for seed in seeds:
             training.log_videoxum_result(training.train_videoxum(data, plan.with_seed(seed), device, request.data.weights_dir, fallback,
                                                                  seed_folder=len(seeds) > 1, resume=request.resume))
-    if fallback.kept:
-        log.warning("\n%d file(s) could not be written where asked and were kept elsewhere (move them where they belong):\n%s",
-                    len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def evaluation(request: RouteRequest, seeds: list[int | None]) -> tuple[list[Path], Callable[[Fallback], int]]:
@@ -105,10 +101,7 @@ def _evaluate(request: RouteRequest, test: object, files: list[WeightsFile], fal
         payload = videoxum_report(result, comparison, device, command)
         folder = fallback.write(request.report, lambda path: write_report(path, payload, videoxum_report_markdown))
         log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
-    if fallback.kept:
-        log.warning("\n%d output(s) could not be written where asked and were kept elsewhere:\n%s", len(fallback.kept), fallback.summary())
-        return 1
-    return 0
+    return fallback.exit_status(log)
 
 
 def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[VideoXumSplits, list[Path], list[Path]]:
