@@ -376,6 +376,11 @@ def test_compare_prints_one_table_of_several_methods(method_folders, tiny_data_d
     rows = [row["name"] for row in json.loads(out.read_text())["datasets"]["TVSum"]["rows"]]
     assert rows == ["CA-SUM (defaults), here", "PGL-SUM (heads=2), here", "CA-SUM, as published", "PGL-SUM, as published",
                     "Random", "Human"]
+    # SummDiff's knapsack measures: a column each, for every row evaluated here ("not stated" for the published ones)
+    table = json.loads(out.read_text())["datasets"]["TVSum"]["rows"]
+    assert set(table[0]["knapsack"]) == {"wse", "cis", "wir", "ir"} and table[2]["knapsack"] is None
+    assert "| row | F1 (%) | Kendall tau | Spearman rho | WSE | CIS | WIR | IR | selection rule |" in caplog.text
+    assert "| CA-SUM, as published | not stated | not stated | not stated | not stated | not stated | not stated | not stated |" in caplog.text
 
 
 def test_compare_and_save_scores_refuse_what_they_cannot_do(capsys):

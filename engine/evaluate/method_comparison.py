@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from dataset.benchmark import Benchmark
 from engine.evaluate.seed_spread import spread_over_seeds
 from engine.evaluate.weights_evaluation import DatasetEvaluation
 from evaluation.baselines import human_row_or_unavailable, random_baseline
+from evaluation.knapsack_measures import DIGITS, DIRECTIONS, LABELS, MEASURES, KnapsackMeasures, mean_measures
 from models.methods import METHODS, method_spec
 
 NOT_KNOWN_RULE = "not known (no training record: released weights?)"
@@ -43,6 +44,7 @@ class ComparisonRow:
     rule: str  # the epoch-selection rule's label
     looks_at_test_labels: bool | None  # None: not known, or no training
     note: str
+    knapsack: KnapsackMeasures | None = field(default=None)  # SummDiff's measures (rows evaluated here; mean over seeds)
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,10 @@ def _here_row(folder: Path, runs: Sequence[DatasetEvaluation]) -> ComparisonRow:
         note = f"{folder}; {wording}, then mean ± std over seeds {', '.join(map(str, spread.seeds))}"
     else:
         mean, std, note = runs[0].mean, None, f"{folder}; {wording}"
+    measures = [run.knapsack_mean for run in runs]
+    knapsack = mean_measures(measures) if all(m is not None for m in measures) else None
     return ComparisonRow(f"{' + '.join(models)}, here", "here", mean.f1, mean.kendall, mean.spearman, std, len(runs), rule, looks,
-                         note + ("" if len(methods) == 1 else "; SEVERAL METHODS in one folder"))
+                         note + ("" if len(methods) == 1 else "; SEVERAL METHODS in one folder"), knapsack)
 
 
 def published_row(method: str, dataset: str) -> ComparisonRow:
@@ -113,6 +117,13 @@ def _cell(row: ComparisonRow, index: int, digits: int) -> str:
     return text + (f" ± {row.std[index]:.{digits}f}" if row.std is not None else "")
 
 
+def _knapsack_cell(row: ComparisonRow, name: str) -> str:
+    if row.knapsack is None:
+        return "not stated" if row.kind == "published" else "n/a"
+    value = getattr(row.knapsack, name)
+    return "nan" if math.isnan(value) else f"{value:.{DIGITS[name]}f}"
+
+
 def test_labels_cell(looks: bool | None) -> str:
     return {True: "LOOKS AT TEST LABELS", False: "no test labels", None: "-"}[looks]
 
@@ -120,12 +131,19 @@ def test_labels_cell(looks: bool | None) -> str:
 def comparison_table(comparison: DatasetComparison) -> str:
     """The dataset's rows as a Markdown table, its warnings above it."""
     title = f"## {comparison.dataset}" + ("  [SYNTHETIC data, not the real benchmark]" if comparison.synthetic else "")
-    lines = [title, "", "| row | F1 (%) | Kendall tau | Spearman rho | selection rule | test labels | note |", "|---|---|---|---|---|---|---|"]
+    measured = any(row.knapsack is not None for row in comparison.rows)
+    extra = [LABELS[name] for name in MEASURES] if measured else []
+    header = ["row", "F1 (%)", "Kendall tau", "Spearman rho", *extra, "selection rule", "test labels", "note"]
+    lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in comparison.rows:
-        lines.append(f"| {row.name} | {_cell(row, 0, 2)} | {_cell(row, 1, 3)} | {_cell(row, 2, 3)} | {row.rule} | "
-                     f"{test_labels_cell(row.looks_at_test_labels)} | {row.note} |")
+        knapsack = [_knapsack_cell(row, name) for name in MEASURES] if measured else []
+        cells = [row.name, _cell(row, 0, 2), _cell(row, 1, 3), _cell(row, 2, 3), *knapsack, row.rule,
+                 test_labels_cell(row.looks_at_test_labels), row.note]
+        lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Published figures come from each method's own splits and evaluation code; the rows evaluated here share one "
               "protocol (this project's F1, tau and rho on the same test videos)."]
+    if measured:
+        lines.append(f"{DIRECTIONS}; rows evaluated here only (mean over seeds).")
     return "\n".join(lines)
 
 
