@@ -127,9 +127,9 @@ def run_sweep(jobs: Sequence[RunJob], config: SweepConfig,
 
     Args:
         jobs: RunJob, or another frozen dataclass with ``label``, ``plan``, ``device`` and ``threads`` that
-            ``train_one`` takes (sources.videoxum.training.VideoXumJob).
+            ``train_one`` takes (engine.scale.own_split_runs.OwnSplitJob).
         train_one: what a task does with its job (tests wrap ``run_job`` to kill the worker;
-            sources.videoxum.training.run_videoxum_job for VideoXum).
+            engine.scale.own_split_runs.run_own_split_job for VideoXum, Mr.HiSum and MoSu).
 
     Raises:
         SweepFailed: after every run has ended, when some failed (each named, with its error).

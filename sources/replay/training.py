@@ -33,7 +33,7 @@ from torch import nn
 
 from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs
 from engine.run_paths import training_outputs, weights_path_for
-from engine.scale.ray_sweep import RunOutcome, run_sweep
+from engine.scale.own_split_runs import train_seeds_on_ray
 from engine.train.fine_tune import init_record
 from engine.train.loop import (
     HeldOut,
@@ -45,7 +45,7 @@ from engine.train.loop import (
     train_on,
     trunk_init,
 )
-from engine.train.resume import RunFingerprint, discard_checkpoints, fingerprint_for
+from engine.train.resume import RunFingerprint, fingerprint_for
 from engine.train.resume_policy import ResumePolicy
 from engine.train.run_config import TrainingPlan
 from evaluation.protocol import MeanMetrics
@@ -57,7 +57,6 @@ from sources.replay.data import ReplayData, ReplayRequest
 from sources.replay.evaluation import mean_scores, score_split
 from sources.source import RouteRequest
 from sources.streaming import StreamedTrainingVideos
-from utils.runtime import select_device
 
 log = logging.getLogger(__name__)
 
@@ -349,40 +348,7 @@ def _numbers(values: Mapping[str, float] | None) -> str:
     return "n/a" if not values else ", ".join(f"{name} {value:.4f}" for name, value in values.items())
 
 
-@dataclass(frozen=True)
-class ReplayJob:
-    """One run (one seed) as a Ray worker receives it (engine.scale.ray_sweep.run_sweep): where the data is, never the data."""
-
-    replay: ReplayRequest
-    plan: TrainingPlan
-    weights_dir: Path
-    seed_folder: bool
-    resume: ResumePolicy = ResumePolicy.AUTO
-    device: str | None = None
-    threads: int = 1
-
-    @property
-    def label(self) -> str:
-        return f"{self.replay.name} seed {self.plan.seed}"
-
-
-def run_replay_job(job: ReplayJob) -> RunOutcome:
-    """Train one run in this process: what each Ray task does (a retried one resumes from its checkpoint)."""
-    torch.set_num_threads(job.threads)
-    fallback = Fallback()
-    result = train_replay(job.replay.open(), job.plan, select_device(job.device), job.weights_dir, fallback, job.seed_folder, job.resume)
-    return RunOutcome(result, list(fallback.kept))
-
-
 def train_replay_on_ray(request: RouteRequest, plan: TrainingPlan, data: ReplayData, seeds: list[int], fallback: Fallback) -> list[ReplayTraining]:
-    """One run per seed, each a Ray task that opens the data itself; the results in the seeds' order."""
-    several = len(seeds) > 1
-    replay = data.request
-    jobs = [ReplayJob(replay, plan.with_seed(seed), request.data.weights_dir, several, request.resume.for_tasks()) for seed in seeds]
-    if request.resume is ResumePolicy.RESTART:
-        for seed in seeds:
-            discard_checkpoints(weights_path_for(request.data.weights_dir, replay.name, REPLAY_SPLIT, seed if several else None))
-    outcomes = run_sweep(jobs, request.sweep, train_one=run_replay_job)
-    for outcome in outcomes:
-        fallback.kept.extend(outcome.kept)
-    return [outcome.training for outcome in outcomes]
+    """One run per seed, each a Ray task that opens the data itself (engine/scale/own_split_runs.py); the results in the seeds' order."""
+    return train_seeds_on_ray(data.request, train_replay, data.request.name, REPLAY_SPLIT, plan, seeds, request.data.weights_dir,
+                              request.resume, request.sweep, fallback)

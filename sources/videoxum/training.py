@@ -30,7 +30,7 @@ import torch
 
 from engine.run_outputs import ClaimedOutputs, Fallback, claim_outputs
 from engine.run_paths import training_outputs, weights_path_for
-from engine.scale.ray_sweep import RunOutcome, run_sweep
+from engine.scale.own_split_runs import train_seeds_on_ray
 from engine.train.fine_tune import init_record
 from engine.train.loop import (
     HeldOut,
@@ -42,7 +42,7 @@ from engine.train.loop import (
     train_on,
     trunk_init,
 )
-from engine.train.resume import RunFingerprint, discard_checkpoints, file_digest, fingerprint_for
+from engine.train.resume import RunFingerprint, file_digest, fingerprint_for
 from engine.train.resume_policy import ResumePolicy
 from engine.train.run_config import TrainingPlan
 from evaluation.protocol import MeanMetrics
@@ -57,7 +57,6 @@ from sources.videoxum.data import (
     mean_score_v2v,
     mean_scores,
 )
-from utils.runtime import select_device
 
 log = logging.getLogger(__name__)
 
@@ -203,45 +202,13 @@ def log_videoxum_result(result: VideoXumTraining) -> None:
                  means.kendall, means.spearman, means.n_videos)
 
 
-@dataclass(frozen=True)
-class VideoXumJob:
-    """One VideoXum run (one seed) as a Ray worker receives it (engine.scale.ray_sweep.run_sweep): where the data is, never the data."""
-
-    files: VideoXumFiles
-    plan: TrainingPlan  # unsized: the worker sizes the model from the features it reads; its seed is the run's
-    weights_dir: Path
-    seed_folder: bool
-    resume: ResumePolicy = ResumePolicy.AUTO
-    device: str | None = None  # set by run_sweep: "cuda" (the GPU Ray gives the worker) or "cpu"
-    threads: int = 1  # torch threads in the worker (its CPUs per run)
-
-    @property
-    def label(self) -> str:
-        return f"{VIDEOXUM} seed {self.plan.seed}"
-
-
-def run_videoxum_job(job: VideoXumJob) -> RunOutcome:
-    """Train one VideoXum run in this process: what each Ray task does (a retried one resumes from its checkpoint)."""
-    torch.set_num_threads(job.threads)
-    fallback = Fallback()
-    result = train_videoxum(job.files.open(), job.plan, select_device(job.device), job.weights_dir, fallback, job.seed_folder, job.resume)
-    return RunOutcome(result, list(fallback.kept))
-
-
 def train_videoxum_on_ray(request: RouteRequest, plan: TrainingPlan, data: VideoXumSplits, seeds: list[int],
                           fallback: Fallback) -> list[VideoXumTraining]:
-    """Train VideoXum once per seed, each run a Ray task that opens the data itself; the results in the seeds' order.
+    """Train VideoXum once per seed, each run a Ray task that opens the data itself (engine/scale/own_split_runs.py); the
+    results in the seeds' order. The plan is unsized: the worker sizes the model from the features it reads.
 
     Raises:
         ProjectError: as cli.sweep_command.train_on_ray.
     """
-    config = request.sweep
-    several = len(seeds) > 1
-    jobs = [VideoXumJob(data.files, plan.with_seed(seed), request.data.weights_dir, several, request.resume.for_tasks()) for seed in seeds]
-    if request.resume is ResumePolicy.RESTART:
-        for seed in seeds:
-            discard_checkpoints(weights_path_for(request.data.weights_dir, VIDEOXUM, VIDEOXUM_SPLIT, seed if several else None))
-    outcomes = run_sweep(jobs, config, train_one=run_videoxum_job)
-    for outcome in outcomes:
-        fallback.kept.extend(outcome.kept)
-    return [outcome.training for outcome in outcomes]
+    return train_seeds_on_ray(data.files, train_videoxum, VIDEOXUM, VIDEOXUM_SPLIT, plan, seeds, request.data.weights_dir, request.resume,
+                              request.sweep, fallback)

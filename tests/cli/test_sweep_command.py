@@ -46,8 +46,9 @@ def assert_same_files(sequential, on_ray, count: int) -> None:
             first, second = torch.load(sequential / name), torch.load(on_ray / name)
             assert first.keys() == second.keys()
             assert all(torch.equal(first[key], second[key]) for key in first), name
-        elif name.suffix == ".json":
-            first, second = json.loads((sequential / name).read_text()), json.loads((on_ray / name).read_text())
+        elif name.suffix == ".json":  # a record that names its own files names them in its own folder
+            first = json.loads((sequential / name).read_text().replace(str(sequential), str(on_ray)))
+            second = json.loads((on_ray / name).read_text())
             for record in (first, second):
                 del record["written"]
             assert first == second, name
@@ -90,3 +91,26 @@ def test_a_restarted_sweep_discards_old_checkpoints_once_and_its_tasks_keep_thei
     old.write_bytes(b"an older run's")
     discard_checkpoints(weights_path_for(tmp_path / "w", "SumMe", 1))
     assert not old.exists()
+
+
+def test_a_mrhisum_ray_sweep_of_summdiff_writes_the_same_files_as_the_sequential_command(local_ray, tmp_path, caplog):
+    """Mr.HiSum on Ray (engine/scale/own_split_runs.py), with SummDiff: each task opens the h5 itself, trains, keeps one
+    checkpoint per metric and scores them on test; the files are the sequential command's, bit for bit."""
+    from dataset.replay_synthetic import SyntheticReplayConfig  # noqa: PLC0415
+    from sources.replay.synthetic import write_synthetic_mrhisum  # noqa: PLC0415
+
+    data = write_synthetic_mrhisum(tmp_path / "data", SyntheticReplayConfig(n_videos=12, dim=16, min_rows=20, median_rows=30,
+                                                                            max_rows=45, seed=3))
+
+    def args(weights_dir, *extra):
+        return ["--dataset", "MrHiSum", "--data-dir", str(data), "--epochs", "1", "--method", "SummDiff", "--decoder-layers", "1",
+                "--sampling-steps", "2", "--device", "cpu", "--workers", "0", "--seeds", *SEEDS, "--weights-dir", str(weights_dir), *extra]
+
+    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+    train_with_one_thread(args(sequential))
+    with caplog.at_level("INFO"):
+        assert train.main(train.parse_args(args(on_ray, "--ray", "--cpus-per-run", "1"))) == 0
+    assert "2 run(s), up to 2 at a time" in caplog.text and "reported (test, each metric from its own checkpoint)" in caplog.text
+    files = written(sequential)
+    assert any(name.name == "split1_map50.pt" for name in files)
+    assert_same_files(sequential, on_ray, len(files))
