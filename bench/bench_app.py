@@ -14,7 +14,8 @@ CSTA weights and the stand-in GoogLeNet file (models/stand_in.py) in a TORCH_HOM
    are back) and generate_video.py run as the page shows it (a process, in a folder of its own),
    rounds interleaved with the order swapped each round; the outputs compared byte for byte. Wall
    times and CPU seconds (the page's: its own process and the generate_video.py it ran, from
-   /proc; the command's: the child's), the latter far less moved by other jobs on a shared machine.
+   /proc, and its own process alone; the command's: the child's), the latter less moved by other
+   jobs on a shared machine; the load average before and after, to say how shared it was.
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ def browser():
     return playwright, playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and of the children it has waited for (/proc/<pid>/stat: utime, stime, cutime, cstime)."""
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """CPU seconds of a process and of the children it has waited for (/proc/<pid>/stat: utime, stime, cutime, cstime);
+    ``children=False``: of the process alone (the page's own work: gradio, the job's reader and wait)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return sum(int(value) for value in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
 
 
 def own_children_cpu() -> float:
@@ -135,15 +137,18 @@ def main() -> None:
 
         client = Client(url, verbose=False)
         options = (None, str(clip), str(weights), None, CACHED, "percent of the video", 15, "fast", "cpu")
-        page_times, command_times, page_cpu, command_cpu = [], [], [], []
+        page_times, command_times, page_cpu, command_cpu, page_own_cpu = [], [], [], [], []
+        load_before = os.getloadavg()[0]
         for round_ in range(args.rounds):
             for kind in (("page", "command") if round_ % 2 == 0 else ("command", "page")):
                 begun = time.perf_counter()
                 cpu_before = cpu_seconds(process.pid) if kind == "page" else own_children_cpu()
+                own_before = cpu_seconds(process.pid, children=False)
                 if kind == "page":
                     result = client.predict(*options, api_name="/summarise")
                     page_times.append(time.perf_counter() - begun)
                     page_cpu.append(cpu_seconds(process.pid) - cpu_before)  # the page's process and its generate_video.py
+                    page_own_cpu.append(cpu_seconds(process.pid, children=False) - own_before)
                     if not result[0].startswith("**done**"):
                         raise SystemExit(f"the page said: {result[0]}")
                     page_outputs, said = result[3], result[6]
@@ -169,7 +174,9 @@ def main() -> None:
               f"outputs byte for byte the same: {same}")
         page_cpu_median, command_cpu_median = statistics.median(page_cpu), statistics.median(command_cpu)
         print(f"CPU seconds: page {page_cpu_median:.2f} (its process and generate_video.py), generate_video.py {command_cpu_median:.2f}; "
-              f"page / command = {page_cpu_median / command_cpu_median:.3f}")
+              f"page / command = {page_cpu_median / command_cpu_median:.3f}; the page's own process alone "
+              f"{statistics.median(page_own_cpu):.2f}")
+        print(f"load average (1 min) before the summaries {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
         print(f"command: {said}")
     finally:
         process.terminate()

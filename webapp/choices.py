@@ -27,9 +27,14 @@ def weights_choices(settings: AppSettings) -> list[str]:
     return [str(path) for path in ordered if may_read(path, settings)] + [STAND_IN_WEIGHTS]
 
 
+def stand_in_path(folder: Path) -> Path:
+    """Where stand_in_weights writes them (the command can be shown before they are written)."""
+    return folder / STAND_IN_FILE_NAME
+
+
 def stand_in_weights(folder: Path) -> Path:
     """Random CSTA weights (seed 0), written once into ``folder``; imports torch on first use only."""
-    path = folder / STAND_IN_FILE_NAME
+    path = stand_in_path(folder)
     with _writing:
         if not path.is_file():
             import torch

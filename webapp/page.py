@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEAVY = "heavy"  # the concurrency group of the actions that take a CPU or GPU for seconds
-POLL_SECONDS = 0.25
+UPDATE_SECONDS = 0.25  # the most often the progress bar is redrawn; the end is seen at once
 PERCENT, SECONDS = "percent of the video", "seconds at most"
 SHOT_HEADERS = ["shot", "start (s)", "end (s)", "score", "in the summary"]
 
@@ -56,11 +55,13 @@ class Actions:
     # ---- Summarise a video ----
 
     def _options(self, weights_choice: str, weights_upload: str | None, backbone: str, length_kind: str,
-                 length_value: float | None, segmentation: str, device: str) -> SummaryOptions:
+                 length_value: float | None, segmentation: str, device: str, *, write_stand_in: bool = True) -> SummaryOptions:
+        """The command's options; ``write_stand_in=False``: the STAND-IN weights' path only, not the file (no torch)."""
         if weights_upload:
             weights = Path(weights_upload)
         elif weights_choice == choices.STAND_IN_WEIGHTS:
-            weights = choices.stand_in_weights(self.settings.work_root / "stand_in")
+            folder = self.settings.work_root / "stand_in"
+            weights = choices.stand_in_weights(folder) if write_stand_in else choices.stand_in_path(folder)
         else:
             weights = typed_path(weights_choice or "", self.settings, "weights file")
         if length_value is None or not length_value > 0:
@@ -78,8 +79,10 @@ class Actions:
 
     def summarise(self, video_upload: str | None, video_path: str, weights_choice: str, weights_upload: str | None,
                   backbone: str, length_kind: str, length_value: float | None, segmentation: str, device: str,
-                  request: gr.Request, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:  # noqa: B008 (gradio's way)
-        """Yields (status, summary video, picture, downloads, shots, original, command, original path)."""
+                  request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008 (gradio's way)
+        """(status, summary video, picture, downloads, shots, original, command, original path), answered once at the
+        end; meanwhile the progress goes to the bar (gr.Progress). One answer, not a generator's: gradio sends a
+        generator's last answer twice (streamed, then as the result), and its client fetches every file of each."""
         skip = gr.skip()
         session = request.session_hash or "anonymous"
         job: SummaryJob | None = None
@@ -90,31 +93,43 @@ class Actions:
             job = SummaryJob(source, options, folder)
             self.sessions.start(session, job)
             said = shown_command(source, options)
-            yield ("starting…", None, None, None, None, None, said, None)
             shown = None
-            while not job.wait(POLL_SECONDS):
+            while True:
                 now = job.progress
                 if now != shown:  # the page is told only what changed
                     shown = now
                     progress(now.fraction, desc=now.words)
-                    yield (f"**{now.words}**", skip, skip, skip, skip, skip, skip, skip)
+                if job.wait(UPDATE_SECONDS):  # wakes the moment the command ends
+                    break
             state, result, message = job.finish()
             if state is not JobState.DONE or result is None:
-                yield (("**cancelled**: nothing was kept" if state is JobState.CANCELLED else _problem(message)),
-                       None, None, None, None, None, said, None)
-                return
+                return (("**cancelled**: nothing was kept" if state is JobState.CANCELLED else _problem(message)),
+                        None, None, None, None, None, said, None)
             original = self._playable_original(source, folder)
-            yield (self._summary_words(result), str(result.video) if result.video else None, str(result.picture),
-                   [str(p) for p in (result.video, result.record, result.picture) if p is not None],
-                   self._shots(result), original, said, original)
+            return (self._summary_words(result), str(result.video) if result.video else None, str(result.picture),
+                    [str(p) for p in (result.video, result.record, result.picture) if p is not None],
+                    self._shots(result), original, said, original)
         except (ProjectError, OSError) as error:
-            yield (_problem(error), None, None, None, None, None, skip, None)
+            return (_problem(error), None, None, None, None, None, skip, None)
         except Exception as error:  # noqa: BLE001 (a bug: logged, and the page stays usable)
-            yield (_bug(error), None, None, None, None, None, skip, None)
+            return (_bug(error), None, None, None, None, None, skip, None)
         finally:
             if job is not None:
-                job.cancel()  # when the page stopped listening before the end (a Cancel, a closed tab)
+                job.cancel()  # when the wait ended otherwise than by the command's end (a bug, the event stopped)
                 self.sessions.done(session, job)
+
+    def starting(self, video_upload: str | None, video_path: str, weights_choice: str, weights_upload: str | None,
+                 backbone: str, length_kind: str, length_value: float | None, segmentation: str, device: str) -> tuple:
+        """At the click, just before summarise (chained: its answer never overtakes this one) and at once, even
+        while summarise waits in the queue: the last summary cleared and the command shown; nothing changed
+        when the choices are wrong, which summarise then words."""
+        try:
+            source = chosen_file(video_upload, video_path, self.settings, "video")
+            options = self._options(weights_choice, weights_upload, backbone, length_kind, length_value, segmentation, device,
+                                    write_stand_in=False)
+        except (ProjectError, OSError):
+            return (gr.skip(),) * 8
+        return ("starting…", None, None, None, None, None, shown_command(source, options), None)
 
     @staticmethod
     def _summary_words(result: SummaryResult) -> str:
@@ -252,12 +267,14 @@ def build_page(settings: AppSettings, sessions: Sessions) -> gr.Blocks:
             original_path = gr.State(None)
             for box in (weights_choice, backbone):
                 box.change(choices.banner, [weights_choice, backbone], banner, queue=False, api_visibility="private")
-            running = go.click(actions.summarise,
-                               [video_upload, video_path, weights_choice, weights_upload, backbone, length_kind, length_value,
-                                segmentation, device],
-                               [status, summary_video, picture, downloads, shots, original_video, said, original_path],
-                               api_name="summarise", concurrency_limit=1, concurrency_id=HEAVY, show_progress="full",
-                               show_progress_on=[status])
+            summary_inputs = [video_upload, video_path, weights_choice, weights_upload, backbone, length_kind, length_value,
+                              segmentation, device]
+            summary_outputs = [status, summary_video, picture, downloads, shots, original_video, said, original_path]
+            clicked = go.click(actions.starting, summary_inputs, summary_outputs, queue=False, show_progress="hidden",
+                               api_visibility="private")
+            running = clicked.then(actions.summarise, summary_inputs, summary_outputs,
+                                   api_name="summarise", concurrency_limit=1, concurrency_id=HEAVY, show_progress="full",
+                                   show_progress_on=[status])
             stop.click(actions.cancel, None, status, api_name="cancel", queue=False, cancels=[running])
             shots.select(actions.play_shot, original_path, original_video, queue=False, api_visibility="private")
         with gr.Tab("Look inside predictions"):

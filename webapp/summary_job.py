@@ -95,19 +95,25 @@ class SummaryJob:
             stderr=subprocess.PIPE, process_group=0,  # its own group: a Ctrl-C of the page is not its (same session)
             env={**os.environ, "PYTHONUNBUFFERED": "1", BARS_FOR_A_READER: "1"},  # its bars, though stderr is a pipe
         )
+        self._ended = threading.Event()  # set by the reader once the command has exited: a waiting page wakes at once
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
-        """Each line and each bar redraw (tqdm ends them with a carriage return) as it comes."""
-        pending = b""
-        assert self._process.stderr is not None
-        while chunk := self._process.stderr.read1(65536):
-            pending += chunk
-            *parts, pending = re.split(rb"[\r\n]", pending)
-            for raw in parts:
-                self._take(raw.decode("utf-8", "replace"))
-        self._take(pending.decode("utf-8", "replace"))
+        """Each line and each bar redraw (tqdm ends them with a carriage return) as it comes; at the end
+        of its stderr, the command's exit, said at once to whoever waits (no polling interval lost)."""
+        try:
+            pending = b""
+            assert self._process.stderr is not None
+            while chunk := self._process.stderr.read1(65536):
+                pending += chunk
+                *parts, pending = re.split(rb"[\r\n]", pending)
+                for raw in parts:
+                    self._take(raw.decode("utf-8", "replace"))
+            self._take(pending.decode("utf-8", "replace"))
+        finally:
+            self._process.wait()  # its stderr closed: it is exiting
+            self._ended.set()
 
     def _take(self, line: str) -> None:
         if not line.strip():
@@ -122,12 +128,8 @@ class SummaryJob:
         return self._process.poll() is None
 
     def wait(self, timeout: float) -> bool:
-        """True once the command has ended."""
-        try:
-            self._process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
+        """True once the command has ended; returns the moment it ends (woken by the reader), else after ``timeout``."""
+        return self._ended.wait(timeout) or self._process.poll() is not None
 
     def cancel(self) -> None:
         """Stop it as Ctrl-C would (generate_video.py removes its temporary files), then for good."""
