@@ -1,13 +1,14 @@
 """Where a summary through the web page spends the time that generate_video.py does not: the page started
 in this process with timestamps around its job, and gradio's client beside it.
 
-    python bench/bench_app_phases.py [--seconds 20] [--rounds 4] [--code DIR]
+    python bench/bench_app_phases.py [--seconds 20] [--rounds 4]
+    PYTHONPATH=DIR python DIR/bench/bench_app_phases.py     # the page of another copy of the project, e.g. an older commit
 
 For each round: from the client's call to the command's start, the command's run (until its stderr
 closes), and from its end to the outputs being back in the client, with the number of files the client
 fetched. Wall times of the whole summary swing with the load of a shared machine; these two gaps
-hardly do, so they say what the page adds. --code DIR times the page of another copy of the project
-(an older commit unpacked there) with the same clip and client, for a before / after.
+hardly do, so they say what the page adds. Run from another copy of the project (an older commit unpacked
+there, first on PYTHONPATH) it times that copy's page with the same clip and client, for a before / after.
 """
 
 from __future__ import annotations
@@ -16,20 +17,16 @@ import argparse
 import functools
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the clip (default 20 s)")
     parser.add_argument("--rounds", type=int, default=4, help="summaries through the page (default 4)")
-    parser.add_argument("--code", type=Path, default=ROOT, help="the project copy whose page is timed (default this one)")
     return parser.parse_args(argv)
 
 
@@ -78,9 +75,11 @@ def instrument(marks: Marks) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    code = args.code.resolve()
-    sys.path[:0] = [str(code), str(code / "bench")]
-    from bench_app import CACHED, prepare
+    from bench_app import CACHED, prepare  # noqa: PLC0415 - beside this script
+
+    import webapp  # noqa: PLC0415 - the copy of the project this run times (PYTHONPATH)
+
+    code = Path(webapp.__file__).resolve().parents[1]
 
     work = Path(tempfile.mkdtemp(prefix="bench-app-phases-"))
     clip, weights, home = prepare(work, args.seconds)

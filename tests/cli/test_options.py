@@ -28,6 +28,8 @@ BAD = {
     "--videos-per-step": ["0", "-1", "2.5"],
     "--lr": ["0", "-0.001", "x", "nan", "inf"],
     "--weight-decay": ["-0.5", "x", "nan"],
+    "--lr-decay": ["-0.1", "1.5", "x", "nan"],
+    "--sample-seeds": ["-1", str(SEED_MAX + 1), "x", "1.5"],
     "--grad-clip": ["-1", "x", "inf"],
     "--length-factor": ["0", "1", "1.5", "x", "nan"],
     "--cpus-per-run": ["0", "-1", "1.5", "nan", "inf", "x"],
@@ -37,14 +39,17 @@ BAD = {
     "--mean": ["split", "x", "1"],  # not a number, but a converter: splits or videos (evaluation/means.py)
 }
 GOOD = {"--seed": ["0", str(SEED_MAX)], "--seeds": ["0", str(SEED_MAX)], "--epochs": ["1"], "--split": ["1"], "--random-draws": ["1"],
-        "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"],
+        "--videos-per-step": ["1"], "--lr": ["1e-4"], "--weight-decay": ["0"], "--lr-decay": ["0.99", "1", "none"],
+        "--sample-seeds": ["0", str(SEED_MAX)], "--grad-clip": ["0", "none", "5"], "--length-factor": ["0.5"],
         "--cpus-per-run": ["0.5", "1", "2"], "--gpus-per-run": ["0", "0.25", "1", "2"], "--workers": ["0", "4"], "--limit": ["1", "12"],
         "--mean": ["splits", "videos"]}
 SHARES = ("--cpus-per-run", "--gpus-per-run")  # Ray resource requests: a share of one device or whole devices
 # Flags that only mean something beside others, and are refused alone: the flags that give them their meaning.
-CONTEXT = {**{flag: ["--ray"] for flag in SHARES}, "--workers": ["--dataset", "VideoXum"], "--limit": ["--dataset", "MrHiSum"]}
+CONTEXT = {**{flag: ["--ray"] for flag in SHARES}, "--workers": ["--dataset", "VideoXum"], "--limit": ["--dataset", "MrHiSum"],
+           "--sample-seeds": ["--method", "SummDiff"]}
 # What argparse says after the flag for a refused value.
 EXPECTED = {"--lr": "expected a number above 0", "--weight-decay": "expected a number of at least 0",
+            "--lr-decay": "expected a number between 0 and 1 or none",
             "--grad-clip": "expected a number of at least 0 or none", "--length-factor": "expected a number between 0 and 1",
             **{flag: "expected a share of one device" for flag in SHARES}, "--mean": "expected splits or videos"}
 
