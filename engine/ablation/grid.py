@@ -141,3 +141,22 @@ def require_method(variants: list[Variant], method: str, where: str) -> None:
     if others:
         raise GridError(f"{where} ablates {method} variants only; the grid's rows {', '.join(others)} are not: "
                         f"run them on SumMe or TVSum")
+
+
+def sized_variants(variants: list[Variant], feature_dim: int, name: str) -> dict[str, Any]:
+    """Every variant's options sized to a data set's features (its own split's: VideoXum, Mr.HiSum, MoSu), by name,
+    before anything is trained.
+
+    Raises:
+        GridError: a variant that cannot take ``feature_dim``-dimensional features (the row and the reason).
+    """
+    from engine.train.run_config import sized_for_features  # noqa: PLC0415 - torch-free, but above this floor's imports
+
+    sized = {}
+    for variant in variants:
+        try:
+            sized[variant.name] = sized_for_features(variant.config, feature_dim)
+        except ModelConfigError as error:
+            raise GridError(f"variant {variant.name!r} cannot run on {feature_dim}-dimensional {name} features: {error}") from error
+    return sized
+

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import torch
 
-from config import ModelConfig, ModelConfigError, TrainConfig
-from engine.ablation.grid import GridError, Variant
+from config import ModelConfig, TrainConfig
+from engine.ablation.grid import GridError, Variant, sized_variants
 from engine.ablation.grid_runs import DatasetCell, ProtocolSpread, VariantResult
 from engine.evaluate.complexity import count_parameters, meta_macs
 from engine.run_outputs import Fallback
 from engine.run_paths import record_path_for, weights_path_for
-from engine.train.run_config import TrainingPlan, sized_for_features
+from engine.train.run_config import TrainingPlan
 from evaluation.replay_metrics import ReplayProtocol
 from models.backbone import BackboneInit
 from models.csta import build_csta
@@ -66,21 +66,6 @@ class ReplayAblationJob:
 
 def replay_weights_path(variant: Variant, weights_dir: Path, name: str, seed: int | None) -> Path:
     return weights_path_for(variant.weights_dir(weights_dir), name, REPLAY_SPLIT, seed)
-
-
-def sized_variants(variants: Sequence[Variant], feature_dim: int, name: str) -> dict[str, ModelConfig]:
-    """Every variant's options sized to the features, by name, before anything is trained.
-
-    Raises:
-        GridError: a variant that cannot take ``feature_dim``-dimensional features (the row and the reason).
-    """
-    sized = {}
-    for variant in variants:
-        try:
-            sized[variant.name] = sized_for_features(variant.config, feature_dim)
-        except ModelConfigError as error:
-            raise GridError(f"variant {variant.name!r} cannot run on {feature_dim}-dimensional {name} features: {error}") from error
-    return sized
 
 
 def check_existing_runs(weights: Sequence[Path], protocol: ReplayProtocol) -> None:

@@ -128,8 +128,9 @@ def _evaluate(request: RouteRequest, replay: ReplayRequest, test: object, weight
 def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[ReplayData, list[Path], list[Path]]:
     """The three splits opened and checked, every run's weights path (split1.pt) and the files read; a variant that
     cannot take these features, or a run already there that was chosen under another protocol, is refused now."""
+    from engine.ablation.grid import sized_variants
     from evaluation.replay_metrics import ReplayProtocol
-    from sources.replay.ablation import check_existing_runs, replay_weights_path, sized_variants
+    from sources.replay.ablation import check_existing_runs, replay_weights_path
 
     replay = _replay(request)
     data = replay.open()

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import torch
 
-from config import ModelConfig, ModelConfigError, TrainConfig
-from engine.ablation.grid import GridError, Variant
+from config import ModelConfig, TrainConfig
+from engine.ablation.grid import Variant, sized_variants
 from engine.ablation.grid_runs import DatasetCell, VariantResult
 from engine.evaluate.complexity import count_parameters, meta_macs
 from engine.evaluate.seed_spread import spread_over_seeds
 from engine.run_outputs import Fallback
 from engine.run_paths import weights_path_for
-from engine.train.run_config import TrainingPlan, sized_for_features
+from engine.train.run_config import TrainingPlan
 from evaluation.protocol import MeanMetrics
 from models.backbone import BackboneInit
 from models.csta import build_csta
@@ -64,21 +64,6 @@ def videoxum_weights_path(variant: Variant, weights_dir: Path, seed: int | None)
     return weights_path_for(variant.weights_dir(weights_dir), VIDEOXUM, VIDEOXUM_SPLIT, seed)
 
 
-def sized_variants(variants: Sequence[Variant], feature_dim: int) -> dict[str, ModelConfig]:
-    """Every variant's options sized to the features, by name, before anything is trained.
-
-    Raises:
-        GridError: a variant that cannot take ``feature_dim``-dimensional features (the row and the reason).
-    """
-    sized = {}
-    for variant in variants:
-        try:
-            sized[variant.name] = sized_for_features(variant.config, feature_dim)
-        except ModelConfigError as error:
-            raise GridError(f"variant {variant.name!r} cannot run on {feature_dim}-dimensional {VIDEOXUM} features: {error}") from error
-    return sized
-
-
 def run_videoxum_variant(variant: Variant, config: ModelConfig, job: VideoXumAblationJob, fallback: Fallback) -> VariantResult:
     """Train the variant's missing runs (one per seed), then score every run's weights on the test split."""
     test = job.data.test
@@ -107,5 +92,5 @@ def run_videoxum_variant(variant: Variant, config: ModelConfig, job: VideoXumAbl
 
 def run_videoxum_grid(variants: Sequence[Variant], job: VideoXumAblationJob, fallback: Fallback) -> list[VariantResult]:
     """Every variant in grid order (a crash keeps the finished variants' weights)."""
-    sized = sized_variants(variants, job.data.train.feature_dim())
+    sized = sized_variants(variants, job.data.train.feature_dim(), VIDEOXUM)
     return [run_videoxum_variant(variant, sized[variant.name], job, fallback) for variant in variants]

@@ -23,7 +23,7 @@ from engine.ablation.grid_runs import VariantResult
 from engine.run_outputs import ClaimedOutputs, Fallback
 from engine.train.run_config import TrainingPlan
 from sources.source import RouteRequest
-from sources.videoxum import VIDEOXUM_SPLIT
+from sources.videoxum import VIDEOXUM, VIDEOXUM_SPLIT
 from sources.videoxum.data import VideoXumFiles, VideoXumSplits
 from sources.videoxum.evaluation import WeightsFile
 
@@ -107,10 +107,11 @@ def _evaluate(request: RouteRequest, test: object, files: list[WeightsFile], fal
 def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[VideoXumSplits, list[Path], list[Path]]:
     """The three splits (every feature file checked), every run's weights path and the files read; a variant
     that cannot take these features is refused now, before anything is trained."""
-    from sources.videoxum.ablation import sized_variants, videoxum_weights_path
+    from engine.ablation.grid import sized_variants
+    from sources.videoxum.ablation import videoxum_weights_path
 
     data = VideoXumFiles(request.data.data_dir, request.option("features"), request.option("workers")).open()
-    sized_variants(variants, data.train.feature_dim())
+    sized_variants(variants, data.train.feature_dim(), VIDEOXUM)
     several = len(seeds) > 1
     weights = [videoxum_weights_path(v, request.data.weights_dir, seed if several else None) for v in variants for seed in seeds]
     return data, weights, data.files.annotation_files()

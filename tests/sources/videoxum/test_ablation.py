@@ -8,8 +8,7 @@ import logging
 import pytest
 
 import ablate
-from engine.ablation.grid import GridError, read_grid
-from sources.videoxum.ablation import sized_variants
+from engine.ablation.grid import GridError, read_grid, sized_variants
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +58,7 @@ def test_a_variant_that_cannot_take_the_features_is_refused_before_training(vide
     path = tmp_path / "grid.json"
     path.write_text(json.dumps({"variants": [{"name": "FPE, Transformer way", "options": {"Positional_encoding_way": "Transformer"}}]}))
     with pytest.raises(GridError, match="(?s)'FPE, Transformer way' cannot run on 32-dimensional VideoXum features: .*only GoogleNet fits"):
-        sized_variants(read_grid(path), 32)
+        sized_variants(read_grid(path), 32, "VideoXum")
     assert ablate.main(ablate.parse_args(_argv(videoxum_dir, tmp_path / "w", path))) == 2
     assert "cannot run on 32-dimensional" in caplog.text and not (tmp_path / "w").exists()
 
