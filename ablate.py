@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from functools import partial
 from importlib import import_module
 from pathlib import Path
 
@@ -126,7 +127,9 @@ def main(args: argparse.Namespace) -> int:
         route = own_route(args.dataset)
         if route is not None:  # its splits and every feature file checked; a variant that cannot take its features refused now
             require_method(variants, DEFAULT_METHOD, f"--dataset {args.dataset} (its own ablation route)")
-            data, weights, inputs = import_module(route).ablation_inputs(route_request(args), variants, seeds)
+            module, request = import_module(route), route_request(args)
+            data, weights, inputs = module.ablation_inputs(request, variants, seeds)
+            files_of = partial(module.run_files, request)  # Mr.HiSum's runs keep a checkpoint per metric
         else:
             from sources.folds import input_files, load_dataset_and_splits
 
@@ -135,9 +138,10 @@ def main(args: argparse.Namespace) -> int:
             weights = [weights_path_for(v.weights_dir(args.weights_dir), benchmark.spec.name, split.number, seed if several else None)
                        for v in variants for seed in seeds for benchmark, splits in data for split in splits]
             inputs = [path for benchmark, _ in data for path in input_files(benchmark, request)]
+            files_of = training_outputs
         to_train = [path for path in weights if not path.is_file()]
         tables = table_paths(out_dir)
-        claim = claim_outputs([path for w in to_train for path in training_outputs(w)] + tables, inputs=inputs + [args.grid],
+        claim = claim_outputs([path for w in to_train for path in files_of(w)] + tables, inputs=inputs + [args.grid],
                               lock=to_train + tables, fresh=tables, overwrite=args.overwrite)
     except (ProjectError, OSError) as error:
         log.error("error: %s", error)

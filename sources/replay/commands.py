@@ -141,6 +141,17 @@ def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: l
     return data, weights, replay.input_files()
 
 
+def run_files(request: RouteRequest, weights: Path) -> list[Path]:
+    """Every file one run writes, claimed before it trains: train.py's for split1.pt and the protocol's other kept
+    checkpoints (Mr.HiSum's split1_map50.pt and split1_map15.pt)."""
+    from engine.run_paths import training_outputs
+    from evaluation.replay_metrics import ReplayProtocol
+    from sources.replay.training import checkpoint_keys, checkpoint_path
+
+    protocol = ReplayProtocol(_replay(request).protocol)
+    return [*training_outputs(weights), *(checkpoint_path(weights, protocol, key) for key in checkpoint_keys(protocol)[1:])]
+
+
 def ablate(variants: Sequence[Variant], data: ReplayData, seeds: list[int], train_cfg: TrainConfig, weights_dir: Path,
            device: torch.device, fallback: Fallback) -> list[VariantResult]:
     """Every variant trained where its weights are missing, then its kept checkpoints scored on the test split under the

@@ -104,6 +104,13 @@ def _evaluate(request: RouteRequest, test: object, files: list[WeightsFile], fal
     return fallback.exit_status(log)
 
 
+def run_files(request: RouteRequest, weights: Path) -> list[Path]:
+    """Every file one run writes, claimed before it trains (train.py's for one split)."""
+    from engine.run_paths import training_outputs
+
+    return training_outputs(weights)
+
+
 def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[VideoXumSplits, list[Path], list[Path]]:
     """The three splits (every feature file checked), every run's weights path and the files read; a variant
     that cannot take these features is refused now, before anything is trained."""

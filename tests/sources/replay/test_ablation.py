@@ -82,3 +82,14 @@ def test_a_triplesumm_table_over_two_seeds(tmp_path):
     assert cell["protocol"] == "triplesumm" and cell["mean"]["map15"] == pytest.approx(32.0) and cell["per_seed"] == list(runs)
     png = write_ablation_table(tmp_path, [result], False, "ablate.py")[2]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_checkpoint_a_run_keeps_is_claimed_before_training(replay_sets, tmp_path, grid, caplog):
+    """A run's other kept checkpoints (Mr.HiSum's split1_map50.pt) are its outputs too, checked before any work: one
+    that cannot be written (a folder stands there) stops the grid before training, naming it."""
+    weights = tmp_path / "weights"
+    blocked = weights / "ablation" / "csta" / "MrHiSum" / "split1_map50.pt"
+    blocked.mkdir(parents=True)
+    assert ablate.main(ablate.parse_args(_argv(replay_sets["mrhisum"], "MrHiSum", weights, grid, "--variants", "CSTA"))) == 2
+    assert str(blocked) in caplog.text and "training MrHiSum" not in caplog.text
+    assert not (blocked.parent / "split1.pt").exists()
