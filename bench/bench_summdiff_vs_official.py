@@ -19,6 +19,11 @@ packages and makes .cuda() a no-op, so it runs on the CPU as it is. Checked, per
   of our model, against their solver's update_ema applied to the same sequence of weights, from the copy
   they make when training starts (decay 0, then the decay), at their decay 0.999 and at 0.9; every entry
   of the averaged state_dict (parameters and buffers) is compared.
+- two epochs side by side (SumMe's latentmlp and Mr.HiSum's dit options): our loop (engine/train/epoch.py, one video
+  at a time, losses weighed by length) against their solver's (padded batches of 3, masked MSE), Adam at their rates,
+  from the same weights, order and seeds: every step's loss and the final weights. Exact only without dropout (every
+  layer's off on both sides) and without the unconditional drop (their batch draws those at once, ours per video), on
+  videos of one length (their noise is drawn at the padded length).
 
 --timing adds our CPU sampling time per video at SumMe's and TVSum's lengths and a full
 evaluation of five SumMe-sized splits (25 test videos) with the authors' 10 steps.
@@ -33,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -50,26 +56,32 @@ EMA_DECAYS = (0.999, 0.9)  # the authors' default, and one that moves the averag
 
 def _child(job_path: str) -> None:
     """Runs the authors' model on the job's inputs; writes their outputs beside the job."""
+    import importlib.machinery  # noqa: PLC0415
     import types  # noqa: PLC0415
+
+    def stand_in(name: str) -> types.ModuleType:  # an empty module, with the spec torch's import scans look for
+        module = types.ModuleType(name)
+        module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+        return module
 
     job = json.loads(Path(job_path).read_text())
     official = Path(job["official"]).resolve()  # their folder first on the path, this project's off it
     ours = {ROOT, ROOT / "bench"}
     sys.path[:] = [str(official)] + [p for p in sys.path if p and Path(p).resolve() not in ours]
-    timm = types.ModuleType("timm")
+    timm = stand_in("timm")
     for name in ("timm.models", "timm.models.vision_transformer"):
-        sys.modules[name] = types.ModuleType(name)
+        sys.modules[name] = stand_in(name)
     sys.modules["timm"] = timm
     sys.modules["timm.models.vision_transformer"].Mlp = None
-    einops = types.ModuleType("einops")
+    einops = stand_in("einops")
     einops.repeat = None
     sys.modules["einops"] = einops
     torch.Tensor.cuda = lambda self, *args, **kwargs: self  # their code calls .cuda() on fresh tensors
     try:  # their solver imports scikit-learn for a metric the EMA comparison never calls
         import sklearn.metrics  # noqa: F401, PLC0415
     except ImportError:
-        sklearn = types.ModuleType("sklearn")
-        sklearn.metrics = types.ModuleType("sklearn.metrics")
+        sklearn = stand_in("sklearn")
+        sklearn.metrics = stand_in("sklearn.metrics")
         sklearn.metrics.average_precision_score = None
         sys.modules["sklearn"], sys.modules["sklearn.metrics"] = sklearn, sklearn.metrics
     import copy  # noqa: PLC0415
@@ -124,6 +136,33 @@ def _child(job_path: str) -> None:
                 model.load_state_dict(state, strict=True)
                 update_ema(average, model, decay)
             out[f"{case['name']}/ema{decay}"] = {k: v.clone() for k, v in average.state_dict().items()}
+    for case in job.get("epoch_cases", []):  # their solver's loop: padded batches (here of equal lengths), Adam, masked MSE
+        values = {"device": "cpu", "hidden_dim": 256, "dropout": 0.0, "nheads": 8, "dim_feedforward": 1024, "enc_layers": 2,
+                  "pre_norm": False, "K": 200, "denoiser": "latentmlp", "p_uncond": 0.0, "sigmoid_temp": 2.0, "eps": 1e-3,
+                  "scores_embed": "learned", "position_embedding": "sine", "v_feat_dim": 1024, "num_scores": 300,
+                  "input_dropout": 0.0, "n_input_proj": 3, "dec_loss_coef": 1, "aux_loss_coef": 0}
+        model, criterion = build_model(argparse.Namespace(**{**values, **case["args"]}))
+        model.load_state_dict(torch.load(case["weights"]), strict=True)
+        _without_dropout(model)
+        model.train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=case["lr"], weight_decay=case["weight_decay"])
+        videos, losses = torch.load(case["videos"]), []
+        for epoch, batches in enumerate(case["batches"]):
+            torch.manual_seed(case["seed"] + epoch)
+            for batch in batches:
+                optimizer.zero_grad()
+                features = torch.stack([videos[i][0] for i in batch])
+                target = torch.stack([videos[i][1] for i in batch])
+                if case["clamp"]:
+                    target = torch.clamp(target, 0.05, 0.95)
+                mask = torch.ones(target.shape, dtype=torch.bool)
+                score, _ = model(target, features, mask, [target.shape[1]] * len(batch))
+                loss = criterion(score, target, None, mask).mean()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+        out[f"{case['name']}/epoch_losses"] = torch.tensor(losses, dtype=torch.float64)
+        out[f"{case['name']}/epoch_weights"] = {k: v.clone() for k, v in model.state_dict().items()}
     torch.save(out, job["output"])
 
 
@@ -155,8 +194,9 @@ def _fidelity(official: Path, work: Path) -> dict:
                       "clamp": config.clamp, "args": {"dec_layers": config.decoder_layers, "w": config.guidance,
                                                       "K": config.score_levels, "denoiser": _THEIR_DENOISER[config.denoiser]}})
     torch.save(inputs, work / "inputs.pt")
+    epoch_cases, ours_epochs = _epochs_side_by_side(null_path, work)
     job = {"official": str(official), "inputs": str(work / "inputs.pt"), "output": str(work / "theirs.pt"), "cases": cases,
-           "ema_decays": list(EMA_DECAYS)}
+           "ema_decays": list(EMA_DECAYS), "epoch_cases": epoch_cases}
     (work / "job.json").write_text(json.dumps(job))
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(work / "job.json")], check=False)
     if done.returncode:
@@ -194,7 +234,64 @@ def _fidelity(official: Path, work: Path) -> dict:
             row[f"ema{decay}_max_diff"] = max(_compare(k, ours_average[k], theirs_average[k]) for k in theirs_average)
             row[f"ema{decay}_moved"] = moved  # how far the average moved from the starting weights (the check is not vacuous)
         report[dataset] = row
+    for dataset, (losses, weights) in ours_epochs.items():
+        row = report[dataset]
+        theirs_losses, theirs_weights = theirs[f"{dataset}/epoch_losses"], theirs[f"{dataset}/epoch_weights"]
+        row["epochs_side_by_side_steps"] = len(losses)
+        row["epochs_side_by_side_loss_max_diff"] = _compare("losses", torch.tensor(losses, dtype=torch.float64), theirs_losses)
+        row["epochs_side_by_side_weights_max_diff"] = max(_compare(k, weights[k], theirs_weights[k]) for k in theirs_weights)
+        row["epochs_side_by_side_first_last_loss"] = (losses[0], losses[-1])
     return report
+
+
+EPOCH_VIDEOS, EPOCH_LENGTH, EPOCH_BATCH, EPOCHS = 6, 48, 3, 2  # two epochs of two steps of three videos
+
+
+def _without_dropout(model: torch.nn.Module) -> torch.nn.Module:
+    """Every dropout layer off (the latentmlp's blocks keep a fixed 0.1 that no option reaches, on both sides)."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    return model
+
+
+def _epochs_side_by_side(null_path: Path, work: Path) -> tuple[list[dict], dict[str, tuple[list[float], dict]]]:
+    """Two epochs of training with our loop (engine/train/epoch.py's length-weighted steps, one video at a time) and, in
+    the child, their solver's (padded batches, masked MSE), from the same weights, order and seed; per step the losses.
+    Exact only where the two draw the same random numbers in the same order: no dropout (every layer's off), no
+    unconditional drop (their draws for a batch come at once, ours per video) and videos of one length (their noise is
+    drawn at the padded length)."""
+    from engine.train.epoch import train_epoch_accumulated  # noqa: PLC0415
+    from models.methods import Loss, LossAverage, StepLoss  # noqa: PLC0415
+
+    generator = torch.Generator().manual_seed(11)
+    videos = [(torch.randn(EPOCH_LENGTH, 1024, generator=generator), torch.rand(EPOCH_LENGTH, generator=generator))
+              for _ in range(EPOCH_VIDEOS)]
+    torch.save(videos, work / "epoch_videos.pt")
+    orders = [torch.randperm(EPOCH_VIDEOS, generator=generator).tolist() for _ in range(EPOCHS)]
+    cases, ours = [], {}
+    for dataset, settings in {"SumMe": {"lr": 3e-5, "weight_decay": 5e-4}, "MrHiSum": {"lr": 5e-5, "weight_decay": 5e-4}}.items():
+        config = SummDiffConfig(null_video=str(null_path), dropout=0.0, input_dropout=0.0, p_uncond=0.0, individual=False,
+                                ).for_dataset(dataset)
+        torch.manual_seed(300)
+        model = _without_dropout(build_summdiff(config))
+        weights = work / f"{dataset}_epoch_start.pt"
+        torch.save(model.state_dict(), weights)
+        optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"])
+        items = [SimpleNamespace(features=f, gtscore=g) for f, g in videos]
+        losses: list[float] = []
+        for epoch, order in enumerate(orders):
+            torch.manual_seed(400 + epoch)
+            for start in range(0, EPOCH_VIDEOS, EPOCH_BATCH):  # one step at a time, to keep each step's loss
+                losses.append(train_epoch_accumulated(model, optimizer, items, Loss.DENOISING, EPOCH_BATCH,
+                                                      order=order[start:start + EPOCH_BATCH], loss_average=LossAverage.PYTHON_FLOAT,
+                                                      step_loss=StepLoss.LENGTH_WEIGHTED_MEAN, sizes=[EPOCH_BATCH]))
+        ours[dataset] = (losses, {k: v.clone() for k, v in model.state_dict().items()})
+        cases.append({"name": dataset, "weights": str(weights), "videos": str(work / "epoch_videos.pt"), "seed": 400, "clamp": config.clamp,
+                      "batches": [[order[i:i + EPOCH_BATCH] for i in range(0, EPOCH_VIDEOS, EPOCH_BATCH)] for order in orders],
+                      "args": {"dec_layers": config.decoder_layers, "w": config.guidance, "K": config.score_levels,
+                               "denoiser": _THEIR_DENOISER[config.denoiser]}, **settings})
+    return cases, ours
 
 
 def _our_averages(config: SummDiffConfig, weights: Path, video: tuple[torch.Tensor, torch.Tensor], seed: int,
