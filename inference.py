@@ -130,9 +130,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.sample_seeds and (args.report or args.save_scores or args.compare):
         parser.error("--sample-seeds prints the spread over draws (--json writes every draw); for a report, saved scores or a "
                      "comparison, choose one draw with --sample-seed S")
-    if args.sample_seeds and own_route(args.dataset) is not None:
-        parser.error(f"--sample-seeds is not available with --dataset {args.dataset} yet (SumMe, TVSum and built data sets): "
-                     "choose one draw with --sample-seed S")
+    if args.sample_seeds and not all(source.takes_sample_seeds for source in sources_for(args.dataset)):
+        parser.error(f"--sample-seeds is not available with --dataset {args.dataset}: choose one draw with --sample-seed S")
     if args.save_scores is not None and args.save_scores.suffix.lower() not in (".h5", ".hdf5"):
         parser.error(f"--save-scores writes an HDF5 file: give a name ending in .h5, not {args.save_scores}")
     try:

@@ -24,4 +24,5 @@ def route_request(args: argparse.Namespace) -> RouteRequest:
         model=getattr(args, "model", None), compare=tuple(getattr(args, "compare", None) or ()), json=getattr(args, "json", None),
         save_scores=getattr(args, "save_scores", None), report=getattr(args, "report", None),
         command_line=tuple(getattr(args, "command_line", ()) or ()), dataset=getattr(args, "dataset", None),
+        draws=tuple(getattr(args, "draws", ()) or ()),
     )

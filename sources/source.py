@@ -78,6 +78,7 @@ class RouteRequest:
     report: Path | None = None  # inference.py --report
     command_line: tuple[str, ...] = ()  # the command's arguments, for the outputs' provenance
     dataset: str | None = None  # --dataset: which source a route shared by several (sources/replay/) serves
+    draws: tuple[Any, ...] = ()  # inference.py --sample-seeds: the ModelChoice of each sampling seed (a sampled method)
 
     def option(self, dest: str) -> Any:
         """One of the source's own flags (SourceFlag.dest), as given or as its default."""
@@ -103,6 +104,7 @@ class DataSource:
     flag_group: str | None = None  # the --help section of ``flags`` (None: beside --data-dir)
     complexity: bool = True  # inference.py --complexity can measure MACs over its videos
     ablation_on_ray: bool = True  # ablate.py --ray can train its missing runs as Ray tasks
+    takes_sample_seeds: bool = True  # inference.py --sample-seeds can score its weights once per sampling seed
     # the module that takes the commands through this source's own route (train, evaluation, ablation);
     # None: the k-fold route every FOLDS source shares (sources/folds.py and ``open_folds``)
     route: str | None = None

@@ -102,6 +102,8 @@ def _evaluate(request: RouteRequest, replay: ReplayRequest, test: object, weight
     source = _source(request)
     device = select_device(request.device)
     protocol = ReplayProtocol(replay.protocol)
+    if request.draws:
+        return _evaluate_draws(request, replay, test, weights, protocol, device, fallback)
     flags = ({folder: ModelChoice(method, method_spec(method).default_config(), frozenset({"method"})) if method else request.model
               for method, folder in request.compare} if request.compare else {request.data.weights_dir: request.model})
     result = evaluate_replay(replay.name, test, weights, flags, protocol, device, replay.workers, request.save_scores is not None,
@@ -123,6 +125,55 @@ def _evaluate(request: RouteRequest, replay: ReplayRequest, test: object, weight
         folder = fallback.write(request.report, lambda path: write_report(path, payload, report_markdown))
         log.info("wrote %s and %s", *(folder / name for name in REPORT_FILES))
     return fallback.exit_status(log)
+
+
+def _evaluate_draws(request: RouteRequest, replay: ReplayRequest, test: object, weights: Sequence[object], protocol: object,
+                    device: torch.device, fallback: Fallback) -> int:
+    """--sample-seeds: the same weights scored once per sampling seed (a sampled method); each metric's mean ± std over the
+    draws (each draw averaged over the training seeds) and, with several, over the training seeds (each averaged over
+    its draws); --json keeps every draw."""
+    from evaluation.replay_metrics import mean_over_videos
+    from sources.replay.scoring import evaluate_replay
+    from utils import write_json_atomic
+
+    grid: dict[int | None, dict[int, dict[str, float]]] = {}  # training seed -> sampling seed -> the protocol's test numbers
+    for draw in request.draws:
+        result = evaluate_replay(replay.name, test, weights, {request.data.weights_dir: draw}, protocol, device, replay.workers, False,
+                                 replay.files.synthetic())
+        for run in result.folders[request.data.weights_dir]:
+            grid.setdefault(run.seed, {})[draw.config.sample_seed] = run.test
+            log.info("%s%s, sampling seed %d (%s): %s", run.weights_path, f" (seed {run.seed})" if run.seed is not None else "",
+                     draw.config.sample_seed, protocol.value, " | ".join(f"{m} {v:.4f}" for m, v in run.test.items()))
+    draws = [draw.config.sample_seed for draw in request.draws]
+    over = {"sampling seeds": _spread({s: mean_over_videos([row[s] for row in grid.values()]) for s in draws})}
+    if len(grid) > 1:
+        over["training seeds"] = _spread({t: mean_over_videos(list(row.values())) for t, row in grid.items()})
+    synthetic = "  [SYNTHETIC data, not the real benchmark]" if replay.files.synthetic() else ""
+    metrics = list(next(iter(over.values()))["mean"])
+    lines = [f"{replay.name}, {protocol.title}: mean over the test videos, then mean ± std over the draws{synthetic}",
+             f"  {'over':<16}{'runs':>5}" + "".join(f"{m:>18}" for m in metrics) + "  seeds"]
+    for label, spread in over.items():
+        cells = [f"{spread['mean'][m]:.4f} ± {spread['std'][m]:.4f}" for m in metrics]
+        lines.append(f"  {label:<16}{len(spread['seeds']):>5}" + "".join(f"{c:>18}" for c in cells) + "  " + " ".join(map(str, spread["seeds"])))
+    log.info("%s\n", "\n".join(lines))
+    if request.json:
+        payload = {"dataset": replay.name, "protocol": protocol.value, "synthetic_data": replay.files.synthetic(),
+                   "command": shlex.join(["python", "inference.py", *request.command_line]),
+                   "draws": {str(t): {str(s): row[s] for s in draws} for t, row in grid.items()},
+                   "across_sampling_seeds": over["sampling seeds"], "across_training_seeds": over.get("training seeds")}
+        log.info("wrote %s", fallback.write(request.json, lambda path: write_json_atomic(path, payload)))
+    return fallback.exit_status(log)
+
+
+def _spread(values: dict) -> dict:
+    """{key: {metric: value}} -> the keys, each metric's mean and sample std (ddof 1; 0 for one key)."""
+    import numpy as np
+
+    keys = list(values)
+    table = {metric: np.array([values[key][metric] for key in keys], dtype=np.float64) for metric in values[keys[0]]}
+    return {"seeds": keys, "mean": {m: float(v.mean()) for m, v in table.items()},
+            "std": {m: float(v.std(ddof=1)) if len(keys) > 1 else 0.0 for m, v in table.items()},
+            "std_convention": "sample standard deviation (ddof=1)"}
 
 
 def ablation_inputs(request: RouteRequest, variants: Sequence[Variant], seeds: list[int]) -> tuple[ReplayData, list[Path], list[Path]]:

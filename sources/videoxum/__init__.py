@@ -75,4 +75,5 @@ VIDEOXUM_SOURCE = VideoXumSource(
     route="sources.videoxum.commands",
     complexity=False,  # --complexity counts MACs over SumMe's and TVSum's videos
     ablation_on_ray=False,  # its ablation runs stream with --workers; not wired as Ray tasks
+    takes_sample_seeds=False,  # its V2V tables are per training seed only; --sample-seed S scores one draw
 )

@@ -172,3 +172,33 @@ def test_a_run_killed_mid_run_keeps_its_protocol_checkpoints_on_resume(replay_se
             for entry in (*records[0][key].values(), *records[1][key].values()):
                 entry.pop("weights")
         assert records[0][key] == records[1][key], key
+
+
+def test_sample_seeds_give_the_spread_of_a_sampled_method_over_draws(replay_sets, tmp_path, caplog):
+    """SummDiff on Mr.HiSum scored once per sampling seed: every draw in the JSON, each equal to --sample-seed alone, and
+    the mean ± std over the draws of each of the protocol's numbers."""
+    weights = tmp_path / "w"
+    argv = ["--dataset", "MrHiSum", "--data-dir", str(replay_sets["mrhisum"]), "--method", "SummDiff", "--decoder-layers", "1",
+            "--sampling-steps", "2", "--epochs", "1", "--device", "cpu", "--workers", "0", "--weights-dir", str(weights)]
+    assert train.main(train.parse_args(argv)) == 0
+    common = ["--dataset", "MrHiSum", "--data-dir", str(replay_sets["mrhisum"]), "--device", "cpu", "--workers", "0",
+              "--weights-dir", str(weights), "--method", "SummDiff"]
+    out = tmp_path / "draws.json"
+    with caplog.at_level(logging.INFO):
+        assert inference.main(inference.parse_args([*common, "--sample-seeds", "3", "5", "--json", str(out)])) == 0
+    payload = json.loads(out.read_text())
+    draws = payload["draws"]["None"]
+    assert list(draws) == ["3", "5"] and payload["protocol"] == "mrhisum" and payload["across_training_seeds"] is None
+    spread = payload["across_sampling_seeds"]
+    assert spread["seeds"] == [3, 5] and set(spread["mean"]) == {"f1", "map50", "map15"}
+    assert spread["mean"]["map50"] == pytest.approx((draws["3"]["map50"] + draws["5"]["map50"]) / 2)
+    assert "mean ± std over the draws" in caplog.text and "sampling seeds" in caplog.text
+    single = tmp_path / "five.json"
+    assert inference.main(inference.parse_args([*common, "--sample-seed", "5", "--json", str(single)])) == 0
+    assert json.loads(single.read_text())["datasets"]["MrHiSum"]["folders"][0]["runs"][0]["test"] == draws["5"]
+
+
+def test_videoxum_refuses_sample_seeds_by_name(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        inference.parse_args(["--dataset", "VideoXum", "--data-dir", str(tmp_path), "--method", "SummDiff", "--sample-seeds", "1", "2"])
+    assert "--sample-seeds is not available with --dataset VideoXum" in capsys.readouterr().err
