@@ -1,4 +1,6 @@
 """Ctrl-C, answered the same way by every script: one line saying what the run kept and how to go on, exit status 130.
+SIGTERM (kill, a job scheduler, torchrun stopping its workers) the same way, with status 143: without a handler Python
+dies at once, leaving lock files and temporary files behind; as an exception it unwinds, and they go.
 
 A KeyboardInterrupt left to Python prints 40-60 lines of traceback through torch's frames and hides
 what matters: every output is written whole or not at all (atomic writes, checkpoints replaced after
@@ -12,10 +14,13 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import signal
+import threading
 from collections.abc import Callable
+from types import FrameType
 
 from engine.scale.launch import LaunchError, current_launch
-from utils.exit import EXIT_INTERRUPTED
+from utils.exit import EXIT_INTERRUPTED, EXIT_TERMINATED
 
 Main = Callable[[argparse.Namespace], int]
 
@@ -30,6 +35,14 @@ def _says_the_line() -> bool:
         return True
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the work is as Ctrl-C's KeyboardInterrupt is, so that the same unwinding cleans up."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
 def stops_on_interrupt(kept: Callable[[argparse.Namespace], str]) -> Callable[[Main], Main]:
     """Decorate a script's ``main(args)`` so that Ctrl-C ends it with one line and EXIT_INTERRUPTED, no traceback.
 
@@ -40,13 +53,18 @@ def stops_on_interrupt(kept: Callable[[argparse.Namespace], str]) -> Callable[[M
     def decorate(main: Main) -> Main:
         @functools.wraps(main)
         def run(args: argparse.Namespace) -> int:
+            here = threading.current_thread() is threading.main_thread()  # only the main thread may take signals
+            previous = signal.signal(signal.SIGTERM, _raise_terminated) if here else None
             try:
                 return main(args)
-            except KeyboardInterrupt:  # each output in progress removed its temporary file on the way out
-                pass
+            except KeyboardInterrupt as stop:  # each output in progress removed its temporary file on the way out
+                status = EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
+            finally:
+                if here:
+                    signal.signal(signal.SIGTERM, previous)
             if _says_the_line():
-                log.error("interrupted: %s", kept(args))
-            return EXIT_INTERRUPTED
+                log.error("%s: %s", "terminated (SIGTERM)" if status == EXIT_TERMINATED else "interrupted", kept(args))
+            return status
 
         return run
 

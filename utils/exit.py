@@ -16,6 +16,7 @@ import sys
 import threading
 
 EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT); every script returns it
+EXIT_TERMINATED = 143  # what a shell reports for a command stopped by SIGTERM (128 + SIGTERM): kill, a scheduler, torchrun
 
 
 def exit_now(code: int | None) -> None:

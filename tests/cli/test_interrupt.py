@@ -24,6 +24,7 @@ import train
 from cli.interrupt import EXIT_INTERRUPTED, stops_on_interrupt
 from engine.run_paths import run_checkpoint_path, weights_path_for
 from tests.conftest import ROOT
+from utils.exit import EXIT_TERMINATED
 
 WAIT_S = 120  # generous: the 2-core test machine is shared; the wait ends as soon as the sign is there
 
@@ -34,8 +35,9 @@ def _as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _sigint_once(command: list[str], ready: Callable[[str], bool], log_file: Path) -> tuple[int, str]:
-    """Run ``command`` from the repository, send SIGINT once ``ready(its stderr so far)`` holds, and return (status, stderr)."""
+def _sigint_once(command: list[str], ready: Callable[[str], bool], log_file: Path, sent: int = signal.SIGINT) -> tuple[int, str]:
+    """Run ``command`` from the repository, send SIGINT (or ``sent``) once ``ready(its stderr so far)`` holds, and return
+    (status, stderr)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     with log_file.open("w") as stderr:
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
@@ -46,7 +48,7 @@ def _sigint_once(command: list[str], ready: Callable[[str], bool], log_file: Pat
             assert child.poll() is None, f"the command ended before it could be interrupted:\n{log_file.read_text()}"
             assert time.monotonic() < deadline, f"no sign of work after {WAIT_S} s:\n{log_file.read_text()}"
             time.sleep(0.02)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(sent)
         child.wait(timeout=WAIT_S)
     finally:
         if child.poll() is None:
@@ -82,6 +84,23 @@ def test_train_stops_with_one_line_and_keeps_the_checkpoint(tiny_data_dir, tiny_
     assert f"kept under {weights}" in line and "run the same command again" in line and "--restart" in line
     assert checkpoint.is_file() and checkpoint.parent.name == "split1.run"  # where the line says
     assert not weights_path_for(weights, "SumMe", 1).exists()  # no weights of an unfinished run
+
+
+def test_sigterm_stops_train_as_ctrl_c_does_and_leaves_no_lock(tiny_data_dir, tiny_splits, tmp_path):
+    """kill, a job scheduler or torchrun stopping its workers: the run unwinds (no lock, no temporary file), says one
+    line and returns 143; the same command then goes on from the checkpoint."""
+    weights = tmp_path / "weights"
+    checkpoint = run_checkpoint_path(weights_path_for(weights, "SumMe", 1))
+    command = [sys.executable, "train.py", "--dataset", "SumMe", "--split", "1", "--device", "cpu", "--data-dir", str(tiny_data_dir),
+               "--splits-file", str(tiny_splits["SumMe"]), "--weights-dir", str(weights), "--method", "PGL-SUM",
+               "--epochs", "100000", "--videos-per-step", "2", "--select", "last"]
+    status, stderr = _sigint_once(command, lambda _: checkpoint.is_file(), tmp_path / "stderr.txt", signal.SIGTERM)
+
+    assert status == EXIT_TERMINATED, stderr
+    assert "Traceback" not in stderr, stderr
+    assert [line for line in stderr.splitlines() if line.startswith("terminated (SIGTERM): ")], stderr
+    assert checkpoint.is_file()
+    assert not list(weights.rglob("*.lock")) and not list(weights.rglob("*.partial")), sorted(weights.rglob("*"))
 
 
 def test_inference_stops_with_one_line_and_writes_nothing(tiny_data_dir, tiny_splits, tmp_path):
