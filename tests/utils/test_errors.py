@@ -31,12 +31,21 @@ def _defined_exception_types() -> dict[str, type]:
     for name in _project_modules():
         module = importlib.import_module(name)
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == name:
+            # a KeyboardInterrupt of the project's (SIGTERM taken as Ctrl-C) is a stop, not an error: it must not be caught
+            # as a ProjectError on its way out
+            stop = isinstance(value, type) and issubclass(value, KeyboardInterrupt)
+            if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == name and not stop:
                 found[f"{name}.{value.__qualname__}"] = value
     return found
 
 
 EXCEPTION_TYPES = _defined_exception_types()
+
+
+def test_a_stop_is_never_caught_as_an_error():
+    from cli.interrupt import Terminated  # noqa: PLC0415
+
+    assert issubclass(Terminated, KeyboardInterrupt) and not issubclass(Terminated, (ProjectError, Exception))
 
 
 def test_the_walk_finds_the_project_s_error_types():
