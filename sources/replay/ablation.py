@@ -12,16 +12,16 @@ protocol keeps for it), and the table's cells for the data set are the protocol'
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
-from config import ModelConfig, TrainConfig
+from config import ModelConfig
 from engine.ablation.grid import GridError, Variant, sized_variants
 from engine.ablation.grid_runs import DatasetCell, ProtocolSpread, VariantResult
+from engine.ablation.own_split import OwnSplitAblationJob, weights_per_seed
 from engine.evaluate.complexity import count_parameters, meta_macs
 from engine.run_outputs import Fallback
 from engine.run_paths import record_path_for, weights_path_for
@@ -35,22 +35,10 @@ from sources.replay.data import ReplayData
 from sources.replay.scoring import ReplayWeights, score_run
 from sources.replay.training import checkpoint_for_metric, train_replay
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
-class ReplayAblationJob:
-    """The data set's three splits (opened and checked), the seeds, the training protocol and where weights go."""
-
+class ReplayAblationJob(OwnSplitAblationJob):
     data: ReplayData
-    seeds: Sequence[int]
-    train_cfg: TrainConfig  # its seed is replaced by each of ``seeds``
-    weights_dir: Path
-    device: torch.device
-
-    @property
-    def seed_folders(self) -> bool:
-        return len(self.seeds) > 1
 
     @property
     def protocol(self) -> ReplayProtocol:
@@ -92,17 +80,11 @@ def check_existing_runs(weights: Sequence[Path], protocol: ReplayProtocol) -> No
 def run_replay_variant(variant: Variant, config: ModelConfig, job: ReplayAblationJob, fallback: Fallback) -> VariantResult:
     """Train the variant's missing runs (one per seed), then score every run's kept checkpoints on the test split."""
     data, protocol, name = job.data, job.protocol, job.data.request.name
-    per_seed, trained, skipped = [], 0, 0
-    for seed in job.seeds:
-        path = job.weights_path(variant, seed)
-        if path.is_file():
-            log.info("%s: %s seed %d: weights exist, not trained again (%s)", variant.name, name, seed, path)
-            skipped += 1
-        else:
-            log.info("%s: training %s seed %d (%s)", variant.name, name, seed, protocol.value)
-            path = Path(train_replay(data, job.plan(variant, seed), job.device, variant.weights_dir(job.weights_dir), fallback,
-                                     seed_folder=job.seed_folders).weights_path)
-            trained += 1
+    paths, trained, skipped = weights_per_seed(variant, job, name, lambda seed: train_replay(
+        data, job.plan(variant, seed), job.device, variant.weights_dir(job.weights_dir), fallback, seed_folder=job.seed_folders),
+        f" ({protocol.value})")
+    per_seed = []
+    for seed, path in zip(job.seeds, paths, strict=True):
         weights = ReplayWeights(variant.weights_dir(job.weights_dir), seed if job.seed_folders else None, path)
         run = score_run(data.test, weights, ModelChoice("CSTA", config), protocol, job.device, data.request.workers, keep_scores=False)
         if run.note:  # check_existing_runs refuses these before any work; a run just trained always has its record

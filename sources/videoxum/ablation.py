@@ -11,16 +11,14 @@ over seeds of F1 max, F1 mean, tau and rho; MACs are counted over the test video
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import torch
-
-from config import ModelConfig, TrainConfig
+from config import ModelConfig
 from engine.ablation.grid import Variant, sized_variants
 from engine.ablation.grid_runs import DatasetCell, VariantResult
+from engine.ablation.own_split import OwnSplitAblationJob, weights_per_seed
 from engine.evaluate.complexity import count_parameters, meta_macs
 from engine.evaluate.seed_spread import spread_over_seeds
 from engine.run_outputs import Fallback
@@ -35,22 +33,10 @@ from sources.videoxum.data import VideoXumSplits
 from sources.videoxum.evaluation import WeightsFile, evaluate_weights_file, spread_v2v
 from sources.videoxum.training import train_videoxum
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
-class VideoXumAblationJob:
-    """VideoXum's three splits (opened and checked), the seeds, the training protocol and where weights go."""
-
+class VideoXumAblationJob(OwnSplitAblationJob):
     data: VideoXumSplits
-    seeds: Sequence[int]
-    train_cfg: TrainConfig  # its seed is replaced by each of ``seeds``
-    weights_dir: Path
-    device: torch.device
-
-    @property
-    def seed_folders(self) -> bool:
-        return len(self.seeds) > 1
 
     def weights_path(self, variant: Variant, seed: int) -> Path:
         return videoxum_weights_path(variant, self.weights_dir, seed if self.seed_folders else None)
@@ -68,19 +54,10 @@ def run_videoxum_variant(variant: Variant, config: ModelConfig, job: VideoXumAbl
     """Train the variant's missing runs (one per seed), then score every run's weights on the test split."""
     test = job.data.test
     workers = job.data.files.workers
-    runs, trained, skipped = [], 0, 0
-    for seed in job.seeds:
-        path = job.weights_path(variant, seed)
-        if path.is_file():
-            log.info("%s: %s seed %d: weights exist, not trained again (%s)", variant.name, VIDEOXUM, seed, path)
-            skipped += 1
-        else:
-            log.info("%s: training %s seed %d", variant.name, VIDEOXUM, seed)
-            path = train_videoxum(job.data, job.plan(variant, seed), job.device, variant.weights_dir(job.weights_dir), fallback,
-                                  seed_folder=job.seed_folders).weights_path
-            trained += 1
-        runs.append(evaluate_weights_file(test, WeightsFile(variant.weights_dir(job.weights_dir), seed, Path(path)),
-                                          ModelChoice("CSTA", config), job.device, workers))
+    paths, trained, skipped = weights_per_seed(variant, job, VIDEOXUM, lambda seed: train_videoxum(
+        job.data, job.plan(variant, seed), job.device, variant.weights_dir(job.weights_dir), fallback, seed_folder=job.seed_folders))
+    runs = [evaluate_weights_file(test, WeightsFile(variant.weights_dir(job.weights_dir), seed, path), ModelChoice("CSTA", config),
+                                  job.device, workers) for seed, path in zip(job.seeds, paths, strict=True)]
     v2v = spread_v2v(job.seeds, [run.means for run in runs])
     # the columns every ablation table has (F1 = VideoXum's F1 mean, as the training record's metrics); F1 max beside it in v2v
     spread = spread_over_seeds(VIDEOXUM, {seed: MeanMetrics(run.means.f1_mean, run.means.kendall, run.means.spearman)
