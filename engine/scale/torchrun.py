@@ -334,8 +334,9 @@ def train_epoch(
             if full == 0 and len(left) < ranks.world_size:
                 raise TooFewTrainingVideos(f"{len(videos)} training videos cannot give each of {ranks.world_size} processes "
                                            "one: use fewer processes")
-            mine_in_order += left[ranks.rank::ranks.world_size]
-            sizes = [share.per_process] * full + [len(left[ranks.rank::ranks.world_size])]
+            last_step = left[ranks.rank::ranks.world_size]
+            mine_in_order += last_step
+            sizes = [share.per_process] * full + [len(last_step)]
     if not mine_in_order:
         raise TooFewTrainingVideos(
             f"{len(videos)} training videos cannot fill one optimiser step of {share.videos_per_step} videos "

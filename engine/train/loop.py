@@ -256,7 +256,7 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
     keeper = data.keeper(plan)  # the plan's epoch rule, or the data set's protocol's own (sources/replay/training.py)
     done, rows = session.begin(model, optimizer, keeper, length_factor, average)  # the last finished epoch of a checkpoint, else 0
     # made after the checkpoint's optimiser state is loaded, so a resumed run goes on from the decayed rate it saved
-    decay = torch.optim.lr_scheduler.ExponentialLR(optimizer, protocol.lr_decay) if protocol.lr_decay is not None else None
+    lr_schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, protocol.lr_decay) if protocol.lr_decay is not None else None
     history: list[EpochRecord] = [EpochRecord(**row) for row in rows]
     sigma = f", sigma {length_factor:g}" if length_factor is not None else ""
     bar = progress_bar(range(done + 1, protocol.epochs + 1), desc=f"{spec.name} {name} split {data.number}{sigma}", unit="epoch",
@@ -267,8 +267,8 @@ def _train_run(data: SplitData, plan: TrainingPlan, device: torch.device, train_
             # rank 0 evaluates; every rank gets its metrics and keeps the same history
             metrics = distributed.on_main(lambda: held_out.metrics(evaluated))
             kept = keeper.offer(evaluated, loss, metrics.kendall, metrics.spearman)
-            if decay is not None:  # after the epoch's evaluation, as SummDiff's solver steps it, and before the checkpoint
-                decay.step()
+            if lr_schedule is not None:  # after the epoch's evaluation, as SummDiff's solver steps it, and before the checkpoint
+                lr_schedule.step()
             history.append(EpochRecord(epoch, loss, metrics.f1, metrics.kendall, metrics.spearman, kept))
             session.save(epoch, model, optimizer, keeper, history, length_factor, average)
             board.log(epoch, loss, metrics)
