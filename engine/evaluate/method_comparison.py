@@ -25,7 +25,7 @@ from config import EpochRule
 from dataset.benchmark import Benchmark
 from engine.evaluate.seed_spread import spread_over_seeds
 from engine.evaluate.weights_evaluation import DatasetEvaluation
-from evaluation.baselines import human_row_or_unavailable, random_baseline
+from evaluation.baselines import format_value, human_row_or_unavailable, random_baseline
 from evaluation.knapsack_measures import DIGITS, DIRECTIONS, LABELS, MEASURES, KnapsackMeasures, mean_measures
 from models.methods import METHODS, method_spec
 
@@ -118,10 +118,9 @@ def _cell(row: ComparisonRow, index: int, digits: int) -> str:
 
 
 def _knapsack_cell(row: ComparisonRow, name: str) -> str:
-    if row.knapsack is None:
-        return "not stated" if row.kind == "published" else "n/a"
-    value = getattr(row.knapsack, name)
-    return "nan" if math.isnan(value) else f"{value:.{DIGITS[name]}f}"
+    if row.knapsack is None and row.kind == "published":
+        return "not stated"
+    return format_value(getattr(row.knapsack, name) if row.knapsack else None, DIGITS[name])
 
 
 def test_labels_cell(looks: bool | None) -> str:
