@@ -43,7 +43,7 @@ from sources.mrhisum import MRHISUM_SOURCE, mrhisum_files
 from sources.replay.data import ReplayRequest
 from sources.streaming import stream_records
 from utils.process_memory import peak_resident_mb, resident_mb
-from utils.runtime import seed_everything, select_device
+from utils.runtime import seed_everything, select_device, synchronise
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -81,12 +81,6 @@ def stream(splits: list[ReplayDataset], workers: int, sample_every: int, marks: 
           f"peak sampled PSS {peak:.0f} MB (with workers); this process's VmHWM {peak_resident_mb():.0f} MB")
 
 
-def _synchronised(device: torch.device) -> float:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter()
-
-
 def train_estimate(train: ReplayDataset, method: str, n_videos: int, workers: int, device: torch.device,
                    epoch_videos: int | None) -> None:
     seed_everything(0)
@@ -98,9 +92,11 @@ def train_estimate(train: ReplayDataset, method: str, n_videos: int, workers: in
     videos = [DeviceVideo(r, torch.from_numpy(r.features).to(device), torch.from_numpy(r.gtscore).to(device))
               for r in stream_records(train, list(range(min(n_videos + 1, len(train)))), workers)]
     train_epoch(model, optimizer, videos[:1], steps)  # warm-up
-    start = _synchronised(device)
+    synchronise(device)
+    start = time.perf_counter()
     train_epoch(model, optimizer, videos[1:], steps)
-    elapsed = _synchronised(device) - start
+    synchronise(device)
+    elapsed = time.perf_counter() - start
     rows = sum(v.record.n_steps for v in videos[1:])
     total = int(train.index.lengths.sum())
     target = f"the {len(train)} training videos ({total} rows)"

@@ -20,7 +20,7 @@ from engine.evaluate.model_scores import evaluate_model, to_device
 from engine.train.loop import train_epoch
 from models.backbone import BackboneInit
 from models.csta import build_csta
-from utils.runtime import seed_everything, select_device
+from utils.runtime import seed_everything, select_device, synchronise
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,11 +32,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs (default 2)")
     parser.add_argument("--device", help="torch device (default: CUDA when available)")
     return parser.parse_args(argv)
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -56,13 +51,13 @@ def main(args: argparse.Namespace) -> None:
     print(f"{spec.name}{label} split {split.number} on {device}: {len(train_videos)} training videos ({steps} steps), "
           f"{len(test_videos)} test videos; torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
     for epoch in range(1, args.epochs + 1):
-        sync(device)
+        synchronise(device)
         start = time.perf_counter()
         train_epoch(model, optimizer, train_videos)
-        sync(device)
+        synchronise(device)
         trained = time.perf_counter()
         evaluate_model(model, test_videos, spec)
-        sync(device)
+        synchronise(device)
         evaluated = time.perf_counter()
         train_s, eval_s = trained - start, evaluated - trained
         print(f"epoch {epoch}: train {train_s:.2f} s ({train_s / len(train_videos):.3f} s/video), "

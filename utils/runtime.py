@@ -30,6 +30,12 @@ def select_device(requested: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def synchronise(device: torch.device) -> None:
+    """Wait for ``device``'s queued work (CUDA runs asynchronously), so that a clock read next times it; nothing on the CPU."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def seed_everything(seed: int) -> None:
     """Seed every generator training draws from, so a split trains the same whether run alone or not."""
     random.seed(seed)
