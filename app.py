@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import re
-import signal
 import sys
 import tempfile
 from pathlib import Path
 
+from cli.interrupt import take_sigterm_as_interrupt
 from cli.options import add_device_argument, command_parser
 
 INSTALL_HINT = "the web page needs gradio, an optional extra: pip install -e '.[app]' (or pip install -r requirements-app.txt)"
@@ -71,10 +71,6 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # a kill stops the page as Ctrl-C does: sessions ended, files removed
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _stop_on_terminate)
+    take_sigterm_as_interrupt()  # a kill stops the page as Ctrl-C does: sessions ended, files removed
     sys.exit(main(parse_args()))

@@ -30,11 +30,12 @@ import argparse
 import logging
 import math
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cli.interrupt import take_sigterm_as_interrupt
 
 # Only torch-free modules here: --help and every check of the inputs and outputs answer before
 # torch and torchvision are imported (5 s on a small CPU); see _load_summarizer.
@@ -418,13 +419,9 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
-def _stop_on_terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # a plain kill stops like Ctrl-C: temporary files removed, one line said
-
-
 def run() -> None:
     """The command line (``python generate_video.py`` and the installed console command, pyproject.toml [project.scripts])."""
-    signal.signal(signal.SIGTERM, _stop_on_terminate)
+    take_sigterm_as_interrupt()  # a kill stops as Ctrl-C does: temporary files removed, one line said
     exit_now(main(parse_args()))  # without the interpreter's teardown: see utils/exit.py
 
 

@@ -43,6 +43,12 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
+def take_sigterm_as_interrupt() -> None:
+    """For a script that answers Ctrl-C itself (generate_video.py, app.py): SIGTERM raises Terminated, a
+    KeyboardInterrupt, from here on, so a plain kill unwinds as Ctrl-C does. Call it from the main thread."""
+    signal.signal(signal.SIGTERM, _raise_terminated)
+
+
 def stops_on_interrupt(kept: Callable[[argparse.Namespace], str]) -> Callable[[Main], Main]:
     """Decorate a script's ``main(args)`` so that Ctrl-C ends it with one line and EXIT_INTERRUPTED, no traceback.
 
