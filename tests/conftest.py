@@ -108,3 +108,20 @@ def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
+
+
+def stop_in_epoch(monkeypatch: pytest.MonkeyPatch, epoch: int) -> None:
+    """Training stops as Ctrl-C stops it (KeyboardInterrupt) when epoch ``epoch`` starts: engine.train.loop's
+    train_epoch raises on its ``epoch``-th call and trains as usual before (monkeypatch.undo() lets it train again)."""
+    from engine.train import loop  # noqa: PLC0415 - torch, for the tests that train
+
+    original, calls = loop.train_epoch, {"n": 0}
+
+    def stopping(*args):
+        calls["n"] += 1
+        if calls["n"] == epoch:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(loop, "train_epoch", stopping)
+

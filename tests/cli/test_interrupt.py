@@ -23,7 +23,7 @@ import score
 import train
 from cli.interrupt import EXIT_INTERRUPTED, stops_on_interrupt
 from engine.run_paths import run_checkpoint_path, weights_path_for
-from tests.conftest import ROOT
+from tests.conftest import ROOT, stop_in_epoch
 from utils.exit import EXIT_TERMINATED
 
 WAIT_S = 120  # generous: the 2-core test machine is shared; the wait ends as soon as the sign is there
@@ -122,21 +122,11 @@ def test_inference_stops_with_one_line_and_writes_nothing(tiny_data_dir, tiny_sp
 
 
 def test_ablate_stops_with_one_line_and_keeps_the_checkpoint(tiny_data_dir, tiny_splits, tmp_path, monkeypatch, caplog):
-    from engine.train import loop
 
     grid = tmp_path / "grid.json"
     grid.write_text('{"variants": [{"name": "CSTA", "group": "Components"}]}')
     weights = tmp_path / "weights"
-    calls = {"n": 0}
-    original = loop.train_epoch
-
-    def ctrl_c_in_epoch_2(*args):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(*args)
-
-    monkeypatch.setattr(loop, "train_epoch", ctrl_c_in_epoch_2)
+    stop_in_epoch(monkeypatch, 2)
     argv = ["--grid", str(grid), "--dataset", "SumMe", "--split", "1", "--epochs", "2", "--device", "cpu", "--random-init",
             "--data-dir", str(tiny_data_dir), "--splits-file", str(tiny_splits["SumMe"]), "--weights-dir", str(weights)]
     with caplog.at_level(logging.INFO):

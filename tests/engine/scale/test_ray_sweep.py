@@ -13,10 +13,10 @@ from config import DATASETS, EpochRule, PGLSumConfig, TrainConfig
 from dataset.splits import read_splits
 from engine.scale import ray_sweep as sweep
 from engine.scale.ray_sweep import RunJob, SweepConfig, SweepFailed, SweepResources, gpus_for
-from engine.train import loop as training
 from engine.train.resume_policy import ResumePolicy
 from engine.train.run_config import ProtocolOverrides, TrainingPlan, plan_for
 from models.method_choice import ModelChoice
+from tests.conftest import stop_in_epoch
 
 
 def dies_once(job: RunJob) -> sweep.RunOutcome:
@@ -106,16 +106,7 @@ def test_a_retried_run_goes_on_from_its_checkpoint(tiny_data_dir, tiny_splits, t
     threads = torch.get_num_threads()
     try:
         whole = sweep.run_job(replace(job, weights_dir=tmp_path / "whole")).training
-        original = training.train_epoch
-        calls = {"n": 0}
-
-        def dies_in_epoch_2(*args):
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise KeyboardInterrupt  # the worker stops after epoch 1's checkpoint
-            return original(*args)
-
-        monkeypatch.setattr(training, "train_epoch", dies_in_epoch_2)
+        stop_in_epoch(monkeypatch, 2)  # the worker stops after epoch 1's checkpoint
         with pytest.raises(KeyboardInterrupt):
             sweep.run_job(job)
         monkeypatch.undo()

@@ -12,6 +12,7 @@ from evaluation.protocol import MeanMetrics, mean_metrics
 from models.backbone import BackboneInit
 from models.checkpoint import load_checkpoint
 from models.csta import build_csta
+from tests.conftest import stop_in_epoch
 
 SUMME = DATASETS["SumMe"]
 
@@ -71,16 +72,7 @@ def test_interrupted_run_keeps_previous_weights_and_leaves_no_partial_file(tiny_
     folder = tmp_path / "SumMe"
     folder.mkdir()
     (folder / "split1.pt").write_bytes(b"previous weights")
-    calls = {"n": 0}
-    original = training.train_epoch
-
-    def interrupted_epoch(*args):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(*args)
-
-    monkeypatch.setattr(training, "train_epoch", interrupted_epoch)
+    stop_in_epoch(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         training.train_split(benchmark, split, TrainConfig(epochs=3, imagenet_init=False), torch.device("cpu"), tmp_path)
     assert (folder / "split1.pt").read_bytes() == b"previous weights"

@@ -35,6 +35,7 @@ from engine.train.resume import (
 from engine.train.resume_policy import ResumePolicy
 from engine.train.run_config import ProtocolOverrides, TrainingPlan, plan_for
 from models.method_choice import ModelChoice
+from tests.conftest import stop_in_epoch
 from tests.engine.conftest import EPOCHS, kill_after_checkpoint, train_command
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -85,20 +86,6 @@ def mini_run(mini, tmp_path):
     benchmark = load_benchmark(SUMME, mini[0])
     split = read_splits(mini[1])[0]
     return benchmark, split, TrainConfig(epochs=EPOCHS, seed=5, imagenet_init=False), tmp_path
-
-
-def stop_in_epoch(monkeypatch, epoch: int) -> None:
-    """The run stops (as at a kill) during the given epoch, after the checkpoint of the epoch before."""
-    calls = {"n": 0}
-    original = training.train_epoch
-
-    def stopping(*args):
-        calls["n"] += 1
-        if calls["n"] == epoch:
-            raise KeyboardInterrupt
-        return original(*args)
-
-    monkeypatch.setattr(training, "train_epoch", stopping)
 
 
 def test_a_checkpoint_of_another_run_is_refused_and_kept(mini_run, monkeypatch, caplog):

@@ -16,6 +16,7 @@ from engine.train.targets import AnnotatorTargetsUnavailable, per_annotator
 from models.method_choice import ModelChoice
 from models.methods import EpochRule, Loss, StepLoss, retained_epochs, select_epoch
 from models.summdiff_config import SummDiffConfig
+from tests.conftest import stop_in_epoch
 
 
 def test_each_data_set_gets_its_authors_values_and_user_values_win():
@@ -251,20 +252,10 @@ def test_the_average_is_what_is_evaluated_and_saved(ema_runs):
 
 def test_a_stopped_ema_run_resumes_with_its_average(ema_runs, monkeypatch):
     from engine.run_paths import run_checkpoint_path  # noqa: PLC0415
-    from engine.train import loop as training  # noqa: PLC0415
     from engine.train.resume import RunCheckpoint  # noqa: PLC0415
 
     paths, train, _ = ema_runs
-    calls = {"n": 0}
-    original = training.train_epoch
-
-    def stopping(*args):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(*args)
-
-    monkeypatch.setattr(training, "train_epoch", stopping)
+    stop_in_epoch(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         train("stopped", ema=True, ema_decay=0.99)
     monkeypatch.undo()
