@@ -37,6 +37,16 @@ def train_with_one_thread(argv: list[str]) -> None:
         torch.set_num_threads(threads)
 
 
+def sequential_and_on_ray(argv_for, tmp_path, caplog):
+    """train.py with ``argv_for(weights_dir)``, in this process with one thread, then with --ray (1 CPU per run): the two
+    weights folders."""
+    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
+    train_with_one_thread(argv_for(sequential))
+    with caplog.at_level("INFO"):
+        assert train.main(train.parse_args([*argv_for(on_ray), "--ray", "--cpus-per-run", "1"])) == 0
+    return sequential, on_ray
+
+
 def assert_same_files(sequential, on_ray, count: int) -> None:
     """The same ``count`` files in both folders: weights bit for bit, records equal but for the time they were written."""
     files = written(sequential)
@@ -56,10 +66,7 @@ def assert_same_files(sequential, on_ray, count: int) -> None:
 
 def test_a_ray_sweep_writes_the_same_files_as_the_sequential_command(local_ray, tiny_data_dir, tiny_splits, tmp_path, caplog):
     """Bit for bit on CPU with as many torch threads as CPUs per run (the summation order depends on it)."""
-    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
-    train_with_one_thread(train_args(tiny_data_dir, tiny_splits, sequential))
-    with caplog.at_level("INFO"):
-        assert train.main(train.parse_args(train_args(tiny_data_dir, tiny_splits, on_ray, "--ray", "--cpus-per-run", "1"))) == 0
+    sequential, on_ray = sequential_and_on_ray(lambda weights: train_args(tiny_data_dir, tiny_splits, weights), tmp_path, caplog)
     assert "4 run(s), up to 2 at a time" in caplog.text
     assert "mean ± std over 2 seeds" in caplog.text
 
@@ -72,10 +79,7 @@ def test_a_videoxum_ray_sweep_writes_the_same_files_as_the_sequential_command(lo
         return ["--dataset", "VideoXum", "--data-dir", str(videoxum_dir), "--features", "tiny", "--epochs", "1", "--method", "PGL-SUM",
                 "--select", "last", "--device", "cpu", "--workers", "0", "--seeds", *SEEDS, "--weights-dir", str(weights_dir), *extra]
 
-    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
-    train_with_one_thread(args(sequential))
-    with caplog.at_level("INFO"):
-        assert train.main(train.parse_args(args(on_ray, "--ray", "--cpus-per-run", "1"))) == 0
+    sequential, on_ray = sequential_and_on_ray(args, tmp_path, caplog)
     assert "2 run(s), up to 2 at a time" in caplog.text and "test (scored once" in caplog.text
 
     assert_same_files(sequential, on_ray, 2 * 3)  # weights, record and curve of 2 seeds
@@ -106,10 +110,7 @@ def test_a_mrhisum_ray_sweep_of_summdiff_writes_the_same_files_as_the_sequential
         return ["--dataset", "MrHiSum", "--data-dir", str(data), "--epochs", "1", "--method", "SummDiff", "--decoder-layers", "1",
                 "--sampling-steps", "2", "--device", "cpu", "--workers", "0", "--seeds", *SEEDS, "--weights-dir", str(weights_dir), *extra]
 
-    sequential, on_ray = tmp_path / "sequential", tmp_path / "ray"
-    train_with_one_thread(args(sequential))
-    with caplog.at_level("INFO"):
-        assert train.main(train.parse_args(args(on_ray, "--ray", "--cpus-per-run", "1"))) == 0
+    sequential, on_ray = sequential_and_on_ray(args, tmp_path, caplog)
     assert "2 run(s), up to 2 at a time" in caplog.text and "reported (test, each metric from its own checkpoint)" in caplog.text
     files = written(sequential)
     assert any(name.name == "split1_map50.pt" for name in files)
