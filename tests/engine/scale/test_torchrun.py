@@ -6,6 +6,7 @@ make a step and whether it is the method's."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -57,18 +59,30 @@ def make_model() -> tuple[nn.Module, torch.optim.Optimizer]:
     return model, torch.optim.SGD(model.parameters(), lr=0.5)  # not Adam: it would hide a sum taken for a mean
 
 
-def ddp_worker(rank: int, port: int, out: str) -> None:
+def join_gloo(rank: int, port: int) -> None:
+    """This spawned process as rank ``rank`` of 2 gloo processes on the CPU, one torch thread."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
     torch.set_num_threads(1)
     distributed.start(Launch(rank, rank, 2), "cpu")
+
+
+@contextlib.contextmanager
+def gloo_rank(rank: int, port: int) -> Iterator[None]:
+    """join_gloo for the block, distributed.stop after it."""
+    join_gloo(rank, port)
     try:
+        yield
+    finally:
+        distributed.stop()
+
+
+def ddp_worker(rank: int, port: int, out: str) -> None:
+    with gloo_rank(rank, port):
         model, optimizer = make_model()
         trainer = distributed.wrap(model, torch.device("cpu"))
         videos = make_videos()
         losses = [distributed.train_epoch(trainer, optimizer, videos) for _ in range(EPOCHS)]
         torch.save({"weights": model.state_dict(), "losses": losses}, Path(out) / f"rank{rank}.pt")
-    finally:
-        distributed.stop()
 
 
 def test_two_gloo_processes_train_as_one_process_on_the_mean_gradient_of_two_videos(tmp_path):
@@ -119,10 +133,7 @@ def method_training(method: str, optimizer_name: str) -> tuple[nn.Module, torch.
 
 
 def method_worker(rank: int, port: int, out: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
-    torch.set_num_threads(1)
-    distributed.start(Launch(rank, rank, 2), "cpu")
-    try:
+    with gloo_rank(rank, port):
         results = {}
         for method in TINY:
             for optimizer_name in OPTIMIZERS:
@@ -131,8 +142,6 @@ def method_worker(rank: int, port: int, out: str) -> None:
                 losses = [distributed.train_epoch(trainer, optimizer, method_videos(), steps) for _ in range(EPOCHS)]
                 results[f"{method} {optimizer_name}"] = {"weights": model.state_dict(), "losses": losses}
         torch.save(results, Path(out) / f"rank{rank}.pt")
-    finally:
-        distributed.stop()
 
 
 def test_two_gloo_processes_sharing_pgl_sum_and_ca_sum_steps_train_the_lone_process_weights(tmp_path):
@@ -183,9 +192,7 @@ def resuming_worker(rank: int, port: int, folder: str) -> None:
     """Each rank: an uninterrupted run; a run left after epoch 1; its generators scrambled; that run resumed
     (from the checkpoint alone: model, optimiser, keeper and wrapper are built afresh). Then how many of the
     three DDP wrappers outlived distributed.stop (the automatic collector off: only stop may collect them)."""
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
-    torch.set_num_threads(1)
-    distributed.start(Launch(rank, rank, 2), "cpu")
+    join_gloo(rank, port)
     wrappers: list[weakref.ref] = []
     gc.disable()
     try:
@@ -385,10 +392,7 @@ WEIGHTED_SETS = (9, 11)  # one video left over (rank 1 sits the last step out) a
 
 
 def weighted_worker(rank: int, port: int, out: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
-    torch.set_num_threads(1)
-    distributed.start(Launch(rank, rank, 2), "cpu")
-    try:
+    with gloo_rank(rank, port):
         results = {}
         for count in WEIGHTED_SETS:
             model = SelfWeighing()
@@ -399,8 +403,6 @@ def weighted_worker(rank: int, port: int, out: str) -> None:
             losses = [distributed.train_epoch(trainer, optimizer, videos, weighted_steps()) for _ in range(EPOCHS)]
             results[count] = {"weights": model.state_dict(), "losses": losses}
         torch.save(results, Path(out) / f"rank{rank}.pt")
-    finally:
-        distributed.stop()
 
 
 def test_two_gloo_processes_share_summdiffs_length_weighted_steps_and_its_smaller_last_step(tmp_path):
